@@ -1,0 +1,11 @@
+export {
+  type ClientConnection,
+  type ConnectClientOptions,
+  connectClient,
+  type TransportKind,
+} from './client/connect.js'
+export { currentRequestContext, runWithRequestContext } from './client/request-context-storage.js'
+export {
+  ProcessStdioTransport,
+  type ProcessStdioTransportOptions,
+} from './client/stdio-transport.js'

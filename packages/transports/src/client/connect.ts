@@ -1,0 +1,215 @@
+import type { HttpServerDefinition, LoggingLevel, ServerDefinition } from '@mcpkit/types'
+import { isMCPKitError, MCPClientError } from '@mcpkit/types'
+import type { OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js'
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js'
+import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js'
+import {
+  StreamableHTTPClientTransport,
+  StreamableHTTPError,
+} from '@modelcontextprotocol/sdk/client/streamableHttp.js'
+import type { FetchLike, Transport } from '@modelcontextprotocol/sdk/shared/transport.js'
+import { validateServerDefinition } from '../definition.js'
+import { currentRequestContext, runWithRequestContext } from './request-context-storage.js'
+import { ProcessStdioTransport } from './stdio-transport.js'
+
+/** Which wire protocol a connection ended up on. */
+export type TransportKind = 'stdio' | 'streamable-http' | 'sse'
+
+/** An SDK `Client` connected to one server, and how to close it cleanly. */
+export interface ClientConnection {
+  readonly client: Client
+  readonly transport: Transport
+  readonly kind: TransportKind
+  /**
+   * Ends the connection: terminates the Streamable HTTP session (`DELETE`), closes the
+   * transport, and for stdio waits until the server's process group has exited.
+   */
+  close(): Promise<void>
+}
+
+export interface ConnectClientOptions {
+  /** The server's key in `servers`; named in every error. */
+  serverName: string
+  definition: ServerDefinition
+  /**
+   * Makes the SDK `Client` for one attempt, handlers registered. Each attempt (and the SSE
+   * fallback) gets a fresh client, so a failed attempt never leaves a half-connected one behind.
+   */
+  createClient: () => Client
+  /** Milliseconds for the whole handshake, fallback included. */
+  timeout: number
+  log?:
+    | ((level: LoggingLevel, message: string, details?: Record<string, unknown>) => void)
+    | undefined
+}
+
+const FALLBACK_STATUSES = new Set([400, 404, 405])
+const TERMINATE_TIMEOUT_MS = 2000
+
+/**
+ * Builds the transport a server definition asks for and performs the MCP handshake on it.
+ * `url` servers use Streamable HTTP, falling back to legacy SSE only when the first POST is
+ * answered 400, 404 or 405 (or always SSE with `transport: 'sse'`). A refused connection or a
+ * timeout is an error naming the server and URL, never a fallback. The handshake runs with a
+ * `null` request context.
+ */
+export function connectClient(options: ConnectClientOptions): Promise<ClientConnection> {
+  const resolved = validateServerDefinition(options.serverName, options.definition)
+  return runWithRequestContext(null, () =>
+    resolved.kind === 'stdio' ? connectStdio(options) : connectHttp(options, resolved.url),
+  )
+}
+
+async function connectStdio(options: ConnectClientOptions): Promise<ClientConnection> {
+  const { serverName, log } = options
+  const definition = options.definition as Extract<ServerDefinition, { command: string }>
+  const transport = new ProcessStdioTransport({
+    serverName,
+    command: definition.command,
+    args: definition.args,
+    env: definition.env,
+    cwd: definition.cwd,
+    stderr: definition.stderr,
+    onStderrLine: (line) => log?.('info', line, { stream: 'stderr' }),
+  })
+  const client = options.createClient()
+  const target = `command "${[definition.command, ...(definition.args ?? [])].join(' ')}"`
+  try {
+    await withDeadline(client.connect(transport, { timeout: options.timeout }), options.timeout)
+  } catch (error) {
+    await transport.close().catch(() => {})
+    if (isMCPKitError(error, 'COMMAND_NOT_FOUND')) throw error
+    const stderr = transport.stderrTail.length
+      ? ` Last stderr lines:\n${transport.stderrTail.join('\n')}`
+      : ''
+    const exited = transport.exitDescription
+      ? ` The process ended (${transport.exitDescription}).`
+      : ''
+    throw connectError(serverName, target, options.timeout, error, `${exited}${stderr}`)
+  }
+  return {
+    client,
+    transport,
+    kind: 'stdio',
+    close: () => client.close(),
+  }
+}
+
+async function connectHttp(options: ConnectClientOptions, url: URL): Promise<ClientConnection> {
+  const { serverName, log } = options
+  const definition = options.definition as HttpServerDefinition
+  const mode = definition.transport ?? 'auto'
+  const started = Date.now()
+  const remaining = () => Math.max(1, options.timeout - (Date.now() - started))
+  const target = `URL ${url.href}`
+
+  if (mode !== 'sse') {
+    const transport = new StreamableHTTPClientTransport(url, httpTransportOptions(definition))
+    const client = options.createClient()
+    try {
+      await withDeadline(client.connect(transport, { timeout: options.timeout }), options.timeout)
+      return {
+        client,
+        transport,
+        kind: 'streamable-http',
+        close: () => closeStreamable(client, transport),
+      }
+    } catch (error) {
+      await transport.close().catch(() => {})
+      const status = error instanceof StreamableHTTPError ? error.code : undefined
+      if (mode === 'streamable-http' || status === undefined || !FALLBACK_STATUSES.has(status)) {
+        throw connectError(serverName, target, options.timeout, error)
+      }
+      log?.('info', `Streamable HTTP answered ${status}; trying the legacy SSE transport`, {
+        url: url.href,
+      })
+    }
+  }
+
+  const transport = new SSEClientTransport(url, {
+    ...httpTransportOptions(definition),
+    ...(definition.eventSourceInit ? { eventSourceInit: definition.eventSourceInit } : {}),
+  })
+  const client = options.createClient()
+  try {
+    await withDeadline(client.connect(transport, { timeout: remaining() }), remaining())
+  } catch (error) {
+    await transport.close().catch(() => {})
+    const fellBack = mode === 'auto' ? ' (after Streamable HTTP answered 4xx)' : ''
+    throw connectError(serverName, `${target} over legacy SSE${fellBack}`, options.timeout, error)
+  }
+  return { client, transport, kind: 'sse', close: () => client.close() }
+}
+
+function httpTransportOptions(definition: HttpServerDefinition) {
+  return {
+    fetch: contextFetch(definition),
+    ...(definition.requestInit ? { requestInit: definition.requestInit } : {}),
+    ...(definition.authProvider
+      ? { authProvider: definition.authProvider as unknown as OAuthClientProvider }
+      : {}),
+  }
+}
+
+/** The fetch every HTTP request goes through: the definition's, with the call's request context. */
+function contextFetch(definition: HttpServerDefinition): FetchLike {
+  const userFetch = definition.fetch
+  if (userFetch) return (url, init) => userFetch(url, init, currentRequestContext())
+  return (url, init) => fetch(url, init)
+}
+
+async function closeStreamable(client: Client, transport: StreamableHTTPClientTransport) {
+  // The spec asks clients to end their session; servers otherwise keep it until their TTL.
+  if (transport.sessionId) {
+    await withDeadline(transport.terminateSession(), TERMINATE_TIMEOUT_MS).catch(() => {})
+  }
+  await client.close()
+}
+
+class DeadlineError extends Error {}
+
+async function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new DeadlineError()), ms)
+  })
+  try {
+    return await Promise.race([promise, deadline])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+function connectError(
+  serverName: string,
+  target: string,
+  timeout: number,
+  error: unknown,
+  suffix = '',
+): MCPClientError {
+  if (error instanceof MCPClientError && error.code !== 'CONNECTION_CLOSED') return error
+  const timedOut = error instanceof DeadlineError || (error as { code?: unknown })?.code === -32001
+  if (timedOut) {
+    return new MCPClientError(
+      'CONNECT_TIMEOUT',
+      `Server "${serverName}" (${target}) did not complete the MCP handshake within ${timeout} ms.${suffix}`,
+      { serverName, cause: error },
+    )
+  }
+  return new MCPClientError(
+    'CONNECTION_FAILED',
+    `Cannot connect to server "${serverName}" (${target}): ${describe(error)}.${suffix}`,
+    { serverName, cause: error },
+  )
+}
+
+function describe(error: unknown): string {
+  if (error instanceof StreamableHTTPError) return `HTTP ${error.code}: ${error.message}`
+  if (error instanceof Error) {
+    const cause = error.cause as { code?: string; message?: string } | undefined
+    if (cause?.code === 'ECONNREFUSED') return 'connection refused (ECONNREFUSED)'
+    if (cause?.code) return `${error.message} (${cause.code})`
+    return error.message
+  }
+  return String(error)
+}

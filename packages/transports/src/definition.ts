@@ -1,0 +1,85 @@
+import {
+  type HttpServerDefinition,
+  MCPClientError,
+  type ServerDefinition,
+  type StdioServerDefinition,
+} from '@mcpkit/types'
+
+/** A server definition that passed `validateServerDefinition`, with its kind resolved. */
+export type ResolvedServerDefinition =
+  | { kind: 'stdio'; definition: StdioServerDefinition }
+  | { kind: 'http'; definition: HttpServerDefinition; url: URL }
+
+function invalid(serverName: string, message: string): MCPClientError {
+  return new MCPClientError('INVALID_DEFINITION', `Server "${serverName}": ${message}`, {
+    serverName,
+  })
+}
+
+/**
+ * Checks a server definition and tells which transport it needs. Throws `INVALID_DEFINITION`
+ * naming the server and the field, before anything is spawned or fetched.
+ */
+export function validateServerDefinition(
+  serverName: string,
+  definition: ServerDefinition,
+): ResolvedServerDefinition {
+  if (definition === null || typeof definition !== 'object') {
+    throw invalid(serverName, 'the definition must be an object with `command` or `url`.')
+  }
+  const hasCommand = definition.command !== undefined
+  const hasUrl = definition.url !== undefined
+  if (hasCommand && hasUrl) {
+    throw invalid(
+      serverName,
+      'has both `command` and `url`; give `command` for a stdio server or `url` for an HTTP server, not both.',
+    )
+  }
+  if (!hasCommand && !hasUrl) {
+    throw invalid(
+      serverName,
+      'needs `command` (stdio server) or `url` (Streamable HTTP or SSE server).',
+    )
+  }
+  const { timeout, toolListTtl } = definition
+  for (const [field, value] of [
+    ['timeout', timeout],
+    ['toolListTtl', toolListTtl],
+  ] as const) {
+    if (value !== undefined && (typeof value !== 'number' || !(value >= 0))) {
+      throw invalid(serverName, `\`${field}\` must be a non-negative number of milliseconds.`)
+    }
+  }
+
+  if (hasCommand) {
+    const stdio = definition as StdioServerDefinition
+    if (typeof stdio.command !== 'string' || stdio.command.trim() === '') {
+      throw invalid(serverName, '`command` must be a non-empty string.')
+    }
+    if (stdio.args !== undefined && !Array.isArray(stdio.args)) {
+      throw invalid(serverName, '`args` must be an array of strings.')
+    }
+    return { kind: 'stdio', definition: stdio }
+  }
+
+  const http = definition as HttpServerDefinition
+  let url: URL
+  try {
+    url = http.url instanceof URL ? http.url : new URL(String(http.url))
+  } catch {
+    throw invalid(serverName, `\`url\` is not a valid URL: ${JSON.stringify(String(http.url))}.`)
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw invalid(serverName, `\`url\` must be http: or https:, got ${url.protocol}`)
+  }
+  if (
+    http.transport !== undefined &&
+    !['auto', 'streamable-http', 'sse'].includes(http.transport)
+  ) {
+    throw invalid(serverName, "`transport` must be 'auto', 'streamable-http' or 'sse'.")
+  }
+  if (http.fetch !== undefined && typeof http.fetch !== 'function') {
+    throw invalid(serverName, '`fetch` must be a function.')
+  }
+  return { kind: 'http', definition: http, url }
+}

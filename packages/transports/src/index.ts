@@ -1,0 +1,1 @@
+export { type ResolvedServerDefinition, validateServerDefinition } from './definition.js'

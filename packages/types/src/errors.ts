@@ -1,0 +1,107 @@
+/**
+ * Stable error codes. Match on `error.code`, never on the message text: messages may be
+ * reworded, codes are part of the public API.
+ */
+export type MCPErrorCode =
+  /** A server definition is malformed (both/neither of `command` and `url`, a bad URL, …). */
+  | 'INVALID_DEFINITION'
+  /** A server name that is not in `servers`; the message lists the configured names. */
+  | 'SERVER_NOT_FOUND'
+  /** A second live `MCPClient` with the same configuration and no `id`. */
+  | 'DUPLICATE_INSTANCE'
+  /** The stdio command could not be started (not found, not executable). */
+  | 'COMMAND_NOT_FOUND'
+  /** The server could not be reached or refused the handshake. */
+  | 'CONNECTION_FAILED'
+  /** Connecting took longer than the server's `timeout`. */
+  | 'CONNECT_TIMEOUT'
+  /** A request took longer than its timeout. */
+  | 'REQUEST_TIMEOUT'
+  /** The connection closed while the call was in flight; the call may or may not have run. */
+  | 'CONNECTION_CLOSED'
+  /** The client was disconnected by `disconnect()`. */
+  | 'DISCONNECTED'
+  /** The server does not offer this capability (resources, prompts, subscribe, …). */
+  | 'CAPABILITY_NOT_SUPPORTED'
+  /** The server does not have a tool of that name. */
+  | 'TOOL_NOT_FOUND'
+  /** Tool arguments do not match the tool's input schema; `issues` names the fields. */
+  | 'INVALID_TOOL_INPUT'
+  /** The tool ran and reported an error (`isError: true`); `result` holds what it returned. */
+  | 'TOOL_EXECUTION_ERROR'
+  /** The server answered a request with a JSON-RPC error. */
+  | 'SERVER_ERROR'
+  /** The caller aborted the request through its `signal`. */
+  | 'ABORTED'
+
+/** Base class of every error mcpkit throws on purpose. */
+export class MCPKitError extends Error {
+  readonly code: MCPErrorCode
+  /** The server the error is about, when there is one. */
+  readonly serverName: string | undefined
+
+  constructor(
+    code: MCPErrorCode,
+    message: string,
+    options: { serverName?: string | undefined; cause?: unknown } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    this.name = new.target.name
+    this.code = code
+    this.serverName = options.serverName
+  }
+}
+
+/** Errors of `MCPClient`: configuration, connection and request failures. */
+export class MCPClientError extends MCPKitError {}
+
+/** One problem with a tool's arguments: where it is (`path`) and what is wrong. */
+export interface ToolInputIssue {
+  /** JSON Pointer-like path to the field, e.g. `/items/0/name`; `''` for the whole input. */
+  path: string
+  message: string
+}
+
+/** Tool arguments failed the tool's input schema. Thrown before anything is sent. */
+export class ToolInputValidationError extends MCPKitError {
+  readonly toolName: string
+  readonly issues: readonly ToolInputIssue[]
+
+  constructor(options: {
+    toolName: string
+    serverName?: string | undefined
+    issues: readonly ToolInputIssue[]
+  }) {
+    const detail = options.issues
+      .map((issue) => `${issue.path === '' ? '(input)' : issue.path}: ${issue.message}`)
+      .join('; ')
+    super('INVALID_TOOL_INPUT', `Invalid arguments for tool "${options.toolName}": ${detail}`, {
+      serverName: options.serverName,
+    })
+    this.toolName = options.toolName
+    this.issues = options.issues
+  }
+}
+
+/** The tool ran and reported failure (`isError: true` in its result). */
+export class ToolExecutionError extends MCPKitError {
+  readonly toolName: string
+  /** The tool's result as the server sent it. */
+  readonly result: unknown
+
+  constructor(options: {
+    toolName: string
+    serverName?: string | undefined
+    message: string
+    result: unknown
+  }) {
+    super('TOOL_EXECUTION_ERROR', options.message, { serverName: options.serverName })
+    this.toolName = options.toolName
+    this.result = options.result
+  }
+}
+
+/** Whether `error` is an mcpkit error, optionally with the given code. */
+export function isMCPKitError(error: unknown, code?: MCPErrorCode): error is MCPKitError {
+  return error instanceof MCPKitError && (code === undefined || error.code === code)
+}

@@ -1,0 +1,29 @@
+export {
+  isMCPKitError,
+  MCPClientError,
+  type MCPErrorCode,
+  MCPKitError,
+  ToolExecutionError,
+  type ToolInputIssue,
+  ToolInputValidationError,
+} from './errors.js'
+export { LOGGING_LEVELS, type LoggingLevel, type LogHandler, type LogMessage } from './logging.js'
+export { RequestContext } from './request-context.js'
+export type {
+  AuthProvider,
+  ClientCapabilities,
+  EventSourceInit,
+  FetchWithContext,
+  HttpServerDefinition,
+  ServerDefinition,
+  ServerDefinitionOptions,
+  StdioServerDefinition,
+} from './server-definition.js'
+export type {
+  JsonSchema,
+  RequireToolApproval,
+  RequireToolApprovalContext,
+  Tool,
+  ToolAnnotations,
+  ToolExecutionContext,
+} from './tool.js'

@@ -1,0 +1,98 @@
+import type { LogHandler } from './logging.js'
+import type { RequestContext } from './request-context.js'
+import type { RequireToolApproval } from './tool.js'
+
+/**
+ * What this client offers servers (MCP `ClientCapabilities`). mcpkit adds `elicitation` itself
+ * when a handler is registered before the connection opens.
+ */
+export interface ClientCapabilities {
+  experimental?: Record<string, object>
+  roots?: { listChanged?: boolean }
+  sampling?: Record<string, unknown>
+  elicitation?: Record<string, unknown>
+  [capability: string]: unknown
+}
+
+/** `fetch` with a third argument: the request context of the call that caused the request. */
+export type FetchWithContext = (
+  url: string | URL,
+  init: RequestInit | undefined,
+  requestContext: RequestContext | null,
+) => Promise<Response>
+
+/** The subset of the `eventsource` package's init options the SSE transport uses. */
+export interface EventSourceInit {
+  fetch?: (url: string | URL, init?: RequestInit) => Promise<Response>
+  withCredentials?: boolean
+}
+
+/** An SDK `OAuthClientProvider`; typed loosely here so this package needs no SDK. */
+export interface AuthProvider {
+  tokens(): unknown
+  [member: string]: unknown
+}
+
+/** Options every server definition takes, whatever its transport. */
+export interface ServerDefinitionOptions {
+  /** Receives this server's log lines (mcpkit's own, and the server's when enabled). */
+  logger?: LogHandler
+  /** Milliseconds for connecting and for each request. Default: the client's `timeout`. */
+  timeout?: number
+  /** Capabilities announced to this server. */
+  capabilities?: ClientCapabilities
+  /** Forward the server's `notifications/message` to `logger`. Default `true`. */
+  enableServerLogs?: boolean
+  /** Attach a `progressToken` to tool calls so `progress.onUpdate` hears them. Default `true`. */
+  enableProgressTracking?: boolean
+  /**
+   * Whether a call needs human approval before it is sent. Stored on each tool
+   * (`tool.requireApproval`); enforced by `@mcpkit/tool-approval`.
+   */
+  requireToolApproval?: RequireToolApproval
+  /**
+   * How long a fetched tool list stays fresh, in milliseconds, for servers that do not
+   * announce `tools.listChanged`. Servers that do are re-listed only when they say the list
+   * changed, or after a reconnect. Default `10000`.
+   */
+  toolListTtl?: number
+  /**
+   * What a tool result with `isError: true` does: `'throw'` a `ToolExecutionError` (default)
+   * or `'return'` the result to the caller as it is.
+   */
+  toolErrors?: 'throw' | 'return'
+}
+
+/** A server started as a child process, spoken to over stdin/stdout. */
+export interface StdioServerDefinition extends ServerDefinitionOptions {
+  command: string
+  args?: readonly string[]
+  /** Added to a minimal inherited environment (PATH, HOME, …), not to all of `process.env`. */
+  env?: Record<string, string>
+  cwd?: string
+  /** Where the child's stderr goes: `'inherit'` (default), each line to `logger`, or nowhere. */
+  stderr?: 'inherit' | 'logger' | 'ignore'
+  url?: never
+}
+
+/** A server reached over HTTP: Streamable HTTP, or legacy SSE. */
+export interface HttpServerDefinition extends ServerDefinitionOptions {
+  url: URL | string
+  /**
+   * `'auto'` (default) tries Streamable HTTP and falls back to legacy SSE only when the first
+   * POST is answered 400, 404 or 405, as the MCP backwards-compatibility rules say.
+   */
+  transport?: 'auto' | 'streamable-http' | 'sse'
+  /** Applied to every HTTP request, the SSE stream included. */
+  requestInit?: RequestInit
+  /** Options for the legacy SSE stream; its `fetch` is used for the stream's GET. */
+  eventSourceInit?: EventSourceInit
+  /** Used for every HTTP request this server's connection makes. */
+  fetch?: FetchWithContext
+  /** OAuth for this server (an SDK `OAuthClientProvider`, e.g. `MCPOAuthClientProvider`). */
+  authProvider?: AuthProvider
+  command?: never
+}
+
+/** One entry of `servers`: stdio when it has `command`, HTTP when it has `url`. */
+export type ServerDefinition = StdioServerDefinition | HttpServerDefinition

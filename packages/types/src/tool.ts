@@ -1,0 +1,61 @@
+import type { RequestContext } from './request-context.js'
+
+/** A JSON Schema object, as servers publish them in `tools/list`. */
+export type JsonSchema = { [keyword: string]: unknown }
+
+/** Behaviour hints a server attaches to a tool (MCP `ToolAnnotations`). Hints, not guarantees. */
+export interface ToolAnnotations {
+  title?: string
+  /** The tool does not modify its environment. */
+  readOnlyHint?: boolean
+  /** The tool may perform destructive updates (meaningful when not read-only). */
+  destructiveHint?: boolean
+  /** Calling the tool again with the same arguments has no additional effect. */
+  idempotentHint?: boolean
+  /** The tool talks to an open world of external entities. */
+  openWorldHint?: boolean
+  [hint: string]: unknown
+}
+
+/** What the caller of `Tool.execute` may pass along with the arguments. */
+export interface ToolExecutionContext {
+  /**
+   * The context of the request this call serves. It reaches the server definition's custom
+   * `fetch` for every HTTP request the call makes, and the approval policy.
+   */
+  requestContext?: RequestContext | null | undefined
+  /** Aborts the call: the request is cancelled on the server (`notifications/cancelled`). */
+  signal?: AbortSignal | undefined
+  /** Correlates progress notifications: used as the call's `progressToken`. */
+  runId?: string | undefined
+}
+
+/**
+ * An executable tool, the shape agents consume. `inputSchema` is JSON Schema; tools from
+ * `MCPClient` also carry a zod version of it for frameworks that want one.
+ */
+export interface Tool<Input = Record<string, unknown>, Output = unknown> {
+  /** Unique name of the tool where it is listed (for MCP tools: `<server>_<tool>`). */
+  readonly id: string
+  readonly description: string
+  readonly inputSchema: JsonSchema
+  readonly outputSchema?: JsonSchema | undefined
+  readonly annotations?: ToolAnnotations | undefined
+  execute(input: Input, context?: ToolExecutionContext): Promise<Output>
+}
+
+/** What `requireToolApproval` functions receive to decide whether a call needs approval. */
+export interface RequireToolApprovalContext {
+  /** The tool's name on its server (not namespaced). */
+  toolName: string
+  /** The server the tool belongs to (the key in `servers`). */
+  serverName: string
+  args: Record<string, unknown>
+  requestContext: RequestContext | null
+  annotations: ToolAnnotations | undefined
+}
+
+/** `true` (every call), `false`, or a function deciding per call. */
+export type RequireToolApproval =
+  | boolean
+  | ((context: RequireToolApprovalContext) => boolean | Promise<boolean>)
