@@ -41,6 +41,11 @@ export interface ConnectClientOptions {
   log?:
     | ((level: LoggingLevel, message: string, details?: Record<string, unknown>) => void)
     | undefined
+  /**
+   * Abandons the handshake: the attempt's transport is closed and the promise rejects with
+   * `DISCONNECTED`. Abort with the default reason (an `AbortError`).
+   */
+  signal?: AbortSignal | undefined
 }
 
 const FALLBACK_STATUSES = new Set([400, 404, 405])
@@ -75,7 +80,11 @@ async function connectStdio(options: ConnectClientOptions): Promise<ClientConnec
   const client = options.createClient()
   const target = `command "${[definition.command, ...(definition.args ?? [])].join(' ')}"`
   try {
-    await withDeadline(client.connect(transport, { timeout: options.timeout }), options.timeout)
+    await withDeadline(
+      client.connect(transport, { timeout: options.timeout }),
+      options.timeout,
+      options.signal,
+    )
   } catch (error) {
     await transport.close().catch(() => {})
     if (isMCPKitError(error, 'COMMAND_NOT_FOUND')) throw error
@@ -107,7 +116,11 @@ async function connectHttp(options: ConnectClientOptions, url: URL): Promise<Cli
     const transport = new StreamableHTTPClientTransport(url, httpTransportOptions(definition))
     const client = options.createClient()
     try {
-      await withDeadline(client.connect(transport, { timeout: options.timeout }), options.timeout)
+      await withDeadline(
+        client.connect(transport, { timeout: options.timeout }),
+        options.timeout,
+        options.signal,
+      )
       return {
         client,
         transport,
@@ -132,7 +145,11 @@ async function connectHttp(options: ConnectClientOptions, url: URL): Promise<Cli
   })
   const client = options.createClient()
   try {
-    await withDeadline(client.connect(transport, { timeout: remaining() }), remaining())
+    await withDeadline(
+      client.connect(transport, { timeout: remaining() }),
+      remaining(),
+      options.signal,
+    )
   } catch (error) {
     await transport.close().catch(() => {})
     const fellBack = mode === 'auto' ? ' (after Streamable HTTP answered 4xx)' : ''
@@ -168,15 +185,24 @@ async function closeStreamable(client: Client, transport: StreamableHTTPClientTr
 
 class DeadlineError extends Error {}
 
-async function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
+/** `promise`, or a rejection when `ms` pass or `signal` aborts, whichever comes first. */
+async function withDeadline<T>(promise: Promise<T>, ms: number, signal?: AbortSignal): Promise<T> {
   let timer: NodeJS.Timeout | undefined
+  let onAbort: (() => void) | undefined
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new DeadlineError()), ms)
+    if (!signal) return
+    onAbort = () => reject(signal.reason ?? new Error('Connection attempt aborted'))
+    if (signal.aborted) onAbort()
+    else signal.addEventListener('abort', onAbort, { once: true })
   })
+  // The losing promise must not surface as an unhandled rejection.
+  promise.catch(() => {})
   try {
     return await Promise.race([promise, deadline])
   } finally {
     clearTimeout(timer)
+    if (onAbort) signal?.removeEventListener('abort', onAbort)
   }
 }
 
@@ -188,6 +214,13 @@ function connectError(
   suffix = '',
 ): MCPClientError {
   if (error instanceof MCPClientError && error.code !== 'CONNECTION_CLOSED') return error
+  if ((error as { name?: unknown })?.name === 'AbortError') {
+    return new MCPClientError(
+      'DISCONNECTED',
+      `Connecting to server "${serverName}" was abandoned: the client was disconnected.`,
+      { serverName, cause: error },
+    )
+  }
   const timedOut = error instanceof DeadlineError || (error as { code?: unknown })?.code === -32001
   if (timedOut) {
     return new MCPClientError(

@@ -1,0 +1,11 @@
+export {
+  type ListOptions,
+  MCPClient,
+  type MCPClientOptions,
+  type PromptWithMessages,
+  type ToolsetsWithErrors,
+  type ToolsWithErrors,
+} from './mcp-client.js'
+export type { MCPTool } from './mcp-tool.js'
+export type { ElicitationHandler, ProgressUpdate } from './server-connection.js'
+export { MAX_TOOL_ID_LENGTH, toolId } from './tool-id.js'

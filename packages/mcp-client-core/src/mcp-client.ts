@@ -1,0 +1,382 @@
+import { validateServerDefinition } from '@mcpkit/transports'
+import {
+  type LogHandler,
+  MCPClientError,
+  type MCPKitError,
+  type RequestContext,
+  type ServerDefinition,
+} from '@mcpkit/types'
+import type {
+  GetPromptResult,
+  Prompt,
+  PromptMessage,
+  ReadResourceResult,
+  Resource,
+  ResourceTemplate,
+} from '@modelcontextprotocol/sdk/types.js'
+import { InputValidatorCache } from './input-validator.js'
+import {
+  configurationFingerprint,
+  registerInstance,
+  unregisterInstance,
+} from './instance-registry.js'
+import type { MCPTool } from './mcp-tool.js'
+import {
+  type ElicitationHandler,
+  type ProgressUpdate,
+  ServerConnection,
+} from './server-connection.js'
+
+const DEFAULT_TIMEOUT_MS = 60_000
+
+/** Options of `new MCPClient()`. */
+export interface MCPClientOptions {
+  /** Distinguishes clients with identical configurations; see the instance registry. */
+  id?: string
+  /** The servers, by the name used in tool ids and in every method. */
+  servers: Record<string, ServerDefinition>
+  /** Connect and per-request timeout in milliseconds, for servers that set none. Default 60000. */
+  timeout?: number
+  /** Log handler for servers that have no `logger` of their own. */
+  logger?: LogHandler
+}
+
+/** Options of list calls: the request context reaches the custom `fetch` of HTTP servers. */
+export interface ListOptions {
+  requestContext?: RequestContext | null
+}
+
+/** Tools by flat id, with the servers that could not list theirs. */
+export interface ToolsWithErrors {
+  tools: Record<string, MCPTool>
+  errors: Record<string, MCPKitError>
+}
+
+/** Tools by server, with the servers that could not list theirs. */
+export interface ToolsetsWithErrors {
+  toolsets: Record<string, Record<string, MCPTool>>
+  errors: Record<string, MCPKitError>
+}
+
+/** What `prompts.get` returns. */
+export interface PromptWithMessages {
+  prompt: Prompt
+  messages: PromptMessage[]
+}
+
+type Unsubscribe = () => void
+
+/**
+ * Connects to many MCP servers and hands their tools to agents. Connections open lazily, on
+ * the first call that needs a server, in parallel across servers.
+ */
+export class MCPClient {
+  /** The `id` given at construction, if any. */
+  readonly id: string | undefined
+  readonly #servers = new Map<string, ServerConnection>()
+  readonly #registryKey: string
+  #disconnecting: Promise<void> | undefined
+
+  constructor(options: MCPClientOptions) {
+    if (options === null || typeof options !== 'object') {
+      throw new MCPClientError(
+        'INVALID_DEFINITION',
+        'new MCPClient(options): options must be an object with `servers`.',
+      )
+    }
+    const { id, servers, timeout = DEFAULT_TIMEOUT_MS, logger } = options
+    if (servers === null || typeof servers !== 'object' || Array.isArray(servers)) {
+      throw new MCPClientError(
+        'INVALID_DEFINITION',
+        'new MCPClient(options): `servers` must be an object mapping server names to definitions.',
+      )
+    }
+    if (typeof timeout !== 'number' || !(timeout > 0)) {
+      throw new MCPClientError(
+        'INVALID_DEFINITION',
+        '`timeout` must be a positive number of milliseconds.',
+      )
+    }
+    for (const [name, definition] of Object.entries(servers)) {
+      validateServerDefinition(name, definition)
+    }
+    this.id = id
+    this.#registryKey =
+      id === undefined
+        ? `config:${configurationFingerprint({ servers, timeout, logger })}`
+        : `id:${id}`
+    registerInstance(this.#registryKey, this, id)
+
+    const validators = new InputValidatorCache()
+    for (const [name, definition] of Object.entries(servers)) {
+      this.#servers.set(
+        name,
+        new ServerConnection({ name, definition, timeout, logger, validators }),
+      )
+    }
+  }
+
+  /** The configured server names. */
+  get serverNames(): string[] {
+    return [...this.#servers.keys()]
+  }
+
+  #server(serverName: string): ServerConnection {
+    const server = this.#servers.get(serverName)
+    if (server) return server
+    if (this.#disconnecting) {
+      throw new MCPClientError(
+        'DISCONNECTED',
+        'The client was disconnected. Create a new MCPClient to connect again.',
+      )
+    }
+    const known = this.serverNames.map((name) => `"${name}"`).join(', ') || '(none)'
+    throw new MCPClientError(
+      'SERVER_NOT_FOUND',
+      `No server named "${serverName}". Configured servers: ${known}.`,
+      { serverName },
+    )
+  }
+
+  // ── tools ───────────────────────────────────────────────────────────────────
+
+  /**
+   * Every server's tools, flat, keyed `<server>_<tool>`: for agents built once. A server that
+   * fails is logged and left out; if every server fails, this throws. Use
+   * `listToolsWithErrors()` to see failures.
+   */
+  async listTools(options: ListOptions = {}): Promise<Record<string, MCPTool>> {
+    const { tools, errors } = await this.listToolsWithErrors(options)
+    throwIfAllFailed(this.#servers.size, errors)
+    return tools
+  }
+
+  /**
+   * Every server's tools, by server: `{ server: { tool } }`, for per-request toolsets. A warm
+   * call (cached lists) makes no network round trip.
+   */
+  async listToolsets(options: ListOptions = {}): Promise<Record<string, Record<string, MCPTool>>> {
+    const { toolsets, errors } = await this.listToolsetsWithErrors(options)
+    throwIfAllFailed(this.#servers.size, errors)
+    return toolsets
+  }
+
+  /** Like `listTools()`, and which servers failed, with their errors. */
+  async listToolsWithErrors(options: ListOptions = {}): Promise<ToolsWithErrors> {
+    const { toolsets, errors } = await this.listToolsetsWithErrors(options)
+    const tools: Record<string, MCPTool> = {}
+    for (const serverTools of Object.values(toolsets)) {
+      for (const tool of Object.values(serverTools)) tools[tool.id] = tool
+    }
+    return { tools, errors }
+  }
+
+  /** Like `listToolsets()`, and which servers failed, with their errors. */
+  async listToolsetsWithErrors(options: ListOptions = {}): Promise<ToolsetsWithErrors> {
+    this.#assertOpen()
+    const toolsets: Record<string, Record<string, MCPTool>> = {}
+    const errors: Record<string, MCPKitError> = {}
+    const pending: ServerConnection[] = []
+    // Warm path: every cached list is read synchronously.
+    for (const server of this.#servers.values()) {
+      const cached = server.cachedTools()
+      if (cached) toolsets[server.name] = byName(cached)
+      else pending.push(server)
+    }
+    if (pending.length === 0) return { toolsets, errors }
+
+    const requestContext = options.requestContext ?? null
+    const loaded = await Promise.allSettled(pending.map((server) => server.tools(requestContext)))
+    loaded.forEach((outcome, index) => {
+      const server = pending[index]!
+      if (outcome.status === 'fulfilled') {
+        toolsets[server.name] = byName(outcome.value)
+      } else {
+        errors[server.name] = outcome.reason as MCPKitError
+        server.log('error', `could not list tools: ${describe(outcome.reason)}`)
+      }
+    })
+    // Keep the configured server order.
+    const ordered: Record<string, Record<string, MCPTool>> = {}
+    for (const name of this.#servers.keys()) {
+      const serverTools = toolsets[name]
+      if (serverTools) ordered[name] = serverTools
+    }
+    return { toolsets: ordered, errors }
+  }
+
+  // ── resources ───────────────────────────────────────────────────────────────
+
+  /** Resource operations, keyed by server name. */
+  readonly resources = {
+    /** Every server's resources. Servers without resources, or that fail (logged), are left out. */
+    list: (options: ListOptions = {}): Promise<Record<string, Resource[]>> =>
+      this.#gather(
+        (server) => server.listResources(options.requestContext ?? null),
+        'list resources',
+      ),
+    /** Every server's resource templates. */
+    templates: (options: ListOptions = {}): Promise<Record<string, ResourceTemplate[]>> =>
+      this.#gather(
+        (server) => server.listResourceTemplates(options.requestContext ?? null),
+        'list resource templates',
+      ),
+    /** Reads one resource (a listed URI or one built from a template). */
+    read: (
+      serverName: string,
+      uri: string,
+      options: ListOptions = {},
+    ): Promise<ReadResourceResult> =>
+      this.#server(serverName).readResource(uri, options.requestContext ?? null),
+    /** Asks the server for `notifications/resources/updated` on `uri`; renewed after reconnects. */
+    subscribe: (serverName: string, uri: string): Promise<object> =>
+      this.#server(serverName).subscribe(uri),
+    unsubscribe: (serverName: string, uri: string): Promise<object> =>
+      this.#server(serverName).unsubscribe(uri),
+    /** Adds a handler for updates of subscribed resources; returns a function that removes it. */
+    onUpdated: (serverName: string, handler: (params: { uri: string }) => void): Unsubscribe =>
+      addHandler(this.#server(serverName).handlers.resourceUpdated, handler),
+    /** Adds a handler for changes of the server's resource list. */
+    onListChanged: (serverName: string, handler: () => void): Unsubscribe =>
+      addHandler(this.#server(serverName).handlers.resourceListChanged, handler),
+  }
+
+  // ── prompts ─────────────────────────────────────────────────────────────────
+
+  /** Prompt operations, keyed by server name. */
+  readonly prompts = {
+    /** Every server's prompts. Servers without prompts, or that fail (logged), are left out. */
+    list: (options: ListOptions = {}): Promise<Record<string, Prompt[]>> =>
+      this.#gather((server) => server.listPrompts(options.requestContext ?? null), 'list prompts'),
+    /** A prompt's messages, with `args` filled in. */
+    get: async (request: {
+      serverName: string
+      name: string
+      args?: Record<string, unknown>
+      version?: string
+      requestContext?: RequestContext | null
+    }): Promise<PromptWithMessages> => {
+      const server = this.#server(request.serverName)
+      const args =
+        request.args === undefined
+          ? undefined
+          : Object.fromEntries(
+              Object.entries(request.args).map(([key, value]) => [
+                key,
+                typeof value === 'string' ? value : JSON.stringify(value),
+              ]),
+            )
+      const result: GetPromptResult = await server.getPrompt(
+        request.name,
+        args,
+        request.version,
+        request.requestContext ?? null,
+      )
+      const prompt: Prompt = { name: request.name }
+      if (result.description !== undefined) prompt.description = result.description
+      if (request.version !== undefined)
+        (prompt as Prompt & { version?: string }).version = request.version
+      return { prompt, messages: result.messages }
+    },
+    /** Adds a handler for changes of the server's prompt list. */
+    onListChanged: (serverName: string, handler: () => void): Unsubscribe =>
+      addHandler(this.#server(serverName).handlers.promptListChanged, handler),
+  }
+
+  // ── elicitation and progress ────────────────────────────────────────────────
+
+  /** Answers servers' requests for user input. */
+  readonly elicitation = {
+    /**
+     * Sets the server's elicitation handler (one per server; a new one replaces the old).
+     * Without one, requests are declined. Returns a function that removes it.
+     */
+    onRequest: (serverName: string, handler: ElicitationHandler): Unsubscribe => {
+      const handlers = this.#server(serverName).handlers
+      handlers.elicitation = handler
+      return () => {
+        if (handlers.elicitation === handler) handlers.elicitation = undefined
+      }
+    },
+  }
+
+  /** Progress notifications of tool calls. */
+  readonly progress = {
+    /** Adds a progress handler for the server; returns a function that removes it. */
+    onUpdate: (serverName: string, handler: (update: ProgressUpdate) => void): Unsubscribe =>
+      addHandler(this.#server(serverName).handlers.progress, handler),
+  }
+
+  // ── lifecycle ───────────────────────────────────────────────────────────────
+
+  /**
+   * Closes every connection: Streamable HTTP sessions are terminated, stdio servers and their
+   * process groups exit, in-flight calls reject with `DISCONNECTED`. Idempotent.
+   */
+  disconnect(): Promise<void> {
+    this.#disconnecting ??= (async () => {
+      await Promise.all([...this.#servers.values()].map((server) => server.close()))
+      unregisterInstance(this.#registryKey, this)
+    })()
+    return this.#disconnecting
+  }
+
+  #assertOpen(): void {
+    if (this.#disconnecting) {
+      throw new MCPClientError(
+        'DISCONNECTED',
+        'The client was disconnected. Create a new MCPClient to connect again.',
+      )
+    }
+  }
+
+  async #gather<Item>(
+    fetchOne: (server: ServerConnection) => Promise<Item[] | undefined>,
+    what: string,
+  ): Promise<Record<string, Item[]>> {
+    this.#assertOpen()
+    const servers = [...this.#servers.values()]
+    const outcomes = await Promise.allSettled(servers.map(fetchOne))
+    const result: Record<string, Item[]> = {}
+    outcomes.forEach((outcome, index) => {
+      const server = servers[index]!
+      if (outcome.status === 'rejected') {
+        server.log('error', `could not ${what}: ${describe(outcome.reason)}`)
+      } else if (outcome.value !== undefined) {
+        result[server.name] = outcome.value
+      }
+    })
+    return result
+  }
+}
+
+function byName(tools: readonly MCPTool[]): Record<string, MCPTool> {
+  const record: Record<string, MCPTool> = {}
+  for (const tool of tools) record[tool.name] = tool
+  return record
+}
+
+function addHandler<Handler>(set: Set<Handler>, handler: Handler): Unsubscribe {
+  if (typeof handler !== 'function') {
+    throw new TypeError('The handler must be a function.')
+  }
+  set.add(handler)
+  return () => {
+    set.delete(handler)
+  }
+}
+
+function throwIfAllFailed(serverCount: number, errors: Record<string, MCPKitError>): void {
+  const failed = Object.entries(errors)
+  if (serverCount === 0 || failed.length < serverCount) return
+  if (failed.length === 1) throw failed[0]![1]
+  throw new MCPClientError(
+    'CONNECTION_FAILED',
+    `No server could list its tools: ${failed.map(([name, error]) => `${name}: ${error.message}`).join('; ')}`,
+    { cause: new AggregateError(failed.map(([, error]) => error)) },
+  )
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}

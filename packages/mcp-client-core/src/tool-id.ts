@@ -1,0 +1,19 @@
+import { createHash } from 'node:crypto'
+
+/** Tool names most model APIs accept: letters, digits, `_` and `-`, at most 64 characters. */
+export const MAX_TOOL_ID_LENGTH = 64
+const INVALID_CHARACTERS = /[^A-Za-z0-9_-]/g
+
+/**
+ * The flat id of a server's tool: `<server>_<tool>`. Characters model APIs reject become `_`;
+ * an id longer than 64 characters keeps its start and ends in a hash of the full name, so ids
+ * stay unique and stable across runs.
+ */
+export function toolId(serverName: string, toolName: string): string {
+  const full = `${serverName}_${toolName}`
+  const safe = full.replace(INVALID_CHARACTERS, '_')
+  if (safe === full && safe.length <= MAX_TOOL_ID_LENGTH) return full
+  if (safe.length <= MAX_TOOL_ID_LENGTH) return safe
+  const hash = createHash('sha256').update(full).digest('hex').slice(0, 8)
+  return `${safe.slice(0, MAX_TOOL_ID_LENGTH - hash.length - 1)}_${hash}`
+}
