@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest'
+import { InputValidatorCache } from './input-validator.js'
+
+const schema = {
+  type: 'object',
+  properties: {
+    name: { type: 'string' },
+    count: { type: 'integer', minimum: 1 },
+    email: { type: 'string', format: 'email' },
+  },
+  required: ['name'],
+  additionalProperties: false,
+}
+
+describe('InputValidatorCache', () => {
+  it('accepts valid input', () => {
+    expect(new InputValidatorCache().get(schema)({ name: 'a', count: 2 })).toEqual([])
+  })
+
+  it('names every invalid field', () => {
+    const issues = new InputValidatorCache().get(schema)({ count: 0, email: 'nope', extra: true })
+    expect(issues).toEqual(
+      expect.arrayContaining([
+        { path: '/name', message: 'is required' },
+        { path: '/count', message: 'must be >= 1' },
+        { path: '/email', message: 'must match format "email"' },
+        { path: '/extra', message: 'is not an allowed property' },
+      ]),
+    )
+  })
+
+  it('compiles a schema once', () => {
+    const cache = new InputValidatorCache()
+    expect(cache.get(schema)).toBe(cache.get(schema))
+  })
+
+  it('leaves schemas it cannot compile to the server', () => {
+    const check = new InputValidatorCache().get({ $ref: '#/definitions/missing' })
+    expect(check({ anything: 1 })).toEqual([])
+  })
+})
