@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import {
   type ClientConnection,
   connectClient,
+  isUnauthorized,
   runWithRequestContext,
 } from '@mcpkit/transports/client'
 import {
@@ -308,6 +309,12 @@ export class ServerConnection implements ToolCaller {
         serverName: this.name,
         cause: error,
       })
+    if (isUnauthorized(error)) {
+      return fail(
+        'UNAUTHORIZED',
+        `${operation.what} was refused: the server rejected the credentials. Check the token, or complete the OAuth authorization.`,
+      )
+    }
     if (error instanceof McpError) {
       if (error.code === ErrorCode.RequestTimeout) {
         return fail(

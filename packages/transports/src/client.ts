@@ -2,6 +2,7 @@ export {
   type ClientConnection,
   type ConnectClientOptions,
   connectClient,
+  isUnauthorized,
   type TransportKind,
 } from './client/connect.js'
 export { currentRequestContext, runWithRequestContext } from './client/request-context-storage.js'

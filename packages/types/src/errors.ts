@@ -13,6 +13,11 @@ export type MCPErrorCode =
   | 'COMMAND_NOT_FOUND'
   /** The server could not be reached or refused the handshake. */
   | 'CONNECTION_FAILED'
+  /**
+   * The server refused our credentials (HTTP 401, or 403 `insufficient_scope`) and the auth
+   * provider could not obtain better ones (for OAuth: the user must authorize first).
+   */
+  | 'UNAUTHORIZED'
   /** Connecting took longer than the server's `timeout`. */
   | 'CONNECT_TIMEOUT'
   /** A request took longer than its timeout. */

@@ -27,10 +27,12 @@ export interface EventSourceInit {
   withCredentials?: boolean
 }
 
-/** An SDK `OAuthClientProvider`; typed loosely here so this package needs no SDK. */
+/**
+ * An SDK `OAuthClientProvider` (e.g. `MCPOAuthClientProvider`); typed structurally here so this
+ * package needs no SDK.
+ */
 export interface AuthProvider {
   tokens(): unknown
-  [member: string]: unknown
 }
 
 /** Options every server definition takes, whatever its transport. */

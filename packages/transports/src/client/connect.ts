@@ -1,15 +1,18 @@
 import type { HttpServerDefinition, LoggingLevel, ServerDefinition } from '@mcpkit/types'
 import { isMCPKitError, MCPClientError } from '@mcpkit/types'
 import type { OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js'
+import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js'
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js'
-import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js'
+import { SSEClientTransport, SseError } from '@modelcontextprotocol/sdk/client/sse.js'
 import {
   StreamableHTTPClientTransport,
   StreamableHTTPError,
 } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
-import type { FetchLike, Transport } from '@modelcontextprotocol/sdk/shared/transport.js'
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js'
 import { validateServerDefinition } from '../definition.js'
-import { currentRequestContext, runWithRequestContext } from './request-context-storage.js'
+import { createTransportFetch, type EventStreamObserver } from './http-fetch.js'
+import { runWithRequestContext } from './request-context-storage.js'
+import { ResponseStreamWatch } from './response-stream-watch.js'
 import { ProcessStdioTransport } from './stdio-transport.js'
 
 /** Which wire protocol a connection ended up on. */
@@ -113,7 +116,11 @@ async function connectHttp(options: ConnectClientOptions, url: URL): Promise<Cli
   const target = `URL ${url.href}`
 
   if (mode !== 'sse') {
-    const transport = new StreamableHTTPClientTransport(url, httpTransportOptions(definition))
+    const watch = new ResponseStreamWatch()
+    const transport = new StreamableHTTPClientTransport(
+      url,
+      httpTransportOptions(definition, watch),
+    )
     const client = options.createClient()
     try {
       await withDeadline(
@@ -121,6 +128,7 @@ async function connectHttp(options: ConnectClientOptions, url: URL): Promise<Cli
         options.timeout,
         options.signal,
       )
+      watch.attach(transport)
       return {
         client,
         transport,
@@ -155,24 +163,24 @@ async function connectHttp(options: ConnectClientOptions, url: URL): Promise<Cli
     const fellBack = mode === 'auto' ? ' (after Streamable HTTP answered 4xx)' : ''
     throw connectError(serverName, `${target} over legacy SSE${fellBack}`, options.timeout, error)
   }
+  // A legacy SSE session lives and dies with its stream: once the stream breaks, replies to
+  // pending requests can never arrive, so close now and let them fail instead of time out.
+  const onerror = transport.onerror
+  transport.onerror = (error) => {
+    onerror?.(error)
+    if (error instanceof SseError) void transport.close()
+  }
   return { client, transport, kind: 'sse', close: () => client.close() }
 }
 
-function httpTransportOptions(definition: HttpServerDefinition) {
+function httpTransportOptions(definition: HttpServerDefinition, observer?: EventStreamObserver) {
   return {
-    fetch: contextFetch(definition),
+    fetch: createTransportFetch(definition, observer),
     ...(definition.requestInit ? { requestInit: definition.requestInit } : {}),
     ...(definition.authProvider
       ? { authProvider: definition.authProvider as unknown as OAuthClientProvider }
       : {}),
   }
-}
-
-/** The fetch every HTTP request goes through: the definition's, with the call's request context. */
-function contextFetch(definition: HttpServerDefinition): FetchLike {
-  const userFetch = definition.fetch
-  if (userFetch) return (url, init) => userFetch(url, init, currentRequestContext())
-  return (url, init) => fetch(url, init)
 }
 
 async function closeStreamable(client: Client, transport: StreamableHTTPClientTransport) {
@@ -221,6 +229,13 @@ function connectError(
       { serverName, cause: error },
     )
   }
+  if (isUnauthorized(error)) {
+    return new MCPClientError(
+      'UNAUTHORIZED',
+      `Server "${serverName}" (${target}) refused the credentials: ${describe(error)}. Check the token, or complete the OAuth authorization.`,
+      { serverName, cause: error },
+    )
+  }
   const timedOut = error instanceof DeadlineError || (error as { code?: unknown })?.code === -32001
   if (timedOut) {
     return new MCPClientError(
@@ -245,4 +260,13 @@ function describe(error: unknown): string {
     return error.message
   }
   return String(error)
+}
+
+/** Whether `error` is the server refusing our credentials (401, or 403 for missing scope). */
+export function isUnauthorized(error: unknown): boolean {
+  if (error instanceof UnauthorizedError) return true
+  if (error instanceof StreamableHTTPError || error instanceof SseError) {
+    return error.code === 401 || error.code === 403
+  }
+  return false
 }

@@ -33,7 +33,7 @@ describe('ProcessStdioTransport', () => {
     })
     const grandchild = new Promise<number>((resolve) => {
       transport.onmessage = (message) => {
-        resolve((message as { params: { pid: number } }).params.pid)
+        resolve((message as unknown as { params: { pid: number } }).params.pid)
       }
     })
     let closed = false
