@@ -13,9 +13,10 @@ export interface EventStreamObserver {
  *
  * - calls the definition's `fetch(url, init, requestContext)` with the context of the call that
  *   caused the request (`null` in the handshake), or the global `fetch`;
- * - gives each request its own abort signal, linked to the transport's long-lived one only
- *   while the request is open. The SDK passes one signal to every request; fetch adds an abort
- *   listener to it each time and long-lived clients collected thousands of them;
+ * - gives each request its own abort signal, aborted with the transport's long-lived one while
+ *   the request is open. The SDK passes that one signal to every request; fetch adds an abort
+ *   listener to it each time, and long-lived clients collected thousands of them. Here the
+ *   transport's signal carries a single listener whatever the number of requests;
  * - lets an observer watch SSE response bodies (see `ResponseStreamWatch`).
  */
 export function createTransportFetch(
@@ -27,17 +28,37 @@ export function createTransportFetch(
     ? (url, init) => userFetch(url, init, currentRequestContext())
     : (url, init) => fetch(url, init)
 
+  // One listener per transport signal, fanning out to the requests open on it.
+  const openRequests = new WeakMap<AbortSignal, Set<AbortController>>()
+  const link = (outer: AbortSignal) => {
+    let open = openRequests.get(outer)
+    if (!open) {
+      const controllers = new Set<AbortController>()
+      outer.addEventListener(
+        'abort',
+        () => {
+          for (const controller of controllers) controller.abort(outer.reason)
+          controllers.clear()
+        },
+        { once: true },
+      )
+      openRequests.set(outer, controllers)
+      open = controllers
+    }
+    const controller = new AbortController()
+    const controllers = open
+    controllers.add(controller)
+    return { signal: controller.signal, release: () => controllers.delete(controller) }
+  }
+
   return async (url, init) => {
     const outer = init?.signal
     if (!outer || outer.aborted) return base(url, init)
-    const controller = new AbortController()
-    const onAbort = () => controller.abort(outer.reason)
-    outer.addEventListener('abort', onAbort, { once: true })
-    const release = () => outer.removeEventListener('abort', onAbort)
+    const { signal, release } = link(outer)
 
     let response: Response
     try {
-      response = await base(url, { ...init, signal: controller.signal })
+      response = await base(url, { ...init, signal })
     } catch (error) {
       release()
       throw error
