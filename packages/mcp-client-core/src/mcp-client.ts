@@ -26,6 +26,7 @@ import {
   type ProgressUpdate,
   ServerConnection,
 } from './server-connection.js'
+import { distinctToolId } from './tool-id.js'
 
 const DEFAULT_TIMEOUT_MS = 60_000
 
@@ -166,7 +167,23 @@ export class MCPClient {
     const { toolsets, errors } = await this.listToolsetsWithErrors(options)
     const tools: Record<string, MCPTool> = {}
     for (const serverTools of Object.values(toolsets)) {
-      for (const tool of Object.values(serverTools)) tools[tool.id] = tool
+      for (const tool of Object.values(serverTools)) {
+        if (tools[tool.id] === undefined) {
+          tools[tool.id] = tool
+          continue
+        }
+        const id = distinctToolId(tool.serverName, tool.name)
+        this.#servers
+          .get(tool.serverName)
+          ?.log(
+            'warning',
+            `tool id "${tool.id}" is taken by another tool; "${tool.name}" is listed as "${id}"`,
+          )
+        tools[id] = Object.defineProperties(
+          {},
+          { ...Object.getOwnPropertyDescriptors(tool), id: { value: id, enumerable: true } },
+        ) as MCPTool
+      }
     }
     return { tools, errors }
   }

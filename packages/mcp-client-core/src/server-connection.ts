@@ -81,6 +81,7 @@ type ConnectionLoss = 'session-expired' | 'connection-lost'
 
 interface ToolCache {
   readonly tools: readonly MCPTool[]
+  readonly names: ReadonlySet<string>
   readonly expiresAt: number
 }
 
@@ -288,9 +289,9 @@ export class ServerConnection implements ToolCaller {
         }
         throw new MCPClientError(
           'CONNECTION_CLOSED',
-          loss === 'session-expired' || !operation.idempotent
-            ? `Server "${this.name}": the connection was lost during ${operation.what}. It may or may not have run, so it was not sent again (the tool is not annotated read-only or idempotent). The next call reconnects.`
-            : `Server "${this.name}": the connection was lost during ${operation.what}, and again after reconnecting.`,
+          attempt > 0
+            ? `Server "${this.name}": the connection was lost during ${operation.what}, and again after reconnecting. The next call reconnects.`
+            : `Server "${this.name}": the connection was lost during ${operation.what}. It may or may not have run, so it was not sent again (the tool is not annotated read-only or idempotent). The next call reconnects.`,
           { serverName: this.name, cause: error },
         )
       }
@@ -399,7 +400,11 @@ export class ServerConnection implements ToolCaller {
     if (generation === this.#toolsGeneration && this.#connection) {
       const listChanged = this.#connection.client.getServerCapabilities()?.tools?.listChanged
       const ttl = this.#definition.toolListTtl ?? DEFAULT_TOOL_LIST_TTL_MS
-      this.#tools = { tools, expiresAt: listChanged ? Infinity : Date.now() + ttl }
+      this.#tools = {
+        tools,
+        names: new Set(definitions.map((definition) => definition.name)),
+        expiresAt: listChanged ? Infinity : Date.now() + ttl,
+      }
     }
     return tools
   }
@@ -411,6 +416,7 @@ export class ServerConnection implements ToolCaller {
   ): Promise<unknown> {
     const { requestContext = null, signal, runId } = context
     if (signal?.aborted) throw abortedError(this.name, tool.name, signal.reason)
+    await this.#assertToolListed(tool.name, requestContext)
     // A per-call controller: the SDK never removes the abort listener it adds, so a
     // long-lived caller signal would collect one listener per call.
     const controller = signal ? new AbortController() : undefined
@@ -454,6 +460,22 @@ export class ServerConnection implements ToolCaller {
       })
     }
     return result.structuredContent !== undefined ? result.structuredContent : result
+  }
+
+  /**
+   * Refuses a tool the server no longer lists. The list is fetched again only when it was
+   * invalidated (`tools/list_changed`, reconnect), so this costs a set lookup on the hot path.
+   */
+  async #assertToolListed(name: string, requestContext: RequestContext | null): Promise<void> {
+    if (!this.#tools) await this.tools(requestContext)
+    const listed = this.#tools?.names
+    if (!listed || listed.has(name)) return
+    const available = [...listed].map((tool) => `"${tool}"`).join(', ') || '(none)'
+    throw new MCPClientError(
+      'TOOL_NOT_FOUND',
+      `Server "${this.name}" no longer has a tool named "${name}". Its tools: ${available}. List the tools again (listTools / listToolsets).`,
+      { serverName: this.name },
+    )
   }
 
   // ── resources and prompts ───────────────────────────────────────────────────

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { MAX_TOOL_ID_LENGTH, toolId } from './tool-id.js'
+import { distinctToolId, MAX_TOOL_ID_LENGTH, toolId } from './tool-id.js'
 
 describe('toolId', () => {
   it('is <server>_<tool> when that is already a valid name', () => {
@@ -9,6 +9,7 @@ describe('toolId', () => {
 
   it('replaces characters model APIs reject', () => {
     expect(toolId('my server', 'files.read')).toBe('my_server_files_read')
+    expect(distinctToolId('my server', 'files.read')).not.toBe(distinctToolId('my_server', 'files_read'))
   })
 
   it('keeps long ids within 64 characters, unique and stable', () => {

@@ -12,8 +12,23 @@ const INVALID_CHARACTERS = /[^A-Za-z0-9_-]/g
 export function toolId(serverName: string, toolName: string): string {
   const full = `${serverName}_${toolName}`
   const safe = full.replace(INVALID_CHARACTERS, '_')
-  if (safe === full && safe.length <= MAX_TOOL_ID_LENGTH) return full
   if (safe.length <= MAX_TOOL_ID_LENGTH) return safe
-  const hash = createHash('sha256').update(full).digest('hex').slice(0, 8)
-  return `${safe.slice(0, MAX_TOOL_ID_LENGTH - hash.length - 1)}_${hash}`
+  return withHash(safe, serverName, toolName)
+}
+
+/**
+ * The id used when `toolId` of two tools is the same (`files.read` and `files_read`, or server
+ * `a` with tool `b_c` and server `a_b` with tool `c`): the id with a hash of the exact server and
+ * tool names, so both stay reachable.
+ */
+export function distinctToolId(serverName: string, toolName: string): string {
+  return withHash(toolId(serverName, toolName), serverName, toolName)
+}
+
+function withHash(id: string, serverName: string, toolName: string): string {
+  const hash = createHash('sha256')
+    .update(`${serverName}\u0000${toolName}`)
+    .digest('hex')
+    .slice(0, 8)
+  return `${id.slice(0, MAX_TOOL_ID_LENGTH - hash.length - 1)}_${hash}`
 }

@@ -133,7 +133,7 @@ async function connectHttp(options: ConnectClientOptions, url: URL): Promise<Cli
         client,
         transport,
         kind: 'streamable-http',
-        close: () => closeStreamable(client, transport),
+        close: () => closeStreamable(client, transport, log),
       }
     } catch (error) {
       await transport.close().catch(() => {})
@@ -183,10 +183,16 @@ function httpTransportOptions(definition: HttpServerDefinition, observer?: Event
   }
 }
 
-async function closeStreamable(client: Client, transport: StreamableHTTPClientTransport) {
+async function closeStreamable(
+  client: Client,
+  transport: StreamableHTTPClientTransport,
+  log: ConnectClientOptions['log'],
+) {
   // The spec asks clients to end their session; servers otherwise keep it until their TTL.
   if (transport.sessionId) {
-    await withDeadline(transport.terminateSession(), TERMINATE_TIMEOUT_MS).catch(() => {})
+    await withDeadline(transport.terminateSession(), TERMINATE_TIMEOUT_MS).catch((error) => {
+      log?.('warning', `could not end the session with DELETE: ${describe(error)}`)
+    })
   }
   await client.close()
 }

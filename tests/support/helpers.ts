@@ -1,0 +1,112 @@
+import { createServer } from 'node:net'
+import { isMCPKitError, type MCPErrorCode, type MCPKitError } from '@mcpkit/types'
+import { expect } from 'vitest'
+
+/**
+ * Awaits `promise` (or calls `fn`), expects it to fail with an mcpkit error of `code`, and
+ * returns that error for further checks. The failure message shows what was thrown instead.
+ */
+export async function expectMCPError(
+  action: Promise<unknown> | (() => unknown),
+  code: MCPErrorCode,
+): Promise<MCPKitError> {
+  let thrown: unknown
+  let resolved = false
+  try {
+    await (typeof action === 'function' ? action() : action)
+    resolved = true
+  } catch (error) {
+    thrown = error
+  }
+  if (resolved) throw new Error(`expected an error with code ${code}, but the call succeeded`)
+  if (!isMCPKitError(thrown, code)) {
+    const description =
+      thrown instanceof Error
+        ? `${thrown.name} (code ${(thrown as { code?: unknown }).code}): ${thrown.message}`
+        : String(thrown)
+    throw new Error(`expected an mcpkit error with code ${code}, got ${description}`)
+  }
+  return thrown
+}
+
+/** Runs `action`, expects it to throw, returns what it threw. */
+export async function thrownBy(action: () => unknown): Promise<unknown> {
+  try {
+    await action()
+  } catch (error) {
+    return error
+  }
+  throw new Error('expected the call to throw, but it succeeded')
+}
+
+/** A port on 127.0.0.1 that nothing listens on (it was free a moment ago). */
+export async function refusedPort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen({ port: 0, host: '127.0.0.1' }, resolve))
+  const address = server.address()
+  await new Promise<void>((resolve) => server.close(() => resolve()))
+  if (address === null || typeof address !== 'object') throw new Error('no port')
+  return address.port
+}
+
+/** Counts of `process.getActiveResourcesInfo()` by resource type. */
+export function activeResources(): Map<string, number> {
+  const counts = new Map<string, number>()
+  for (const type of process.getActiveResourcesInfo()) {
+    counts.set(type, (counts.get(type) ?? 0) + 1)
+  }
+  return counts
+}
+
+/** Resource types that have more entries in `after` than in `before`, with the surplus. */
+export function resourceSurplus(
+  before: Map<string, number>,
+  after: Map<string, number>,
+): Record<string, number> {
+  const surplus: Record<string, number> = {}
+  for (const [type, count] of after) {
+    const extra = count - (before.get(type) ?? 0)
+    if (extra > 0) surplus[type] = extra
+  }
+  return surplus
+}
+
+/** Text of every `text` content block of a `CallToolResult`, joined by newlines. */
+export function textOf(result: unknown): string {
+  const content = (result as { content?: Array<{ type: string; text?: string }> }).content
+  expect(Array.isArray(content), `not a CallToolResult: ${JSON.stringify(result)}`).toBe(true)
+  return (content ?? [])
+    .filter((block) => block.type === 'text')
+    .map((block) => block.text ?? '')
+    .join('\n')
+}
+
+/** Resolves with what `promise` settled to, tagged, so a test can race it against a timer. */
+export function settle<T>(
+  promise: Promise<T>,
+): Promise<{ status: 'fulfilled'; value: T } | { status: 'rejected'; reason: unknown }> {
+  return promise.then(
+    (value) => ({ status: 'fulfilled' as const, value }),
+    (reason: unknown) => ({ status: 'rejected' as const, reason }),
+  )
+}
+
+/** `promise`'s outcome, or `'pending'` if it has not settled within `ms`. */
+export async function outcomeWithin<T>(
+  promise: Promise<T>,
+  ms: number,
+): Promise<
+  | { status: 'fulfilled'; value: T }
+  | { status: 'rejected'; reason: unknown }
+  | { status: 'pending' }
+> {
+  let timer: NodeJS.Timeout | undefined
+  const pending = new Promise<{ status: 'pending' }>((resolve) => {
+    timer = setTimeout(() => resolve({ status: 'pending' }), ms)
+  })
+  try {
+    return await Promise.race([settle(promise), pending])
+  } finally {
+    clearTimeout(timer)
+  }
+}
