@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto'
 import {
   type ClientConnection,
   connectClient,
@@ -120,6 +119,10 @@ export class ServerConnection implements ToolCaller {
   /** Bumped whenever cached tools become invalid, so a slow load cannot store a stale list. */
   #toolsGeneration = 0
   #closing: Promise<void> | undefined
+  #probing: Promise<void> | undefined
+  #progressTokens = 0
+  /** Only a custom `fetch` reads the request context: without one, calls skip AsyncLocalStorage. */
+  readonly #usesRequestContext: boolean
 
   constructor(options: ServerConnectionOptions) {
     this.name = options.name
@@ -127,6 +130,8 @@ export class ServerConnection implements ToolCaller {
     this.#timeout = options.definition.timeout ?? options.timeout
     this.#logger = options.definition.logger ?? options.logger
     this.#validators = options.validators
+    this.#usesRequestContext =
+      'fetch' in options.definition && options.definition.fetch !== undefined
   }
 
   get isClosed(): boolean {
@@ -179,6 +184,11 @@ export class ServerConnection implements ToolCaller {
       throw this.#disconnectedError()
     }
     connection.client.onclose = () => this.#forget(connection)
+    const onerror = connection.client.onerror
+    connection.client.onerror = (error) => {
+      onerror?.(error)
+      if (error.message.startsWith('SSE stream disconnected')) this.#probe(connection)
+    }
     this.#connection = connection
     this.#invalidateTools()
     this.log('debug', `connected over ${connection.kind}`)
@@ -276,7 +286,9 @@ export class ServerConnection implements ToolCaller {
     for (let attempt = 0; ; attempt++) {
       const connection = await this.connect()
       try {
-        return await runWithRequestContext(operation.requestContext, () => fn(connection.client))
+        return await (this.#usesRequestContext
+          ? runWithRequestContext(operation.requestContext, () => fn(connection.client))
+          : fn(connection.client))
       } catch (error) {
         if (this.#closing) throw this.#disconnectedError(error)
         const loss = connectionLoss(error)
@@ -296,6 +308,31 @@ export class ServerConnection implements ToolCaller {
         )
       }
     }
+  }
+
+  /**
+   * A response stream broke: is the server still there? The SDK leaves requests whose stream
+   * broke pending until their timeout; if the server is gone (or forgot the session), dropping
+   * the connection fails them now, each as `CONNECTION_CLOSED` (or sent again if idempotent).
+   */
+  #probe(connection: ClientConnection): void {
+    if (this.#probing || this.#connection !== connection || this.#closing) return
+    const ping = () => connection.client.ping({ timeout: Math.min(this.#timeout, 5000) })
+    this.#probing = (this.#usesRequestContext ? runWithRequestContext(null, ping) : ping())
+      .then(
+        () => {},
+        (error: unknown) => {
+          if (this.#connection !== connection) return
+          this.log(
+            'info',
+            `the server did not answer after a stream broke (${String(error)}); reconnecting on the next call`,
+          )
+          this.#drop(connection)
+        },
+      )
+      .finally(() => {
+        this.#probing = undefined
+      })
   }
 
   #drop(connection: ClientConnection): void {
@@ -428,7 +465,7 @@ export class ServerConnection implements ToolCaller {
       _meta?: { progressToken: string }
     } = { name: tool.name, arguments: input }
     if (this.#definition.enableProgressTracking !== false) {
-      params._meta = { progressToken: runId ?? randomUUID() }
+      params._meta = { progressToken: runId ?? `mcpkit-${++this.#progressTokens}` }
     }
     const annotations = tool.annotations
     const idempotent = annotations?.readOnlyHint === true || annotations?.idempotentHint === true

@@ -9,7 +9,9 @@ describe('toolId', () => {
 
   it('replaces characters model APIs reject', () => {
     expect(toolId('my server', 'files.read')).toBe('my_server_files_read')
-    expect(distinctToolId('my server', 'files.read')).not.toBe(distinctToolId('my_server', 'files_read'))
+    expect(distinctToolId('my server', 'files.read')).not.toBe(
+      distinctToolId('my_server', 'files_read'),
+    )
   })
 
   it('keeps long ids within 64 characters, unique and stable', () => {

@@ -10,9 +10,8 @@ import {
 } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js'
 import { validateServerDefinition } from '../definition.js'
-import { createTransportFetch, type EventStreamObserver } from './http-fetch.js'
+import { TransportFetch } from './http-fetch.js'
 import { runWithRequestContext } from './request-context-storage.js'
-import { ResponseStreamWatch } from './response-stream-watch.js'
 import { ProcessStdioTransport } from './stdio-transport.js'
 
 /** Which wire protocol a connection ended up on. */
@@ -63,9 +62,12 @@ const TERMINATE_TIMEOUT_MS = 2000
  */
 export function connectClient(options: ConnectClientOptions): Promise<ClientConnection> {
   const resolved = validateServerDefinition(options.serverName, options.definition)
-  return runWithRequestContext(null, () =>
-    resolved.kind === 'stdio' ? connectStdio(options) : connectHttp(options, resolved.url),
-  )
+  const connect = () =>
+    resolved.kind === 'stdio' ? connectStdio(options) : connectHttp(options, resolved.url)
+  // Only a custom fetch reads the request context; without one, stay out of AsyncLocalStorage.
+  return resolved.kind === 'http' && resolved.definition.fetch
+    ? runWithRequestContext(null, connect)
+    : connect()
 }
 
 async function connectStdio(options: ConnectClientOptions): Promise<ClientConnection> {
@@ -116,10 +118,10 @@ async function connectHttp(options: ConnectClientOptions, url: URL): Promise<Cli
   const target = `URL ${url.href}`
 
   if (mode !== 'sse') {
-    const watch = new ResponseStreamWatch()
+    const transportFetch = new TransportFetch(definition)
     const transport = new StreamableHTTPClientTransport(
       url,
-      httpTransportOptions(definition, watch),
+      httpTransportOptions(definition, transportFetch),
     )
     const client = options.createClient()
     try {
@@ -128,7 +130,7 @@ async function connectHttp(options: ConnectClientOptions, url: URL): Promise<Cli
         options.timeout,
         options.signal,
       )
-      watch.attach(transport)
+      transportFetch.attach(transport)
       return {
         client,
         transport,
@@ -147,8 +149,9 @@ async function connectHttp(options: ConnectClientOptions, url: URL): Promise<Cli
     }
   }
 
+  const sseFetch = new TransportFetch(definition)
   const transport = new SSEClientTransport(url, {
-    ...httpTransportOptions(definition),
+    ...httpTransportOptions(definition, sseFetch),
     ...(definition.eventSourceInit ? { eventSourceInit: definition.eventSourceInit } : {}),
   })
   const client = options.createClient()
@@ -165,6 +168,7 @@ async function connectHttp(options: ConnectClientOptions, url: URL): Promise<Cli
   }
   // A legacy SSE session lives and dies with its stream: once the stream breaks, replies to
   // pending requests can never arrive, so close now and let them fail instead of time out.
+  sseFetch.attach(transport)
   const onerror = transport.onerror
   transport.onerror = (error) => {
     onerror?.(error)
@@ -173,9 +177,9 @@ async function connectHttp(options: ConnectClientOptions, url: URL): Promise<Cli
   return { client, transport, kind: 'sse', close: () => client.close() }
 }
 
-function httpTransportOptions(definition: HttpServerDefinition, observer?: EventStreamObserver) {
+function httpTransportOptions(definition: HttpServerDefinition, transportFetch: TransportFetch) {
   return {
-    fetch: createTransportFetch(definition, observer),
+    fetch: transportFetch.fetch,
     ...(definition.requestInit ? { requestInit: definition.requestInit } : {}),
     ...(definition.authProvider
       ? { authProvider: definition.authProvider as unknown as OAuthClientProvider }
