@@ -284,7 +284,7 @@ export class ServerConnection implements ToolCaller {
     fn: (client: Client) => Promise<Result>,
   ): Promise<Result> {
     for (let attempt = 0; ; attempt++) {
-      const connection = await this.connect()
+      const connection = this.#connection ?? (await this.connect())
       try {
         return await (this.#usesRequestContext
           ? runWithRequestContext(operation.requestContext, () => fn(connection.client))
@@ -453,7 +453,8 @@ export class ServerConnection implements ToolCaller {
   ): Promise<unknown> {
     const { requestContext = null, signal, runId } = context
     if (signal?.aborted) throw abortedError(this.name, tool.name, signal.reason)
-    await this.#assertToolListed(tool.name, requestContext)
+    if (!this.#tools) await this.tools(requestContext)
+    this.#assertToolListed(tool.name)
     // A per-call controller: the SDK never removes the abort listener it adds, so a
     // long-lived caller signal would collect one listener per call.
     const controller = signal ? new AbortController() : undefined
@@ -500,11 +501,10 @@ export class ServerConnection implements ToolCaller {
   }
 
   /**
-   * Refuses a tool the server no longer lists. The list is fetched again only when it was
-   * invalidated (`tools/list_changed`, reconnect), so this costs a set lookup on the hot path.
+   * Refuses a tool the server no longer lists. `callTool` fetches the list again only when it
+   * was invalidated (`tools/list_changed`, reconnect), so this is a set lookup on the hot path.
    */
-  async #assertToolListed(name: string, requestContext: RequestContext | null): Promise<void> {
-    if (!this.#tools) await this.tools(requestContext)
+  #assertToolListed(name: string): void {
     const listed = this.#tools?.names
     if (!listed || listed.has(name)) return
     const available = [...listed].map((tool) => `"${tool}"`).join(', ') || '(none)'

@@ -1,0 +1,178 @@
+/**
+ * Minimal Streamable HTTP MCP server for the benchmark, run as its own process so its CPU is
+ * not charged to the client under test. Stateful sessions (one McpServer per session), bound
+ * to 127.0.0.1 on an ephemeral port. Prints `{"port":N}` on stdout once listening.
+ *
+ * Besides `/mcp` it answers `GET /stats` with counters (requests per JSON-RPC method, DELETEs,
+ * open sessions, server CPU) so the bench can see what each client actually sent.
+ */
+import { randomUUID } from 'node:crypto'
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js'
+import { z } from 'zod'
+
+const MAX_BODY_BYTES = 1_000_000
+const MAX_SESSIONS = 2_000
+const jsonResponse = process.env.BENCH_JSON_RESPONSE === '1'
+
+const transports = new Map<string, StreamableHTTPServerTransport>()
+const counters = {
+  methods: {} as Record<string, number>,
+  posts: 0,
+  gets: 0,
+  deletes: 0,
+  sessionsOpened: 0,
+  sessionsClosed: 0,
+}
+
+function buildServer(): McpServer {
+  const server = new McpServer({ name: 'bench-http', version: '1.0.0' })
+  server.registerTool(
+    'echo',
+    {
+      description: 'Echoes the message back',
+      inputSchema: { message: z.string().describe('text to echo') },
+    },
+    async ({ message }) => ({ content: [{ type: 'text', text: message }] }),
+  )
+  // A tool with an outputSchema: the SDK client compiles a validator for it on every listTools().
+  server.registerTool(
+    'add',
+    {
+      description: 'Adds two numbers',
+      inputSchema: { a: z.number(), b: z.number() },
+      outputSchema: { sum: z.number() },
+    },
+    async ({ a, b }) => ({
+      content: [{ type: 'text', text: String(a + b) }],
+      structuredContent: { sum: a + b },
+    }),
+  )
+  server.registerTool(
+    'get_time',
+    { description: 'Returns the server time as an ISO string' },
+    async () => ({ content: [{ type: 'text', text: new Date().toISOString() }] }),
+  )
+  return server
+}
+
+function sendJsonRpcError(res: ServerResponse, status: number, message: string): void {
+  res.writeHead(status, { 'content-type': 'application/json' })
+  res.end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message }, id: null }))
+}
+
+async function readBody(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length
+    if (size > MAX_BODY_BYTES) throw new Error('body too large')
+    chunks.push(chunk)
+  }
+  return JSON.parse(Buffer.concat(chunks).toString('utf8'))
+}
+
+function countMethods(body: unknown): void {
+  const messages = Array.isArray(body) ? body : [body]
+  for (const message of messages) {
+    const method =
+      message && typeof message === 'object' && 'method' in message
+        ? String((message as { method: unknown }).method)
+        : '(response)'
+    counters.methods[method] = (counters.methods[method] ?? 0) + 1
+  }
+}
+
+async function handleMcp(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const sessionHeader = req.headers['mcp-session-id']
+  const sessionId = Array.isArray(sessionHeader) ? sessionHeader[0] : sessionHeader
+  if (req.method === 'POST') {
+    counters.posts++
+    let body: unknown
+    try {
+      body = await readBody(req)
+    } catch (error) {
+      sendJsonRpcError(res, 400, `Parse error: ${(error as Error).message}`)
+      return
+    }
+    countMethods(body)
+    if (sessionId) {
+      const transport = transports.get(sessionId)
+      if (!transport) return sendJsonRpcError(res, 404, 'Session not found')
+      await transport.handleRequest(req, res, body)
+      return
+    }
+    const isInitialize =
+      !Array.isArray(body) && (body as { method?: unknown } | null)?.method === 'initialize'
+    if (!isInitialize) return sendJsonRpcError(res, 400, 'No session id')
+    if (transports.size >= MAX_SESSIONS) return sendJsonRpcError(res, 503, 'Too many sessions')
+    const transport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: () => randomUUID(),
+      enableJsonResponse: jsonResponse,
+      onsessioninitialized: (id) => {
+        transports.set(id, transport)
+        counters.sessionsOpened++
+      },
+    })
+    transport.onclose = () => {
+      const id = transport.sessionId
+      if (id && transports.delete(id)) counters.sessionsClosed++
+    }
+    await buildServer().connect(transport)
+    await transport.handleRequest(req, res, body)
+    return
+  }
+  if (req.method === 'GET' || req.method === 'DELETE') {
+    if (req.method === 'GET') counters.gets++
+    else counters.deletes++
+    const transport = sessionId ? transports.get(sessionId) : undefined
+    if (!transport) return sendJsonRpcError(res, sessionId ? 404 : 400, 'Unknown session')
+    await transport.handleRequest(req, res)
+    return
+  }
+  res.writeHead(405, { allow: 'GET, POST, DELETE' }).end()
+}
+
+const httpServer = createServer((req, res) => {
+  const path = (req.url ?? '/').split('?')[0]
+  if (path === '/mcp') {
+    handleMcp(req, res).catch((error) => {
+      if (!res.headersSent) sendJsonRpcError(res, 500, String(error))
+    })
+    return
+  }
+  if (path === '/stats' && req.method === 'GET') {
+    const cpu = process.cpuUsage()
+    res.writeHead(200, { 'content-type': 'application/json' })
+    res.end(
+      JSON.stringify({
+        ...counters,
+        openSessions: transports.size,
+        cpuMicros: cpu.user + cpu.system,
+        rss: process.memoryUsage().rss,
+      }),
+    )
+    return
+  }
+  res.writeHead(404).end()
+})
+httpServer.keepAliveTimeout = 60_000
+
+httpServer.listen(0, '127.0.0.1', () => {
+  const address = httpServer.address()
+  if (address && typeof address === 'object') {
+    process.stdout.write(`${JSON.stringify({ port: address.port })}\n`)
+  }
+})
+
+// The bench stops this process by pid (SIGTERM); close sessions so nothing lingers. If the
+// bench dies first (its IPC channel closes), stop too rather than linger as an orphan.
+function shutdown(): void {
+  for (const transport of transports.values()) void transport.close()
+  httpServer.closeAllConnections()
+  httpServer.close(() => process.exit(0))
+  setTimeout(() => process.exit(0), 500).unref()
+}
+process.on('SIGTERM', shutdown)
+process.on('disconnect', shutdown)
