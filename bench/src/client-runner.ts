@@ -83,15 +83,18 @@ function checkEcho(result: unknown): void {
 
 // ---- operations -----------------------------------------------------------------------------
 
-async function coldHttp(terminate: boolean): Promise<void> {
+/** Connects, lists and closes; returns when the list arrived (the close is timed by the caller). */
+async function coldHttp(terminate: boolean): Promise<number> {
+  const t0 = nowMs()
   if (kind === 'raw') {
     const client = new Client(clientInfo)
     const transport = new StreamableHTTPClientTransport(url())
     await client.connect(transport)
     await client.listTools()
+    const listed = nowMs() - t0
     if (terminate) await transport.terminateSession()
     await client.close()
-    return
+    return listed
   }
   const client = new (requireMcpkit())({
     id: uniqueId('cold-http'),
@@ -100,19 +103,22 @@ async function coldHttp(terminate: boolean): Promise<void> {
   try {
     const toolsets = await client.listToolsets()
     if (!toolsets.bench?.echo) throw new Error('listToolsets() has no bench.echo')
+    return nowMs() - t0
   } finally {
     await client.disconnect()
   }
 }
 
-async function coldStdio(): Promise<void> {
+async function coldStdio(): Promise<number> {
   if (!stdioCommand) throw new Error('runner not set up')
+  const t0 = nowMs()
   if (kind === 'raw') {
     const client = new Client(clientInfo)
     await client.connect(new StdioClientTransport({ ...stdioCommand, stderr: 'ignore' }))
     await client.listTools()
+    const listed = nowMs() - t0
     await client.close()
-    return
+    return listed
   }
   const client = new (requireMcpkit())({
     id: uniqueId('cold-stdio'),
@@ -121,6 +127,7 @@ async function coldStdio(): Promise<void> {
   try {
     const toolsets = await client.listToolsets()
     if (!toolsets.everything?.echo) throw new Error('listToolsets() has no everything.echo')
+    return nowMs() - t0
   } finally {
     await client.disconnect()
   }
@@ -230,9 +237,9 @@ async function handle(request: RunnerRequest): Promise<unknown> {
     case 'cold-stdio': {
       gc()
       const t0 = nowMs()
-      if (request.op === 'cold-http') await coldHttp(request.terminate === true)
-      else await coldStdio()
-      return { ms: nowMs() - t0 }
+      const listed =
+        request.op === 'cold-http' ? await coldHttp(request.terminate === true) : await coldStdio()
+      return { ms: listed, totalMs: nowMs() - t0 }
     }
     case 'warm-open':
       await openWarm()

@@ -312,11 +312,14 @@ async function main() {
       for (let run = -warmup; run < runs && nowMs() < deadline; run++) {
         for (const entry of rotate(entries, run + warmup)) {
           if (!entry.contender) continue
-          const result = await ask<{ ms: number }>(entry.contender, {
+          const result = await ask<{ ms: number; totalMs: number }>(entry.contender, {
             op: entry.op,
             ...(entry.terminate ? { terminate: true } : {}),
           })
-          if (result && run >= 0) samples[entry.key]?.push(result.ms)
+          if (result && run >= 0) {
+            samples[entry.key]?.push(result.ms)
+            ;(samples[`${entry.key} total`] ??= []).push(result.totalMs)
+          }
         }
       }
       results[label] = samples
@@ -682,6 +685,18 @@ function coldRows(
     raw: formatMs(p95(rawSamples)),
     mcpkit: shown(mcpkit, formatMs(p95(mcpkitSamples))),
     ratio: ratio(p95(mcpkitSamples), p95(rawSamples)),
+    target: '',
+    result: '',
+  })
+  // The same runs timed to the end of close: mcpkit's disconnect() also ends the HTTP session
+  // (DELETE), which the raw SDK's close() does not.
+  const rawTotal = samples['raw total'] ?? []
+  const mcpkitTotal = samples['mcpkit total'] ?? []
+  rows.push({
+    metric: `  … + disconnect, median`,
+    raw: formatMs(median(rawTotal)),
+    mcpkit: shown(mcpkit, formatMs(median(mcpkitTotal))),
+    ratio: ratio(median(mcpkitTotal), median(rawTotal)),
     target: '',
     result: '',
   })

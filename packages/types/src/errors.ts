@@ -5,6 +5,8 @@
 export type MCPErrorCode =
   /** A server definition is malformed (both/neither of `command` and `url`, a bad URL, …). */
   | 'INVALID_DEFINITION'
+  /** An `MCPServer` configuration is malformed (an agent without description, a bad tool, …). */
+  | 'INVALID_CONFIGURATION'
   /** A server name that is not in `servers`; the message lists the configured names. */
   | 'SERVER_NOT_FOUND'
   /** A second live `MCPClient` with the same configuration and no `id`. */
@@ -59,6 +61,9 @@ export class MCPKitError extends Error {
 
 /** Errors of `MCPClient`: configuration, connection and request failures. */
 export class MCPClientError extends MCPKitError {}
+
+/** Errors of `MCPServer`: configuration and transport misuse. */
+export class MCPServerError extends MCPKitError {}
 
 /** One problem with a tool's arguments: where it is (`path`) and what is wrong. */
 export interface ToolInputIssue {

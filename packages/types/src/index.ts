@@ -1,8 +1,10 @@
+export type { MCPAgent, MCPWorkflow, MCPWorkflowRun } from './agent.js'
 export {
   isMCPKitError,
   MCPClientError,
   type MCPErrorCode,
   MCPKitError,
+  MCPServerError,
   ToolExecutionError,
   type ToolInputIssue,
   ToolInputValidationError,

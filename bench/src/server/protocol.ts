@@ -1,0 +1,94 @@
+/**
+ * Messages between the server-bench orchestrator (`run.ts`) and its children: the target
+ * servers (`target.ts`) and the load generator (`loadgen.ts`). Every request carries an id;
+ * every reply echoes it. A child says hello with id 0 once it is ready.
+ */
+
+export type Implementation = 'raw' | 'mcpkit'
+export type Mode = 'stateful' | 'stateless'
+
+export type ChildRequest = { id: number } & (
+  | { op: 'stats' }
+  | { op: 'gc' }
+  | { op: 'exit' }
+  | {
+      op: 'open-sessions'
+      url: string
+      count: number
+      protocolVersion: string
+    }
+  | {
+      op: 'probe'
+      url: string
+      sessionId?: string
+      protocolVersion: string
+    }
+  | {
+      op: 'load'
+      url: string
+      /** One session per autocannon connection (stateful), or none (stateless). */
+      sessionIds: string[]
+      protocolVersion: string
+      connections: number
+      durationSeconds: number
+      /** Every Nth response is parsed in full (the others get a cheap substring check). */
+      sampleEvery: number
+    }
+)
+
+export interface ChildReply {
+  id: number
+  ok: boolean
+  result?: unknown
+  error?: string
+  /** Process warnings (e.g. MaxListenersExceededWarning) raised since the last reply. */
+  warnings: { name: string; message: string }[]
+}
+
+/** What a target server reports about itself. */
+export interface TargetStats {
+  implementation: Implementation
+  mode: Mode
+  cpuMicros: number
+  /** Times the echo tool's own function ran: the proof that a 2xx was a real tool call. */
+  toolCalls: number
+  /** HTTP requests that reached the handler (any path, any method). */
+  httpRequests: number
+  /** Raw SDK stateful only: sessions in its map (mcpkit keeps its own, not visible here). */
+  sessions: number | null
+  rss: number
+  heapUsed: number
+}
+
+/** The hello a target sends once it listens. */
+export interface TargetHello {
+  port: number
+  pid: number
+}
+
+/** One autocannon run, as the load generator reports it. */
+export interface LoadResult {
+  durationSeconds: number
+  /** 2xx responses whose body passed the check. */
+  ok: number
+  non2xx: number
+  errors: number
+  timeouts: number
+  /** 2xx responses whose body failed the check (an MCP error, `isError`, or junk). */
+  mismatches: number
+  statusCodes: Record<string, number>
+  latencyMs: { p50: number; p90: number; p99: number; max: number; mean: number }
+  /** Responses parsed in full, and how many of those were a correct echo result. */
+  sampled: number
+  sampledValid: number
+  firstBadBody?: string
+  loadgenCpuMicros: number
+}
+
+/** One response of the probe, as the load generator saw it. */
+export interface ProbeResult {
+  status: number
+  contentType: string | null
+  body: string
+  valid: boolean
+}

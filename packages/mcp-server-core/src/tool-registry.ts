@@ -1,0 +1,250 @@
+import type { JsonSchema, LogHandler, MCPAgent, MCPWorkflow } from '@mcpkit/types'
+import { MCPServerError } from '@mcpkit/types'
+import {
+  type AnySchema,
+  normalizeObjectSchema,
+  safeParseAsync,
+} from '@modelcontextprotocol/sdk/server/zod-compat.js'
+import { toJsonSchemaCompat } from '@modelcontextprotocol/sdk/server/zod-json-schema-compat.js'
+import type { CallToolResult, Tool as ProtocolTool } from '@modelcontextprotocol/sdk/types.js'
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv'
+import { z } from 'zod'
+import type { MCPServerTool, MCPToolContext } from './server-tool.js'
+
+/** What the server knows of one tool, prepared once at construction. */
+export interface ToolEntry {
+  readonly name: string
+  readonly kind: 'tool' | 'agent' | 'workflow'
+  /** Exactly what `tools/list` publishes. */
+  readonly definition: ProtocolTool
+  /** The parsed input, or a message naming the fields that failed. */
+  checkInput(input: unknown): Promise<{ data: unknown } | { error: string }>
+  /** Runs the tool and shapes what it returned into a `CallToolResult`. */
+  run(input: unknown, context: MCPToolContext): Promise<CallToolResult>
+}
+
+type Validate = (value: unknown) => Promise<{ data: unknown } | { error: string }>
+
+const jsonSchemaValidators = new AjvJsonSchemaValidator()
+const EMPTY_INPUT: JsonSchema = { type: 'object', properties: {} }
+
+function isZodSchema(value: unknown): value is AnySchema {
+  return typeof value === 'object' && value !== null && ('_zod' in value || '_def' in value)
+}
+
+/** A schema (zod object, zod raw shape, or JSON Schema) as JSON Schema plus a validator. */
+function compileSchema(
+  schema: unknown,
+  io: 'input' | 'output',
+  where: string,
+): { jsonSchema: JsonSchema; validate: Validate } | undefined {
+  if (schema === undefined || schema === null) return undefined
+  const zodObject = isZodSchema(schema)
+    ? normalizeObjectSchema(schema)
+    : isRawShape(schema)
+      ? normalizeObjectSchema(schema as Record<string, AnySchema>)
+      : undefined
+  if (zodObject) {
+    const jsonSchema = toJsonSchemaCompat(zodObject, { pipeStrategy: io }) as JsonSchema
+    const { $schema: _dialect, ...published } = jsonSchema
+    return {
+      jsonSchema: published,
+      validate: async (value) => {
+        const parsed = await safeParseAsync(zodObject, value)
+        return parsed.success ? { data: parsed.data } : { error: zodIssues(parsed.error) }
+      },
+    }
+  }
+  if (typeof schema === 'object' && (schema as JsonSchema).type === 'object') {
+    const check = jsonSchemaValidators.getValidator(schema as JsonSchema)
+    return {
+      jsonSchema: schema as JsonSchema,
+      validate: async (value) => {
+        const result = check(value)
+        return result.valid ? { data: value } : { error: result.errorMessage ?? 'invalid' }
+      },
+    }
+  }
+  throw new MCPServerError(
+    'INVALID_CONFIGURATION',
+    `${where}: the ${io} schema must be a zod object schema or a JSON Schema with type "object".`,
+  )
+}
+
+function isRawShape(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false
+  const entries = Object.values(value)
+  return entries.length > 0 && entries.every(isZodSchema)
+}
+
+function zodIssues(error: unknown): string {
+  const issues = (error as { issues?: { path: PropertyKey[]; message: string }[] })?.issues
+  if (!issues?.length) return String((error as Error)?.message ?? error)
+  return issues
+    .map(
+      (issue) =>
+        `${issue.path.length ? issue.path.map(String).join('.') : '(input)'}: ${issue.message}`,
+    )
+    .join('; ')
+}
+
+/** Builds the entry of a tool given in `tools`. */
+export function toolEntry(name: string, tool: MCPServerTool): ToolEntry {
+  const where = `Tool "${name}"`
+  if (typeof tool?.execute !== 'function') {
+    throw new MCPServerError('INVALID_CONFIGURATION', `${where} has no execute function.`)
+  }
+  const input = compileSchema(tool.inputSchema, 'input', where)
+  const output = compileSchema(tool.outputSchema, 'output', where)
+  const definition: ProtocolTool = {
+    name,
+    description: tool.description ?? '',
+    inputSchema: (input?.jsonSchema ?? EMPTY_INPUT) as ProtocolTool['inputSchema'],
+  }
+  if (output) definition.outputSchema = output.jsonSchema as ProtocolTool['outputSchema']
+  if (tool.annotations) definition.annotations = tool.annotations
+  if (tool._meta) definition._meta = tool._meta
+  return {
+    name,
+    kind: 'tool',
+    definition,
+    checkInput: input ? input.validate : async (value) => ({ data: value ?? {} }),
+    async run(value, context) {
+      const returned = await tool.execute(value as never, context)
+      if (!output) return toResult(returned)
+      if (isCallToolResult(returned)) return returned
+      const checked = await output.validate(returned)
+      if ('error' in checked) {
+        throw new Error(
+          `${where} returned output that does not match its outputSchema: ${checked.error}`,
+        )
+      }
+      return {
+        content: [{ type: 'text', text: JSON.stringify(checked.data) }],
+        structuredContent: checked.data as Record<string, unknown>,
+      }
+    },
+  }
+}
+
+const agentInput = z.object({
+  message: z.string().describe('The question or request for the agent'),
+})
+
+/** `ask_<key>`: sends `{ message }` to the agent's `generate` and returns its text. */
+export function agentEntry(key: string, agent: MCPAgent): ToolEntry {
+  const name = `ask_${key}`
+  const description = describe(agent)
+  if (!description) {
+    throw new MCPServerError(
+      'INVALID_CONFIGURATION',
+      `Agent "${key}" needs a non-empty description to be exposed as tool "${name}": it tells clients when to ask this agent.`,
+    )
+  }
+  if (typeof agent.generate !== 'function') {
+    throw new MCPServerError('INVALID_CONFIGURATION', `Agent "${key}" has no generate() method.`)
+  }
+  return toolEntry(name, {
+    id: name,
+    description: `Ask agent "${agent.name ?? key}" a question. Agent description: ${description}`,
+    inputSchema: agentInput,
+    async execute({ message }, { extra }) {
+      const result = await agent.generate(message, { abortSignal: extra.signal })
+      const text =
+        typeof result === 'string'
+          ? result
+          : String((result as { text?: unknown })?.text ?? JSON.stringify(toJson(result)))
+      return { content: [{ type: 'text', text }], structuredContent: asObject(toJson(result)) }
+    },
+  })
+}
+
+/** `run_<key>`: starts a run with the input and returns its result. */
+export function workflowEntry(key: string, workflow: MCPWorkflow): ToolEntry {
+  const name = `run_${key}`
+  if (typeof workflow.description !== 'string' || workflow.description.trim() === '') {
+    throw new MCPServerError(
+      'INVALID_CONFIGURATION',
+      `Workflow "${key}" needs a non-empty description to be exposed as tool "${name}".`,
+    )
+  }
+  if (typeof workflow.createRun !== 'function') {
+    throw new MCPServerError(
+      'INVALID_CONFIGURATION',
+      `Workflow "${key}" has no createRun() method.`,
+    )
+  }
+  const entry = toolEntry(name, {
+    id: name,
+    description: `Run workflow "${workflow.name ?? workflow.id ?? key}". Workflow description: ${workflow.description}`,
+    inputSchema: (workflow.inputSchema ?? z.object({}).passthrough()) as AnySchema,
+    async execute(inputData) {
+      const run = await workflow.createRun()
+      const result = toJson(await run.start({ inputData }))
+      const failed = (result as { status?: unknown })?.status === 'failed'
+      return {
+        content: [{ type: 'text', text: JSON.stringify(result) }],
+        structuredContent: asObject(result),
+        ...(failed ? { isError: true } : {}),
+      }
+    },
+  })
+  return { ...entry, kind: 'workflow' }
+}
+
+function describe(agent: MCPAgent): string | undefined {
+  const description =
+    typeof agent.description === 'string' ? agent.description : agent.getDescription?.()
+  return typeof description === 'string' && description.trim() !== '' ? description : undefined
+}
+
+function isCallToolResult(value: unknown): value is CallToolResult {
+  return (
+    typeof value === 'object' && value !== null && Array.isArray((value as CallToolResult).content)
+  )
+}
+
+/** What a tool returned, as a `CallToolResult`. */
+export function toResult(value: unknown): CallToolResult {
+  if (isCallToolResult(value)) return value
+  if (value === undefined) return { content: [] }
+  if (typeof value === 'string') return { content: [{ type: 'text', text: value }] }
+  return { content: [{ type: 'text', text: JSON.stringify(toJson(value)) }] }
+}
+
+/** A JSON-safe copy: functions dropped, cycles cut, bigints as strings. */
+function toJson(value: unknown): unknown {
+  const seen = new WeakSet<object>()
+  const text = JSON.stringify(value, (_key, item: unknown) => {
+    if (typeof item === 'bigint') return item.toString()
+    if (typeof item === 'function' || typeof item === 'symbol') return undefined
+    if (typeof item === 'object' && item !== null) {
+      if (seen.has(item)) return '[Circular]'
+      seen.add(item)
+    }
+    return item
+  })
+  return text === undefined ? null : JSON.parse(text)
+}
+
+function asObject(value: unknown): Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : { result: value }
+}
+
+/** Logs through `logger` without letting it throw. */
+export function logTo(logger: LogHandler | undefined, serverName: string) {
+  return (
+    level: 'debug' | 'info' | 'warning' | 'error',
+    message: string,
+    details?: Record<string, unknown>,
+  ) => {
+    if (!logger) return
+    try {
+      logger({ level, message, timestamp: new Date(), serverName, ...(details ? { details } : {}) })
+    } catch {
+      // A logger must not break the server.
+    }
+  }
+}
