@@ -318,7 +318,9 @@ async function main() {
           })
           if (result && run >= 0) {
             samples[entry.key]?.push(result.ms)
-            ;(samples[`${entry.key} total`] ??= []).push(result.totalMs)
+            const totals = samples[`${entry.key} total`] ?? []
+            totals.push(result.totalMs)
+            samples[`${entry.key} total`] = totals
           }
         }
       }

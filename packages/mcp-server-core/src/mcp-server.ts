@@ -1,3 +1,18 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import {
+  NodeSseHandler,
+  NodeStreamableHttpHandler,
+  type ServeStdioResult,
+  serveStdio,
+} from '@mcpkit/transports/node'
+import {
+  type HttpServerSecurityOptions,
+  type SessionOptions,
+  StreamableHttpHandler,
+  type StreamableHttpHandlerOptions,
+  type StreamableHttpRequestContext,
+  WebSseHandler,
+} from '@mcpkit/transports/server'
 import {
   type LogHandler,
   type MCPAgent,
@@ -32,6 +47,7 @@ import {
   SubscribeRequestSchema,
   UnsubscribeRequestSchema,
 } from '@modelcontextprotocol/sdk/types.js'
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv'
 import type { MCPServerTool, MCPToolContext, RequestExtra } from './server-tool.js'
 import { agentEntry, logTo, type ToolEntry, toolEntry, workflowEntry } from './tool-registry.js'
 
@@ -157,6 +173,12 @@ export interface ToolInfo {
   toolType: 'tool' | 'agent' | 'workflow'
 }
 
+/** `startHTTP` / `createFetchHandler` options: the SDK transport's, plus security and sessions. */
+export type HttpTransportOptions = Omit<StreamableHttpHandlerOptions, 'createServer' | 'log'>
+
+/** `startSSE` / `startHonoSSE` options: security and sessions. */
+export type SseTransportOptions = HttpServerSecurityOptions & SessionOptions
+
 /**
  * Serves tools, agents (`ask_<key>`), workflows (`run_<key>`), resources and prompts to MCP
  * clients. Each client session gets its own SDK `Server` from `createSessionServer()`, so
@@ -175,6 +197,14 @@ export class MCPServer {
     Server,
     { subscriptions: Set<string>; level: LoggingLevel | undefined }
   >()
+  #stdio: ServeStdioResult | undefined
+  #http: NodeStreamableHttpHandler | undefined
+  #sse: NodeSseHandler | undefined
+  #honoSse: WebSseHandler | undefined
+  readonly #fetchHandlers = new Set<StreamableHttpHandler>()
+  readonly #createServer = () => this.createSessionServer()
+  /** One compiled-schema cache for every session: the SDK builds an Ajv per `Server` otherwise. */
+  readonly #validator = new AjvJsonSchemaValidator()
 
   constructor(config: MCPServerConfig) {
     if (config === null || typeof config !== 'object') {
@@ -245,6 +275,7 @@ export class MCPServer {
       { name: this.name, version: this.version },
       {
         capabilities: this.#capabilities,
+        jsonSchemaValidator: this.#validator,
         ...(this.#config.instructions ? { instructions: this.#config.instructions } : {}),
       },
     )
@@ -472,6 +503,146 @@ export class MCPServer {
     return { completion }
   }
 
+  // ── transports ──────────────────────────────────────────────────────────────
+
+  /** Serves one client over this process's stdin and stdout. */
+  async startStdio(): Promise<void> {
+    if (this.#stdio)
+      throw new MCPServerError('INVALID_CONFIGURATION', 'startStdio() was already called.')
+    this.#stdio = await serveStdio(this.#createServer)
+  }
+
+  /**
+   * Streamable HTTP inside a `node:http` handler: call it for every request. Requests to other
+   * paths than `httpPath` get 404. `options` are read on the first call.
+   */
+  async startHTTP(request: {
+    url: URL
+    httpPath: string
+    req: IncomingMessage
+    res: ServerResponse
+    options?: HttpTransportOptions
+  }): Promise<void> {
+    const { url, httpPath, req, res, options } = request
+    if (url.pathname !== httpPath) {
+      notFound(res)
+      return
+    }
+    this.#http ??= new NodeStreamableHttpHandler({
+      ...options,
+      createServer: this.#createServer,
+      log: this.#log,
+    })
+    await this.#http.handle(req, res)
+  }
+
+  /**
+   * Legacy SSE (protocol 2024-11-05) inside a `node:http` handler: `GET ssePath` opens a
+   * session's stream, `POST messagePath` delivers its messages. Many clients at once.
+   */
+  async startSSE(request: {
+    url: URL
+    ssePath: string
+    messagePath: string
+    req: IncomingMessage
+    res: ServerResponse
+    options?: SseTransportOptions
+  }): Promise<void> {
+    const { ssePath, messagePath, req, res, options } = request
+    this.#sse ??= new NodeSseHandler({
+      ...options,
+      createServer: this.#createServer,
+      log: this.#log,
+    })
+    await this.#sse.handle(req, res, { ssePath, messagePath })
+  }
+
+  /** Legacy SSE for Hono (or any web-standard router): give it the request, return its `Response`. */
+  startHonoSSE(request: {
+    url?: URL
+    ssePath: string
+    messagePath: string
+    req: Request | { raw: Request }
+    options?: SseTransportOptions
+    authInfo?: StreamableHttpRequestContext['authInfo']
+  }): Promise<Response> {
+    const { ssePath, messagePath, req, options, authInfo } = request
+    this.#honoSse ??= new WebSseHandler({
+      ...options,
+      createServer: this.#createServer,
+      log: this.#log,
+    })
+    return this.#honoSse.handleRequest(req instanceof Request ? req : req.raw, {
+      ssePath,
+      messagePath,
+      ...(authInfo ? { authInfo } : {}),
+    })
+  }
+
+  /**
+   * A web-standard Streamable HTTP handler, `(request, { authInfo? }) => Response`, for Hono,
+   * Next.js route handlers, Bun, Deno and workers. Requests to other paths than `httpPath`
+   * (when given) get 404.
+   */
+  createFetchHandler(
+    options: HttpTransportOptions & { httpPath?: string } = {},
+  ): (request: Request, context?: StreamableHttpRequestContext) => Promise<Response> {
+    const { httpPath, ...transportOptions } = options
+    const handler = new StreamableHttpHandler({
+      ...transportOptions,
+      createServer: this.#createServer,
+      log: this.#log,
+    })
+    this.#fetchHandlers.add(handler)
+    return async (request, context) => {
+      if (httpPath !== undefined && new URL(request.url).pathname !== httpPath) {
+        return new Response('Not Found', { status: 404 })
+      }
+      return handler.handleRequest(request, context)
+    }
+  }
+
+  /**
+   * Ends every session on every transport. Idempotent. Fetch handlers made before answer 503
+   * afterwards; `startHTTP` / `startSSE` / `startStdio` serve again with fresh sessions.
+   */
+  async close(): Promise<void> {
+    const closing: Promise<void>[] = []
+    if (this.#stdio) closing.push(this.#stdio.close())
+    if (this.#http) closing.push(this.#http.close())
+    if (this.#sse) closing.push(this.#sse.close())
+    if (this.#honoSse) closing.push(this.#honoSse.close())
+    for (const handler of this.#fetchHandlers) closing.push(handler.close())
+    this.#fetchHandlers.clear()
+    // A later start*() call serves again with new handlers.
+    this.#stdio = undefined
+    this.#http = undefined
+    this.#sse = undefined
+    this.#honoSse = undefined
+    await Promise.allSettled(closing)
+    await Promise.allSettled([...this.#sessions.keys()].map((server) => server.close()))
+  }
+
+  /** The stdio transport, once `startStdio()` ran. */
+  getStdioTransport() {
+    return this.#stdio?.transport
+  }
+
+  /** The legacy SSE transport of the most recent `startSSE` session (debugging). */
+  getSseTransport() {
+    return this.#sse?.lastTransport
+  }
+
+  /** The legacy SSE transport of the most recent `startHonoSSE` session (debugging). */
+  getSseHonoTransport() {
+    return this.#honoSse?.lastTransport
+  }
+
+  /** The Streamable HTTP transport of the most recent `startHTTP` session (debugging). */
+  getStreamableHTTPTransport() {
+    return this.#http?.lastTransport
+  }
+
   // ── notifications ───────────────────────────────────────────────────────────
 
   /** Resource notifications to connected sessions. */
@@ -485,6 +656,13 @@ export class MCPServer {
     /** `notifications/resources/list_changed` to every session. */
     notifyListChanged: (): Promise<void> =>
       this.#broadcast((server) => server.sendResourceListChanged()),
+  }
+
+  /** Tool notifications to connected sessions. */
+  readonly tools = {
+    /** `notifications/tools/list_changed` to every session. */
+    notifyListChanged: (): Promise<void> =>
+      this.#broadcast((server) => server.sendToolListChanged()),
   }
 
   /** Prompt notifications to connected sessions. */
@@ -607,6 +785,10 @@ function toolInfo(entry: ToolEntry): ToolInfo {
     ...(definition.annotations ? { annotations: definition.annotations } : {}),
     toolType: entry.kind,
   }
+}
+
+function notFound(res: ServerResponse): void {
+  res.writeHead(404, { 'content-type': 'text/plain' }).end('Not Found')
 }
 
 function errorResult(message: string): CallToolResult {

@@ -1,4 +1,4 @@
-import type { JsonSchema, LogHandler, MCPAgent, MCPWorkflow } from '@mcpkit/types'
+import type { JsonSchema, LoggingLevel, LogHandler, MCPAgent, MCPWorkflow } from '@mcpkit/types'
 import { MCPServerError } from '@mcpkit/types'
 import {
   type AnySchema,
@@ -235,11 +235,7 @@ function asObject(value: unknown): Record<string, unknown> {
 
 /** Logs through `logger` without letting it throw. */
 export function logTo(logger: LogHandler | undefined, serverName: string) {
-  return (
-    level: 'debug' | 'info' | 'warning' | 'error',
-    message: string,
-    details?: Record<string, unknown>,
-  ) => {
+  return (level: LoggingLevel, message: string, details?: Record<string, unknown>) => {
     if (!logger) return
     try {
       logger({ level, message, timestamp: new Date(), serverName, ...(details ? { details } : {}) })

@@ -1,0 +1,14 @@
+export { NodeSseHandler, type NodeSseRequestContext } from './node/node-sse-handler.js'
+export {
+  type NodeHttpRequestContext,
+  NodeStreamableHttpHandler,
+} from './node/node-streamable-http-handler.js'
+export { type ServeStdioOptions, type ServeStdioResult, serveStdio } from './node/serve-stdio.js'
+export type {
+  HttpServerSecurityOptions,
+  PrincipalOf,
+  ServerLog,
+  SessionOptions,
+  SseHandlerOptions,
+  StreamableHttpHandlerOptions,
+} from './server.js'

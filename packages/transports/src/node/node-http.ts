@@ -1,0 +1,271 @@
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http'
+import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js'
+import { type JsonBodyResult, parseJson } from '../server/body.js'
+import { type HttpRejection, jsonRpcErrorBody } from '../server/json-rpc.js'
+import { payloadTooLarge } from '../server/security.js'
+
+/** An `IncomingMessage` as the host app's auth middleware leaves it (the SDK's convention). */
+export type AuthenticatedIncomingMessage = IncomingMessage & { auth?: AuthInfo }
+
+/** The request's host: `Host`, or HTTP/2's `:authority` (node:http2's compatibility API). */
+export function hostHeader(req: IncomingMessage): string | undefined {
+  const authority = req.headers[':authority']
+  return req.headers.host ?? (typeof authority === 'string' ? authority : undefined)
+}
+
+/** The request's full URL; a host that is no valid URL host (checks off) falls back to localhost. */
+export function requestUrl(req: IncomingMessage): URL {
+  const encrypted = (req.socket as { encrypted?: boolean } | null)?.encrypted === true
+  try {
+    return new URL(
+      req.url ?? '/',
+      `${encrypted ? 'https' : 'http'}://${hostHeader(req) ?? 'localhost'}`,
+    )
+  } catch {
+    return new URL(req.url ?? '/', 'http://localhost')
+  }
+}
+
+/** Writes a JSON-RPC error answer straight to `res`. */
+export function writeRejection(res: ServerResponse, rejection: HttpRejection): void {
+  const body = jsonRpcErrorBody(rejection.code, rejection.message)
+  if (res.headersSent) {
+    res.end()
+    return
+  }
+  res.writeHead(rejection.status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(body),
+    ...rejection.headers,
+  })
+  res.end(body)
+}
+
+/**
+ * The body a framework's JSON middleware (express.json(), …) already parsed and consumed, if
+ * any: reading the stream again would wait forever or see nothing.
+ */
+export function consumedBody(req: IncomingMessage): unknown {
+  if (!req.readableEnded) return undefined
+  return (req as IncomingMessage & { body?: unknown }).body
+}
+
+/**
+ * Reads a request body as JSON, at most `maxBytes`. A declared `Content-Length` over the cap is
+ * refused unread; a body that grows past it stops being read at once (the 413 answer closes
+ * the connection, so the rest is never buffered).
+ */
+export function readNodeJsonBody(req: IncomingMessage, maxBytes: number): Promise<JsonBodyResult> {
+  const declared = req.headers['content-length']
+  if (declared !== undefined && Number(declared) > maxBytes) {
+    req.pause()
+    return Promise.resolve({ ok: false, rejection: payloadTooLarge(maxBytes) })
+  }
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    const finish = (result: JsonBodyResult) => {
+      req.off('data', onData)
+      req.off('end', onEnd)
+      req.off('error', onError)
+      req.off('close', onClose)
+      resolve(result)
+    }
+    const onData = (chunk: Buffer | string) => {
+      const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk
+      size += buffer.length
+      if (size > maxBytes) {
+        req.pause()
+        finish({ ok: false, rejection: payloadTooLarge(maxBytes) })
+        return
+      }
+      chunks.push(buffer)
+    }
+    const onEnd = () => {
+      const text =
+        chunks.length === 1
+          ? chunks[0]!.toString('utf8')
+          : Buffer.concat(chunks, size).toString('utf8')
+      finish(parseJson(text))
+    }
+    const failed = (detail: string): JsonBodyResult => ({
+      ok: false,
+      rejection: {
+        status: 400,
+        code: -32700,
+        message: `Parse error: the request body could not be read (${detail})`,
+      },
+    })
+    const onError = (error: Error) => finish(failed(error.message))
+    const onClose = () => finish(failed('the client closed the connection'))
+    req.on('data', onData)
+    req.on('end', onEnd)
+    req.on('error', onError)
+    req.on('close', onClose)
+  })
+}
+
+function headerValue(value: string | string[] | undefined): string | null {
+  if (value === undefined) return null
+  return typeof value === 'string' ? value : value.join(', ')
+}
+
+/**
+ * The part of the `Headers` API the SDK's transport reads, over Node's header object. Building
+ * a real `Headers` costs more than the rest of the routing; nothing here copies.
+ */
+class IncomingHeadersView {
+  readonly #raw: IncomingHttpHeaders
+
+  constructor(raw: IncomingHttpHeaders) {
+    this.#raw = raw
+  }
+
+  get(name: string): string | null {
+    return headerValue(this.#raw[name.toLowerCase()])
+  }
+
+  has(name: string): boolean {
+    return this.#raw[name.toLowerCase()] !== undefined
+  }
+
+  *entries(): IterableIterator<[string, string]> {
+    const raw = this.#raw
+    for (const name in raw) {
+      const value = headerValue(raw[name])
+      if (value !== null) yield [name, value]
+    }
+  }
+
+  *keys(): IterableIterator<string> {
+    for (const [name] of this.entries()) yield name
+  }
+
+  *values(): IterableIterator<string> {
+    for (const [, value] of this.entries()) yield value
+  }
+
+  forEach(callback: (value: string, name: string, headers: unknown) => void): void {
+    for (const [name, value] of this.entries()) callback(value, name, this)
+  }
+
+  [Symbol.iterator](): IterableIterator<[string, string]> {
+    return this.entries()
+  }
+}
+
+/**
+ * A `Request` for the web-standard session layer, made from an `IncomingMessage` without
+ * copying: method, URL and headers only. The body is always handed over already parsed, so it
+ * is never read through this object.
+ */
+export function requestView(req: IncomingMessage): Request {
+  const encrypted = (req.socket as { encrypted?: boolean } | null)?.encrypted === true
+  const host = hostHeader(req) ?? 'localhost'
+  return {
+    method: req.method ?? 'GET',
+    url: `${encrypted ? 'https' : 'http'}://${host}${req.url ?? '/'}`,
+    headers: new IncomingHeadersView(req.headers),
+    body: null,
+    bodyUsed: false,
+  } as unknown as Request
+}
+
+/** Resolves on the next microtask turn with `undefined` unless `read` has already settled. */
+function readWithoutWaiting<T>(read: Promise<T>): Promise<T | undefined> {
+  return Promise.race([read, Promise.resolve().then(() => undefined)])
+}
+
+function headersOf(response: Response): Record<string, string> {
+  const headers: Record<string, string> = {}
+  response.headers.forEach((value, name) => {
+    headers[name] = value
+  })
+  return headers
+}
+
+/**
+ * Writes a web `Response` to `res`. A body that is complete at once (a JSON answer, or an SSE
+ * stream whose only event is the reply) goes out as one write with `Content-Length`; a stream
+ * still open is piped as it comes, with backpressure, and cancelled if the client goes away.
+ * With `flush`, an SSE stream's headers go out before its first event (long-lived GET streams).
+ */
+export async function writeWebResponse(
+  response: Response,
+  res: ServerResponse,
+  flush: boolean,
+): Promise<void> {
+  const headers = headersOf(response)
+  const body = response.body
+  if (!body) {
+    res.writeHead(response.status, headers)
+    res.end()
+    return
+  }
+  const reader = body.getReader()
+  let pending: Promise<ReadableStreamReadResult<Uint8Array>> | undefined
+  let first: Uint8Array | undefined
+  const longLived = flush && headers['content-type']?.startsWith('text/event-stream') === true
+  if (!longLived) {
+    const read = await reader.read()
+    if (read.done) {
+      headers['content-length'] = '0'
+      res.writeHead(response.status, headers)
+      res.end()
+      return
+    }
+    first = read.value
+    pending = reader.read()
+    const next = await readWithoutWaiting(pending)
+    if (next?.done) {
+      headers['content-length'] = String(first.byteLength)
+      res.writeHead(response.status, headers)
+      res.end(first)
+      return
+    }
+  }
+  res.writeHead(response.status, headers)
+  if (first) res.write(first)
+  else res.flushHeaders()
+  await pipe(reader, res, pending)
+}
+
+async function pipe(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  res: ServerResponse,
+  pending: Promise<ReadableStreamReadResult<Uint8Array>> | undefined,
+): Promise<void> {
+  let gone = false
+  let resumeAfterDrain: (() => void) | undefined
+  const onClose = () => {
+    gone = true
+    // Cancelling tells the SDK the stream is gone, so it drops the stream's bookkeeping.
+    reader.cancel().catch(() => {})
+    resumeAfterDrain?.()
+  }
+  res.on('close', onClose)
+  // The client may have left while we waited for the first event; 'close' will not fire again.
+  if (res.destroyed || res.closed) onClose()
+  try {
+    let read = pending ?? reader.read()
+    for (;;) {
+      const { done, value } = await read
+      if (done || gone) break
+      if (!res.write(value)) {
+        await new Promise<void>((resolve) => {
+          resumeAfterDrain = resolve
+          res.once('drain', resolve)
+        })
+        res.off('drain', resumeAfterDrain!)
+        resumeAfterDrain = undefined
+        if (gone) break
+      }
+      read = reader.read()
+    }
+  } catch {
+    // The stream errored: end the response; the SDK has already reported it.
+  } finally {
+    res.off('close', onClose)
+    if (!gone) res.end()
+  }
+}

@@ -1,0 +1,156 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js'
+import { JsonRpcErrorCode } from '../server/json-rpc.js'
+import { RequestGuard } from '../server/security.js'
+import { safeLog } from '../server/session-registry.js'
+import {
+  routeSse,
+  type SseHandlerOptions,
+  type SseRequestContext,
+  SseSessions,
+} from '../server/sse-sessions.js'
+import { DEFAULT_SSE_KEEP_ALIVE_MS } from '../server/web-sse-transport.js'
+import {
+  type AuthenticatedIncomingMessage,
+  consumedBody,
+  hostHeader,
+  readNodeJsonBody,
+  requestUrl,
+  writeRejection,
+} from './node-http.js'
+
+/** Where the endpoints are and who is asking; `authInfo` defaults to `req.auth`. */
+export type NodeSseRequestContext = SseRequestContext
+
+/**
+ * The legacy HTTP+SSE transport (MCP 2024-11-05) on `node:http`, built on the SDK's
+ * `SSEServerTransport`: any number of clients at once, each stream with its own `Server`
+ * (unlike a single shared transport, a second client never replaces the first). POSTs are read
+ * with the body cap and answered with JSON-RPC errors, never plain text.
+ *
+ * ```ts
+ * const sse = new NodeSseHandler({ createServer })
+ * http.createServer((req, res) => {
+ *   void sse.handle(req, res, { ssePath: '/sse', messagePath: '/message' })
+ * }).listen(3000, '127.0.0.1')
+ * ```
+ */
+export class NodeSseHandler {
+  readonly #guard: RequestGuard
+  readonly #sessions: SseSessions<SSEServerTransport>
+  readonly #keepAliveMs: number
+
+  constructor(options: SseHandlerOptions) {
+    this.#guard = new RequestGuard(options)
+    this.#sessions = new SseSessions(options)
+    this.#keepAliveMs = options.keepAliveMs ?? DEFAULT_SSE_KEEP_ALIVE_MS
+  }
+
+  /**
+   * Answers a request for either endpoint (404 for other paths). For the GET it resolves once
+   * the stream is open and the `endpoint` event sent; the stream lives on until the client
+   * leaves, the session expires, or `close()`. Never rejects.
+   */
+  async handle(
+    req: IncomingMessage,
+    res: ServerResponse,
+    context: NodeSseRequestContext,
+  ): Promise<void> {
+    try {
+      const refused = this.#guard.check(hostHeader(req), req.headers.origin)
+      if (refused) {
+        writeRejection(res, refused)
+        return
+      }
+      const url = requestUrl(req)
+      const route = routeSse(req.method, url.pathname, context)
+      if (typeof route === 'object') {
+        writeRejection(res, route)
+        return
+      }
+      const authInfo = context.authInfo ?? (req as AuthenticatedIncomingMessage).auth
+      if (route === 'open') {
+        await this.#open(res, context.messagePath, authInfo)
+        return
+      }
+
+      const session = this.#sessions.find(url.searchParams.get('sessionId'), authInfo)
+      if (!('server' in session)) {
+        writeRejection(res, session)
+        return
+      }
+      let body = context.parsedBody ?? consumedBody(req)
+      if (body === undefined) {
+        const read = await readNodeJsonBody(req, this.#guard.maxBodyBytes)
+        if (!read.ok) {
+          writeRejection(res, read.rejection)
+          return
+        }
+        body = read.value
+      }
+      const invalid = await this.#sessions.deliver(
+        session,
+        body,
+        { ...(authInfo ? { authInfo } : {}), requestInfo: { headers: req.headers, url } },
+        (message, extra) => session.transport.handleMessage(message, extra),
+      )
+      if (invalid) {
+        writeRejection(res, invalid)
+        return
+      }
+      res.writeHead(202, { 'content-type': 'text/plain' }).end('Accepted')
+    } catch (error) {
+      safeLog(
+        this.#sessions.log,
+        'error',
+        `SSE request failed: ${error instanceof Error ? error.message : String(error)}`,
+      )
+      if (res.headersSent) res.end()
+      else {
+        writeRejection(res, {
+          status: 500,
+          code: JsonRpcErrorCode.InternalError,
+          message: 'Internal server error',
+        })
+      }
+    }
+  }
+
+  async #open(
+    res: ServerResponse,
+    messagePath: string,
+    authInfo: AuthenticatedIncomingMessage['auth'],
+  ): Promise<void> {
+    const full = this.#sessions.reserve()
+    if (full) {
+      writeRejection(res, full)
+      return
+    }
+    const transport = new SSEServerTransport(messagePath, res)
+    await this.#sessions.open(transport, authInfo)
+    const every = this.#keepAliveMs
+    if (every > 0 && Number.isFinite(every)) {
+      // Proxies drop SSE connections that stay silent; the SDK transport sends nothing itself.
+      const timer = setInterval(() => {
+        if (!res.writableEnded) res.write(': keepalive\n\n')
+      }, every)
+      timer.unref()
+      res.once('close', () => clearInterval(timer))
+    }
+  }
+
+  /** Open SSE sessions. */
+  get sessionCount(): number {
+    return this.#sessions.sessionCount
+  }
+
+  /** The transport of the most recent live session; for debugging only. */
+  get lastTransport(): SSEServerTransport | undefined {
+    return this.#sessions.lastTransport
+  }
+
+  /** Ends every stream and session; requests after that get 503. Idempotent. */
+  close(): Promise<void> {
+    return this.#sessions.close()
+  }
+}

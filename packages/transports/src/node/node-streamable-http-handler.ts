@@ -1,0 +1,121 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js'
+import type { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js'
+import { JsonRpcErrorCode } from '../server/json-rpc.js'
+import { RequestGuard } from '../server/security.js'
+import { safeLog } from '../server/session-registry.js'
+import {
+  describe,
+  type StreamableHttpHandlerOptions,
+  StreamableHttpSessions,
+} from '../server/streamable-http-sessions.js'
+import {
+  type AuthenticatedIncomingMessage,
+  consumedBody,
+  hostHeader,
+  readNodeJsonBody,
+  requestView,
+  writeRejection,
+  writeWebResponse,
+} from './node-http.js'
+
+/** Per-request inputs of `NodeStreamableHttpHandler.handle`. */
+export interface NodeHttpRequestContext {
+  /**
+   * The verified credentials of the request; reach handlers as `extra.authInfo`. Default:
+   * `req.auth`, where auth middleware (the SDK's `requireBearerAuth`, mcpkit's OAuth
+   * middleware) puts them.
+   */
+  authInfo?: AuthInfo | undefined
+  /**
+   * The body, when middleware has already parsed it. Default: `req.body` if the stream was
+   * already consumed, else the body is read here, capped at `maxBodyBytes`.
+   */
+  parsedBody?: unknown
+}
+
+/**
+ * Streamable HTTP on `node:http` (and Express, Fastify's raw `req`/`res`, …). It adapts the
+ * request to the same web-standard session layer as `StreamableHttpHandler`, without copying
+ * headers or re-parsing the body, and streams the answer back.
+ *
+ * ```ts
+ * const mcp = new NodeStreamableHttpHandler({ createServer })
+ * http.createServer((req, res) => {
+ *   if (req.url?.startsWith('/mcp')) void mcp.handle(req, res)
+ *   else res.writeHead(404).end()
+ * }).listen(3000, '127.0.0.1')
+ * ```
+ */
+export class NodeStreamableHttpHandler {
+  readonly #guard: RequestGuard
+  readonly #sessions: StreamableHttpSessions
+  readonly #options: StreamableHttpHandlerOptions
+
+  constructor(options: StreamableHttpHandlerOptions) {
+    this.#guard = new RequestGuard(options)
+    this.#sessions = new StreamableHttpSessions(options)
+    this.#options = options
+  }
+
+  /**
+   * Answers one request on the MCP endpoint; resolves when the response has ended (for a GET
+   * stream: when the stream closes). Never rejects: failures become JSON-RPC error answers.
+   */
+  async handle(
+    req: IncomingMessage,
+    res: ServerResponse,
+    context: NodeHttpRequestContext = {},
+  ): Promise<void> {
+    try {
+      const refused = this.#guard.check(hostHeader(req), req.headers.origin)
+      if (refused) {
+        writeRejection(res, refused)
+        return
+      }
+      const method = req.method
+      let body = context.parsedBody
+      if (method === 'POST' && body === undefined) {
+        body = consumedBody(req)
+        if (body === undefined) {
+          const read = await readNodeJsonBody(req, this.#guard.maxBodyBytes)
+          if (!read.ok) {
+            writeRejection(res, read.rejection)
+            return
+          }
+          body = read.value
+        }
+      }
+      const authInfo = context.authInfo ?? (req as AuthenticatedIncomingMessage).auth
+      const response = await this.#sessions.handle(requestView(req), { authInfo, body })
+      await writeWebResponse(response, res, method === 'GET')
+    } catch (error) {
+      safeLog(this.#options.log, 'error', `Streamable HTTP request failed: ${describe(error)}`, {
+        method: req.method,
+      })
+      if (res.headersSent) res.destroy()
+      else {
+        writeRejection(res, {
+          status: 500,
+          code: JsonRpcErrorCode.InternalError,
+          message: 'Internal server error',
+        })
+      }
+    }
+  }
+
+  /** Live sessions (0 in stateless mode). */
+  get sessionCount(): number {
+    return this.#sessions.sessionCount
+  }
+
+  /** The transport of the most recent live session; for debugging only. */
+  get lastTransport(): WebStandardStreamableHTTPServerTransport | undefined {
+    return this.#sessions.lastTransport
+  }
+
+  /** Ends every session and stops the idle timer; requests after that get 503. Idempotent. */
+  close(): Promise<void> {
+    return this.#sessions.close()
+  }
+}

@@ -1,0 +1,62 @@
+import { PassThrough } from 'node:stream'
+import { Client } from '@modelcontextprotocol/sdk/client/index.js'
+import { ReadBuffer, serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js'
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js'
+import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js'
+import { describe, expect, it } from 'vitest'
+import { fixtureServerFactory, toolJson } from '../test-support.js'
+import { serveStdio } from './serve-stdio.js'
+
+/** The client end of a pair of in-memory pipes, speaking the stdio framing. */
+class PipeClientTransport implements Transport {
+  onmessage?: (message: JSONRPCMessage) => void
+  onclose?: () => void
+  onerror?: (error: Error) => void
+  readonly #buffer = new ReadBuffer()
+  constructor(
+    private readonly input: PassThrough,
+    private readonly output: PassThrough,
+  ) {}
+  async start() {
+    this.input.on('data', (chunk: Buffer) => {
+      this.#buffer.append(chunk)
+      for (
+        let message = this.#buffer.readMessage();
+        message;
+        message = this.#buffer.readMessage()
+      ) {
+        this.onmessage?.(message)
+      }
+    })
+  }
+  async send(message: JSONRPCMessage) {
+    this.output.write(serializeMessage(message))
+  }
+  async close() {
+    this.onclose?.()
+  }
+}
+
+describe('serveStdio', () => {
+  it('serves one client over the given streams and closes cleanly', async () => {
+    const toServer = new PassThrough()
+    const toClient = new PassThrough()
+    const fixture = fixtureServerFactory()
+    const serving = await serveStdio(fixture.createServer, { stdin: toServer, stdout: toClient })
+    const client = new Client({ name: 'stdio-test', version: '1.0.0' })
+    await client.connect(new PipeClientTransport(toClient, toServer))
+    expect((await client.listTools()).tools.map((tool) => tool.name)).toContain('whoami')
+    expect(toolJson(await client.callTool({ name: 'whoami', arguments: {} })).serverNumber).toBe(1)
+    await serving.close()
+    await serving.close()
+    expect(fixture.stats.closed).toBe(1)
+    expect(toServer.listenerCount('data')).toBe(0)
+    await client.close()
+  })
+
+  it('refuses a non-function factory with INVALID_CONFIGURATION', async () => {
+    await expect(serveStdio(undefined as never)).rejects.toMatchObject({
+      code: 'INVALID_CONFIGURATION',
+    })
+  })
+})

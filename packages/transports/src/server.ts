@@ -1,0 +1,22 @@
+export { JsonRpcErrorCode } from './server/json-rpc.js'
+export { DEFAULT_MAX_BODY_BYTES, type HttpServerSecurityOptions } from './server/security.js'
+export {
+  DEFAULT_MAX_SESSIONS,
+  DEFAULT_SESSION_IDLE_TIMEOUT_MS,
+  defaultPrincipalOf,
+  type PrincipalOf,
+  type ServerLog,
+  type SessionOptions,
+} from './server/session-registry.js'
+export type { SseHandlerOptions, SseRequestContext } from './server/sse-sessions.js'
+export {
+  StreamableHttpHandler,
+  type StreamableHttpRequestContext,
+} from './server/streamable-http-handler.js'
+export type { StreamableHttpHandlerOptions } from './server/streamable-http-sessions.js'
+export { WebSseHandler } from './server/web-sse-handler.js'
+export {
+  DEFAULT_SSE_KEEP_ALIVE_MS,
+  WebSseServerTransport,
+  type WebSseServerTransportOptions,
+} from './server/web-sse-transport.js'

@@ -1,0 +1,82 @@
+import { type HttpRejection, JsonRpcErrorCode } from './json-rpc.js'
+import { payloadTooLarge } from './security.js'
+
+/** A parsed JSON body, or the answer to give instead. */
+export type JsonBodyResult = { ok: true; value: unknown } | { ok: false; rejection: HttpRejection }
+
+export const parseErrorRejection = (detail: string): HttpRejection => ({
+  status: 400,
+  code: JsonRpcErrorCode.ParseError,
+  message: `Parse error: ${detail}`,
+})
+
+/** Parses `text` as JSON, or the 400 -32700 to answer. */
+export function parseJson(text: string): JsonBodyResult {
+  try {
+    return { ok: true, value: JSON.parse(text) }
+  } catch (error) {
+    return {
+      ok: false,
+      rejection: parseErrorRejection(
+        text.trim() === ''
+          ? 'the request body is empty'
+          : `invalid JSON (${(error as Error).message})`,
+      ),
+    }
+  }
+}
+
+/**
+ * Reads a web `Request` body as JSON, at most `maxBytes` of it: a declared `Content-Length`
+ * over the cap is refused unread, and a stream that grows past it is cancelled at once, so an
+ * oversized body is never buffered.
+ */
+export async function readJsonBody(request: Request, maxBytes: number): Promise<JsonBodyResult> {
+  const declared = request.headers.get('content-length')
+  if (declared !== null && Number(declared) > maxBytes) {
+    await request.body?.cancel().catch(() => {})
+    return { ok: false, rejection: payloadTooLarge(maxBytes) }
+  }
+  const body = request.body
+  if (!body) return parseJson('')
+  const reader = body.getReader()
+  const chunks: Uint8Array[] = []
+  let size = 0
+  try {
+    for (;;) {
+      const { done, value } = await reader.read()
+      if (done) break
+      size += value.byteLength
+      if (size > maxBytes) {
+        await reader.cancel().catch(() => {})
+        return { ok: false, rejection: payloadTooLarge(maxBytes) }
+      }
+      chunks.push(value)
+    }
+  } catch (error) {
+    return {
+      ok: false,
+      rejection: {
+        status: 400,
+        code: JsonRpcErrorCode.ParseError,
+        message: `Parse error: the request body could not be read (${(error as Error).message})`,
+      },
+    }
+  } finally {
+    reader.releaseLock()
+  }
+  return parseJson(decodeUtf8(chunks, size))
+}
+
+const decoder = new TextDecoder()
+
+function decodeUtf8(chunks: Uint8Array[], size: number): string {
+  if (chunks.length === 1) return decoder.decode(chunks[0])
+  const joined = new Uint8Array(size)
+  let offset = 0
+  for (const chunk of chunks) {
+    joined.set(chunk, offset)
+    offset += chunk.byteLength
+  }
+  return decoder.decode(joined)
+}

@@ -1,0 +1,313 @@
+import type { LoggingLevel } from '@mcpkit/types'
+import { MCPServerError } from '@mcpkit/types'
+import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js'
+import type { Server } from '@modelcontextprotocol/sdk/server/index.js'
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js'
+import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js'
+import type { RequestId } from './json-rpc.js'
+
+/** Limits on the sessions one handler keeps. */
+export interface SessionOptions {
+  /**
+   * Milliseconds without a request or a message to the client after which a session is closed
+   * (its `Server` and transport with it); its id then answers 404 so the client re-initializes.
+   * A session with a request still being handled is never idle. Default 30 minutes (legacy
+   * SSE: `Infinity`, as its session already ends with its stream); `Infinity` turns expiry off.
+   */
+  sessionIdleTimeoutMs?: number | undefined
+  /**
+   * Most live sessions. When a new session would exceed it, the session idle the longest
+   * (with no request in progress) is closed to make room; only when every session is busy is
+   * the new one refused with 503. Default 1000.
+   */
+  maxSessions?: number | undefined
+}
+
+/** Receives the transports' log lines. Must not throw; a throwing logger is ignored. */
+export type ServerLog = (
+  level: LoggingLevel,
+  message: string,
+  details?: Record<string, unknown>,
+) => void
+
+/** Who a request is from, from its `AuthInfo`; `undefined` for anonymous. */
+export type PrincipalOf = (authInfo: AuthInfo) => string | undefined
+
+/** Default `sessionIdleTimeoutMs` of Streamable HTTP: 30 minutes. */
+export const DEFAULT_SESSION_IDLE_TIMEOUT_MS = 30 * 60 * 1000
+/** Default `maxSessions`. */
+export const DEFAULT_MAX_SESSIONS = 1000
+
+/**
+ * The default principal: the token's subject (`extra.sub`, which mcpkit's OAuth middleware and
+ * most verifiers set), else its OAuth client id.
+ */
+export const defaultPrincipalOf: PrincipalOf = (authInfo) => {
+  const sub = authInfo.extra?.sub
+  if (typeof sub === 'string' && sub !== '') return sub
+  return authInfo.clientId || undefined
+}
+
+/** Calls `log` without letting it throw into the request path. */
+export function safeLog(
+  log: ServerLog | undefined,
+  level: LoggingLevel,
+  message: string,
+  details?: Record<string, unknown>,
+): void {
+  if (!log) return
+  try {
+    log(level, message, details)
+  } catch {
+    // A broken logger must not take the server down.
+  }
+}
+
+/** Why a session ended, for logs and `onsessionclosed`. */
+export type SessionEndReason = 'deleted' | 'idle' | 'evicted' | 'closed' | 'disconnected'
+
+/**
+ * One client session: its own SDK `Server` on its own transport. It watches the messages that
+ * pass so the registry knows when it was last used and whether a request is in progress.
+ */
+export class ServerSession<T extends Transport = Transport> {
+  id = ''
+  readonly server: Server
+  readonly transport: T
+  readonly principal: string | undefined
+  lastActivity = Date.now()
+  /** Requests received and not yet answered (or cancelled). */
+  readonly pending = new Set<RequestId>()
+  endReason: SessionEndReason | undefined
+  #closing: Promise<void> | undefined
+  #connected = false
+  /** Runs once, when the transport has closed for any reason. */
+  onended: (() => void) | undefined
+  /** Runs when the last pending request has been answered. */
+  onidle: (() => void) | undefined
+
+  readonly #log: ServerLog | undefined
+
+  constructor(
+    server: Server,
+    transport: T,
+    principal: string | undefined,
+    log?: ServerLog | undefined,
+  ) {
+    this.server = server
+    this.transport = transport
+    this.principal = principal
+    this.#log = log
+    this.#instrument()
+  }
+
+  /** Hooks set before `server.connect()`, which chains its own after them. */
+  #instrument(): void {
+    const transport = this.transport
+    transport.onmessage = (message: JSONRPCMessage) => {
+      this.lastActivity = Date.now()
+      if ('method' in message) {
+        if ('id' in message) this.pending.add(message.id)
+        else if (message.method === 'notifications/cancelled') {
+          const requestId = (message.params as { requestId?: RequestId } | undefined)?.requestId
+          if (requestId !== undefined && this.pending.delete(requestId)) this.#settled()
+        }
+      }
+    }
+    const send = transport.send.bind(transport)
+    transport.send = async (message, options) => {
+      this.lastActivity = Date.now()
+      try {
+        await send(message, options)
+      } finally {
+        if ('id' in message && !('method' in message) && this.pending.delete(message.id!)) {
+          this.#settled()
+        }
+      }
+    }
+    // Mostly client mistakes (wrong Accept header, a second GET stream, a vanished client).
+    transport.onerror = (error) => {
+      safeLog(this.#log, 'debug', `transport: ${error.message}`, { sessionId: this.id })
+    }
+    transport.onclose = () => {
+      this.endReason ??= 'disconnected'
+      const onended = this.onended
+      this.onended = undefined
+      onended?.()
+    }
+  }
+
+  /**
+   * Connects the server to the transport, then makes the close chain run once: some SDK
+   * transports (SSE on node:http) report their close twice.
+   */
+  async connect(): Promise<void> {
+    if (this.server.transport) {
+      throw new MCPServerError(
+        'INVALID_CONFIGURATION',
+        '`createServer` returned a Server that is already connected. Return a new Server from every call: sessions must never share one.',
+      )
+    }
+    await this.server.connect(this.transport)
+    this.#connected = true
+    const chained = this.transport.onclose
+    let fired = false
+    this.transport.onclose = () => {
+      if (fired) return
+      fired = true
+      chained?.()
+    }
+  }
+
+  #settled(): void {
+    if (this.pending.size === 0) this.onidle?.()
+  }
+
+  get busy(): boolean {
+    return this.pending.size > 0
+  }
+
+  /** Closes the `Server` and its transport; idempotent. */
+  close(reason: SessionEndReason): Promise<void> {
+    this.endReason ??= reason
+    // A server this session never connected may belong to someone else: close only our side.
+    this.#closing ??= (this.#connected ? this.server.close() : this.transport.close()).catch(
+      () => {},
+    )
+    return this.#closing
+  }
+}
+
+function positive(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || Number.isNaN(value) || value <= 0) {
+    throw new MCPServerError(
+      'INVALID_CONFIGURATION',
+      `\`${name}\` must be a positive number (or Infinity), got ${String(value)}.`,
+    )
+  }
+  return value
+}
+
+/** Longest setTimeout/setInterval delay Node accepts. */
+const MAX_TIMER_MS = 2 ** 31 - 1
+
+/**
+ * The live sessions of one handler, by id: idle expiry (one `unref()`ed sweep timer, running
+ * only while there are sessions) and the session cap.
+ */
+export class SessionRegistry<S extends ServerSession> {
+  readonly idleTimeoutMs: number
+  readonly maxSessions: number
+  readonly #sessions = new Map<string, S>()
+  readonly #log: ServerLog | undefined
+  #reserved = 0
+  #sweeper: ReturnType<typeof setInterval> | undefined
+  #closed = false
+
+  constructor(options: SessionOptions & { log?: ServerLog | undefined }) {
+    this.idleTimeoutMs = positive(
+      'sessionIdleTimeoutMs',
+      options.sessionIdleTimeoutMs,
+      DEFAULT_SESSION_IDLE_TIMEOUT_MS,
+    )
+    this.maxSessions = positive('maxSessions', options.maxSessions, DEFAULT_MAX_SESSIONS)
+    this.#log = options.log
+  }
+
+  get size(): number {
+    return this.#sessions.size
+  }
+
+  get closed(): boolean {
+    return this.#closed
+  }
+
+  get(id: string): S | undefined {
+    return this.#sessions.get(id)
+  }
+
+  values(): IterableIterator<S> {
+    return this.#sessions.values()
+  }
+
+  /**
+   * Holds a place for a session about to open. At the cap, closes the longest-idle session
+   * without a request in progress; `false` when every session is busy (answer 503).
+   */
+  reserve(): boolean {
+    if (this.#closed) return false
+    if (this.#sessions.size + this.#reserved >= this.maxSessions) {
+      let oldest: S | undefined
+      for (const session of this.#sessions.values()) {
+        if (!session.busy && (!oldest || session.lastActivity < oldest.lastActivity)) {
+          oldest = session
+        }
+      }
+      if (!oldest) return false
+      safeLog(this.#log, 'info', 'session evicted: the session limit was reached', {
+        sessionId: oldest.id,
+        maxSessions: this.maxSessions,
+      })
+      this.end(oldest, 'evicted')
+    }
+    this.#reserved++
+    return true
+  }
+
+  /** Gives back a place `reserve()` held, for a session that did not open. */
+  release(): void {
+    if (this.#reserved > 0) this.#reserved--
+  }
+
+  /** Registers a session under its id, using the place `reserve()` held. */
+  add(session: S): void {
+    this.release()
+    this.#sessions.set(session.id, session)
+    if (!this.#sweeper && Number.isFinite(this.idleTimeoutMs)) {
+      // Expiry is checked a few times per TTL, so a session lives at most ~1.25× its TTL.
+      const every = Math.min(Math.max(this.idleTimeoutMs / 4, 10), 60_000, MAX_TIMER_MS)
+      this.#sweeper = setInterval(() => this.#sweep(), every)
+      this.#sweeper.unref?.()
+    }
+  }
+
+  /** Forgets a session (its transport closed); stops the sweep when none is left. */
+  remove(session: S): void {
+    if (this.#sessions.get(session.id) === session) this.#sessions.delete(session.id)
+    if (this.#sessions.size === 0) this.#stopSweeper()
+  }
+
+  /** Removes and closes a session. */
+  end(session: S, reason: SessionEndReason): Promise<void> {
+    this.remove(session)
+    return session.close(reason)
+  }
+
+  #sweep(): void {
+    const deadline = Date.now() - this.idleTimeoutMs
+    for (const session of this.#sessions.values()) {
+      if (session.lastActivity <= deadline && !session.busy) {
+        safeLog(this.#log, 'debug', 'session expired after being idle', {
+          sessionId: session.id,
+          idleTimeoutMs: this.idleTimeoutMs,
+        })
+        void this.end(session, 'idle')
+      }
+    }
+  }
+
+  #stopSweeper(): void {
+    if (this.#sweeper) clearInterval(this.#sweeper)
+    this.#sweeper = undefined
+  }
+
+  /** Closes every session and refuses new ones from now on; idempotent. */
+  async close(): Promise<void> {
+    this.#closed = true
+    this.#stopSweeper()
+    const sessions = [...this.#sessions.values()]
+    this.#sessions.clear()
+    await Promise.all(sessions.map((session) => session.close('closed')))
+  }
+}

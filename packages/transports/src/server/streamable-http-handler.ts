@@ -1,0 +1,77 @@
+import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js'
+import type { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js'
+import { readJsonBody } from './body.js'
+import { rejectionResponse } from './json-rpc.js'
+import { RequestGuard } from './security.js'
+import {
+  type StreamableHttpHandlerOptions,
+  StreamableHttpSessions,
+} from './streamable-http-sessions.js'
+
+/** Per-request inputs of `StreamableHttpHandler.handleRequest`. */
+export interface StreamableHttpRequestContext {
+  /** The verified credentials of the request (from your auth middleware); reach handlers as `extra.authInfo`. */
+  authInfo?: AuthInfo | undefined
+  /** The body, when your framework has already parsed it; otherwise it is read (capped) here. */
+  parsedBody?: unknown
+}
+
+/** The host of a web `Request`: its `Host` header, or the URL's host where runtimes hide the header. */
+export function hostOf(request: Request): string {
+  return request.headers.get('host') ?? new URL(request.url).host
+}
+
+/**
+ * Streamable HTTP (MCP 2025-03-26 and later) as a web-standard `(Request) => Promise<Response>`
+ * handler, for Hono, Next.js route handlers, Bun, Deno and workers. Every session gets its own
+ * SDK `Server` from `createServer`; `Host`/`Origin` are checked, bodies capped, sessions expire
+ * when idle and are bound to the principal that opened them.
+ *
+ * ```ts
+ * const handler = new StreamableHttpHandler({ createServer })
+ * app.all('/mcp', (c) => handler.handleRequest(c.req.raw))
+ * ```
+ */
+export class StreamableHttpHandler {
+  readonly #guard: RequestGuard
+  readonly #sessions: StreamableHttpSessions
+
+  constructor(options: StreamableHttpHandlerOptions) {
+    this.#guard = new RequestGuard(options)
+    this.#sessions = new StreamableHttpSessions(options)
+  }
+
+  /** Answers one HTTP request (POST, GET or DELETE on the MCP endpoint). Never rejects. */
+  async handleRequest(
+    request: Request,
+    context: StreamableHttpRequestContext = {},
+  ): Promise<Response> {
+    const refused = this.#guard.check(hostOf(request), request.headers.get('origin'))
+    if (refused) return rejectionResponse(refused)
+    let body = context.parsedBody
+    if (request.method === 'POST' && body === undefined) {
+      const read = await readJsonBody(request, this.#guard.maxBodyBytes)
+      if (!read.ok) return rejectionResponse(read.rejection)
+      body = read.value
+    }
+    return this.#sessions.handle(request, { authInfo: context.authInfo, body })
+  }
+
+  /** Live sessions (0 in stateless mode). */
+  get sessionCount(): number {
+    return this.#sessions.sessionCount
+  }
+
+  /** The transport of the most recent live session; for debugging only. */
+  get lastTransport(): WebStandardStreamableHTTPServerTransport | undefined {
+    return this.#sessions.lastTransport
+  }
+
+  /**
+   * Ends every session (closing its `Server` and streams) and stops the idle timer; requests
+   * after that get 503. Idempotent.
+   */
+  close(): Promise<void> {
+    return this.#sessions.close()
+  }
+}

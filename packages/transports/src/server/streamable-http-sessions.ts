@@ -1,0 +1,338 @@
+import { MCPServerError } from '@mcpkit/types'
+import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js'
+import type { Server } from '@modelcontextprotocol/sdk/server/index.js'
+import {
+  type EventStore,
+  WebStandardStreamableHTTPServerTransport,
+  type WebStandardStreamableHTTPServerTransportOptions,
+} from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js'
+import {
+  containsInitialize,
+  JsonRpcErrorCode,
+  jsonRpcErrorResponse,
+  jsonRpcPayloadProblem,
+} from './json-rpc.js'
+import type { HttpServerSecurityOptions } from './security.js'
+import {
+  defaultPrincipalOf,
+  type PrincipalOf,
+  type ServerLog,
+  ServerSession,
+  type SessionOptions,
+  SessionRegistry,
+  safeLog,
+} from './session-registry.js'
+
+/** Options of the Streamable HTTP handlers (web-standard and `node:http`). */
+export interface StreamableHttpHandlerOptions extends HttpServerSecurityOptions, SessionOptions {
+  /**
+   * Makes the SDK `Server` for one session (for one request in stateless mode), every handler
+   * registered, not connected. Called once per session, so sessions never share a `Server`:
+   * replies, notifications and elicitation reach only the client that asked.
+   */
+  createServer: () => Server
+  /**
+   * Session ids. Omitted: random UUIDs (stateful). Given as `undefined`: stateless, every POST
+   * is served by its own fresh `Server`, closed after the response; GET and DELETE get 405.
+   */
+  sessionIdGenerator?: (() => string) | undefined
+  /** Answer POSTs with one JSON body instead of an SSE stream. */
+  enableJsonResponse?: boolean | undefined
+  /** The SDK's event store, for resumable streams (`Last-Event-ID`). */
+  eventStore?: EventStore | undefined
+  /** The SSE `retry` hint (ms) sent with resumable streams; see the SDK. */
+  retryInterval?: number | undefined
+  /** Milliseconds between SSE keep-alive comments; the SDK's default is 15 s, 0 turns them off. */
+  keepAliveMs?: number | undefined
+  /** Called when a session has been created, before the client receives its id. */
+  onsessioninitialized?: ((sessionId: string) => void | Promise<void>) | undefined
+  /**
+   * Called once when a session ends, for any reason: DELETE, idle timeout, eviction at
+   * `maxSessions`, or `close()`. Errors are logged, not thrown.
+   */
+  onsessionclosed?: ((sessionId: string) => void | Promise<void>) | undefined
+  /**
+   * Who a request is from. Default: `authInfo.extra.sub` when it is a string, else
+   * `authInfo.clientId`. A session is bound to the principal that opened it; a request from
+   * another principal (or without credentials) on that session gets 403.
+   */
+  principalOf?: PrincipalOf | undefined
+  /** Log lines of the transport: session lifecycle (debug/info), refusals (warning), errors. */
+  log?: ServerLog | undefined
+}
+
+/** Per-request inputs the runtime adapter has already worked out. */
+export interface StreamableHttpCall {
+  authInfo: AuthInfo | undefined
+  /** The parsed POST body (`undefined` for GET/DELETE). */
+  body: unknown
+}
+
+const randomSessionId = () => globalThis.crypto.randomUUID()
+
+/** Runs `fn` after the current I/O turn: `setImmediate` where there is one (Node, Bun). */
+const defer: (fn: () => void) => void =
+  typeof globalThis.setImmediate === 'function'
+    ? (fn) => {
+        globalThis.setImmediate(fn)
+      }
+    : (fn) => {
+        setTimeout(fn, 0)
+      }
+
+type StreamableSession = ServerSession<WebStandardStreamableHTTPServerTransport>
+
+/**
+ * Sessions and routing of Streamable HTTP, on web `Request`/`Response`, shared by the
+ * web-standard and the `node:http` handler so there is one session implementation. Security
+ * checks and body reading happen before, in the adapters; this sees parsed bodies only.
+ */
+export class StreamableHttpSessions {
+  readonly registry: SessionRegistry<StreamableSession>
+  readonly stateless: boolean
+  lastTransport: WebStandardStreamableHTTPServerTransport | undefined
+  readonly #options: StreamableHttpHandlerOptions
+  readonly #transportOptions: WebStandardStreamableHTTPServerTransportOptions
+  readonly #principalOf: PrincipalOf
+  readonly #log: ServerLog | undefined
+  /** Stateless servers still answering; closed by `close()`. */
+  readonly #oneShot = new Set<StreamableSession>()
+
+  constructor(options: StreamableHttpHandlerOptions) {
+    if (typeof options?.createServer !== 'function') {
+      throw new MCPServerError(
+        'INVALID_CONFIGURATION',
+        '`createServer` must be a function that returns a new SDK Server for each session.',
+      )
+    }
+    this.#options = options
+    this.#log = options.log
+    this.#principalOf = options.principalOf ?? defaultPrincipalOf
+    this.stateless = 'sessionIdGenerator' in options && options.sessionIdGenerator === undefined
+    this.registry = new SessionRegistry({ ...options, log: options.log })
+    const { eventStore, retryInterval, keepAliveMs } = options
+    this.#transportOptions = {
+      enableJsonResponse: options.enableJsonResponse ?? false,
+      ...(eventStore ? { eventStore } : {}),
+      ...(retryInterval !== undefined ? { retryInterval } : {}),
+      ...(keepAliveMs !== undefined ? { keepAliveMs } : {}),
+    }
+  }
+
+  principalOf(authInfo: AuthInfo | undefined): string | undefined {
+    return authInfo ? this.#principalOf(authInfo) : undefined
+  }
+
+  /** Answers one request whose `Host`/`Origin` passed and whose POST body is parsed. */
+  async handle(request: Request, call: StreamableHttpCall): Promise<Response> {
+    try {
+      return await this.#route(request, call)
+    } catch (error) {
+      safeLog(this.#log, 'error', `Streamable HTTP request failed: ${describe(error)}`, {
+        method: request.method,
+      })
+      return jsonRpcErrorResponse(500, JsonRpcErrorCode.InternalError, 'Internal server error')
+    }
+  }
+
+  async #route(request: Request, call: StreamableHttpCall): Promise<Response> {
+    if (this.registry.closed) {
+      return jsonRpcErrorResponse(503, JsonRpcErrorCode.ServerError, 'The server is closed.')
+    }
+    const method = request.method
+    if (method !== 'POST' && method !== 'GET' && method !== 'DELETE') {
+      return jsonRpcErrorResponse(405, JsonRpcErrorCode.ServerError, 'Method not allowed.', {
+        allow: this.stateless ? 'POST' : 'GET, POST, DELETE',
+      })
+    }
+    if (method === 'POST') {
+      const problem = jsonRpcPayloadProblem(call.body)
+      if (problem) {
+        return jsonRpcErrorResponse(
+          400,
+          JsonRpcErrorCode.InvalidRequest,
+          `Invalid Request: ${problem}`,
+        )
+      }
+    }
+    if (this.stateless) return this.#serveOnce(request, call)
+
+    const sessionId = request.headers.get('mcp-session-id')
+    if (sessionId !== null) {
+      const session = this.registry.get(sessionId)
+      if (!session) {
+        return jsonRpcErrorResponse(
+          404,
+          JsonRpcErrorCode.SessionNotFound,
+          'Session not found: it was closed or has expired. Initialize a new session.',
+        )
+      }
+      if (this.principalOf(call.authInfo) !== session.principal) {
+        safeLog(this.#log, 'warning', 'request refused: the session belongs to another principal', {
+          sessionId,
+        })
+        return jsonRpcErrorResponse(
+          403,
+          JsonRpcErrorCode.ServerError,
+          'Forbidden: this session was opened by another principal.',
+        )
+      }
+      session.lastActivity = Date.now()
+      if (method === 'DELETE') session.endReason = 'deleted'
+      const response = await session.transport.handleRequest(request, {
+        parsedBody: call.body,
+        ...(call.authInfo ? { authInfo: call.authInfo } : {}),
+      })
+      // A refused DELETE (bad headers) left the session open: forget the reason we guessed.
+      if (method === 'DELETE' && !response.ok && this.registry.get(sessionId) === session) {
+        session.endReason = undefined
+      }
+      return response
+    }
+    if (method === 'POST' && containsInitialize(call.body)) return this.#open(request, call)
+    return jsonRpcErrorResponse(
+      400,
+      JsonRpcErrorCode.ServerError,
+      'Bad Request: Mcp-Session-Id header is required (initialize a session first).',
+    )
+  }
+
+  /** An `initialize` without a session id: a new session with its own `Server`. */
+  async #open(request: Request, call: StreamableHttpCall): Promise<Response> {
+    if (!this.registry.reserve()) {
+      safeLog(this.#log, 'warning', 'session refused: every session is busy', {
+        maxSessions: this.registry.maxSessions,
+      })
+      return jsonRpcErrorResponse(
+        503,
+        JsonRpcErrorCode.ServerError,
+        'Service Unavailable: too many active sessions; retry later.',
+        { 'retry-after': '1' },
+      )
+    }
+    let session: StreamableSession | undefined
+    let registered = false
+    try {
+      const generate = this.#options.sessionIdGenerator ?? randomSessionId
+      const transport = new WebStandardStreamableHTTPServerTransport({
+        ...this.#transportOptions,
+        sessionIdGenerator: generate,
+        onsessioninitialized: async (sessionId) => {
+          // Registered before the SDK answers, so the client's next request finds it.
+          if (this.registry.get(sessionId)) {
+            throw new Error('sessionIdGenerator returned an id that is already in use')
+          }
+          const opened = session!
+          opened.id = sessionId
+          opened.onended = () => this.#ended(opened)
+          this.registry.add(opened)
+          registered = true
+          this.lastTransport = transport
+          safeLog(this.#log, 'debug', 'session opened', { sessionId })
+          await this.#notify('onsessioninitialized', sessionId)
+        },
+      })
+      session = new ServerSession(
+        this.#options.createServer(),
+        transport,
+        this.principalOf(call.authInfo),
+        this.#log,
+      )
+      await session.connect()
+      const response = await transport.handleRequest(request, {
+        parsedBody: call.body,
+        ...(call.authInfo ? { authInfo: call.authInfo } : {}),
+      })
+      if (!registered) {
+        // The SDK refused the initialize (bad headers, a batch, …): nothing to keep.
+        this.registry.release()
+        void session.close('closed')
+      }
+      return response
+    } catch (error) {
+      if (!registered) this.registry.release()
+      if (session) void this.registry.end(session, 'closed')
+      throw error
+    }
+  }
+
+  /** Stateless: a fresh `Server` for this POST alone, closed once it has answered. */
+  async #serveOnce(request: Request, call: StreamableHttpCall): Promise<Response> {
+    if (request.method !== 'POST') {
+      return jsonRpcErrorResponse(
+        405,
+        JsonRpcErrorCode.ServerError,
+        'Method not allowed: this server is stateless, so it has no sessions to GET or DELETE.',
+        { allow: 'POST' },
+      )
+    }
+    const transport = new WebStandardStreamableHTTPServerTransport(this.#transportOptions)
+    const session: StreamableSession = new ServerSession(
+      this.#options.createServer(),
+      transport,
+      undefined,
+      this.#log,
+    )
+    this.#oneShot.add(session)
+    let finished = false
+    const finish = () => {
+      if (finished) return
+      finished = true
+      this.#oneShot.delete(session)
+      void session.close('closed')
+    }
+    // The SDK forgets a request's abort controller only after its reply is sent; closing in the
+    // same turn would abort (and allocate for) every finished handler.
+    session.onidle = () => defer(finish)
+    try {
+      await session.connect()
+      const response = await transport.handleRequest(request, {
+        parsedBody: call.body,
+        ...(call.authInfo ? { authInfo: call.authInfo } : {}),
+      })
+      if (!session.busy) defer(finish)
+      return response
+    } catch (error) {
+      finish()
+      throw error
+    }
+  }
+
+  #ended(session: StreamableSession): void {
+    this.registry.remove(session)
+    if (this.lastTransport === session.transport) this.lastTransport = undefined
+    safeLog(this.#log, 'debug', 'session closed', {
+      sessionId: session.id,
+      reason: session.endReason,
+    })
+    void this.#notify('onsessionclosed', session.id)
+  }
+
+  async #notify(
+    callback: 'onsessioninitialized' | 'onsessionclosed',
+    sessionId: string,
+  ): Promise<void> {
+    const handler = this.#options[callback]
+    if (!handler) return
+    try {
+      await handler(sessionId)
+    } catch (error) {
+      safeLog(this.#log, 'error', `${callback} threw: ${describe(error)}`, { sessionId })
+    }
+  }
+
+  get sessionCount(): number {
+    return this.registry.size
+  }
+
+  /** Ends every session and every stateless request still running; idempotent. */
+  async close(): Promise<void> {
+    const oneShot = [...this.#oneShot]
+    this.#oneShot.clear()
+    await Promise.all([this.registry.close(), ...oneShot.map((session) => session.close('closed'))])
+  }
+}
+
+export function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}

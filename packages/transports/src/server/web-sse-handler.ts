@@ -1,0 +1,108 @@
+import { readJsonBody } from './body.js'
+import { JsonRpcErrorCode, jsonRpcErrorResponse, rejectionResponse } from './json-rpc.js'
+import { RequestGuard } from './security.js'
+import { safeLog } from './session-registry.js'
+import {
+  routeSse,
+  type SseHandlerOptions,
+  type SseRequestContext,
+  SseSessions,
+} from './sse-sessions.js'
+import { hostOf } from './streamable-http-handler.js'
+import { WebSseServerTransport } from './web-sse-transport.js'
+
+const SSE_HEADERS = {
+  'content-type': 'text/event-stream',
+  'cache-control': 'no-cache, no-transform',
+  'x-accel-buffering': 'no',
+}
+
+/**
+ * The legacy HTTP+SSE transport (MCP 2024-11-05) as a web-standard handler, for Hono on Bun,
+ * Deno and workers, or Next.js: GET `ssePath` opens a stream and sends the `endpoint` event
+ * (`messagePath?sessionId=…`); POSTs to `messagePath` deliver. Any number of clients at once,
+ * each with its own `Server`; other paths get 404.
+ *
+ * ```ts
+ * const sse = new WebSseHandler({ createServer })
+ * const paths = { ssePath: '/sse', messagePath: '/message' }
+ * app.get('/sse', (c) => sse.handleRequest(c.req.raw, paths))
+ * app.post('/message', (c) => sse.handleRequest(c.req.raw, paths))
+ * ```
+ */
+export class WebSseHandler {
+  readonly #guard: RequestGuard
+  readonly #sessions: SseSessions<WebSseServerTransport>
+  readonly #keepAliveMs: number | undefined
+
+  constructor(options: SseHandlerOptions) {
+    this.#guard = new RequestGuard(options)
+    this.#sessions = new SseSessions(options)
+    this.#keepAliveMs = options.keepAliveMs
+  }
+
+  /** Answers a request for either endpoint. Never rejects. */
+  async handleRequest(request: Request, context: SseRequestContext): Promise<Response> {
+    try {
+      const refused = this.#guard.check(hostOf(request), request.headers.get('origin'))
+      if (refused) return rejectionResponse(refused)
+      const url = new URL(request.url)
+      const route = routeSse(request.method, url.pathname, context)
+      if (typeof route === 'object') return rejectionResponse(route)
+      if (route === 'open') return await this.#open(context)
+
+      const session = this.#sessions.find(url.searchParams.get('sessionId'), context.authInfo)
+      if (!('server' in session)) return rejectionResponse(session)
+      let body = context.parsedBody
+      if (body === undefined) {
+        const read = await readJsonBody(request, this.#guard.maxBodyBytes)
+        if (!read.ok) return rejectionResponse(read.rejection)
+        body = read.value
+      }
+      const invalid = await this.#sessions.deliver(
+        session,
+        body,
+        {
+          ...(context.authInfo ? { authInfo: context.authInfo } : {}),
+          requestInfo: { headers: Object.fromEntries(request.headers), url },
+        },
+        (message, extra) => session.transport.handleMessage(message, extra),
+      )
+      if (invalid) return rejectionResponse(invalid)
+      return new Response('Accepted', { status: 202 })
+    } catch (error) {
+      safeLog(
+        this.#sessions.log,
+        'error',
+        `SSE request failed: ${error instanceof Error ? error.message : String(error)}`,
+      )
+      return jsonRpcErrorResponse(500, JsonRpcErrorCode.InternalError, 'Internal server error')
+    }
+  }
+
+  async #open(context: SseRequestContext): Promise<Response> {
+    const full = this.#sessions.reserve()
+    if (full) return rejectionResponse(full)
+    const transport = new WebSseServerTransport({
+      messagePath: context.messagePath,
+      keepAliveMs: this.#keepAliveMs,
+    })
+    await this.#sessions.open(transport, context.authInfo)
+    return new Response(transport.stream, { status: 200, headers: SSE_HEADERS })
+  }
+
+  /** Open SSE sessions. */
+  get sessionCount(): number {
+    return this.#sessions.sessionCount
+  }
+
+  /** The transport of the most recent live session; for debugging only. */
+  get lastTransport(): WebSseServerTransport | undefined {
+    return this.#sessions.lastTransport
+  }
+
+  /** Ends every stream and session; requests after that get 503. Idempotent. */
+  close(): Promise<void> {
+    return this.#sessions.close()
+  }
+}
