@@ -202,6 +202,7 @@ export class MCPServer {
   #sse: NodeSseHandler | undefined
   #honoSse: WebSseHandler | undefined
   readonly #fetchHandlers = new Set<StreamableHttpHandler>()
+  #closed = false
   readonly #createServer = () => this.createSessionServer()
   /** One compiled-schema cache for every session: the SDK builds an Ajv per `Server` otherwise. */
   readonly #validator = new AjvJsonSchemaValidator()
@@ -525,7 +526,11 @@ export class MCPServer {
   }): Promise<void> {
     const { url, httpPath, req, res, options } = request
     if (url.pathname !== httpPath) {
-      notFound(res)
+      plainResponse(res, 404, 'Not Found')
+      return
+    }
+    if (this.#closed && !this.#http) {
+      plainResponse(res, 503, 'The MCP server was closed.')
       return
     }
     this.#http ??= new NodeStreamableHttpHandler({
@@ -549,6 +554,10 @@ export class MCPServer {
     options?: SseTransportOptions
   }): Promise<void> {
     const { ssePath, messagePath, req, res, options } = request
+    if (this.#closed && !this.#sse) {
+      plainResponse(res, 503, 'The MCP server was closed.')
+      return
+    }
     this.#sse ??= new NodeSseHandler({
       ...options,
       createServer: this.#createServer,
@@ -567,6 +576,9 @@ export class MCPServer {
     authInfo?: StreamableHttpRequestContext['authInfo']
   }): Promise<Response> {
     const { ssePath, messagePath, req, options, authInfo } = request
+    if (this.#closed && !this.#honoSse) {
+      return Promise.resolve(new Response('The MCP server was closed.', { status: 503 }))
+    }
     this.#honoSse ??= new WebSseHandler({
       ...options,
       createServer: this.#createServer,
@@ -593,7 +605,8 @@ export class MCPServer {
       createServer: this.#createServer,
       log: this.#log,
     })
-    this.#fetchHandlers.add(handler)
+    if (this.#closed) void handler.close()
+    else this.#fetchHandlers.add(handler)
     return async (request, context) => {
       if (httpPath !== undefined && new URL(request.url).pathname !== httpPath) {
         return new Response('Not Found', { status: 404 })
@@ -603,10 +616,13 @@ export class MCPServer {
   }
 
   /**
-   * Ends every session on every transport. Idempotent. Fetch handlers made before answer 503
-   * afterwards; `startHTTP` / `startSSE` / `startStdio` serve again with fresh sessions.
+   * Ends every session on every transport. Idempotent and final: afterwards HTTP requests get
+   * 503 and no new session opens, so a graceful shutdown (`close()`, then the HTTP server's own
+   * close) cannot be undone by a request arriving in between. Create a new `MCPServer` to serve
+   * again.
    */
   async close(): Promise<void> {
+    this.#closed = true
     const closing: Promise<void>[] = []
     if (this.#stdio) closing.push(this.#stdio.close())
     if (this.#http) closing.push(this.#http.close())
@@ -614,11 +630,6 @@ export class MCPServer {
     if (this.#honoSse) closing.push(this.#honoSse.close())
     for (const handler of this.#fetchHandlers) closing.push(handler.close())
     this.#fetchHandlers.clear()
-    // A later start*() call serves again with new handlers.
-    this.#stdio = undefined
-    this.#http = undefined
-    this.#sse = undefined
-    this.#honoSse = undefined
     await Promise.allSettled(closing)
     await Promise.allSettled([...this.#sessions.keys()].map((server) => server.close()))
   }
@@ -787,8 +798,8 @@ function toolInfo(entry: ToolEntry): ToolInfo {
   }
 }
 
-function notFound(res: ServerResponse): void {
-  res.writeHead(404, { 'content-type': 'text/plain' }).end('Not Found')
+function plainResponse(res: ServerResponse, status: number, text: string): void {
+  res.writeHead(status, { 'content-type': 'text/plain' }).end(text)
 }
 
 function errorResult(message: string): CallToolResult {

@@ -144,7 +144,7 @@ export function agentEntry(key: string, agent: MCPAgent): ToolEntry {
   if (typeof agent.generate !== 'function') {
     throw new MCPServerError('INVALID_CONFIGURATION', `Agent "${key}" has no generate() method.`)
   }
-  return toolEntry(name, {
+  const entry = toolEntry(name, {
     id: name,
     description: `Ask agent "${agent.name ?? key}" a question. Agent description: ${description}`,
     inputSchema: agentInput,
@@ -157,6 +157,7 @@ export function agentEntry(key: string, agent: MCPAgent): ToolEntry {
       return { content: [{ type: 'text', text }], structuredContent: asObject(toJson(result)) }
     },
   })
+  return { ...entry, kind: 'agent' }
 }
 
 /** `run_<key>`: starts a run with the input and returns its result. */

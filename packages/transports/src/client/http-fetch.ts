@@ -4,6 +4,9 @@ import { currentRequestContext } from './request-context-storage.js'
 
 type RequestId = string | number
 
+/** How many answered or standalone SSE streams stay linked to the transport's signal. */
+const RECENT_STREAMS = 64
+
 /**
  * The fetch every HTTP request of one connection goes through.
  *
@@ -12,15 +15,21 @@ type RequestId = string | number
  * - It gives each request its own abort signal. The SDK passes one long-lived signal to every
  *   request, and fetch adds an abort listener to that signal each time: long-lived clients
  *   collected thousands of listeners. Here the transport's signal carries one listener, which
- *   aborts the requests still open when the transport closes. A JSON response is released at
- *   once; an SSE response stays linked until its request is answered (POST) or a newer stream
- *   replaces it (GET), so closing the transport still ends every open stream.
+ *   aborts what may still be open when the transport closes: requests waiting for headers, SSE
+ *   streams of unanswered requests, and the most recent answered or standalone streams (a
+ *   server should end a POST stream once it has answered; a GET stream lives until replaced).
+ *   JSON responses are released at once. No response body is wrapped, so the hot path costs a
+ *   controller and a map entry.
  */
 export class TransportFetch {
   readonly fetch: FetchLike
-  readonly #open = new Set<AbortController>()
-  readonly #streamsByRequest = new Map<RequestId, AbortController>()
-  #getStream: AbortController | undefined
+  /** Requests whose response headers have not arrived. */
+  readonly #awaitingHeaders = new Set<AbortController>()
+  /** SSE streams of requests not answered yet, by JSON-RPC id. */
+  readonly #unanswered = new Map<RequestId, AbortController>()
+  /** A ring of the most recent answered POST streams and GET streams. */
+  readonly #recent: (AbortController | undefined)[] = new Array(RECENT_STREAMS)
+  #recentCursor = 0
   #listeningTo: AbortSignal | undefined
 
   constructor(definition: HttpServerDefinition) {
@@ -33,24 +42,17 @@ export class TransportFetch {
       if (!outer || outer.aborted) return base(url, init)
       this.#listen(outer)
       const controller = new AbortController()
-      this.#open.add(controller)
+      this.#awaitingHeaders.add(controller)
       let response: Response
       try {
         response = await base(url, { ...init, signal: controller.signal })
-      } catch (error) {
-        this.#open.delete(controller)
-        throw error
+      } finally {
+        this.#awaitingHeaders.delete(controller)
       }
-      if (!response.body || !response.headers.get('content-type')?.includes('text/event-stream')) {
-        this.#open.delete(controller)
-      } else if (init?.method === 'POST') {
-        const id = requestIdOf(init.body)
-        if (id === undefined) this.#open.delete(controller)
-        else this.#streamsByRequest.set(id, controller)
-      } else {
-        // A new standalone stream means the previous one has ended.
-        if (this.#getStream) this.#open.delete(this.#getStream)
-        this.#getStream = controller
+      if (response.body && response.headers.get('content-type')?.includes('text/event-stream')) {
+        const id = init?.method === 'POST' ? requestIdOf(init.body) : undefined
+        if (id === undefined) this.#remember(controller)
+        else this.#unanswered.set(id, controller)
       }
       return response
     }
@@ -58,20 +60,25 @@ export class TransportFetch {
 
   /**
    * Sees responses arrive on `transport`, which must already be connected (the SDK sets its
-   * `onmessage` in `connect()`), to release the streams that carried them.
+   * `onmessage` in `connect()`), to move the streams that carried them among the recent ones.
    */
   attach(transport: Transport): void {
     const onmessage = transport.onmessage
     transport.onmessage = (message, extra) => {
       if ('id' in message && !('method' in message)) {
-        const controller = this.#streamsByRequest.get(message.id as RequestId)
+        const controller = this.#unanswered.get(message.id as RequestId)
         if (controller) {
-          this.#streamsByRequest.delete(message.id as RequestId)
-          this.#open.delete(controller)
+          this.#unanswered.delete(message.id as RequestId)
+          this.#remember(controller)
         }
       }
       onmessage?.(message, extra)
     }
+  }
+
+  #remember(controller: AbortController): void {
+    this.#recent[this.#recentCursor] = controller
+    this.#recentCursor = (this.#recentCursor + 1) % RECENT_STREAMS
   }
 
   #listen(outer: AbortSignal): void {
@@ -80,9 +87,16 @@ export class TransportFetch {
     outer.addEventListener(
       'abort',
       () => {
-        for (const controller of this.#open) controller.abort(outer.reason)
-        this.#open.clear()
-        this.#streamsByRequest.clear()
+        for (const controller of [
+          ...this.#awaitingHeaders,
+          ...this.#unanswered.values(),
+          ...this.#recent,
+        ]) {
+          controller?.abort(outer.reason)
+        }
+        this.#awaitingHeaders.clear()
+        this.#unanswered.clear()
+        this.#recent.fill(undefined)
       },
       { once: true },
     )
