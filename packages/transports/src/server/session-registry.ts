@@ -63,6 +63,28 @@ export function safeLog(
   }
 }
 
+/** Calls a session lifecycle callback; a throwing or rejecting callback is logged, not raised. */
+export async function notifySession(
+  log: ServerLog | undefined,
+  name: 'onsessioninitialized' | 'onsessionclosed',
+  callback: ((sessionId: string) => void | Promise<void>) | undefined,
+  sessionId: string,
+): Promise<void> {
+  if (!callback) return
+  try {
+    await callback(sessionId)
+  } catch (error) {
+    safeLog(
+      log,
+      'error',
+      `${name} threw: ${error instanceof Error ? error.message : String(error)}`,
+      {
+        sessionId,
+      },
+    )
+  }
+}
+
 /** Why a session ended, for logs and `onsessionclosed`. */
 export type SessionEndReason = 'deleted' | 'idle' | 'evicted' | 'closed' | 'disconnected'
 

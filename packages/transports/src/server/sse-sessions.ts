@@ -7,6 +7,7 @@ import { type HttpRejection, JsonRpcErrorCode, jsonRpcPayloadProblem } from './j
 import type { HttpServerSecurityOptions } from './security.js'
 import {
   defaultPrincipalOf,
+  notifySession,
   type PrincipalOf,
   type ServerLog,
   ServerSession,
@@ -155,7 +156,12 @@ export class SseSessions<T extends Transport & { readonly sessionId: string }> {
       opened.onended = () => this.#ended(opened)
       this.registry.add(opened)
       this.lastTransport = transport
-      await this.#notify('onsessioninitialized', opened.id)
+      await notifySession(
+        this.log,
+        'onsessioninitialized',
+        this.#options.onsessioninitialized,
+        opened.id,
+      )
       await opened.connect()
       safeLog(this.log, 'debug', 'SSE session opened', { sessionId: opened.id })
       return opened
@@ -218,25 +224,7 @@ export class SseSessions<T extends Transport & { readonly sessionId: string }> {
       sessionId: session.id,
       reason: session.endReason,
     })
-    void this.#notify('onsessionclosed', session.id)
-  }
-
-  async #notify(
-    callback: 'onsessioninitialized' | 'onsessionclosed',
-    sessionId: string,
-  ): Promise<void> {
-    const handler = this.#options[callback]
-    if (!handler) return
-    try {
-      await handler(sessionId)
-    } catch (error) {
-      safeLog(
-        this.log,
-        'error',
-        `${callback} threw: ${error instanceof Error ? error.message : String(error)}`,
-        { sessionId },
-      )
-    }
+    void notifySession(this.log, 'onsessionclosed', this.#options.onsessionclosed, session.id)
   }
 
   get sessionCount(): number {

@@ -15,6 +15,7 @@ import {
 import type { HttpServerSecurityOptions } from './security.js'
 import {
   defaultPrincipalOf,
+  notifySession,
   type PrincipalOf,
   type ServerLog,
   ServerSession,
@@ -229,7 +230,12 @@ export class StreamableHttpSessions {
           registered = true
           this.lastTransport = transport
           safeLog(this.#log, 'debug', 'session opened', { sessionId })
-          await this.#notify('onsessioninitialized', sessionId)
+          await notifySession(
+            this.#log,
+            'onsessioninitialized',
+            this.#options.onsessioninitialized,
+            sessionId,
+          )
         },
       })
       session = new ServerSession(
@@ -305,20 +311,7 @@ export class StreamableHttpSessions {
       sessionId: session.id,
       reason: session.endReason,
     })
-    void this.#notify('onsessionclosed', session.id)
-  }
-
-  async #notify(
-    callback: 'onsessioninitialized' | 'onsessionclosed',
-    sessionId: string,
-  ): Promise<void> {
-    const handler = this.#options[callback]
-    if (!handler) return
-    try {
-      await handler(sessionId)
-    } catch (error) {
-      safeLog(this.#log, 'error', `${callback} threw: ${describe(error)}`, { sessionId })
-    }
+    void notifySession(this.#log, 'onsessionclosed', this.#options.onsessionclosed, session.id)
   }
 
   get sessionCount(): number {
