@@ -11,7 +11,8 @@
  * reconnect timing check flaky.
  *
  * A scenario passes when none of its checks failed or warned, at least one succeeded, and the
- * client printed its ok line (it ran to the end and exited by itself). Prints
+ * client printed its ok line (it ran to the end and exited by itself). One that only warned (a
+ * timing window missed while the suite runs every client at once) is run once more, alone. Prints
  * `CONFORMANCE_RESULT passed=N failed=M` last and writes `.conformance/summary.json`.
  */
 import { execFileSync, spawn } from 'node:child_process'
@@ -81,20 +82,25 @@ function transpileClient() {
 }
 
 /** Runs the CLI, echoing its output, and returns its exit code and stdout. */
-function runSuite(nodeBinary, cli, clientScript) {
+function runSuite(
+  nodeBinary,
+  cli,
+  clientScript,
+  selection = ['--suite', SUITE],
+  output = resultsDir,
+) {
   // The CLI splits --command on spaces and appends the server URL.
   if (process.execPath.includes(' ')) throw new Error(`Node path has a space: ${process.execPath}`)
   const clientCommand = `${process.execPath} ${clientScript}`
   const args = [
     'client',
-    '--suite',
-    SUITE,
+    ...selection,
     '--command',
     clientCommand,
     '--expected-failures',
     'conformance/expected-failures.yml',
     '--output-dir',
-    path.relative(testsDir, resultsDir),
+    path.relative(testsDir, output),
     '--timeout',
     String(SCENARIO_TIMEOUT_MS),
   ]
@@ -115,21 +121,21 @@ function runSuite(nodeBinary, cli, clientScript) {
 }
 
 /** Maps scenario → its `<scenario>-<ISO timestamp>` result directory (names may contain `/`). */
-function resultDirectories() {
+function resultDirectories(root = resultsDir) {
   const found = new Map()
   const walk = (dir) => {
     for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
       if (!entry.isDirectory()) continue
       const full = path.join(dir, entry.name)
       if (fs.existsSync(path.join(full, 'checks.json'))) {
-        const relative = path.relative(resultsDir, full).split(path.sep).join('/')
+        const relative = path.relative(root, full).split(path.sep).join('/')
         found.set(relative.replace(/-\d{4}-\d{2}-\d{2}T[\d-]+Z$/, ''), full)
       } else {
         walk(full)
       }
     }
   }
-  if (fs.existsSync(resultsDir)) walk(resultsDir)
+  if (fs.existsSync(root)) walk(root)
   return found
 }
 
@@ -167,7 +173,8 @@ async function main() {
     `conformance ${CONFORMANCE_VERSION} on Node ${version}, suite ${SUITE};`,
     `client on Node ${process.version}`,
   )
-  const run = await runSuite(binary, cli, transpileClient())
+  const clientScript = transpileClient()
+  const run = await runSuite(binary, cli, clientScript)
 
   // The suite summary names every scenario it ran: "✓ <name>: N passed, M failed".
   const names = [...run.stdout.matchAll(/^[✓✗] (\S+): \d+ passed/gmu)].map((match) => match[1])
@@ -175,6 +182,19 @@ async function main() {
   const directories = resultDirectories()
   for (const name of directories.keys()) if (!names.includes(name)) names.push(name)
   const results = names.map((name) => judge(name, directories.get(name)))
+
+  // The suite starts every client at once; on two cores that burst alone can push a reconnect
+  // past a timing window. A scenario whose only problems are timing warnings runs once more,
+  // alone, and that run decides.
+  for (const [index, result] of results.entries()) {
+    if (result.passed || !result.problems.every((problem) => problem.startsWith('WARNING')))
+      continue
+    console.log(`\n${result.name}: only warnings (${result.problems.join('; ')}); running it alone`)
+    const alone = path.join(outputDir, 'results-alone')
+    fs.rmSync(alone, { recursive: true, force: true })
+    await runSuite(binary, cli, clientScript, ['--scenario', result.name], alone)
+    results[index] = judge(result.name, resultDirectories(alone).get(result.name))
+  }
 
   console.log(`\n=== MCPClient conformance (suite ${SUITE}) ===`)
   for (const result of results) {

@@ -69,12 +69,12 @@ export interface TargetHello {
 /** One autocannon run, as the load generator reports it. */
 export interface LoadResult {
   durationSeconds: number
-  /** 2xx responses whose body passed the check. */
+  /** 2xx responses whose body passed the check: successful echo results. */
   ok: number
   non2xx: number
   errors: number
   timeouts: number
-  /** 2xx responses whose body failed the check (an MCP error, `isError`, or junk). */
+  /** Responses (of any status) whose body failed the check (an MCP error, `isError`, junk). */
   mismatches: number
   statusCodes: Record<string, number>
   latencyMs: { p50: number; p90: number; p99: number; max: number; mean: number }
