@@ -16,12 +16,12 @@
  * (exit 1 when a target fails), BENCH_JSON_OUT=path (also write the results as JSON).
  */
 import { spawnSync } from 'node:child_process'
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { cpus, loadavg } from 'node:os'
 import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import type { CallsResult, MemoryResult, RunnerReply } from './protocol.js'
+import { benchDirectory, gitDescription, isoMtime, rotate } from './run-info.js'
 import { type Runner, startRunner } from './runner-process.js'
 import { type HttpServerProcess, type ServerStats, startHttpServer } from './server-process.js'
 import {
@@ -74,7 +74,6 @@ const config = {
   watchdogMs: 8 * 60_000,
 }
 
-const benchDirectory = join(dirname(fileURLToPath(import.meta.url)), '..')
 const require = createRequire(import.meta.url)
 const everythingEntry = join(
   dirname(require.resolve('@modelcontextprotocol/server-everything/package.json')),
@@ -132,11 +131,6 @@ async function ask<Result>(
     contender.error = (error as Error).message
     return undefined
   }
-}
-
-function rotate<Item>(items: readonly Item[], by: number): Item[] {
-  const shift = by % items.length
-  return [...items.slice(shift), ...items.slice(0, shift)]
 }
 
 function diffMethods(before: ServerStats, after: ServerStats): Record<string, number> {
@@ -644,23 +638,6 @@ async function main() {
   }
   clearTimeout(watchdog)
   process.exit(process.env.BENCH_STRICT === '1' && failed > 0 ? 1 : 0)
-}
-
-function isoMtime(path: string): string {
-  try {
-    return statSync(path).mtime.toISOString()
-  } catch {
-    return '(missing)'
-  }
-}
-
-function gitDescription(): string {
-  const git = (args: string[]) =>
-    spawnSync('git', args, { cwd: benchDirectory, encoding: 'utf8' }).stdout?.trim() ?? ''
-  const head = git(['rev-parse', '--short', 'HEAD'])
-  if (!head) return 'unknown'
-  const dirty = git(['status', '--porcelain', '--', '../packages']).length > 0
-  return `${head}${dirty ? ' + uncommitted changes in packages/' : ''}`
 }
 
 function coldRows(

@@ -1,30 +1,8 @@
-/**
- * mcpkit server benchmark: `MCPServer` (startHTTP on node:http) against the raw MCP SDK
- * (`McpServer` + `StreamableHTTPServerTransport`) serving the same `echo` tool over Streamable
- * HTTP, stateful and stateless, under the same load in the same run.
- *
- *   pnpm --filter @mcpkit/bench bench:server   (runs against the current dist/)
- *   pnpm bench                                 (from the repo root: build, client bench, this)
- *
- * Processes, all started and stopped by pid: this orchestrator (does no load itself); one
- * target server per contender and mode (`target.ts`: `raw`, `mcpkit`, and `control`, a second
- * raw server whose ratio to `raw` is the noise floor); one load generator (`loadgen.ts`,
- * autocannon, 50 connections, 127.0.0.1 only). Only one target is under load at a time, the
- * contenders take turns in rotating order every round, and the ratio is the median of the
- * per-round paired ratios.
- *
- * Environment knobs (optional): BENCH_QUICK=1, BENCH_SERVER_ROUNDS, BENCH_SERVER_DURATION
- * (seconds per run), BENCH_SERVER_WARMUP (seconds), BENCH_SERVER_CONNECTIONS,
- * BENCH_SERVER_MODES (e.g. `stateless`), BENCH_JSON_RESPONSE=1, BENCH_SERVER_PROFILE=1
- * (`--cpu-prof` on the raw and mcpkit targets, summarised at the end), BENCH_STRICT=1,
- * BENCH_JSON_OUT=path.
- */
-import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg } from 'node:os'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
 import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js'
+import { benchDirectory, gitDescription, isoMtime, rotate } from '../run-info.js'
 import { formatBytes, formatMicros, formatRate, median, nowMs, renderTable } from '../stats.js'
 import { type Child, startChild } from './child.js'
 import { summariseProfile } from './profile-summary.js'
@@ -65,8 +43,6 @@ const config = {
   /** The whole run is abandoned after this long. */
   watchdogMs: 6 * 60_000,
 }
-
-const benchDirectory = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 
 function packageVersion(name: string): string {
   try {
@@ -119,11 +95,6 @@ interface Block {
   heapBeforeBytes: number
   /** Why the block does not count (errors, bad bodies, tool calls that do not add up). */
   invalid?: string
-}
-
-function rotate<Item>(items: readonly Item[], by: number): Item[] {
-  const shift = by % items.length
-  return [...items.slice(shift), ...items.slice(0, shift)]
 }
 
 interface Row {
@@ -639,23 +610,6 @@ function summarise(
       )
     }
   }
-}
-
-function isoMtime(path: string): string {
-  try {
-    return statSync(path).mtime.toISOString()
-  } catch {
-    return '(missing)'
-  }
-}
-
-function gitDescription(): string {
-  const git = (args: string[]) =>
-    spawnSync('git', args, { cwd: benchDirectory, encoding: 'utf8' }).stdout?.trim() ?? ''
-  const head = git(['rev-parse', '--short', 'HEAD'])
-  if (!head) return 'unknown'
-  const dirty = git(['status', '--porcelain', '--', '../packages']).length > 0
-  return `${head}${dirty ? ' + uncommitted changes in packages/' : ''}`
 }
 
 main().catch((error) => {
