@@ -106,8 +106,20 @@ export class TransportFetch {
 /** The id of the single JSON-RPC request in `body`; the SDK writes `id` as the last key. */
 function requestIdOf(body: unknown): RequestId | undefined {
   if (typeof body !== 'string') return undefined
-  const match = /"id":(\d+|"(?:[^"\\]|\\.)*")\}$/.exec(body)
-  if (match) return match[1]!.startsWith('"') ? (JSON.parse(match[1]!) as string) : Number(match[1])
+  // Look at the tail only: bodies can be megabytes of tool arguments.
+  const at = body.lastIndexOf('"id":')
+  if (at !== -1 && body.endsWith('}')) {
+    const raw = body.slice(at + 5, -1)
+    if (/^\d+$/.test(raw)) return Number(raw)
+    if (raw.startsWith('"')) {
+      try {
+        const id: unknown = JSON.parse(raw)
+        if (typeof id === 'string') return id
+      } catch {
+        // Not the top-level id after all: parse the whole body below.
+      }
+    }
+  }
   try {
     const message = JSON.parse(body) as { id?: unknown; method?: unknown }
     const { id } = message
