@@ -6,6 +6,7 @@ export {
   defaultPrincipalOf,
   type PrincipalOf,
   type ServerLog,
+  type SessionHandlerOptions,
   type SessionOptions,
 } from './server/session-registry.js'
 export type { SseHandlerOptions, SseRequestContext } from './server/sse-sessions.js'

@@ -5,6 +5,7 @@ import type { Server } from '@modelcontextprotocol/sdk/server/index.js'
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js'
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js'
 import type { RequestId } from './json-rpc.js'
+import type { HttpServerSecurityOptions } from './security.js'
 
 /** Limits on the sessions one handler keeps. */
 export interface SessionOptions {
@@ -83,6 +84,33 @@ export async function notifySession(
       },
     )
   }
+}
+
+/** What every session handler takes, whatever its wire protocol. */
+export interface SessionHandlerOptions extends HttpServerSecurityOptions, SessionOptions {
+  /**
+   * Makes the SDK `Server` for one session, every handler registered, not connected. Called
+   * once per session, so sessions never share a `Server`: replies, notifications and
+   * elicitation reach only the client that asked.
+   */
+  createServer: () => Server
+  /** Milliseconds between SSE keep-alive comments on each stream; default 15 s, 0 turns them off. */
+  keepAliveMs?: number | undefined
+  /** Called when a session has been created, before the client learns its id. */
+  onsessioninitialized?: ((sessionId: string) => void | Promise<void>) | undefined
+  /**
+   * Called once when a session ends, for any reason: DELETE, the client leaving, idle timeout,
+   * eviction at `maxSessions`, or `close()`. Errors are logged, not thrown.
+   */
+  onsessionclosed?: ((sessionId: string) => void | Promise<void>) | undefined
+  /**
+   * Who a request is from. Default: `authInfo.extra.sub` when it is a string, else
+   * `authInfo.clientId`. A session is bound to the principal that opened it; a request from
+   * another principal (or without credentials) on that session gets 403.
+   */
+  principalOf?: PrincipalOf | undefined
+  /** Log lines of the transport: session lifecycle (debug/info), refusals (warning), errors. */
+  log?: ServerLog | undefined
 }
 
 /** Why a session ended, for logs and `onsessionclosed`. */

@@ -1,17 +1,15 @@
 import { MCPServerError } from '@mcpkit/types'
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js'
-import type { Server } from '@modelcontextprotocol/sdk/server/index.js'
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js'
 import type { JSONRPCMessage, MessageExtraInfo } from '@modelcontextprotocol/sdk/types.js'
 import { type HttpRejection, JsonRpcErrorCode, jsonRpcPayloadProblem } from './json-rpc.js'
-import type { HttpServerSecurityOptions } from './security.js'
 import {
   defaultPrincipalOf,
   notifySession,
   type PrincipalOf,
   type ServerLog,
   ServerSession,
-  type SessionOptions,
+  type SessionHandlerOptions,
   SessionRegistry,
   safeLog,
 } from './session-registry.js'
@@ -20,22 +18,7 @@ import {
  * Options of the legacy SSE handlers (web streams and `node:http`). Unlike Streamable HTTP,
  * `sessionIdleTimeoutMs` defaults to `Infinity`: the session ends when its stream does.
  */
-export interface SseHandlerOptions extends HttpServerSecurityOptions, SessionOptions {
-  /**
-   * Makes the SDK `Server` for one SSE connection, every handler registered, not connected.
-   * Each client gets its own, so many clients can be connected at once.
-   */
-  createServer: () => Server
-  /** Milliseconds between keep-alive comments on each stream; default 15 s, 0 turns them off. */
-  keepAliveMs?: number | undefined
-  /** Called when a client has opened its stream, before it receives the `endpoint` event. */
-  onsessioninitialized?: ((sessionId: string) => void | Promise<void>) | undefined
-  /** Called once when a session ends: the client left, idle timeout, eviction, or `close()`. */
-  onsessionclosed?: ((sessionId: string) => void | Promise<void>) | undefined
-  /** Who a request is from; see `StreamableHttpHandlerOptions.principalOf`. */
-  principalOf?: PrincipalOf | undefined
-  log?: ServerLog | undefined
-}
+export type SseHandlerOptions = SessionHandlerOptions
 
 /** Where the legacy SSE endpoints are, and who is asking. */
 export interface SseRequestContext {

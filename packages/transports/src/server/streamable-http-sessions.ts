@@ -1,6 +1,5 @@
 import { MCPServerError } from '@mcpkit/types'
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js'
-import type { Server } from '@modelcontextprotocol/sdk/server/index.js'
 import {
   type EventStore,
   WebStandardStreamableHTTPServerTransport,
@@ -12,26 +11,19 @@ import {
   jsonRpcErrorResponse,
   jsonRpcPayloadProblem,
 } from './json-rpc.js'
-import type { HttpServerSecurityOptions } from './security.js'
 import {
   defaultPrincipalOf,
   notifySession,
   type PrincipalOf,
   type ServerLog,
   ServerSession,
-  type SessionOptions,
+  type SessionHandlerOptions,
   SessionRegistry,
   safeLog,
 } from './session-registry.js'
 
 /** Options of the Streamable HTTP handlers (web-standard and `node:http`). */
-export interface StreamableHttpHandlerOptions extends HttpServerSecurityOptions, SessionOptions {
-  /**
-   * Makes the SDK `Server` for one session (for one request in stateless mode), every handler
-   * registered, not connected. Called once per session, so sessions never share a `Server`:
-   * replies, notifications and elicitation reach only the client that asked.
-   */
-  createServer: () => Server
+export interface StreamableHttpHandlerOptions extends SessionHandlerOptions {
   /**
    * Session ids. Omitted: random UUIDs (stateful). Given as `undefined`: stateless, every POST
    * is served by its own fresh `Server`, closed after the response; GET and DELETE get 405.
@@ -43,23 +35,6 @@ export interface StreamableHttpHandlerOptions extends HttpServerSecurityOptions,
   eventStore?: EventStore | undefined
   /** The SSE `retry` hint (ms) sent with resumable streams; see the SDK. */
   retryInterval?: number | undefined
-  /** Milliseconds between SSE keep-alive comments; the SDK's default is 15 s, 0 turns them off. */
-  keepAliveMs?: number | undefined
-  /** Called when a session has been created, before the client receives its id. */
-  onsessioninitialized?: ((sessionId: string) => void | Promise<void>) | undefined
-  /**
-   * Called once when a session ends, for any reason: DELETE, idle timeout, eviction at
-   * `maxSessions`, or `close()`. Errors are logged, not thrown.
-   */
-  onsessionclosed?: ((sessionId: string) => void | Promise<void>) | undefined
-  /**
-   * Who a request is from. Default: `authInfo.extra.sub` when it is a string, else
-   * `authInfo.clientId`. A session is bound to the principal that opened it; a request from
-   * another principal (or without credentials) on that session gets 403.
-   */
-  principalOf?: PrincipalOf | undefined
-  /** Log lines of the transport: session lifecycle (debug/info), refusals (warning), errors. */
-  log?: ServerLog | undefined
 }
 
 /** Per-request inputs the runtime adapter has already worked out. */
