@@ -1,42 +1,64 @@
 /**
- * Parent and child halves of the IPC used by the server bench. A child is forked with tsx,
- * driven one request at a time, and stopped by its own pid (never by name).
+ * Parent and child halves of the IPC both benches use. A child is forked with tsx, driven one
+ * request at a time, and stopped by its own pid (never by name).
  */
 import { type ChildProcess, fork } from 'node:child_process'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import type { ChildReply, ChildRequest } from './protocol.js'
+import { benchDirectory } from './run-info.js'
 
-const sourceDirectory = dirname(fileURLToPath(import.meta.url))
-const benchDirectory = join(sourceDirectory, '..', '..')
+/** What a child is asked: an `op`, numbered by the parent; `exit` ends it. */
+export type ChildRequest = { id: number; op: string }
 
-type Request = ChildRequest extends infer R ? (R extends unknown ? Omit<R, 'id'> : never) : never
+/** What a child answers, with the process warnings raised since its last answer. */
+export interface ChildReply {
+  id: number
+  ok: boolean
+  result?: unknown
+  error?: string
+  /** Process warnings (e.g. MaxListenersExceededWarning) raised since the last reply. */
+  warnings: { name: string; message: string }[]
+}
 
-export interface Child<Hello> {
+type WithoutId<Request> = Request extends unknown ? Omit<Request, 'id'> : never
+
+export interface Child<Request extends ChildRequest, Hello = unknown> {
   readonly name: string
   readonly pid: number
   readonly hello: Hello
-  request<Result>(request: Request, timeoutMs: number): Promise<Result>
+  request<Result>(request: WithoutId<Request>, timeoutMs: number): Promise<Result>
   /** Asks the child to exit, then SIGKILLs its pid after 3 s. */
   stop(): Promise<void>
 }
 
 /**
- * Forks `script` (a file in this directory) with `args`. Warnings the child reports are handed
- * to `onWarnings` with each reply. Resolves once the child says hello (id 0).
+ * Forks `script` (an absolute path) with `args`, pinned to `cpu` when given. Warnings the child
+ * reports are handed to `onWarnings` with each reply. Resolves once the child says hello (id 0).
  */
-export async function startChild<Hello>(options: {
+export async function startChild<Request extends ChildRequest, Hello = unknown>(options: {
   name: string
   script: string
   args: string[]
   nodeOptions?: string[]
+  cpu?: number | undefined
   onWarnings: (warnings: ChildReply['warnings']) => void
   startTimeoutMs?: number
-}): Promise<Child<Hello>> {
-  const child: ChildProcess = fork(join(sourceDirectory, options.script), options.args, {
+}): Promise<Child<Request, Hello>> {
+  // Warnings are counted and reported by the bench instead of flooding stderr.
+  const nodeArgs = [
+    '--expose-gc',
+    '--no-warnings',
+    ...(options.nodeOptions ?? []),
+    '--import',
+    'tsx',
+  ]
+  const child: ChildProcess = fork(options.script, options.args, {
     cwd: benchDirectory,
-    // Warnings are counted and reported by the bench instead of flooding stderr.
-    execArgv: ['--expose-gc', '--no-warnings', ...(options.nodeOptions ?? []), '--import', 'tsx'],
+    // Pinned: `taskset -c N node ...` (taskset execs node, which inherits the IPC channel).
+    ...(options.cpu === undefined
+      ? { execArgv: nodeArgs }
+      : {
+          execPath: 'taskset',
+          execArgv: ['-c', String(options.cpu), process.execPath, ...nodeArgs],
+        }),
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   })
   const pid = child.pid
@@ -107,7 +129,7 @@ export async function startChild<Hello>(options: {
     pid,
     hello,
     stop,
-    request<Result>(request: Request, timeoutMs: number): Promise<Result> {
+    request<Result>(request: WithoutId<Request>, timeoutMs: number): Promise<Result> {
       if (exitError) return Promise.reject(exitError)
       const id = nextId++
       return new Promise<Result>((resolve, reject) => {
@@ -126,7 +148,7 @@ export async function startChild<Hello>(options: {
             reject(error)
           },
         })
-        child.send({ ...request, id } as ChildRequest)
+        child.send({ ...request, id })
       })
     },
   }
@@ -136,8 +158,8 @@ export async function startChild<Hello>(options: {
  * The child half: answers the parent's requests with `handle`, says hello with `hello()`
  * (or its error), and exits when the parent asks or goes away.
  */
-export function serveParent(
-  handle: (request: ChildRequest) => Promise<unknown>,
+export function serveParent<Request extends ChildRequest>(
+  handle: (request: Request) => Promise<unknown>,
   hello: () => Promise<unknown>,
   onExit: () => Promise<void> = async () => {},
 ): void {
@@ -156,7 +178,7 @@ export function serveParent(
     force.unref()
     onExit().finally(() => process.exit(0))
   }
-  process.on('message', (request: ChildRequest) => {
+  process.on('message', (request: Request) => {
     if (request.op === 'exit') return exit()
     handle(request).then(
       (result) => send({ id: request.id, ok: true, result }),

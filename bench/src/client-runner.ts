@@ -8,7 +8,8 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
-import type { RunnerReply, RunnerRequest } from './protocol.js'
+import { serveParent } from './child-process.js'
+import type { RunnerRequest } from './protocol.js'
 import { gc, nowMs } from './stats.js'
 
 const kind = process.argv[2]
@@ -63,11 +64,6 @@ let warm:
       close(): Promise<void>
     }
   | undefined
-
-const warnings: { name: string; message: string }[] = []
-process.on('warning', (warning) => {
-  warnings.push({ name: warning.name, message: warning.message })
-})
 
 function url(): URL {
   if (!serverUrl) throw new Error('runner not set up')
@@ -269,29 +265,10 @@ async function handle(request: RunnerRequest): Promise<unknown> {
     case 'handles':
       return { resources: process.getActiveResourcesInfo() }
     case 'exit':
-      setImmediate(() => process.exit(0))
+      // Answered by serveParent, which exits; never reaches here.
       return {}
   }
 }
 
-process.on('message', (request: RunnerRequest) => {
-  handle(request).then(
-    (result) => {
-      const reply: RunnerReply = { id: request.id, ok: true, result, warnings: warnings.splice(0) }
-      process.send?.(reply)
-    },
-    (error: unknown) => {
-      const reply: RunnerReply = {
-        id: request.id,
-        ok: false,
-        error: error instanceof Error ? error.message : String(error),
-        warnings: warnings.splice(0),
-      }
-      process.send?.(reply)
-    },
-  )
-})
-
-// The orchestrator going away ends this runner.
-process.on('disconnect', () => process.exit(0))
-process.send?.({ id: 0, ok: true, result: { started: true }, warnings: [] } satisfies RunnerReply)
+// The orchestrator going away, or asking (`exit`), ends this runner.
+serveParent(handle, async () => ({ started: true }))

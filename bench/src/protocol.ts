@@ -19,15 +19,6 @@ export type RunnerOperation = RunnerRequest extends infer R
     : never
   : never
 
-export interface RunnerReply {
-  id: number
-  ok: boolean
-  result?: unknown
-  error?: string
-  /** Process warnings (e.g. MaxListenersExceededWarning) raised since the last reply. */
-  warnings: { name: string; message: string }[]
-}
-
 export interface CallsResult {
   calls: number
   elapsedMs: number

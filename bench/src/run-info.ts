@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process'
-import { statSync } from 'node:fs'
+import { statSync, writeFileSync } from 'node:fs'
+import { loadavg } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -29,4 +30,34 @@ export function gitDescription(): string {
   if (!head) return 'unknown'
   const dirty = git(['status', '--porcelain', '--', '../packages']).length > 0
   return `${head}${dirty ? ' + uncommitted changes in packages/' : ''}`
+}
+
+/**
+ * Ends a bench run: prints the target tally and the run's duration and load, writes the JSON
+ * report when `BENCH_JSON_OUT` asks for it, and exits (1 with `BENCH_STRICT=1` and a failed
+ * target).
+ */
+export function finishRun(run: {
+  rows: readonly { result: string }[]
+  report: Record<string, unknown>
+  startedMs: number
+  loadAtStart: number
+  watchdog: NodeJS.Timeout
+}): never {
+  const judged = run.rows.filter((row) => row.result.startsWith('PASS') || row.result === 'FAIL')
+  const failed = judged.filter((row) => row.result === 'FAIL').length
+  console.log('')
+  console.log(
+    judged.length
+      ? `targets: ${judged.length - failed} passed, ${failed} failed`
+      : 'targets: not judged (mcpkit not measured)',
+  )
+  console.log(
+    `total ${((performance.now() - run.startedMs) / 1000).toFixed(1)} s; load avg (1 min) ${run.loadAtStart.toFixed(2)} at start, ${(loadavg()[0] ?? 0).toFixed(2)} at end`,
+  )
+  if (process.env.BENCH_JSON_OUT) {
+    writeFileSync(process.env.BENCH_JSON_OUT, `${JSON.stringify(run.report, null, 2)}\n`)
+  }
+  clearTimeout(run.watchdog)
+  process.exit(process.env.BENCH_STRICT === '1' && failed > 0 ? 1 : 0)
 }

@@ -16,13 +16,13 @@
  * (exit 1 when a target fails), BENCH_JSON_OUT=path (also write the results as JSON).
  */
 import { spawnSync } from 'node:child_process'
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { cpus, loadavg } from 'node:os'
 import { dirname, join } from 'node:path'
-import type { CallsResult, MemoryResult, RunnerReply } from './protocol.js'
-import { benchDirectory, gitDescription, isoMtime, rotate } from './run-info.js'
-import { type Runner, startRunner } from './runner-process.js'
+import { type Child, type ChildReply, startChild } from './child-process.js'
+import type { CallsResult, MemoryResult, RunnerRequest } from './protocol.js'
+import { benchDirectory, finishRun, gitDescription, isoMtime, rotate } from './run-info.js'
 import { type HttpServerProcess, type ServerStats, startHttpServer } from './server-process.js'
 import {
   formatBytes,
@@ -100,7 +100,7 @@ function packageVersion(relativePath: string): string {
 
 let currentPhase = 'startup'
 const warningCounts = new Map<string, { count: number; example: string }>()
-function recordWarnings(contender: string, warnings: RunnerReply['warnings']): void {
+function recordWarnings(contender: string, warnings: ChildReply['warnings']): void {
   for (const warning of warnings) {
     const key = `${currentPhase} | ${contender} | ${warning.name}`
     const entry = warningCounts.get(key)
@@ -114,14 +114,14 @@ function recordWarnings(contender: string, warnings: RunnerReply['warnings']): v
 
 interface Contender {
   name: string
-  runner: Runner
+  runner: Child<RunnerRequest>
   /** The first error; the contender is not asked again in that phase. */
   error?: string | undefined
 }
 
 async function ask<Result>(
   contender: Contender,
-  request: Parameters<Runner['request']>[0],
+  request: Parameters<Child<RunnerRequest>['request']>[0],
   timeoutMs = config.operationTimeoutMs,
 ): Promise<Result | undefined> {
   if (contender.error) return undefined
@@ -250,12 +250,13 @@ async function main() {
     const start = async (name: string, kind: 'raw' | 'mcpkit') => {
       const contender: Contender = {
         name,
-        runner: await startRunner(
-          name,
-          kind,
-          (warnings) => recordWarnings(name, warnings),
-          config.pin ? 0 : undefined,
-        ),
+        runner: await startChild<RunnerRequest>({
+          name: `runner ${name}`,
+          script: join(benchDirectory, 'src', 'client-runner.ts'),
+          args: [kind],
+          cpu: config.pin ? 0 : undefined,
+          onWarnings: (warnings) => recordWarnings(name, warnings),
+        }),
       }
       contenders.push(contender)
       await ask(contender, {
@@ -619,25 +620,10 @@ async function main() {
   for (const [key, { count, example }] of warningCounts) {
     console.log(`- warnings: ${key} ×${count}, e.g. "${example}"`)
   }
-  const judged = rows.filter((row) => row.result === 'PASS' || row.result === 'FAIL')
-  const failed = judged.filter((row) => row.result === 'FAIL').length
-  console.log('')
-  console.log(
-    judged.length
-      ? `targets: ${judged.length - failed} passed, ${failed} failed`
-      : 'targets: not judged (mcpkit not measured)',
-  )
-  console.log(
-    `total ${((nowMs() - started) / 1000).toFixed(1)} s; load avg (1 min) ${loadAtStart.toFixed(2)} at start, ${(loadavg()[0] ?? 0).toFixed(2)} at end`,
-  )
   results.rows = rows
   results.notes = notes
   results.warnings = Object.fromEntries(warningCounts)
-  if (process.env.BENCH_JSON_OUT) {
-    writeFileSync(process.env.BENCH_JSON_OUT, `${JSON.stringify(results, null, 2)}\n`)
-  }
-  clearTimeout(watchdog)
-  process.exit(process.env.BENCH_STRICT === '1' && failed > 0 ? 1 : 0)
+  finishRun({ rows, report: results, startedMs: started, loadAtStart, watchdog })
 }
 
 function coldRows(

@@ -14,9 +14,9 @@
  * to the message).
  */
 import autocannon from 'autocannon'
+import { serveParent } from '../child-process.js'
 import { gc } from '../stats.js'
-import { serveParent } from './child.js'
-import type { ChildRequest, LoadResult, ProbeResult } from './protocol.js'
+import type { LoadResult, ProbeResult, ServerChildRequest } from './protocol.js'
 
 export const MESSAGE = 'mcpkit-bench-echo'
 const cheapMarker = `"text":"${MESSAGE}"`
@@ -156,7 +156,7 @@ async function probe(
   }
 }
 
-async function load(request: Extract<ChildRequest, { op: 'load' }>): Promise<LoadResult> {
+async function load(request: Extract<ServerChildRequest, { op: 'load' }>): Promise<LoadResult> {
   const path = new URL(request.url).pathname
   let sampled = 0
   let sampledValid = 0
@@ -240,7 +240,7 @@ async function load(request: Extract<ChildRequest, { op: 'load' }>): Promise<Loa
   }
 }
 
-serveParent(
+serveParent<ServerChildRequest>(
   async (request) => {
     switch (request.op) {
       case 'open-sessions':

@@ -7,7 +7,7 @@
 export type Implementation = 'raw' | 'mcpkit'
 export type Mode = 'stateful' | 'stateless'
 
-export type ChildRequest = { id: number } & (
+export type ServerChildRequest = { id: number } & (
   | { op: 'stats' }
   | { op: 'gc' }
   | { op: 'exit' }
@@ -35,15 +35,6 @@ export type ChildRequest = { id: number } & (
       sampleEvery: number
     }
 )
-
-export interface ChildReply {
-  id: number
-  ok: boolean
-  result?: unknown
-  error?: string
-  /** Process warnings (e.g. MaxListenersExceededWarning) raised since the last reply. */
-  warnings: { name: string; message: string }[]
-}
 
 /** What a target server reports about itself. */
 export interface TargetStats {

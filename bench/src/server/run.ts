@@ -1,17 +1,17 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { cpus, loadavg } from 'node:os'
 import { join } from 'node:path'
 import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js'
-import { benchDirectory, gitDescription, isoMtime, rotate } from '../run-info.js'
+import { type Child, type ChildReply, startChild } from '../child-process.js'
+import { benchDirectory, finishRun, gitDescription, isoMtime, rotate } from '../run-info.js'
 import { formatBytes, formatMicros, formatRate, median, nowMs, renderTable } from '../stats.js'
-import { type Child, startChild } from './child.js'
 import { summariseProfile } from './profile-summary.js'
 import type {
-  ChildReply,
   Implementation,
   LoadResult,
   Mode,
   ProbeResult,
+  ServerChildRequest,
   TargetHello,
   TargetStats,
 } from './protocol.js'
@@ -73,7 +73,7 @@ const recordWarnings = (child: string) => (warnings: ChildReply['warnings']) => 
 interface Contender {
   name: 'raw' | 'mcpkit' | 'control'
   implementation: Implementation
-  target: Child<TargetHello>
+  target: Child<ServerChildRequest, TargetHello>
   url: string
   sessionIds: string[]
   protocolVersion: string
@@ -168,9 +168,9 @@ async function main() {
   }
   const profiles: { name: string; directory: string; requests?: number }[] = []
 
-  const loadgen = await startChild<{ pid: number }>({
+  const loadgen = await startChild<ServerChildRequest, { pid: number }>({
     name: 'loadgen',
-    script: 'loadgen.ts',
+    script: join(benchDirectory, 'src', 'server', 'loadgen.ts'),
     args: [],
     onWarnings: recordWarnings('loadgen'),
   })
@@ -189,9 +189,9 @@ async function main() {
           mkdirSync(directory, { recursive: true })
           profiles.push({ name: `${name} ${mode}`, directory })
         }
-        const target = await startChild<TargetHello>({
+        const target = await startChild<ServerChildRequest, TargetHello>({
           name: `${name} ${mode} target`,
-          script: 'target.ts',
+          script: join(benchDirectory, 'src', 'server', 'target.ts'),
           args: [implementation, mode],
           nodeOptions: directory ? ['--cpu-prof', `--cpu-prof-dir=${directory}`] : [],
           onWarnings: recordWarnings(`${name} target`),
@@ -386,30 +386,15 @@ async function main() {
       console.log('')
     }
   }
-  const judged = rows.filter((row) => row.result.startsWith('PASS') || row.result === 'FAIL')
-  const failed = judged.filter((row) => row.result === 'FAIL').length
-  console.log('')
-  console.log(
-    judged.length
-      ? `targets: ${judged.length - failed} passed, ${failed} failed`
-      : 'targets: not judged (mcpkit not measured)',
-  )
-  console.log(
-    `total ${((nowMs() - started) / 1000).toFixed(1)} s; load avg (1 min) ${loadAtStart.toFixed(2)} at start, ${(loadavg()[0] ?? 0).toFixed(2)} at end`,
-  )
   results.rows = rows
   results.notes = notes
   results.warnings = Object.fromEntries(warningCounts)
-  if (process.env.BENCH_JSON_OUT) {
-    writeFileSync(process.env.BENCH_JSON_OUT, `${JSON.stringify(results, null, 2)}\n`)
-  }
-  clearTimeout(watchdog)
-  process.exit(process.env.BENCH_STRICT === '1' && failed > 0 ? 1 : 0)
+  finishRun({ rows, report: results, startedMs: started, loadAtStart, watchdog })
 }
 
 /** One autocannon run against `contender`, with the target's CPU and tool calls around it. */
 async function runBlock(
-  loadgen: Child<{ pid: number }>,
+  loadgen: Child<ServerChildRequest, { pid: number }>,
   contender: Contender,
   round: number,
   durationSeconds: number,

@@ -15,9 +15,15 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js'
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js'
 import { z } from 'zod'
+import { serveParent } from '../child-process.js'
 import { gc } from '../stats.js'
-import { serveParent } from './child.js'
-import type { Implementation, Mode, TargetHello, TargetStats } from './protocol.js'
+import type {
+  Implementation,
+  Mode,
+  ServerChildRequest,
+  TargetHello,
+  TargetStats,
+} from './protocol.js'
 
 const implementation = process.argv[2] as Implementation
 const mode = process.argv[3] as Mode
@@ -222,7 +228,7 @@ async function start(): Promise<TargetHello> {
   return { port, pid: process.pid }
 }
 
-serveParent(
+serveParent<ServerChildRequest>(
   async (request) => {
     switch (request.op) {
       case 'stats': {
