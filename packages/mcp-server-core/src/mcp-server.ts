@@ -49,7 +49,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js'
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv'
 import type { MCPServerTool, MCPToolContext, RequestExtra } from './server-tool.js'
-import { agentEntry, logTo, type ToolEntry, toolEntry, workflowEntry } from './tool-registry.js'
+import { agentEntry, type ToolEntry, toolEntry, workflowEntry } from './tool-registry.js'
 
 /** JSON-RPC error for an unknown resource (MCP spec). */
 const RESOURCE_NOT_FOUND = -32002
@@ -432,9 +432,10 @@ export class MCPServer {
     const { name } = params
     const version = typeof params.version === 'string' ? params.version : undefined
     const args = params.arguments ?? {}
-    const listed = (await prompts.listPrompts({ extra })).filter((prompt) => prompt.name === name)
+    const all = await prompts.listPrompts({ extra })
+    const listed = all.filter((prompt) => prompt.name === name)
     if (listed.length === 0) {
-      const names = (await prompts.listPrompts({ extra })).map((prompt) => prompt.name)
+      const names = all.map((prompt) => prompt.name)
       throw new McpError(
         ErrorCode.InvalidParams,
         `Unknown prompt "${name}". Available prompts: ${[...new Set(names)].join(', ') || '(none)'}`,
@@ -795,6 +796,18 @@ function toolInfo(entry: ToolEntry): ToolInfo {
     ...(definition.outputSchema ? { outputSchema: definition.outputSchema } : {}),
     ...(definition.annotations ? { annotations: definition.annotations } : {}),
     toolType: entry.kind,
+  }
+}
+
+/** Logs through `logger` without letting it throw. */
+function logTo(logger: LogHandler | undefined, serverName: string) {
+  return (level: LoggingLevel, message: string, details?: Record<string, unknown>) => {
+    if (!logger) return
+    try {
+      logger({ level, message, timestamp: new Date(), serverName, ...(details ? { details } : {}) })
+    } catch {
+      // A logger must not break the server.
+    }
   }
 }
 

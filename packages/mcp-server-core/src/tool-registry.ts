@@ -1,4 +1,4 @@
-import type { JsonSchema, LoggingLevel, LogHandler, MCPAgent, MCPWorkflow } from '@mcpkit/types'
+import type { JsonSchema, MCPAgent, MCPWorkflow } from '@mcpkit/types'
 import { MCPServerError } from '@mcpkit/types'
 import {
   type AnySchema,
@@ -232,16 +232,4 @@ function asObject(value: unknown): Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
     ? (value as Record<string, unknown>)
     : { result: value }
-}
-
-/** Logs through `logger` without letting it throw. */
-export function logTo(logger: LogHandler | undefined, serverName: string) {
-  return (level: LoggingLevel, message: string, details?: Record<string, unknown>) => {
-    if (!logger) return
-    try {
-      logger({ level, message, timestamp: new Date(), serverName, ...(details ? { details } : {}) })
-    } catch {
-      // A logger must not break the server.
-    }
-  }
 }
