@@ -40,6 +40,14 @@ export type MCPErrorCode =
   | 'SERVER_ERROR'
   /** The caller aborted the request through its `signal`. */
   | 'ABORTED'
+  /** No pending approval has that id (never existed, or already settled). */
+  | 'APPROVAL_NOT_FOUND'
+  /** The approval request expired before anyone answered it; the call was denied. */
+  | 'APPROVAL_EXPIRED'
+  /** The approval request belongs to another principal, who alone may settle it. */
+  | 'APPROVAL_FORBIDDEN'
+  /** `MCPClientPool.close()` was called; the pool hands out no more clients. */
+  | 'POOL_CLOSED'
 
 /** Base class of every error mcpkit throws on purpose. */
 export class MCPKitError extends Error {

@@ -1,3 +1,15 @@
+export type {
+  ApprovalCallback,
+  ApprovalDecider,
+  ApprovalDecision,
+  ApprovalEvent,
+  ApprovalGateOptions,
+  ApprovalHandler,
+  ApprovalHandlerContext,
+  ApprovalOptions,
+  ApprovalOutcome,
+  ApprovalRequest,
+} from './approval.js'
 export type { MCPAgent, MCPWorkflow, MCPWorkflowRun } from './agent.js'
 export {
   isMCPKitError,
@@ -22,6 +34,8 @@ export type {
   StdioServerDefinition,
 } from './server-definition.js'
 export type {
+  ApprovalPolicyMap,
+  ApprovalRule,
   JsonSchema,
   RequireToolApproval,
   RequireToolApprovalContext,

@@ -44,18 +44,32 @@ export interface Tool<Input = Record<string, unknown>, Output = unknown> {
   execute(input: Input, context?: ToolExecutionContext): Promise<Output>
 }
 
-/** What `requireToolApproval` functions receive to decide whether a call needs approval. */
+/** What approval policies receive to decide whether a call needs approval. */
 export interface RequireToolApprovalContext {
-  /** The tool's name on its server (not namespaced). */
+  /** The tool's name (for MCP tools: its name on its server, not namespaced). */
   toolName: string
-  /** The server the tool belongs to (the key in `servers`). */
-  serverName: string
+  /** The server the tool belongs to (the key in `servers`); `undefined` for non-MCP tools. */
+  serverName: string | undefined
   args: Record<string, unknown>
   requestContext: RequestContext | null
   annotations: ToolAnnotations | undefined
+  /** Who the call is made for (see `ApprovalOptions.principal`). */
+  principal: string
 }
 
-/** `true` (every call), `false`, or a function deciding per call. */
-export type RequireToolApproval =
+/** One rule: `true` (every call needs approval), `false`, or a function deciding per call. */
+export type ApprovalRule =
   | boolean
   | ((context: RequireToolApprovalContext) => boolean | Promise<boolean>)
+
+/**
+ * Rules per tool name, and one for the tools the map does not name. Without `default`, a tool
+ * not in `tools` needs approval unless the server annotates it `readOnlyHint: true`.
+ */
+export interface ApprovalPolicyMap {
+  tools: Record<string, ApprovalRule>
+  default?: ApprovalRule
+}
+
+/** Which calls need human approval: one rule for every tool, or a per-tool map. */
+export type RequireToolApproval = ApprovalRule | ApprovalPolicyMap
