@@ -1,5 +1,6 @@
 import { validateServerDefinition } from '@mcpkit/transports'
 import {
+  type ApprovalOptions,
   type LogHandler,
   MCPClientError,
   type MCPKitError,
@@ -40,6 +41,12 @@ export interface MCPClientOptions {
   timeout?: number
   /** Log handler for servers that have no `logger` of their own. */
   logger?: LogHandler
+  /**
+   * Who decides the calls that a server's `requireToolApproval` holds (`handler`: a callback
+   * or an `ApprovalQueue`), for whom (`principal`), and the audit hook. Without a handler,
+   * those calls are denied.
+   */
+  approval?: ApprovalOptions
 }
 
 /** Options of list calls: the request context reaches the custom `fetch` of HTTP servers. */
@@ -85,7 +92,7 @@ export class MCPClient {
         'new MCPClient(options): options must be an object with `servers`.',
       )
     }
-    const { id, servers, timeout = DEFAULT_TIMEOUT_MS, logger } = options
+    const { id, servers, timeout = DEFAULT_TIMEOUT_MS, logger, approval } = options
     if (servers === null || typeof servers !== 'object' || Array.isArray(servers)) {
       throw new MCPClientError(
         'INVALID_DEFINITION',
@@ -104,7 +111,7 @@ export class MCPClient {
     this.id = id
     this.#registryKey =
       id === undefined
-        ? `config:${configurationFingerprint({ servers, timeout, logger })}`
+        ? `config:${configurationFingerprint({ servers, timeout, logger, approval })}`
         : `id:${id}`
     registerInstance(this.#registryKey, this, id)
 
@@ -112,7 +119,7 @@ export class MCPClient {
     for (const [name, definition] of Object.entries(servers)) {
       this.#servers.set(
         name,
-        new ServerConnection({ name, definition, timeout, logger, validators }),
+        new ServerConnection({ name, definition, timeout, logger, validators, approval }),
       )
     }
   }

@@ -1,5 +1,6 @@
 import {
   type JsonSchema,
+  type RequestContext,
   type RequireToolApproval,
   type Tool,
   type ToolAnnotations,
@@ -25,6 +26,14 @@ export interface MCPTool<Input = Record<string, unknown>, Output = unknown>
   readonly inputZodSchema: z.ZodType
   /** From the server definition's `requireToolApproval`; `undefined` when not set. */
   readonly requireApproval: RequireToolApproval | undefined
+  /**
+   * Whether this call would wait for approval, in the AI SDK's shape, for agent frameworks
+   * that show their own approval UI. Informational: `execute` enforces approval either way.
+   */
+  readonly needsApproval: (
+    input: Record<string, unknown>,
+    options?: { requestContext?: RequestContext | null | undefined },
+  ) => Promise<boolean>
   /** The tool as the server listed it. */
   readonly definition: ProtocolTool
 }
@@ -35,6 +44,11 @@ export interface ToolCaller {
     input: Record<string, unknown>,
     context: ToolExecutionContext,
   ): Promise<unknown>
+  needsApproval(
+    tool: MCPTool,
+    input: Record<string, unknown>,
+    requestContext: RequestContext | null,
+  ): Promise<boolean>
 }
 
 export interface BuildToolOptions {
@@ -62,6 +76,8 @@ export function buildTool(options: BuildToolOptions): MCPTool {
     outputSchema: definition.outputSchema as JsonSchema | undefined,
     annotations: definition.annotations as ToolAnnotations | undefined,
     requireApproval: options.requireApproval,
+    needsApproval: (input, approvalOptions) =>
+      caller.needsApproval(tool, input ?? {}, approvalOptions?.requestContext ?? null),
     definition,
     get inputZodSchema() {
       zodSchema ??= toZod(inputSchema)

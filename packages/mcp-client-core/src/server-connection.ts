@@ -1,3 +1,4 @@
+import { type ApprovalGate, createApprovalGate } from '@mcpkit/tool-approval'
 import {
   type ClientConnection,
   connectClient,
@@ -5,6 +6,7 @@ import {
   runWithRequestContext,
 } from '@mcpkit/transports/client'
 import {
+  type ApprovalOptions,
   type LoggingLevel,
   type LogHandler,
   MCPClientError,
@@ -90,6 +92,8 @@ export interface ServerConnectionOptions {
   timeout: number
   logger: LogHandler | undefined
   validators: InputValidatorCache
+  /** The client's `approval` option: who decides calls that `requireToolApproval` holds. */
+  approval: ApprovalOptions | undefined
 }
 
 /**
@@ -123,6 +127,8 @@ export class ServerConnection implements ToolCaller {
   #progressTokens = 0
   /** Only a custom `fetch` reads the request context: without one, calls skip AsyncLocalStorage. */
   readonly #usesRequestContext: boolean
+  /** Holds every call `requireToolApproval` selects; `undefined` when it selects none. */
+  readonly #approvalGate: ApprovalGate | undefined
 
   constructor(options: ServerConnectionOptions) {
     this.name = options.name
@@ -132,6 +138,17 @@ export class ServerConnection implements ToolCaller {
     this.#validators = options.validators
     this.#usesRequestContext =
       'fetch' in options.definition && options.definition.fetch !== undefined
+    const policy = options.definition.requireToolApproval
+    this.#approvalGate =
+      policy === undefined || policy === false
+        ? undefined
+        : createApprovalGate({ ...options.approval, policy })
+    if (this.#approvalGate && !options.approval?.handler) {
+      this.log(
+        'warning',
+        '`requireToolApproval` is set but the client has no `approval.handler`: calls it holds will be denied.',
+      )
+    }
   }
 
   get isClosed(): boolean {
@@ -455,6 +472,37 @@ export class ServerConnection implements ToolCaller {
     if (signal?.aborted) throw abortedError(this.name, tool.name, signal.reason)
     if (!this.#tools) await this.tools(requestContext)
     this.#assertToolListed(tool.name)
+    // Every call reaches the server through this method, so this is the one place approval is
+    // enforced: tools from listTools(), listToolsets(), a pool, or a detached `execute`.
+    if (this.#approvalGate) {
+      const waiting = new AbortController()
+      const stopWaiting = () => waiting.abort()
+      signal?.addEventListener('abort', stopWaiting, { once: true })
+      this.#connectAbort.signal.addEventListener('abort', stopWaiting, { once: true })
+      let check: Awaited<ReturnType<ApprovalGate['check']>>
+      try {
+        check = await this.#approvalGate.check({
+          toolName: tool.name,
+          serverName: this.name,
+          args: input,
+          annotations: tool.annotations,
+          requestContext,
+          signal: waiting.signal,
+        })
+      } finally {
+        signal?.removeEventListener('abort', stopWaiting)
+        this.#connectAbort.signal.removeEventListener('abort', stopWaiting)
+      }
+      if (signal?.aborted) throw abortedError(this.name, tool.name, signal.reason)
+      if (this.#closing) {
+        throw new MCPClientError(
+          'DISCONNECTED',
+          `The client was disconnected while "${tool.name}" waited for approval; it was not sent.`,
+          { serverName: this.name },
+        )
+      }
+      if (!check.allowed) return check.result
+    }
     // A per-call controller: the SDK never removes the abort listener it adds, so a
     // long-lived caller signal would collect one listener per call.
     const controller = signal ? new AbortController() : undefined
@@ -498,6 +546,22 @@ export class ServerConnection implements ToolCaller {
       })
     }
     return result.structuredContent !== undefined ? result.structuredContent : result
+  }
+
+  /** Whether the server definition's `requireToolApproval` holds this call (policy only). */
+  needsApproval(
+    tool: MCPTool,
+    input: Record<string, unknown>,
+    requestContext: RequestContext | null,
+  ): Promise<boolean> {
+    if (!this.#approvalGate) return Promise.resolve(false)
+    return this.#approvalGate.needsApproval({
+      toolName: tool.name,
+      serverName: this.name,
+      args: input,
+      annotations: tool.annotations,
+      requestContext,
+    })
   }
 
   /**
