@@ -260,6 +260,12 @@ describe('requireToolApproval is enforced by MCPClient', () => {
     expect(reached).toEqual([])
   })
 
+  it('reports invalid approval settings at construction', () => {
+    expect(() => newClient({ timeout: -5 })).toThrow(
+      expect.objectContaining({ code: 'INVALID_DEFINITION' }),
+    )
+  })
+
   it('an aborted call stops waiting and is not sent', async () => {
     const queue = new ApprovalQueue()
     const client = newClient({ handler: queue })

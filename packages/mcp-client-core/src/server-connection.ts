@@ -6,6 +6,7 @@ import {
   runWithRequestContext,
 } from '@mcpkit/transports/client'
 import {
+  type ApprovalGateOptions,
   type ApprovalOptions,
   type LoggingLevel,
   type LogHandler,
@@ -142,7 +143,7 @@ export class ServerConnection implements ToolCaller {
     this.#approvalGate =
       policy === undefined || policy === false
         ? undefined
-        : createApprovalGate({ ...options.approval, policy })
+        : approvalGateFor(this.name, { ...options.approval, policy })
     if (this.#approvalGate && !options.approval?.handler) {
       this.log(
         'warning',
@@ -153,6 +154,11 @@ export class ServerConnection implements ToolCaller {
 
   get isClosed(): boolean {
     return this.#closing !== undefined
+  }
+
+  /** The server definition as configured (read by `MCPClient.authenticate()`). */
+  get definition(): ServerDefinition {
+    return this.#definition
   }
 
   /** The server's capabilities, once connected. */
@@ -764,6 +770,19 @@ function abortedError(serverName: string, toolName: string, reason: unknown, cau
     `Server "${serverName}": tools/call "${toolName}" was aborted${why ? `: ${why}` : ''}.`,
     { serverName, cause: cause ?? reason },
   )
+}
+
+/** The gate, with option mistakes reported as the client's configuration errors. */
+function approvalGateFor(serverName: string, options: ApprovalGateOptions): ApprovalGate {
+  try {
+    return createApprovalGate(options)
+  } catch (error) {
+    throw new MCPClientError(
+      'INVALID_DEFINITION',
+      `Server "${serverName}": invalid tool approval settings: ${error instanceof Error ? error.message : String(error)}`,
+      { serverName, cause: error },
+    )
+  }
 }
 
 function resultText(result: CallToolResult): string {
