@@ -72,7 +72,7 @@ function newClient(
 }
 
 async function pendingCount(queue: ApprovalQueue, count: number) {
-  await waitFor(async () => (await queue.pending()).length === count, 5000)
+  expect(await waitFor(async () => (await queue.pending()).length === count)).toBe(true)
   return queue.pending()
 }
 

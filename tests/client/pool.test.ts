@@ -129,7 +129,7 @@ describe('MCPClientPool', () => {
     expect(closed.length).toBe(closedBefore)
 
     held.release()
-    await waitFor(() => closed.length === closedBefore + 1, 5000)
+    expect(await waitFor(() => closed.length === closedBefore + 1)).toBe(true)
     await expectMCPError(held.client.listTools(), 'DISCONNECTED')
     await pool.close()
   })
@@ -142,7 +142,7 @@ describe('MCPClientPool', () => {
     expect(pool.stats()).toMatchObject({ size: 1, expirations: 0 })
 
     held.release()
-    await waitFor(() => pool.stats().expirations === 1, 5000)
+    expect(await waitFor(() => pool.stats().expirations === 1)).toBe(true)
     expect(pool.stats().size).toBe(0)
     await expectMCPError(held.client.listTools(), 'DISCONNECTED')
     // The next request builds a new client.
