@@ -12,15 +12,22 @@ import {
   type StreamableHttpHandlerOptions,
   type StreamableHttpRequestContext,
   WebSseHandler,
+  type WebSseServerTransport,
 } from '@mcpkit/transports/server'
 import {
   type LogHandler,
   type MCPAgent,
   MCPServerError,
   type MCPWorkflow,
+  type ResourceAuth,
   ToolInputValidationError,
 } from '@mcpkit/types'
 import { Server } from '@modelcontextprotocol/sdk/server/index.js'
+// Named with their .js paths so the declaration files do not print extension-less SDK paths,
+// which CommonJS consumers resolve to the SDK's ESM typings (TS1479).
+import type { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js'
+import type { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
+import type { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js'
 import {
   CallToolRequestSchema,
   type CallToolResult,
@@ -48,6 +55,13 @@ import {
   UnsubscribeRequestSchema,
 } from '@modelcontextprotocol/sdk/types.js'
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv'
+import {
+  authenticatorOf,
+  isMetadataRequest,
+  toolCallRefusal,
+  validResourceAuth,
+  writeMetadata,
+} from './http-auth.js'
 import type { MCPServerTool, MCPToolContext, RequestExtra } from './server-tool.js'
 import { agentEntry, type ToolEntry, toolEntry, workflowEntry } from './tool-registry.js'
 
@@ -137,6 +151,13 @@ export interface MCPServerConfig {
   instructions?: string
   /** The server's own log lines: tool failures with stacks, warnings. */
   logger?: LogHandler
+  /**
+   * OAuth protection (`createProtectedResource(...)` from `@mcpkit/oauth`): every HTTP request
+   * needs a valid bearer token, the metadata document is served, the token's principal becomes
+   * `extra.authInfo` and owns the session, and tool calls need their scopes. It decides
+   * `authInfo` alone: a host middleware's `req.auth` is ignored.
+   */
+  auth?: ResourceAuth
   id?: string
   description?: string
   repository?: { url: string; source: string; id?: string }
@@ -192,6 +213,7 @@ export class MCPServer {
   readonly #toolList: { tools: ProtocolTool[] }
   readonly #capabilities: ServerCapabilities
   readonly #log: ReturnType<typeof logTo>
+  readonly #auth: ResourceAuth | undefined
   /** Live session servers, with what each subscribed to and its logging level. */
   readonly #sessions = new Map<
     Server,
@@ -226,6 +248,7 @@ export class MCPServer {
     this.version = config.version
     this.#config = config
     this.#log = logTo(config.logger, config.name)
+    this.#auth = validResourceAuth(config.auth)
 
     for (const [key, tool] of Object.entries(config.tools ?? {})) {
       const name = typeof tool?.id === 'string' && tool.id !== '' ? tool.id : key
@@ -343,6 +366,8 @@ export class MCPServer {
         `Unknown tool "${name}". Available tools: ${[...this.#tools.keys()].join(', ') || '(none)'}`,
       )
     }
+    const refusal = toolCallRefusal(this.#auth, name, extra.authInfo)
+    if (refusal) throw refusal
     const checked = await entry.checkInput(args ?? {})
     if ('error' in checked) {
       return errorResult(`Invalid arguments for tool "${name}": ${checked.error}`)
@@ -526,6 +551,10 @@ export class MCPServer {
     options?: HttpTransportOptions
   }): Promise<void> {
     const { url, httpPath, req, res, options } = request
+    if (this.#auth && url.pathname === this.#auth.metadataPath) {
+      await writeMetadata(this.#auth, url, req, res)
+      return
+    }
     if (url.pathname !== httpPath) {
       plainResponse(res, 404, 'Not Found')
       return
@@ -536,6 +565,7 @@ export class MCPServer {
     }
     this.#http ??= new NodeStreamableHttpHandler({
       ...options,
+      ...this.#authOption(),
       createServer: this.#createServer,
       log: this.#log,
     })
@@ -554,13 +584,18 @@ export class MCPServer {
     res: ServerResponse
     options?: SseTransportOptions
   }): Promise<void> {
-    const { ssePath, messagePath, req, res, options } = request
+    const { url, ssePath, messagePath, req, res, options } = request
+    if (this.#auth && url.pathname === this.#auth.metadataPath) {
+      await writeMetadata(this.#auth, url, req, res)
+      return
+    }
     if (this.#closed && !this.#sse) {
       plainResponse(res, 503, 'The MCP server was closed.')
       return
     }
     this.#sse ??= new NodeSseHandler({
       ...options,
+      ...this.#authOption(),
       createServer: this.#createServer,
       log: this.#log,
     })
@@ -577,15 +612,20 @@ export class MCPServer {
     authInfo?: StreamableHttpRequestContext['authInfo']
   }): Promise<Response> {
     const { ssePath, messagePath, req, options, authInfo } = request
+    const raw = req instanceof Request ? req : req.raw
+    if (this.#auth && isMetadataRequest(this.#auth, raw)) {
+      return Promise.resolve(this.#auth.metadataResponse(raw))
+    }
     if (this.#closed && !this.#honoSse) {
       return Promise.resolve(new Response('The MCP server was closed.', { status: 503 }))
     }
     this.#honoSse ??= new WebSseHandler({
       ...options,
+      ...this.#authOption(),
       createServer: this.#createServer,
       log: this.#log,
     })
-    return this.#honoSse.handleRequest(req instanceof Request ? req : req.raw, {
+    return this.#honoSse.handleRequest(raw, {
       ssePath,
       messagePath,
       ...(authInfo ? { authInfo } : {}),
@@ -603,17 +643,25 @@ export class MCPServer {
     const { httpPath, ...transportOptions } = options
     const handler = new StreamableHttpHandler({
       ...transportOptions,
+      ...this.#authOption(),
       createServer: this.#createServer,
       log: this.#log,
     })
     if (this.#closed) void handler.close()
     else this.#fetchHandlers.add(handler)
+    const auth = this.#auth
     return async (request, context) => {
+      if (auth && isMetadataRequest(auth, request)) return auth.metadataResponse(request)
       if (httpPath !== undefined && new URL(request.url).pathname !== httpPath) {
         return new Response('Not Found', { status: 404 })
       }
       return handler.handleRequest(request, context)
     }
+  }
+
+  /** With `auth`, the transports verify every request through it. */
+  #authOption(): { authenticate?: ReturnType<typeof authenticatorOf> } {
+    return this.#auth ? { authenticate: authenticatorOf(this.#auth) } : {}
   }
 
   /**
@@ -636,22 +684,22 @@ export class MCPServer {
   }
 
   /** The stdio transport, once `startStdio()` ran. */
-  getStdioTransport() {
+  getStdioTransport(): StdioServerTransport | undefined {
     return this.#stdio?.transport
   }
 
   /** The legacy SSE transport of the most recent `startSSE` session (debugging). */
-  getSseTransport() {
+  getSseTransport(): SSEServerTransport | undefined {
     return this.#sse?.lastTransport
   }
 
   /** The legacy SSE transport of the most recent `startHonoSSE` session (debugging). */
-  getSseHonoTransport() {
+  getSseHonoTransport(): WebSseServerTransport | undefined {
     return this.#honoSse?.lastTransport
   }
 
   /** The Streamable HTTP transport of the most recent `startHTTP` session (debugging). */
-  getStreamableHTTPTransport() {
+  getStreamableHTTPTransport(): WebStandardStreamableHTTPServerTransport | undefined {
     return this.#http?.lastTransport
   }
 

@@ -7,6 +7,7 @@ export { type ServeStdioOptions, type ServeStdioResult, serveStdio } from './nod
 export type {
   HttpServerSecurityOptions,
   PrincipalOf,
+  RequestAuthenticator,
   ServerLog,
   SessionOptions,
   SseHandlerOptions,

@@ -1,3 +1,4 @@
+export type { RequestAuthenticator } from './server/authenticate.js'
 export { JsonRpcErrorCode } from './server/json-rpc.js'
 export { DEFAULT_MAX_BODY_BYTES, type HttpServerSecurityOptions } from './server/security.js'
 export {

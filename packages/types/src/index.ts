@@ -1,3 +1,4 @@
+export type { MCPAgent, MCPWorkflow, MCPWorkflowRun } from './agent.js'
 export type {
   ApprovalCallback,
   ApprovalDecider,
@@ -10,7 +11,6 @@ export type {
   ApprovalOutcome,
   ApprovalRequest,
 } from './approval.js'
-export type { MCPAgent, MCPWorkflow, MCPWorkflowRun } from './agent.js'
 export {
   isMCPKitError,
   MCPClientError,
@@ -23,6 +23,7 @@ export {
 } from './errors.js'
 export { LOGGING_LEVELS, type LoggingLevel, type LogHandler, type LogMessage } from './logging.js'
 export { RequestContext } from './request-context.js'
+export type { ResourceAuth, ResourceAuthDenial, ResourceAuthInfo } from './resource-auth.js'
 export type {
   AuthProvider,
   ClientCapabilities,

@@ -1,5 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js'
+import {
+  type RequestAuthenticator,
+  runAuthenticator,
+  validAuthenticator,
+} from '../server/authenticate.js'
 import { JsonRpcErrorCode } from '../server/json-rpc.js'
 import { RequestGuard } from '../server/security.js'
 import { safeLog } from '../server/session-registry.js'
@@ -16,7 +21,9 @@ import {
   hostHeader,
   readNodeJsonBody,
   requestUrl,
+  requestView,
   writeRejection,
+  writeWebResponse,
 } from './node-http.js'
 
 /** Where the endpoints are and who is asking; `authInfo` defaults to `req.auth`. */
@@ -39,11 +46,13 @@ export class NodeSseHandler {
   readonly #guard: RequestGuard
   readonly #sessions: SseSessions<SSEServerTransport>
   readonly #keepAliveMs: number
+  readonly #authenticate: RequestAuthenticator | undefined
 
   constructor(options: SseHandlerOptions) {
     this.#guard = new RequestGuard(options)
     this.#sessions = new SseSessions(options)
     this.#keepAliveMs = options.keepAliveMs ?? DEFAULT_SSE_KEEP_ALIVE_MS
+    this.#authenticate = validAuthenticator(options.authenticate)
   }
 
   /**
@@ -68,7 +77,32 @@ export class NodeSseHandler {
         writeRejection(res, route)
         return
       }
-      const authInfo = context.authInfo ?? (req as AuthenticatedIncomingMessage).auth
+      let authInfo = context.authInfo ?? (req as AuthenticatedIncomingMessage).auth
+      let body: unknown
+      if (route === 'message') {
+        body = context.parsedBody ?? consumedBody(req)
+        if (body === undefined) {
+          const read = await readNodeJsonBody(req, this.#guard.maxBodyBytes)
+          if (!read.ok) {
+            writeRejection(res, read.rejection)
+            return
+          }
+          body = read.value
+        }
+      }
+      if (this.#authenticate) {
+        const outcome = await runAuthenticator(
+          this.#authenticate,
+          requestView(req),
+          body,
+          this.#sessions.log,
+        )
+        if ('response' in outcome) {
+          await writeWebResponse(outcome.response, res, false)
+          return
+        }
+        authInfo = outcome.authInfo
+      }
       if (route === 'open') {
         await this.#open(res, context.messagePath, authInfo)
         return
@@ -78,15 +112,6 @@ export class NodeSseHandler {
       if (!('server' in session)) {
         writeRejection(res, session)
         return
-      }
-      let body = context.parsedBody ?? consumedBody(req)
-      if (body === undefined) {
-        const read = await readNodeJsonBody(req, this.#guard.maxBodyBytes)
-        if (!read.ok) {
-          writeRejection(res, read.rejection)
-          return
-        }
-        body = read.value
       }
       const invalid = await this.#sessions.deliver(
         session,

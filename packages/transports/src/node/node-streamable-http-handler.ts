@@ -1,6 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js'
 import type { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js'
+import {
+  type RequestAuthenticator,
+  runAuthenticator,
+  validAuthenticator,
+} from '../server/authenticate.js'
 import { JsonRpcErrorCode } from '../server/json-rpc.js'
 import { RequestGuard } from '../server/security.js'
 import { safeLog } from '../server/session-registry.js'
@@ -51,11 +56,13 @@ export class NodeStreamableHttpHandler {
   readonly #guard: RequestGuard
   readonly #sessions: StreamableHttpSessions
   readonly #options: StreamableHttpHandlerOptions
+  readonly #authenticate: RequestAuthenticator | undefined
 
   constructor(options: StreamableHttpHandlerOptions) {
     this.#guard = new RequestGuard(options)
     this.#sessions = new StreamableHttpSessions(options)
     this.#options = options
+    this.#authenticate = validAuthenticator(options.authenticate)
   }
 
   /**
@@ -86,8 +93,17 @@ export class NodeStreamableHttpHandler {
           body = read.value
         }
       }
-      const authInfo = context.authInfo ?? (req as AuthenticatedIncomingMessage).auth
-      const response = await this.#sessions.handle(requestView(req), { authInfo, body })
+      const request = requestView(req)
+      let authInfo = context.authInfo ?? (req as AuthenticatedIncomingMessage).auth
+      if (this.#authenticate && method !== 'OPTIONS') {
+        const outcome = await runAuthenticator(this.#authenticate, request, body, this.#options.log)
+        if ('response' in outcome) {
+          await writeWebResponse(outcome.response, res, false)
+          return
+        }
+        authInfo = outcome.authInfo
+      }
+      const response = await this.#sessions.handle(request, { authInfo, body })
       await writeWebResponse(response, res, method === 'GET')
     } catch (error) {
       safeLog(this.#options.log, 'error', `Streamable HTTP request failed: ${describe(error)}`, {

@@ -4,6 +4,7 @@ import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js'
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js'
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js'
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js'
+import type { RequestAuthenticator } from './authenticate.js'
 import type { RequestId } from './json-rpc.js'
 import type { HttpServerSecurityOptions } from './security.js'
 
@@ -109,6 +110,13 @@ export interface SessionHandlerOptions extends HttpServerSecurityOptions, Sessio
    * another principal (or without credentials) on that session gets 403.
    */
   principalOf?: PrincipalOf | undefined
+  /**
+   * Verifies every request before a session sees it (after the `Host`/`Origin` check and, for a
+   * POST, after the body is read): return the verified `AuthInfo`, or a `Response` (401/403)
+   * to answer instead. When set, it alone decides a request's `authInfo`: `req.auth` and the
+   * context's `authInfo` are ignored. A throwing authenticator gets the request a 500.
+   */
+  authenticate?: RequestAuthenticator | undefined
   /** Log lines of the transport: session lifecycle (debug/info), refusals (warning), errors. */
   log?: ServerLog | undefined
 }

@@ -1,5 +1,6 @@
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js'
 import type { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js'
+import { type RequestAuthenticator, runAuthenticator, validAuthenticator } from './authenticate.js'
 import { readJsonBody } from './body.js'
 import { rejectionResponse } from './json-rpc.js'
 import { RequestGuard } from './security.js'
@@ -35,10 +36,14 @@ export function hostOf(request: Request): string {
 export class StreamableHttpHandler {
   readonly #guard: RequestGuard
   readonly #sessions: StreamableHttpSessions
+  readonly #authenticate: RequestAuthenticator | undefined
+  readonly #options: StreamableHttpHandlerOptions
 
   constructor(options: StreamableHttpHandlerOptions) {
     this.#guard = new RequestGuard(options)
     this.#sessions = new StreamableHttpSessions(options)
+    this.#authenticate = validAuthenticator(options.authenticate)
+    this.#options = options
   }
 
   /** Answers one HTTP request (POST, GET or DELETE on the MCP endpoint). Never rejects. */
@@ -54,7 +59,13 @@ export class StreamableHttpHandler {
       if (!read.ok) return rejectionResponse(read.rejection)
       body = read.value
     }
-    return this.#sessions.handle(request, { authInfo: context.authInfo, body })
+    let authInfo = context.authInfo
+    if (this.#authenticate && request.method !== 'OPTIONS') {
+      const outcome = await runAuthenticator(this.#authenticate, request, body, this.#options.log)
+      if ('response' in outcome) return outcome.response
+      authInfo = outcome.authInfo
+    }
+    return this.#sessions.handle(request, { authInfo, body })
   }
 
   /** Live sessions (0 in stateless mode). */

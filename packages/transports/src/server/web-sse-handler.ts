@@ -1,3 +1,5 @@
+import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js'
+import { type RequestAuthenticator, runAuthenticator, validAuthenticator } from './authenticate.js'
 import { readJsonBody } from './body.js'
 import { JsonRpcErrorCode, jsonRpcErrorResponse, rejectionResponse } from './json-rpc.js'
 import { RequestGuard } from './security.js'
@@ -34,11 +36,13 @@ export class WebSseHandler {
   readonly #guard: RequestGuard
   readonly #sessions: SseSessions<WebSseServerTransport>
   readonly #keepAliveMs: number | undefined
+  readonly #authenticate: RequestAuthenticator | undefined
 
   constructor(options: SseHandlerOptions) {
     this.#guard = new RequestGuard(options)
     this.#sessions = new SseSessions(options)
     this.#keepAliveMs = options.keepAliveMs
+    this.#authenticate = validAuthenticator(options.authenticate)
   }
 
   /** Answers a request for either endpoint. Never rejects. */
@@ -49,21 +53,35 @@ export class WebSseHandler {
       const url = new URL(request.url)
       const route = routeSse(request.method, url.pathname, context)
       if (typeof route === 'object') return rejectionResponse(route)
-      if (route === 'open') return await this.#open(context)
-
-      const session = this.#sessions.find(url.searchParams.get('sessionId'), context.authInfo)
-      if (!('server' in session)) return rejectionResponse(session)
-      let body = context.parsedBody
-      if (body === undefined) {
-        const read = await readJsonBody(request, this.#guard.maxBodyBytes)
-        if (!read.ok) return rejectionResponse(read.rejection)
-        body = read.value
+      let body: unknown
+      if (route === 'message') {
+        body = context.parsedBody
+        if (body === undefined) {
+          const read = await readJsonBody(request, this.#guard.maxBodyBytes)
+          if (!read.ok) return rejectionResponse(read.rejection)
+          body = read.value
+        }
       }
+      let authInfo = context.authInfo
+      if (this.#authenticate) {
+        const outcome = await runAuthenticator(
+          this.#authenticate,
+          request,
+          body,
+          this.#sessions.log,
+        )
+        if ('response' in outcome) return outcome.response
+        authInfo = outcome.authInfo
+      }
+      if (route === 'open') return await this.#open(context.messagePath, authInfo)
+
+      const session = this.#sessions.find(url.searchParams.get('sessionId'), authInfo)
+      if (!('server' in session)) return rejectionResponse(session)
       const invalid = await this.#sessions.deliver(
         session,
         body,
         {
-          ...(context.authInfo ? { authInfo: context.authInfo } : {}),
+          ...(authInfo ? { authInfo } : {}),
           requestInfo: { headers: Object.fromEntries(request.headers), url },
         },
         (message, extra) => session.transport.handleMessage(message, extra),
@@ -80,14 +98,14 @@ export class WebSseHandler {
     }
   }
 
-  async #open(context: SseRequestContext): Promise<Response> {
+  async #open(messagePath: string, authInfo: AuthInfo | undefined): Promise<Response> {
     const full = this.#sessions.reserve()
     if (full) return rejectionResponse(full)
     const transport = new WebSseServerTransport({
-      messagePath: context.messagePath,
+      messagePath,
       keepAliveMs: this.#keepAliveMs,
     })
-    await this.#sessions.open(transport, context.authInfo)
+    await this.#sessions.open(transport, authInfo)
     return new Response(transport.stream, { status: 200, headers: SSE_HEADERS })
   }
 
