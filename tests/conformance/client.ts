@@ -10,17 +10,8 @@
  * happened to pass.
  */
 import { MCPClient } from '@mcpkit/mcp-client-core'
-import type { AuthProvider, HttpServerDefinition } from '@mcpkit/types'
-import {
-  auth,
-  type OAuthClientProvider,
-  type OAuthDiscoveryState,
-} from '@modelcontextprotocol/sdk/client/auth.js'
-import type {
-  OAuthClientInformationMixed,
-  OAuthClientMetadata,
-  OAuthTokens,
-} from '@modelcontextprotocol/sdk/shared/auth.js'
+import { MCPOAuthClientProvider } from '@mcpkit/oauth'
+import type { HttpServerDefinition } from '@mcpkit/types'
 
 const SERVER = 'conformance'
 const OK_MARKER = 'mcpkit-conformance-client: ok'
@@ -145,95 +136,51 @@ async function sseRetry(client: MCPClient): Promise<void> {
 // Authorization scenarios
 
 /**
- * An OAuth client provider for a headless run: the suite's authorization servers approve at
+ * `MCPOAuthClientProvider` for a headless run: the suite's authorization servers approve at
  * once and redirect to our `redirect_uri` with the code, so "the browser" is one fetch that
- * reads the code off the redirect. The app then finishes the flow (`finishAuthorization`), as
- * a real app does from its callback route.
+ * reads the callback URL off the redirect. The app then finishes the flow with
+ * `finishAuthorization(callbackUrl)` (which checks `state`), as a real app does from its
+ * callback route.
  */
-class HeadlessOAuthProvider implements OAuthClientProvider {
-  #clientInformation: OAuthClientInformationMixed | undefined
-  #tokens: OAuthTokens | undefined
-  #codeVerifier: string | undefined
-  #discoveryState: OAuthDiscoveryState | undefined
-  /** The code from the last redirect, until the app exchanges it. */
-  pendingCode: string | undefined
-  authorizations = 0
-
-  constructor(preRegistered?: { client_id: string; client_secret: string }) {
-    if (preRegistered) this.#clientInformation = { ...preRegistered, redirect_uris: [REDIRECT_URL] }
-  }
-
-  get redirectUrl(): string {
-    return REDIRECT_URL
-  }
-
-  get clientMetadata(): OAuthClientMetadata {
-    return { client_name: 'mcpkit-conformance-client', redirect_uris: [REDIRECT_URL] }
-  }
-
-  get clientMetadataUrl(): string {
-    return CLIENT_METADATA_URL
-  }
-
-  clientInformation(): OAuthClientInformationMixed | undefined {
-    return this.#clientInformation
-  }
-
-  saveClientInformation(clientInformation: OAuthClientInformationMixed): void {
-    this.#clientInformation = clientInformation
-  }
-
-  tokens(): OAuthTokens | undefined {
-    return this.#tokens
-  }
-
-  saveTokens(tokens: OAuthTokens): void {
-    this.#tokens = tokens
-  }
-
-  saveCodeVerifier(codeVerifier: string): void {
-    this.#codeVerifier = codeVerifier
-  }
-
-  codeVerifier(): string {
-    if (!this.#codeVerifier) throw new Error('No PKCE code verifier saved')
-    return this.#codeVerifier
-  }
-
-  saveDiscoveryState(state: OAuthDiscoveryState): void {
-    this.#discoveryState = state
-  }
-
-  discoveryState(): OAuthDiscoveryState | undefined {
-    return this.#discoveryState
-  }
-
-  async redirectToAuthorization(authorizationUrl: URL): Promise<void> {
-    this.authorizations += 1
-    if (this.authorizations > MAX_AUTHORIZATIONS) {
-      throw new Error(`Giving up after ${MAX_AUTHORIZATIONS} authorization attempts`)
-    }
-    const response = await fetch(authorizationUrl, { redirect: 'manual' })
-    const location = response.headers.get('location')
-    const code = location ? new URL(location).searchParams.get('code') : null
-    if (!code) {
-      throw new Error(`Authorization endpoint answered ${response.status} without a code`)
-    }
-    log(
-      `authorization #${this.authorizations}: got a code`,
-      `(scope=${authorizationUrl.searchParams.get('scope') ?? 'none'})`,
-    )
-    this.pendingCode = code
-  }
+function headlessProvider(preRegistered?: { client_id: string; client_secret: string }) {
+  let authorizations = 0
+  const flow = { pendingCallback: undefined as string | undefined }
+  const provider = new MCPOAuthClientProvider({
+    serverUrl,
+    redirectUrl: REDIRECT_URL,
+    clientMetadata: { client_name: 'mcpkit-conformance-client', redirect_uris: [REDIRECT_URL] },
+    clientMetadataUrl: CLIENT_METADATA_URL,
+    ...(preRegistered
+      ? { clientInformation: { ...preRegistered, redirect_uris: [REDIRECT_URL] } }
+      : {}),
+    onRedirectToAuthorization: async (authorizationUrl) => {
+      authorizations += 1
+      if (authorizations > MAX_AUTHORIZATIONS) {
+        throw new Error(`Giving up after ${MAX_AUTHORIZATIONS} authorization attempts`)
+      }
+      const response = await fetch(authorizationUrl, { redirect: 'manual' })
+      await response.body?.cancel()
+      const location = response.headers.get('location')
+      if (!location || !new URL(location).searchParams.has('code')) {
+        throw new Error(`Authorization endpoint answered ${response.status} without a code`)
+      }
+      log(
+        `authorization #${authorizations}: got a code`,
+        `(scope=${authorizationUrl.searchParams.get('scope') ?? 'none'})`,
+      )
+      flow.pendingCallback = location
+    },
+  })
+  return { provider, flow }
 }
 
 /**
  * Runs `operation`; when it failed because the server asked for authorization (the provider
- * was sent to the authorization endpoint), exchanges the code as the app's callback would and
- * runs it again. Bounded by the provider's own limit on authorizations.
+ * was sent to the authorization endpoint), finishes the authorization as the app's callback
+ * route would and runs it again. Bounded by the hook's limit on authorizations.
  */
 async function withAuthorization<T>(
-  provider: HeadlessOAuthProvider,
+  { provider, flow }: ReturnType<typeof headlessProvider>,
   label: string,
   operation: () => Promise<T>,
 ): Promise<T> {
@@ -241,12 +188,11 @@ async function withAuthorization<T>(
     try {
       return await operation()
     } catch (error) {
-      const code = provider.pendingCode
-      if (code === undefined) throw error
-      provider.pendingCode = undefined
-      log(`${label} needs authorization (${describeError(error)}); exchanging the code`)
-      const result = await auth(provider, { serverUrl, authorizationCode: code })
-      if (result !== 'AUTHORIZED') throw new Error(`Code exchange ended with ${result}`)
+      const callback = flow.pendingCallback
+      if (callback === undefined) throw error
+      flow.pendingCallback = undefined
+      log(`${label} needs authorization (${describeError(error)}); finishing it`)
+      await provider.finishAuthorization(callback)
     }
   }
 }
@@ -264,13 +210,11 @@ function preRegisteredCredentials(): { client_id: string; client_secret: string 
 }
 
 async function authorizedSession(): Promise<void> {
-  const provider = new HeadlessOAuthProvider(preRegisteredCredentials())
-  // The cast: `AuthProvider` has an index signature, which no class or interface (not even the
-  // SDK's `OAuthClientProvider`) satisfies, so a real provider does not type-check without it.
-  const client = createClient({ authProvider: provider as unknown as AuthProvider })
+  const headless = headlessProvider(preRegisteredCredentials())
+  const client = createClient({ authProvider: headless.provider })
   try {
-    await withAuthorization(provider, 'listing tools', () => listServerTools(client))
-    const result = await withAuthorization(provider, 'calling test-tool', () =>
+    await withAuthorization(headless, 'listing tools', () => listServerTools(client))
+    const result = await withAuthorization(headless, 'calling test-tool', () =>
       callTool(client, 'test-tool', {}),
     )
     expectText(result, 'test')

@@ -1,3 +1,4 @@
+export type { AuthenticateOptions } from './authenticate.js'
 export {
   type ListOptions,
   MCPClient,

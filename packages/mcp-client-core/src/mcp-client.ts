@@ -15,6 +15,7 @@ import type {
   Resource,
   ResourceTemplate,
 } from '@modelcontextprotocol/sdk/types.js'
+import { type AuthenticateOptions, authenticateServer } from './authenticate.js'
 import { InputValidatorCache } from './input-validator.js'
 import {
   configurationFingerprint,
@@ -332,6 +333,23 @@ export class MCPClient {
   }
 
   // ── lifecycle ───────────────────────────────────────────────────────────────
+
+  /**
+   * Runs the OAuth authorization of an HTTP server for a command-line program (RFC 8252): the
+   * server's `authProvider` gets the authorization URL (to open a browser or print it), the
+   * answer comes back to a loopback server on 127.0.0.1, and the code is exchanged. Afterwards
+   * the client connects with the new tokens. See `AuthenticateOptions`.
+   */
+  async authenticate(serverName: string, options: AuthenticateOptions = {}): Promise<void> {
+    this.#assertOpen()
+    const server = this.#server(serverName)
+    await authenticateServer({
+      serverName,
+      definition: server.definition,
+      options,
+      log: (level, message) => server.log(level, message),
+    })
+  }
 
   /**
    * Closes every connection: Streamable HTTP sessions are terminated, stdio servers and their

@@ -28,11 +28,21 @@ export interface EventSourceInit {
 }
 
 /**
- * An SDK `OAuthClientProvider` (e.g. `MCPOAuthClientProvider`); typed structurally here so this
- * package needs no SDK.
+ * An SDK `OAuthClientProvider` (e.g. `MCPOAuthClientProvider`, `createSimpleTokenProvider()`),
+ * typed structurally so this package needs no SDK: the members the SDK requires, with loose
+ * types. Any SDK provider is assignable as it is; an object that lacks one of them is not.
  */
 export interface AuthProvider {
+  readonly redirectUrl: string | URL | undefined
+  readonly clientMetadata: object
+  clientInformation(): unknown
   tokens(): unknown
+  // Method syntax keeps parameters bivariant, so providers typed with the SDK's own parameter
+  // types (`OAuthTokens`, …) fit.
+  saveTokens(tokens: never): unknown
+  redirectToAuthorization(authorizationUrl: URL): unknown
+  saveCodeVerifier(codeVerifier: string): unknown
+  codeVerifier(): unknown
 }
 
 /** Options every server definition takes, whatever its transport. */

@@ -1,0 +1,79 @@
+/**
+ * Where an OAuth client provider keeps what it must remember between requests and between
+ * runs: tokens, the client registration, the PKCE verifier, the pending `state`, the discovery
+ * result. Values are strings (JSON); each method may be synchronous or return a promise, so a
+ * database, a key-value store or an encrypted cookie can back it.
+ *
+ * The provider builds every key from the MCP server URL and the principal (see
+ * `oauthStorageKey`), so one storage can serve many servers and many users.
+ */
+export interface OAuthStorage {
+  /** The value stored under `key`, or `undefined` / `null` when there is none. */
+  get(key: string): string | undefined | null | Promise<string | undefined | null>
+  set(key: string, value: string): void | Promise<void>
+  /** Removes `key`; removing a missing key is not an error. */
+  delete(key: string): void | Promise<void>
+}
+
+/** An `OAuthStorage` in a `Map`: the default. Everything is lost when the process ends. */
+export class MemoryOAuthStorage implements OAuthStorage {
+  readonly #values = new Map<string, string>()
+
+  get(key: string): string | undefined {
+    return this.#values.get(key)
+  }
+
+  set(key: string, value: string): void {
+    this.#values.set(key, value)
+  }
+
+  delete(key: string): void {
+    this.#values.delete(key)
+  }
+
+  /** The stored keys, for inspection and tests. */
+  keys(): string[] {
+    return [...this.#values.keys()]
+  }
+
+  /** How many values are stored. */
+  get size(): number {
+    return this.#values.size
+  }
+}
+
+/** What a provider stores, one key each. */
+export type OAuthStorageEntry =
+  | 'tokens'
+  | 'client-information'
+  | 'code-verifier'
+  | 'state'
+  | 'discovery'
+
+/**
+ * The storage key of one entry: `mcpkit-oauth:v1:<server URL>:<principal>:<entry>`, the server
+ * URL and the principal percent-encoded so that no two (server, principal) pairs share a key,
+ * whatever characters they contain.
+ */
+export function oauthStorageKey(parts: {
+  serverUrl: string | URL
+  principal: string
+  entry: OAuthStorageEntry
+}): string {
+  return `${oauthStorageKeyPrefix(parts)}${parts.entry}`
+}
+
+/** The part of `oauthStorageKey` shared by every entry of one server and principal. */
+export function oauthStorageKeyPrefix(parts: {
+  serverUrl: string | URL
+  principal: string
+}): string {
+  return `mcpkit-oauth:v1:${encodeURIComponent(normalizeServerUrl(parts.serverUrl))}:${encodeURIComponent(parts.principal)}:`
+}
+
+/** The server URL as keys use it: parsed (so spellings of one URL agree), without fragment. */
+export function normalizeServerUrl(serverUrl: string | URL): string {
+  const url = new URL(serverUrl)
+  url.hash = ''
+  return url.href
+}

@@ -1,0 +1,75 @@
+import { MCPClientError } from '@mcpkit/types'
+import type { OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js'
+import type {
+  OAuthClientInformationMixed,
+  OAuthClientMetadata,
+  OAuthTokens,
+} from '@modelcontextprotocol/sdk/shared/auth.js'
+
+/** Options of `createSimpleTokenProvider()`. */
+export interface SimpleTokenProviderOptions {
+  /** Accepted for `@mastra/mcp` compatibility; a static token never redirects. */
+  redirectUrl?: string | URL
+  /** Accepted for `@mastra/mcp` compatibility; a static token never registers. */
+  clientMetadata?: OAuthClientMetadata
+  /** The token type sent in `Authorization`. Default `'Bearer'`. */
+  tokenType?: string
+  /** Named in the error when the server refuses the token (e.g. the MCP server's URL). */
+  label?: string
+}
+
+/**
+ * An auth provider for an access token you already have (from your own login, a vault, an
+ * environment variable). Every request carries it. When the server refuses it (401, or 403
+ * `insufficient_scope`) the call fails with `MCPClientError` code `UNAUTHORIZED`: there is no
+ * discovery, registration or redirect, because a static token cannot be refreshed.
+ */
+export function createSimpleTokenProvider(
+  token: string,
+  options: SimpleTokenProviderOptions = {},
+): OAuthClientProvider {
+  if (typeof token !== 'string' || token === '') {
+    throw new MCPClientError(
+      'INVALID_DEFINITION',
+      'createSimpleTokenProvider(token): the token must be a non-empty string.',
+    )
+  }
+  const tokens: OAuthTokens = { access_token: token, token_type: options.tokenType ?? 'Bearer' }
+  const redirectUrl = options.redirectUrl === undefined ? undefined : String(options.redirectUrl)
+  const clientMetadata: OAuthClientMetadata = options.clientMetadata ?? {
+    client_name: 'mcpkit',
+    redirect_uris: redirectUrl ? [redirectUrl] : [],
+  }
+  const refused = () =>
+    new MCPClientError(
+      'UNAUTHORIZED',
+      `The server refused the access token given to createSimpleTokenProvider${options.label ? ` for ${options.label}` : ''} (HTTP 401, or 403 insufficient_scope): it is invalid, expired, for another server, or lacks a scope. A static token cannot be refreshed; supply a new one, or use MCPOAuthClientProvider.`,
+    )
+  return {
+    get redirectUrl() {
+      return redirectUrl
+    },
+    get clientMetadata() {
+      return clientMetadata
+    },
+    tokens: () => tokens,
+    // `auth()` reads the discovery state first, whether the transport calls it for a 401 or a
+    // 403: failing here stops it before any discovery, registration or redirect.
+    discoveryState: () => {
+      throw refused()
+    },
+    clientInformation: (): OAuthClientInformationMixed | undefined => undefined,
+    saveTokens: () => {
+      throw refused()
+    },
+    redirectToAuthorization: () => {
+      throw refused()
+    },
+    saveCodeVerifier: () => {
+      throw refused()
+    },
+    codeVerifier: () => {
+      throw refused()
+    },
+  }
+}
