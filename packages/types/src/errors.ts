@@ -5,7 +5,10 @@
 export type MCPErrorCode =
   /** A server definition is malformed (both/neither of `command` and `url`, a bad URL, …). */
   | 'INVALID_DEFINITION'
-  /** An `MCPServer` configuration is malformed (an agent without description, a bad tool, …). */
+  /**
+   * A configuration is malformed or unusable for the call: an `MCPServer` agent without a
+   * description, a bad tool, `MCPClient.authenticate()` on a server without an OAuth provider, …
+   */
   | 'INVALID_CONFIGURATION'
   /** A server name that is not in `servers`; the message lists the configured names. */
   | 'SERVER_NOT_FOUND'
