@@ -1,1 +1,42 @@
-export {}
+export {
+  type AgentMessage,
+  type AgentReply,
+  type AgentTool,
+  type ApprovalRecord,
+  type ModelProvider,
+  type ModelRequest,
+  type ModelTurn,
+  type RunAgentOptions,
+  runAgent,
+  type ToolCallReport,
+  type ToolCallRequest,
+  type ToolDescription,
+  type ToolOutcome,
+} from './agent.js'
+export { ExpressionError, evaluate } from './calculator.js'
+export { type ApprovalCounts, createDemo, type Demo, type DemoOptions } from './demo.js'
+export {
+  createNotesServer,
+  type Note,
+  type NotesService,
+  type NotesServiceOptions,
+  NotesStore,
+  startNotesService,
+} from './notes-service.js'
+export {
+  ModelProviderError,
+  OpenAICompatibleProvider,
+  type OpenAICompatibleProviderOptions,
+  providerFromEnvironment,
+} from './openai-provider.js'
+export { RULE_BASED_COMMANDS, RuleBasedProvider } from './rule-based-provider.js'
+export {
+  formatScenarioReport,
+  type LatencySummary,
+  runScenario,
+  type ScenarioCheck,
+  type ScenarioOptions,
+  type ScenarioReport,
+} from './scenario.js'
+export { type DemoUser, demoUserNames, UserDirectory } from './users.js'
+export { createUtilitiesServer } from './utilities-server.js'

@@ -1,0 +1,77 @@
+// `pnpm demo` starts the demo and serves the page until Ctrl-C; `pnpm demo --scenario` runs
+// the scripted multi-user session, prints its summary and exits 0 only if every check holds.
+import { parseArgs } from 'node:util'
+import type { LogMessage } from '@mcpkit/types'
+import { createDemo } from './demo.js'
+import { formatScenarioReport, runScenario } from './scenario.js'
+
+const { values } = parseArgs({
+  options: {
+    scenario: { type: 'boolean', default: false },
+    users: { type: 'string' },
+    port: { type: 'string' },
+    verbose: { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
+  },
+  allowPositionals: false,
+})
+
+if (values.help) {
+  console.log(`Usage: pnpm demo [--port N] [--users N] [--verbose]
+       pnpm demo --scenario [--users N]
+
+  --port      port of the web page on 127.0.0.1 (default: PORT, else 3000; 0 = any free port)
+  --users     demo users (default 5; scenario: 20)
+  --verbose   print every log line of the pool, clients and servers
+Set OPENAI_API_KEY (and optionally OPENAI_BASE_URL, OPENAI_MODEL) to use a real model.`)
+  process.exit(0)
+}
+
+const userCount = values.users === undefined ? undefined : Number(values.users)
+
+if (values.scenario) {
+  const report = await runScenario({
+    ...(userCount === undefined ? {} : { userCount }),
+    progress: (line) => console.error(`scenario: ${line}`),
+  })
+  console.log(formatScenarioReport(report))
+  process.exitCode = report.ok ? 0 : 1
+} else {
+  const verbose = values.verbose
+  const logger = (message: LogMessage): void => {
+    if (!verbose && (message.level === 'debug' || message.level === 'info')) return
+    console.error(`[${message.level}] ${message.serverName}: ${message.message}`)
+  }
+  const requestedPort = values.port ?? process.env.PORT
+  const start = (port: number) =>
+    createDemo({ port, ...(userCount === undefined ? {} : { userCount }), logger })
+  const demo = await start(Number(requestedPort ?? 3000)).catch((error: unknown) => {
+    // Port 3000 is only a default: take any free port rather than fail.
+    if (requestedPort === undefined && (error as { code?: unknown }).code === 'EADDRINUSE') {
+      return start(0)
+    }
+    throw error
+  })
+  console.log(`mcpkit demo running at ${demo.url}  (model: ${demo.provider.name})`)
+  console.log(`notes MCP server (Streamable HTTP): ${demo.notes.url}`)
+  console.log('demo users (pick one in the page, or call the API with its token):')
+  for (const user of demo.users.slice(0, 10)) console.log(`  ${user.name.padEnd(10)} ${user.token}`)
+  if (demo.users.length > 10) console.log(`  … and ${demo.users.length - 10} more (GET /api/users)`)
+  console.log('Press Ctrl-C to stop.')
+
+  let stopping = false
+  const stop = (): void => {
+    if (stopping) return
+    stopping = true
+    console.log('\nstopping…')
+    demo.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(error)
+        process.exit(1)
+      },
+    )
+  }
+  process.once('SIGINT', stop)
+  process.once('SIGTERM', stop)
+}
