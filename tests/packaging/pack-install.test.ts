@@ -1,0 +1,204 @@
+/**
+ * Pack-and-install smoke test: every published package is packed with `pnpm pack`, then fresh
+ * projects outside the workspace install the tarballs with `npm install` — the way a user
+ * installs from the registry — and run real programs: ESM (.mjs), CommonJS (.cjs), and
+ * TypeScript (.mts and .cts, compiled with `skipLibCheck: false` and node16 resolution against
+ * the published .d.ts / .d.cts, then run).
+ *
+ * Each project depends only on the packages its user would name; the other @mcpkit packages
+ * reach it through npm `overrides` (standing in for the registry), so a package that forgot to
+ * declare a sibling fails here. Public dependencies (the MCP SDK, zod, …) come from the npm
+ * registry through a shared npm cache ($MCPKIT_NPM_CACHE, default <tmp>/mcpkit-npm-cache).
+ *
+ * Needs built packages (`pnpm build`) and the npm registry. Run: `pnpm test:packaging`.
+ */
+import { cp, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import {
+  packPackages,
+  publishedPackages,
+  REPO_ROOT,
+  run,
+  temporaryDirectory,
+} from './support/workspace.js'
+
+interface ConsumerProject {
+  /** Folder under tests/packaging/consumers/ holding the programs. */
+  name: string
+  /** The @mcpkit packages this user installs by name. */
+  packages: string[]
+  /** Public packages this user installs next to them. */
+  registry: string[]
+}
+
+const TYPES_NODE = '@types/node@^20.19.0'
+const PROJECTS: ConsumerProject[] = [
+  {
+    name: 'server-alone',
+    packages: ['@mcpkit/mcp-server-core'],
+    registry: ['zod@^4.1.0', TYPES_NODE],
+  },
+  { name: 'client-alone', packages: ['@mcpkit/mcp-client-core'], registry: [TYPES_NODE] },
+  {
+    name: 'client-approval',
+    packages: ['@mcpkit/mcp-client-core', '@mcpkit/tool-approval'],
+    registry: [TYPES_NODE],
+  },
+  { name: 'umbrella', packages: ['@mcpkit/mcp'], registry: ['zod@^4.1.0', TYPES_NODE] },
+]
+/** Compiled with the workspace's TypeScript (the version the packages were built with). */
+const TSC = join(REPO_ROOT, 'node_modules/typescript/bin/tsc')
+const NPM_CACHE = process.env.MCPKIT_NPM_CACHE ?? join(tmpdir(), 'mcpkit-npm-cache')
+const CONSUMERS = join(REPO_ROOT, 'tests/packaging/consumers')
+
+/**
+ * Type errors in third-party declarations that no mcpkit change can fix. Anything else — in the
+ * programs, in @mcpkit declarations, or a new error in a dependency — fails the test.
+ */
+const KNOWN_THIRD_PARTY_ERRORS: {
+  file: RegExp
+  code: string
+  /** Text the error message must contain, when the file and code are not specific enough. */
+  mentions?: string
+  reason: string
+}[] = [
+  {
+    file: /node_modules\/@modelcontextprotocol\/sdk\/dist\/cjs\/validation\/types\.d\.ts$/,
+    code: 'TS1541',
+    reason:
+      'SDK 1.32.2: its CommonJS declarations type-import an ESM-only module without a ' +
+      'resolution-mode attribute; every CommonJS consumer of the SDK sees it with skipLibCheck: false',
+  },
+]
+
+let work: { path: string; remove(): Promise<void> }
+const projectDirs = new Map<string, string>()
+
+function projectDir(name: string): string {
+  const dir = projectDirs.get(name)
+  if (!dir) throw new Error(`project ${name} was not installed`)
+  return dir
+}
+
+beforeAll(async () => {
+  work = await temporaryDirectory('mcpkit-pack-install')
+  const tarballs = await packPackages(publishedPackages(), join(work.path, 'tarballs'))
+  const overrides = Object.fromEntries(
+    [...tarballs].map(([name, tarball]) => [name, `file:${tarball}`]),
+  )
+  await Promise.all(
+    PROJECTS.map(async (project) => {
+      const dir = join(work.path, project.name)
+      await cp(join(CONSUMERS, project.name), dir, { recursive: true })
+      const dependencies = Object.fromEntries(
+        project.packages.map((name) => {
+          const tarball = tarballs.get(name)
+          if (!tarball) throw new Error(`${name} is not a published package`)
+          return [name, `file:${tarball}`]
+        }),
+      )
+      await writeFile(
+        join(dir, 'package.json'),
+        JSON.stringify({ name: `smoke-${project.name}`, private: true, dependencies, overrides }),
+      )
+      await writeFile(
+        join(dir, 'tsconfig.json'),
+        JSON.stringify({
+          compilerOptions: {
+            strict: true,
+            skipLibCheck: false,
+            module: 'node16',
+            moduleResolution: 'node16',
+            target: 'es2022',
+            // The MCP SDK's declarations use fetch types only lib.dom declares (HeadersInit).
+            lib: ['es2023', 'dom'],
+            types: ['node'],
+            outDir: 'out',
+            rootDir: '.',
+            // Emit despite the known third-party errors below; ours are checked from the output.
+            noEmitOnError: false,
+          },
+          files: ['main.mts', 'main.cts'],
+        }),
+      )
+      await run(
+        'npm',
+        [
+          'install',
+          ...project.registry,
+          '--no-audit',
+          '--no-fund',
+          '--prefer-offline',
+          '--loglevel=error',
+          '--cache',
+          NPM_CACHE,
+        ],
+        { cwd: dir, timeoutMs: 150_000 },
+      )
+      projectDirs.set(project.name, dir)
+    }),
+  )
+}, 200_000)
+
+afterAll(async () => {
+  await work?.remove()
+})
+
+/** Runs one program with node and expects it to finish by itself and say so. */
+async function runProgram(project: string, file: string, marker: string): Promise<void> {
+  const { stdout } = await run(process.execPath, [file], {
+    cwd: projectDir(project),
+    env: {
+      ...process.env,
+      MCPKIT_SMOKE_STDIO_SERVER: join(projectDir('server-alone'), 'stdio-server.mjs'),
+    },
+    timeoutMs: 45_000,
+  })
+  expect(stdout).toContain(`SMOKE OK ${project}/${marker}`)
+}
+
+describe.each(PROJECTS.map((project) => project.name))('%s', (project) => {
+  it('installs only the @mcpkit packages it depends on', async () => {
+    const { stdout } = await run('npm', ['ls', '--all', '--parseable', '--long'], {
+      cwd: projectDir(project),
+    })
+    const installed = [...stdout.matchAll(/node_modules\/(@mcpkit\/[^/:\s]+):/g)].map(
+      (match) => match[1],
+    )
+    const expected = PROJECTS.find((entry) => entry.name === project)?.packages ?? []
+    expect(installed).toEqual(expect.arrayContaining(expected))
+    expect(installed).toEqual(expect.arrayContaining(['@mcpkit/types']))
+  })
+
+  it('runs the ESM program', async () => {
+    await runProgram(project, 'main.mjs', 'main.mjs')
+  })
+
+  it('runs the CommonJS program', async () => {
+    await runProgram(project, 'main.cjs', 'main.cjs')
+  })
+
+  it('type-checks the TypeScript programs with skipLibCheck: false, then runs them', async () => {
+    const output = await run(process.execPath, [TSC, '-p', 'tsconfig.json', '--pretty', 'false'], {
+      cwd: projectDir(project),
+      timeoutMs: 90_000,
+    }).catch((error: Error) => ({ stdout: error.message, stderr: '' }))
+    const errors = output.stdout
+      .split('\n')
+      .filter((line) => /\berror TS\d+:/.test(line))
+      .filter(
+        (line) =>
+          !KNOWN_THIRD_PARTY_ERRORS.some(
+            (known) =>
+              known.file.test(line.split('(')[0] ?? '') &&
+              line.includes(`error ${known.code}:`) &&
+              (known.mentions === undefined || line.includes(known.mentions)),
+          ),
+      )
+    expect(errors).toEqual([])
+    await runProgram(project, 'out/main.mjs', 'main.mts')
+    await runProgram(project, 'out/main.cjs', 'main.cts')
+  }, 120_000)
+})
