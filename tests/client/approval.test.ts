@@ -9,8 +9,8 @@ import { ApprovalQueue, isApprovalDenied } from '@mcpkit/tool-approval'
 import {
   type ApprovalEvent,
   type ApprovalOptions,
-  type RequireToolApproval,
   RequestContext,
+  type RequireToolApproval,
 } from '@mcpkit/types'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'

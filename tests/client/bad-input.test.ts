@@ -89,6 +89,16 @@ describe('bad input', () => {
         () => client.prompts.get({ serverName: 'gamma', name: 'greet', args: { name: 'x' } }),
         'SERVER_NOT_FOUND',
       )
+      // Promise-returning methods reject (so `.catch()` sees it) rather than throw.
+      for (const call of [
+        () => client.resources.read('gamma', 'fixture://status'),
+        () => client.resources.subscribe('gamma', 'fixture://status'),
+        () => client.resources.unsubscribe('gamma', 'fixture://status'),
+      ]) {
+        const outcome = call()
+        expect(outcome).toBeInstanceOf(Promise)
+        await expect(outcome).rejects.toMatchObject({ code: 'SERVER_NOT_FOUND' })
+      }
       // Asking for a server that does not exist connects nowhere.
       expect(fixture.requests.length).toBe(requestsBefore)
     } finally {

@@ -184,10 +184,7 @@ describe('MCPClientPool', () => {
     const first = await pool.acquire({ user: 'fay', credentials: 'fay:old' }, clientFor('fay:old'))
     first.release()
     const closedBefore = closed.length
-    const second = await pool.acquire(
-      { user: 'fay', credentials: 'fay:new' },
-      clientFor('fay:new'),
-    )
+    const second = await pool.acquire({ user: 'fay', credentials: 'fay:new' }, clientFor('fay:new'))
     expect(second.client).not.toBe(first.client)
     expect(await whoami(second.client)).toEqual({ user: 'fay', token: 'fay:new' })
     // The old client was retired and disconnected before the new one connected.

@@ -39,3 +39,28 @@ describe('InputValidatorCache', () => {
     expect(check({ anything: 1 })).toEqual([])
   })
 })
+
+describe('InputValidatorCache.outputValidator (the SDK Client’s output checks)', () => {
+  it('accepts matching output and explains a mismatch', () => {
+    const validate = new InputValidatorCache().outputValidator.getValidator(schema)
+    expect(validate({ name: 'a' })).toEqual({
+      valid: true,
+      data: { name: 'a' },
+      errorMessage: undefined,
+    })
+    const invalid = validate({ count: 0 })
+    expect(invalid.valid).toBe(false)
+    expect(invalid.errorMessage).toMatch(/name/)
+    expect(invalid.errorMessage).toMatch(/count/)
+  })
+
+  it('reuses a compiled schema, and accepts what it cannot compile', () => {
+    const cache = new InputValidatorCache()
+    const first = cache.outputValidator.getValidator(schema)
+    const again = cache.outputValidator.getValidator(schema)
+    expect(again({ name: 'b' }).valid).toBe(true)
+    expect(first({}).valid).toBe(false)
+    const broken = cache.outputValidator.getValidator({ type: 'object', $ref: '#/missing' })
+    expect(broken({ anything: true }).valid).toBe(true)
+  })
+})

@@ -1,4 +1,9 @@
 import type { JsonSchema, ToolInputIssue } from '@mcpkit/types'
+import type {
+  JsonSchemaType,
+  JsonSchemaValidator,
+  jsonSchemaValidator,
+} from '@modelcontextprotocol/sdk/validation/types.js'
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
 import addFormatsModule from 'ajv-formats'
 
@@ -16,10 +21,51 @@ const accept: InputCheck = () => []
  * the expensive part (~0.1–1 ms a schema), so it happens once per tool schema, not per list
  * and not per call; tools that are never called are never compiled. One per `MCPClient`, so
  * nothing is shared between clients.
+ *
+ * It also validates the SDK `Client`'s tool outputs (`outputValidator`), on the same lazily
+ * created Ajv: the SDK's default builds an Ajv per `Client` at construction (tens of KB and
+ * about a millisecond, for every pooled or per-request client, used or not) and keeps every
+ * schema it compiles in that Ajv's cache, so a long-lived client grows with each re-list.
  */
 export class InputValidatorCache {
   #ajv: Ajv | undefined
   readonly #checks = new WeakMap<JsonSchema, InputCheck>()
+  readonly #outputChecks = new WeakMap<object, ValidateFunction>()
+
+  /** The SDK `Client`'s `jsonSchemaValidator`: output schemas, compiled once each. */
+  readonly outputValidator: jsonSchemaValidator = {
+    getValidator: <T>(schema: JsonSchemaType): JsonSchemaValidator<T> => {
+      let validate = this.#outputChecks.get(schema)
+      if (!validate) {
+        try {
+          validate = this.#compileKeepingNothing(schema)
+        } catch {
+          // As for inputs: a schema Ajv cannot compile must not hide the server's tools.
+          validate = Object.assign(() => true, { errors: null }) as unknown as ValidateFunction
+        }
+        this.#outputChecks.set(schema, validate)
+      }
+      const compiled = validate
+      return (input) =>
+        compiled(input)
+          ? { valid: true, data: input as T, errorMessage: undefined }
+          : {
+              valid: false,
+              data: undefined,
+              errorMessage: this.#ajv?.errorsText(compiled.errors) ?? 'invalid',
+            }
+    },
+  }
+
+  /** Compiles `schema` and drops Ajv's own cache entry of it: the caller keeps the function. */
+  #compileKeepingNothing(schema: object): ValidateFunction {
+    this.#ajv ??= addFormats(
+      new Ajv({ strict: false, allErrors: true, validateSchema: false, addUsedSchema: false }),
+    )
+    const validate = this.#ajv.compile(schema)
+    this.#ajv.removeSchema(schema)
+    return validate
+  }
 
   /** The check for `schema`; a schema ajv cannot compile is left to the server to enforce. */
   get(schema: JsonSchema): InputCheck {
@@ -32,14 +78,9 @@ export class InputValidatorCache {
   }
 
   #compile(schema: JsonSchema): InputCheck {
-    this.#ajv ??= addFormats(
-      new Ajv({ strict: false, allErrors: true, validateSchema: false, addUsedSchema: false }),
-    )
     let validate: ValidateFunction
     try {
-      validate = this.#ajv.compile(schema)
-      // Keep the compiled function, not ajv's own cache entry of the schema.
-      this.#ajv.removeSchema(schema)
+      validate = this.#compileKeepingNothing(schema)
     } catch {
       return accept
     }

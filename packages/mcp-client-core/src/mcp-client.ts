@@ -247,16 +247,16 @@ export class MCPClient {
         'list resource templates',
       ),
     /** Reads one resource (a listed URI or one built from a template). */
-    read: (
+    read: async (
       serverName: string,
       uri: string,
       options: ListOptions = {},
     ): Promise<ReadResourceResult> =>
       this.#server(serverName).readResource(uri, options.requestContext ?? null),
     /** Asks the server for `notifications/resources/updated` on `uri`; renewed after reconnects. */
-    subscribe: (serverName: string, uri: string): Promise<object> =>
+    subscribe: async (serverName: string, uri: string): Promise<object> =>
       this.#server(serverName).subscribe(uri),
-    unsubscribe: (serverName: string, uri: string): Promise<object> =>
+    unsubscribe: async (serverName: string, uri: string): Promise<object> =>
       this.#server(serverName).unsubscribe(uri),
     /** Adds a handler for updates of subscribed resources; returns a function that removes it. */
     onUpdated: (serverName: string, handler: (params: { uri: string }) => void): Unsubscribe =>

@@ -23,7 +23,7 @@ import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamable
 import {
   type CallToolResult,
   CallToolResultSchema,
-  type ElicitRequest,
+  type ElicitRequestFormParams,
   ElicitRequestSchema,
   type ElicitResult,
   ErrorCode,
@@ -57,9 +57,12 @@ export interface ProgressUpdate {
   message?: string
 }
 
-/** Answers a server's `elicitation/create` request. */
+/**
+ * Answers a server's `elicitation/create` request. Form mode only: that is what the client
+ * announces, and URL-mode requests are declined before they reach a handler.
+ */
 export type ElicitationHandler = (
-  request: ElicitRequest['params'],
+  request: ElicitRequestFormParams,
 ) => ElicitResult | Promise<ElicitResult>
 
 /** Handlers registered on `MCPClient` for one server; they outlive reconnects. */
@@ -227,6 +230,7 @@ export class ServerConnection implements ToolCaller {
     const capabilities = this.#definition.capabilities ?? {}
     const client = new Client(CLIENT_INFO, {
       capabilities: { ...capabilities, elicitation: capabilities.elicitation ?? {} },
+      jsonSchemaValidator: this.#validators.outputValidator,
     })
     const { handlers } = this
     client.setNotificationHandler(ToolListChangedNotificationSchema, () => this.#invalidateTools())
@@ -264,6 +268,13 @@ export class ServerConnection implements ToolCaller {
         this.log(
           'warning',
           'declined an elicitation request: no handler is registered (elicitation.onRequest)',
+        )
+        return { action: 'decline' }
+      }
+      if (request.params.mode === 'url') {
+        this.log(
+          'warning',
+          'declined a URL-mode elicitation request: this client offers forms only',
         )
         return { action: 'decline' }
       }

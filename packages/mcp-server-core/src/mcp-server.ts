@@ -65,6 +65,14 @@ import {
 import type { MCPServerTool, MCPToolContext, RequestExtra } from './server-tool.js'
 import { agentEntry, type ToolEntry, toolEntry, workflowEntry } from './tool-registry.js'
 
+/**
+ * `prompts/get` whose params keep unknown fields: the SDK's schema strips them, and with them
+ * `version` (the `@mastra/mcp` extension `prompts.get({ version })` sends).
+ */
+const GetVersionedPromptRequestSchema = GetPromptRequestSchema.extend({
+  params: GetPromptRequestSchema.shape.params.loose(),
+})
+
 /** JSON-RPC error for an unknown resource (MCP spec). */
 const RESOURCE_NOT_FOUND = -32002
 const LOG_SEVERITY: Record<LoggingLevel, number> = {
@@ -343,7 +351,7 @@ export class MCPServer {
       server.setRequestHandler(ListPromptsRequestSchema, async (_request, extra) => ({
         prompts: await prompts.listPrompts({ extra }),
       }))
-      server.setRequestHandler(GetPromptRequestSchema, (request, extra) =>
+      server.setRequestHandler(GetVersionedPromptRequestSchema, (request, extra) =>
         this.#getPrompt(prompts, request.params, extra),
       )
     }

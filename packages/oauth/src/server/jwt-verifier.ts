@@ -7,7 +7,6 @@ import {
   createLocalJWKSet,
   createRemoteJWKSet,
   errors,
-  type JSONWebKeySet,
   type JWTVerifyGetKey,
   jwtVerify,
 } from 'jose'
@@ -43,8 +42,12 @@ export const DEFAULT_CLOCK_TOLERANCE_SECONDS = 5
 export interface JwtVerifierOptions {
   /** The issuer's JWKS URL (its `jwks_uri`); keys are fetched when needed and cached. */
   jwksUrl?: string | URL
-  /** The issuer's public keys, when you have them at hand instead of a URL. */
-  jwks?: JSONWebKeySet
+  /**
+   * The issuer's public keys, when you have them at hand instead of a URL: a JWK Set
+   * (`{ keys: [...] }`, RFC 7517). Typed here, not with jose's type, so CommonJS typings of this
+   * package do not import the ESM-only jose.
+   */
+  jwks?: { keys: Array<Record<string, unknown>> }
   /** Expected `iss`: the authorization server's issuer identifier. Required. */
   issuer: string | string[]
   /**
@@ -113,7 +116,7 @@ export function jwtVerifier(options: JwtVerifierOptions): TokenVerifier {
     })
   } else {
     try {
-      keys = createLocalJWKSet(jwks as JSONWebKeySet)
+      keys = createLocalJWKSet(jwks as Parameters<typeof createLocalJWKSet>[0])
     } catch (error) {
       throw configurationError(
         `jwtVerifier: \`jwks\` is not a JSON Web Key Set (${describe(error)}).`,
