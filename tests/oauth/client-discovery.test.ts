@@ -122,4 +122,15 @@ describe('discovery documents', () => {
     expect(error.message).toMatch(/invalid/)
     expect(redirects).toEqual([])
   })
+
+  it('explains an invalid metadata document met during an ordinary call, field by field', async () => {
+    const served = await protectedOrigin(() => ({ issuer: 'whatever', authorization_endpoint: 42 }))
+    const { client, redirects } = clientFor(served.origin)
+    const error = await expectMCPError(client.listTools(), 'CONNECTION_FAILED')
+    expect(error.message).toContain('authorization_endpoint')
+    expect(error.message).toMatch(/is invalid/)
+    // The issues are listed, not dumped as JSON.
+    expect(error.message).not.toContain('"code"')
+    expect(redirects).toEqual([])
+  })
 })

@@ -263,6 +263,17 @@ function connectError(
 
 function describe(error: unknown): string {
   if (error instanceof StreamableHTTPError) return `HTTP ${error.code}: ${error.message}`
+  // A document that failed the SDK's schema (e.g. OAuth metadata): its issues, not a JSON dump.
+  const issues = (error as { issues?: unknown } | null)?.issues
+  if (Array.isArray(issues) && issues.length > 0) {
+    const listed = issues.slice(0, 3).map((issue: { path?: unknown[]; message?: string }) => {
+      const path =
+        Array.isArray(issue.path) && issue.path.length > 0 ? issue.path.join('.') : '(document)'
+      return `${path}: ${issue.message ?? 'invalid'}`
+    })
+    const more = issues.length > 3 ? `; and ${issues.length - 3} more` : ''
+    return `a document the server or its authorization server sent is invalid (${listed.join('; ')}${more})`
+  }
   if (error instanceof Error) {
     const cause = error.cause as { code?: string; message?: string } | undefined
     if (cause?.code === 'ECONNREFUSED') return 'connection refused (ECONNREFUSED)'
