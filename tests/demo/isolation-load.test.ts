@@ -4,8 +4,7 @@
 import type { AgentReply, DemoUser } from '@mcpkit/demo'
 import { createDemo, RuleBasedProvider } from '@mcpkit/demo'
 import { describe, expect, it } from 'vitest'
-import { isProcessAlive, waitFor } from '../support/processes.js'
-import { runningChildren } from './support.js'
+import { isProcessAlive, runningChildren, waitFor } from '../support/processes.js'
 
 const USERS = 200
 const REQUESTS_PER_USER = 20

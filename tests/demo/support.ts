@@ -1,4 +1,3 @@
-import { readdirSync, readFileSync } from 'node:fs'
 import type { AgentReply, Demo, DemoUser } from '@mcpkit/demo'
 import { waitFor } from '../support/processes.js'
 
@@ -69,22 +68,4 @@ export async function waitForPending(
   )
   if (!found) throw new Error(`no pending approval for ${user.name}`)
   return found
-}
-
-/** Pids of this process's children that are still running (zombies count as gone). */
-export function runningChildren(): number[] {
-  const children: number[] = []
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue
-    let stat: string
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
-    } catch {
-      continue
-    }
-    // `pid (comm) state ppid ...`
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    if (fields[0] !== 'Z' && Number(fields[1]) === process.pid) children.push(Number(entry))
-  }
-  return children
 }

@@ -28,14 +28,17 @@ function isZombie(pid: number): boolean {
   }
 }
 
-/** Pids of the running (non-zombie) processes in process group `pgid`, read from /proc. */
-export function processGroupMembers(pgid: number): number[] {
-  const members: number[] = []
+/**
+ * Pids of the running (non-zombie: this container's pid 1 does not reap them) processes whose
+ * parent pid and process group match `where`, read from /proc.
+ */
+function runningProcesses(where: (process: { ppid: number; pgrp: number }) => boolean): number[] {
+  const found: number[] = []
   let entries: string[]
   try {
     entries = readdirSync('/proc')
   } catch {
-    return members
+    return found
   }
   for (const entry of entries) {
     if (!/^\d+$/.test(entry)) continue
@@ -47,9 +50,21 @@ export function processGroupMembers(pgid: number): number[] {
     }
     // `pid (comm) state ppid pgrp ...`
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    if (fields[0] !== 'Z' && Number(fields[2]) === pgid) members.push(Number(entry))
+    if (fields[0] !== 'Z' && where({ ppid: Number(fields[1]), pgrp: Number(fields[2]) })) {
+      found.push(Number(entry))
+    }
   }
-  return members
+  return found
+}
+
+/** Pids of the running processes in process group `pgid`. */
+export function processGroupMembers(pgid: number): number[] {
+  return runningProcesses(({ pgrp }) => pgrp === pgid)
+}
+
+/** Pids of this process's running children. */
+export function runningChildren(): number[] {
+  return runningProcesses(({ ppid }) => ppid === process.pid)
 }
 
 /** Whether any running process is left in the process group `pgid`. */

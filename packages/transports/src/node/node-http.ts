@@ -51,6 +51,19 @@ export function consumedBody(req: IncomingMessage): unknown {
 }
 
 /**
+ * The request's JSON body: the one the caller passed, else the one a framework's middleware
+ * already consumed, else read from the stream (at most `maxBytes`).
+ */
+export function requestJsonBody(
+  req: IncomingMessage,
+  parsedBody: unknown,
+  maxBytes: number,
+): Promise<JsonBodyResult> | JsonBodyResult {
+  const known = parsedBody ?? consumedBody(req)
+  return known === undefined ? readNodeJsonBody(req, maxBytes) : { ok: true, value: known }
+}
+
+/**
  * Reads a request body as JSON, at most `maxBytes`. A declared `Content-Length` over the cap is
  * refused unread; a body that grows past it stops being read at once (the 413 answer closes
  * the connection, so the rest is never buffered).

@@ -17,9 +17,8 @@ import {
 import { DEFAULT_SSE_KEEP_ALIVE_MS } from '../server/web-sse-transport.js'
 import {
   type AuthenticatedIncomingMessage,
-  consumedBody,
   hostHeader,
-  readNodeJsonBody,
+  requestJsonBody,
   requestUrl,
   requestView,
   writeRejection,
@@ -80,15 +79,12 @@ export class NodeSseHandler {
       let authInfo = context.authInfo ?? (req as AuthenticatedIncomingMessage).auth
       let body: unknown
       if (route === 'message') {
-        body = context.parsedBody ?? consumedBody(req)
-        if (body === undefined) {
-          const read = await readNodeJsonBody(req, this.#guard.maxBodyBytes)
-          if (!read.ok) {
-            writeRejection(res, read.rejection)
-            return
-          }
-          body = read.value
+        const read = await requestJsonBody(req, context.parsedBody, this.#guard.maxBodyBytes)
+        if (!read.ok) {
+          writeRejection(res, read.rejection)
+          return
         }
+        body = read.value
       }
       if (this.#authenticate) {
         const outcome = await runAuthenticator(

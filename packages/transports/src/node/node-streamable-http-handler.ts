@@ -16,9 +16,8 @@ import {
 } from '../server/streamable-http-sessions.js'
 import {
   type AuthenticatedIncomingMessage,
-  consumedBody,
   hostHeader,
-  readNodeJsonBody,
+  requestJsonBody,
   requestView,
   writeRejection,
   writeWebResponse,
@@ -82,16 +81,13 @@ export class NodeStreamableHttpHandler {
       }
       const method = req.method
       let body = context.parsedBody
-      if (method === 'POST' && body === undefined) {
-        body = consumedBody(req)
-        if (body === undefined) {
-          const read = await readNodeJsonBody(req, this.#guard.maxBodyBytes)
-          if (!read.ok) {
-            writeRejection(res, read.rejection)
-            return
-          }
-          body = read.value
+      if (method === 'POST') {
+        const read = await requestJsonBody(req, body, this.#guard.maxBodyBytes)
+        if (!read.ok) {
+          writeRejection(res, read.rejection)
+          return
         }
+        body = read.value
       }
       const request = requestView(req)
       let authInfo = context.authInfo ?? (req as AuthenticatedIncomingMessage).auth
