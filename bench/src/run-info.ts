@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process'
-import { statSync, writeFileSync } from 'node:fs'
+import { readFileSync, statSync, writeFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -11,6 +11,16 @@ export const benchDirectory = join(dirname(fileURLToPath(import.meta.url)), '..'
 export function rotate<Item>(items: readonly Item[], by: number): Item[] {
   const shift = by % items.length
   return [...items.slice(shift), ...items.slice(0, shift)]
+}
+
+/** The installed version of a bench dependency, for the run header. */
+export function packageVersion(name: string): string {
+  try {
+    const file = join(benchDirectory, 'node_modules', name, 'package.json')
+    return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version
+  } catch {
+    return 'unknown'
+  }
 }
 
 /** When a file (a dist build) was last written, for the run header. */

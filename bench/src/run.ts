@@ -16,13 +16,20 @@
  * (exit 1 when a target fails), BENCH_JSON_OUT=path (also write the results as JSON).
  */
 import { spawnSync } from 'node:child_process'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { cpus, loadavg } from 'node:os'
 import { dirname, join } from 'node:path'
 import { type Child, type ChildReply, startChild } from './child-process.js'
 import type { CallsResult, MemoryResult, RunnerRequest } from './protocol.js'
-import { benchDirectory, finishRun, gitDescription, isoMtime, rotate } from './run-info.js'
+import {
+  benchDirectory,
+  finishRun,
+  gitDescription,
+  isoMtime,
+  packageVersion,
+  rotate,
+} from './run-info.js'
 import { type HttpServerProcess, type ServerStats, startHttpServer } from './server-process.js'
 import {
   formatBytes,
@@ -84,15 +91,6 @@ const everythingEntry = join(
 function hasTaskset(): boolean {
   if (process.platform !== 'linux') return false
   return spawnSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' }).status === 0
-}
-
-function packageVersion(relativePath: string): string {
-  try {
-    const file = join(benchDirectory, 'node_modules', relativePath, 'package.json')
-    return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version
-  } catch {
-    return 'unknown'
-  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,9 +1,16 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs'
 import { cpus, loadavg } from 'node:os'
 import { join } from 'node:path'
 import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js'
 import { type Child, type ChildReply, startChild } from '../child-process.js'
-import { benchDirectory, finishRun, gitDescription, isoMtime, rotate } from '../run-info.js'
+import {
+  benchDirectory,
+  finishRun,
+  gitDescription,
+  isoMtime,
+  packageVersion,
+  rotate,
+} from '../run-info.js'
 import { formatBytes, formatMicros, formatRate, median, nowMs, renderTable } from '../stats.js'
 import { summariseProfile } from './profile-summary.js'
 import type {
@@ -42,15 +49,6 @@ const config = {
   operationTimeoutMs: 30_000,
   /** The whole run is abandoned after this long. */
   watchdogMs: 6 * 60_000,
-}
-
-function packageVersion(name: string): string {
-  try {
-    const file = join(benchDirectory, 'node_modules', name, 'package.json')
-    return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version
-  } catch {
-    return 'unknown'
-  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -93,6 +93,17 @@ export function createApprovalGate(options: ApprovalGateOptions): ApprovalGate {
     }
   }
 
+  /** What the policy says of `call` made for `principal`. */
+  const policyVerdict = (call: Omit<ApprovalCall, 'signal'>, principal: string) =>
+    evaluatePolicy(policy, {
+      toolName: call.toolName,
+      serverName: call.serverName,
+      args: call.args,
+      requestContext: call.requestContext,
+      annotations: call.annotations,
+      principal,
+    })
+
   async function check(call: ApprovalCall): Promise<ApprovalCheck> {
     const startedAt = Date.now()
     const base = {
@@ -151,14 +162,7 @@ export function createApprovalGate(options: ApprovalGateOptions): ApprovalGate {
       return deny(principal, '', `the arguments could not be read (${messageOf(error)})`)
     }
 
-    const verdict = await evaluatePolicy(policy, {
-      toolName: call.toolName,
-      serverName: call.serverName,
-      args: call.args,
-      requestContext: call.requestContext,
-      annotations: call.annotations,
-      principal,
-    })
+    const verdict = await policyVerdict(call, principal)
     const common = { principal, argsDigest, decidedBy: undefined }
     if (!verdict.required) {
       return finish({ ...common, outcome: 'not-required', requestId: undefined, reason: undefined })
@@ -222,15 +226,7 @@ export function createApprovalGate(options: ApprovalGateOptions): ApprovalGate {
     } catch {
       return true
     }
-    const verdict = await evaluatePolicy(policy, {
-      toolName: call.toolName,
-      serverName: call.serverName,
-      args: call.args,
-      requestContext: call.requestContext,
-      annotations: call.annotations,
-      principal,
-    })
-    return verdict.required
+    return (await policyVerdict(call, principal)).required
   }
 
   return { check, needsApproval }
