@@ -11,6 +11,7 @@ export type {
   ApprovalOutcome,
   ApprovalRequest,
 } from './approval.js'
+export type { AuthenticateOptions, ServerAuthorizationRequest } from './authenticate.js'
 export {
   isMCPKitError,
   MCPClientError,
