@@ -262,7 +262,7 @@ describe('requireToolApproval is enforced by MCPClient', () => {
 
   it('reports invalid approval settings at construction', () => {
     expect(() => newClient({ timeout: -5 })).toThrow(
-      expect.objectContaining({ code: 'INVALID_DEFINITION' }),
+      expect.objectContaining({ code: 'INVALID_CONFIGURATION' }),
     )
   })
 

@@ -1,4 +1,24 @@
-export type { AuthenticateOptions } from './authenticate.js'
+// What users of this package need without installing @mcpkit/types themselves.
+export {
+  type ApprovalOptions,
+  type AuthenticateOptions,
+  type AuthProvider,
+  type FetchWithContext,
+  type HttpServerDefinition,
+  isMCPKitError,
+  type LogHandler,
+  type LogMessage,
+  MCPClientError,
+  type MCPErrorCode,
+  MCPKitError,
+  RequestContext,
+  type ServerDefinition,
+  type StdioServerDefinition,
+  ToolExecutionError,
+  type ToolInputIssue,
+  ToolInputValidationError,
+} from '@mcpkit/types'
+export type { ElicitationHandler, ProgressUpdate } from './handlers.js'
 export {
   type ListOptions,
   MCPClient,
@@ -17,5 +37,4 @@ export {
   type PoolKey,
 } from './mcp-client-pool.js'
 export type { MCPTool } from './mcp-tool.js'
-export type { ElicitationHandler, ProgressUpdate } from './server-connection.js'
 export { MAX_TOOL_ID_LENGTH, toolId } from './tool-id.js'

@@ -3,7 +3,7 @@ import type {
   JsonSchemaType,
   JsonSchemaValidator,
   jsonSchemaValidator,
-} from '@modelcontextprotocol/sdk/validation/types.js'
+} from '@modelcontextprotocol/client'
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
 import addFormatsModule from 'ajv-formats'
 

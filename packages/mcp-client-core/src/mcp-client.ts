@@ -1,6 +1,7 @@
 import { validateServerDefinition } from '@mcpkit/transports'
 import {
   type ApprovalOptions,
+  type AuthenticateOptions,
   type LogHandler,
   MCPClientError,
   type MCPKitError,
@@ -13,9 +14,10 @@ import type {
   PromptMessage,
   ReadResourceResult,
   Resource,
-  ResourceTemplate,
-} from '@modelcontextprotocol/sdk/types.js'
-import { type AuthenticateOptions, authenticateServer } from './authenticate.js'
+  ResourceTemplateType,
+} from '@modelcontextprotocol/client'
+import { authenticate } from './authenticate.js'
+import type { ElicitationHandler, ProgressUpdate } from './handlers.js'
 import { InputValidatorCache } from './input-validator.js'
 import {
   configurationFingerprint,
@@ -23,11 +25,15 @@ import {
   unregisterInstance,
 } from './instance-registry.js'
 import type { MCPTool } from './mcp-tool.js'
+import { getPrompt, listPrompts } from './prompts.js'
 import {
-  type ElicitationHandler,
-  type ProgressUpdate,
-  ServerConnection,
-} from './server-connection.js'
+  listResources,
+  listResourceTemplates,
+  readResource,
+  subscribe,
+  unsubscribe,
+} from './resources.js'
+import { ServerConnection } from './server-connection.js'
 import { distinctToolId } from './tool-id.js'
 
 const DEFAULT_TIMEOUT_MS = 60_000
@@ -89,25 +95,32 @@ export class MCPClient {
   constructor(options: MCPClientOptions) {
     if (options === null || typeof options !== 'object') {
       throw new MCPClientError(
-        'INVALID_DEFINITION',
+        'INVALID_CONFIGURATION',
         'new MCPClient(options): options must be an object with `servers`.',
       )
     }
     const { id, servers, timeout = DEFAULT_TIMEOUT_MS, logger, approval } = options
     if (servers === null || typeof servers !== 'object' || Array.isArray(servers)) {
       throw new MCPClientError(
-        'INVALID_DEFINITION',
+        'INVALID_CONFIGURATION',
         'new MCPClient(options): `servers` must be an object mapping server names to definitions.',
       )
     }
     if (typeof timeout !== 'number' || !(timeout > 0)) {
       throw new MCPClientError(
-        'INVALID_DEFINITION',
+        'INVALID_CONFIGURATION',
         '`timeout` must be a positive number of milliseconds.',
       )
     }
+    // Everything that can throw runs before the client registers itself: a constructor that
+    // fails must leave no registry entry behind, or a retry would report DUPLICATE_INSTANCE.
+    const validators = new InputValidatorCache()
     for (const [name, definition] of Object.entries(servers)) {
       validateServerDefinition(name, definition)
+      this.#servers.set(
+        name,
+        new ServerConnection({ name, definition, timeout, logger, validators, approval }),
+      )
     }
     this.id = id
     this.#registryKey =
@@ -115,14 +128,6 @@ export class MCPClient {
         ? `config:${configurationFingerprint({ servers, timeout, logger, approval })}`
         : `id:${id}`
     registerInstance(this.#registryKey, this, id)
-
-    const validators = new InputValidatorCache()
-    for (const [name, definition] of Object.entries(servers)) {
-      this.#servers.set(
-        name,
-        new ServerConnection({ name, definition, timeout, logger, validators, approval }),
-      )
-    }
   }
 
   /** The configured server names. */
@@ -237,13 +242,13 @@ export class MCPClient {
     /** Every server's resources. Servers without resources, or that fail (logged), are left out. */
     list: (options: ListOptions = {}): Promise<Record<string, Resource[]>> =>
       this.#gather(
-        (server) => server.listResources(options.requestContext ?? null),
+        (server) => listResources(server, options.requestContext ?? null),
         'list resources',
       ),
     /** Every server's resource templates. */
-    templates: (options: ListOptions = {}): Promise<Record<string, ResourceTemplate[]>> =>
+    templates: (options: ListOptions = {}): Promise<Record<string, ResourceTemplateType[]>> =>
       this.#gather(
-        (server) => server.listResourceTemplates(options.requestContext ?? null),
+        (server) => listResourceTemplates(server, options.requestContext ?? null),
         'list resource templates',
       ),
     /** Reads one resource (a listed URI or one built from a template). */
@@ -252,12 +257,12 @@ export class MCPClient {
       uri: string,
       options: ListOptions = {},
     ): Promise<ReadResourceResult> =>
-      this.#server(serverName).readResource(uri, options.requestContext ?? null),
+      readResource(this.#server(serverName), uri, options.requestContext ?? null),
     /** Asks the server for `notifications/resources/updated` on `uri`; renewed after reconnects. */
     subscribe: async (serverName: string, uri: string): Promise<object> =>
-      this.#server(serverName).subscribe(uri),
+      subscribe(this.#server(serverName), uri),
     unsubscribe: async (serverName: string, uri: string): Promise<object> =>
-      this.#server(serverName).unsubscribe(uri),
+      unsubscribe(this.#server(serverName), uri),
     /** Adds a handler for updates of subscribed resources; returns a function that removes it. */
     onUpdated: (serverName: string, handler: (params: { uri: string }) => void): Unsubscribe =>
       addHandler(this.#server(serverName).handlers.resourceUpdated, handler),
@@ -272,7 +277,7 @@ export class MCPClient {
   readonly prompts = {
     /** Every server's prompts. Servers without prompts, or that fail (logged), are left out. */
     list: (options: ListOptions = {}): Promise<Record<string, Prompt[]>> =>
-      this.#gather((server) => server.listPrompts(options.requestContext ?? null), 'list prompts'),
+      this.#gather((server) => listPrompts(server, options.requestContext ?? null), 'list prompts'),
     /** A prompt's messages, with `args` filled in. */
     get: async (request: {
       serverName: string
@@ -291,12 +296,12 @@ export class MCPClient {
                 typeof value === 'string' ? value : JSON.stringify(value),
               ]),
             )
-      const result: GetPromptResult = await server.getPrompt(
-        request.name,
+      const result: GetPromptResult = await getPrompt(server, {
+        name: request.name,
         args,
-        request.version,
-        request.requestContext ?? null,
-      )
+        version: request.version,
+        requestContext: request.requestContext ?? null,
+      })
       const prompt: Prompt = { name: request.name }
       if (result.description !== undefined) prompt.description = result.description
       if (request.version !== undefined)
@@ -343,12 +348,7 @@ export class MCPClient {
   async authenticate(serverName: string, options: AuthenticateOptions = {}): Promise<void> {
     this.#assertOpen()
     const server = this.#server(serverName)
-    await authenticateServer({
-      serverName,
-      definition: server.definition,
-      options,
-      log: (level, message) => server.log(level, message),
-    })
+    await authenticate({ serverName, definition: server.definition, options, log: server.log })
   }
 
   /**

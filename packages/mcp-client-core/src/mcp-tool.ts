@@ -1,15 +1,15 @@
 import {
   type JsonSchema,
+  type Log,
+  MCPClientError,
   type RequestContext,
   type RequireToolApproval,
   type Tool,
   type ToolAnnotations,
   type ToolExecutionContext,
-  ToolInputValidationError,
 } from '@mcpkit/types'
-import type { Tool as ProtocolTool } from '@modelcontextprotocol/sdk/types.js'
+import type { Tool as ProtocolTool } from '@modelcontextprotocol/client'
 import { z } from 'zod'
-import type { InputCheck } from './input-validator.js'
 
 /** A tool of an MCP server, ready for an agent. Plain object: safe to spread or destructure. */
 export interface MCPTool<Input = Record<string, unknown>, Output = unknown>
@@ -38,7 +38,9 @@ export interface MCPTool<Input = Record<string, unknown>, Output = unknown>
   readonly definition: ProtocolTool
 }
 
+/** Runs a tool's calls: the server connection it belongs to. */
 export interface ToolCaller {
+  /** Validates, checks, approves, sends and maps one call (see `tool-call.ts`). */
   callTool(
     tool: MCPTool,
     input: Record<string, unknown>,
@@ -57,14 +59,13 @@ export interface BuildToolOptions {
   definition: ProtocolTool
   requireApproval: RequireToolApproval | undefined
   caller: ToolCaller
-  /** Compiles the input schema on the first `execute`. */
-  inputCheck: (schema: JsonSchema) => InputCheck
+  /** Where a schema zod cannot express is reported. */
+  log: Log
 }
 
 export function buildTool(options: BuildToolOptions): MCPTool {
   const { definition, caller, serverName } = options
   const inputSchema = definition.inputSchema as JsonSchema
-  let check: InputCheck | undefined
   let zodSchema: z.ZodType | undefined
   const tool: MCPTool = {
     id: options.id,
@@ -80,29 +81,36 @@ export function buildTool(options: BuildToolOptions): MCPTool {
       caller.needsApproval(tool, input ?? {}, approvalOptions?.requestContext ?? null),
     definition,
     get inputZodSchema() {
-      zodSchema ??= toZod(inputSchema)
+      zodSchema ??= toZod(inputSchema, definition.name, options.log)
       return zodSchema
     },
     execute(input, context = {}) {
-      const args = input ?? {}
-      check ??= options.inputCheck(inputSchema)
-      const issues = check(args)
-      if (issues.length > 0) {
-        return Promise.reject(
-          new ToolInputValidationError({ toolName: definition.name, serverName, issues }),
-        )
-      }
-      return caller.callTool(tool, args, context)
+      return caller.callTool(tool, input ?? {}, context)
     },
   }
   return tool
 }
 
-function toZod(schema: JsonSchema): z.ZodType {
+/**
+ * `schema` as zod, built with the app's own zod (a peer dependency, so frameworks that take
+ * zod schemas get one they recognise). Needs zod 4.2 or later, which has `z.fromJSONSchema`:
+ * an older zod is an error, never a silent fallback.
+ */
+function toZod(schema: JsonSchema, toolName: string, log: Log): z.ZodType {
+  if (typeof z.fromJSONSchema !== 'function') {
+    throw new MCPClientError(
+      'INVALID_CONFIGURATION',
+      `inputZodSchema of tool "${toolName}" needs zod 4.2 or later (z.fromJSONSchema); install zod@^4.2.0.`,
+    )
+  }
   try {
     return z.fromJSONSchema(schema as Parameters<typeof z.fromJSONSchema>[0])
-  } catch {
-    // A schema zod cannot express: accept any object and let JSON Schema validation decide.
+  } catch (error) {
+    // A schema zod cannot express: accept any object; `execute` still validates the JSON Schema.
+    log(
+      'warning',
+      `tool "${toolName}": its input schema cannot be expressed in zod (${error instanceof Error ? error.message : String(error)}); inputZodSchema accepts any object`,
+    )
     return z.record(z.string(), z.unknown())
   }
 }

@@ -1,7 +1,7 @@
-import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { IncomingMessage } from 'node:http'
 import type { RequestAuthenticator } from '@mcpkit/transports/server'
 import { MCPServerError, type ResourceAuth, type ResourceAuthInfo } from '@mcpkit/types'
-import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js'
+import { ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server'
 
 /**
  * The `auth` option, checked at construction: a server that was meant to be protected must not
@@ -32,27 +32,18 @@ export function authenticatorOf(auth: ResourceAuth): RequestAuthenticator {
   return (request, body) => auth.authenticate(request, body)
 }
 
-/** Serves the metadata document on `node:http`. */
-export async function writeMetadata(
+/** The metadata document's answer to a `node:http` request. */
+export function metadataResponse(
   auth: ResourceAuth,
   url: URL,
   req: IncomingMessage,
-  res: ServerResponse,
-): Promise<void> {
+): Response | Promise<Response> {
   const method = req.method ?? 'GET'
   // Other methods only need their 405; a web Request cannot be built for every method name.
   const request = new Request(url, {
     method: ['GET', 'HEAD', 'OPTIONS'].includes(method) ? method : 'POST',
   })
-  const response = await auth.metadataResponse(request)
-  const body = response.body ? Buffer.from(await response.arrayBuffer()) : undefined
-  const headers: Record<string, string> = {}
-  response.headers.forEach((value, name) => {
-    headers[name] = value
-  })
-  if (body) headers['content-length'] = String(body.byteLength)
-  res.writeHead(response.status, headers)
-  res.end(body)
+  return auth.metadataResponse(request)
 }
 
 /** Whether a web request is for the metadata document. */
@@ -65,10 +56,10 @@ export function toolCallRefusal(
   auth: ResourceAuth | undefined,
   toolName: string,
   authInfo: ResourceAuthInfo | undefined,
-): McpError | undefined {
+): ProtocolError | undefined {
   const denial = auth?.authorizeToolCall({ toolName, authInfo })
   if (!denial) return undefined
-  return new McpError(ErrorCode.InvalidRequest, denial.message, {
+  return new ProtocolError(ProtocolErrorCode.InvalidRequest, denial.message, {
     error: 'insufficient_scope',
     scope: denial.requiredScopes.join(' '),
   })

@@ -1,7 +1,6 @@
 import type { LogHandler } from '@mcpkit/types'
-import { Client } from '@modelcontextprotocol/sdk/client/index.js'
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js'
-import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js'
+import { Client } from '@modelcontextprotocol/client'
+import { InMemoryTransport } from '@modelcontextprotocol/server'
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { MCPServer } from './mcp-server.js'
@@ -178,23 +177,23 @@ describe('MCPServer', () => {
           { name: who, version: '1' },
           { capabilities: { elicitation: {} } },
         )
-        client.setRequestHandler(ElicitRequestSchema, async () => {
+        client.setRequestHandler('elicitation/create', async () => {
           seen[who]!.push('elicit')
           return { action: 'accept', content: { name: who } }
         })
-        client.setNotificationHandler(
-          (await import('@modelcontextprotocol/sdk/types.js')).LoggingMessageNotificationSchema,
-          () => {
-            seen[who]!.push('log')
-          },
-        )
+        client.setNotificationHandler('notifications/message', () => {
+          seen[who]!.push('log')
+        })
         return (await connect(server, client)).client
       }),
     )
     const progress: number[] = []
-    const result = await clients[0]!.callTool({ name: 'ask', arguments: {} }, undefined, {
-      onprogress: (update) => progress.push(update.progress),
-    })
+    const result = await clients[0]!.callTool(
+      { name: 'ask', arguments: {} },
+      {
+        onprogress: (update) => progress.push(update.progress),
+      },
+    )
     expect(result.content).toEqual([{ type: 'text', text: 'hello a' }])
     expect(progress).toEqual([1])
     expect(seen).toEqual({ a: ['log', 'elicit'], b: [] })
@@ -219,13 +218,12 @@ describe('MCPServer', () => {
       text: 'content of test://item/7',
     })
     const updates: Record<string, string[]> = { first: [], second: [] }
-    const { ResourceUpdatedNotificationSchema } = await import('@modelcontextprotocol/sdk/types.js')
     first.client.setNotificationHandler(
-      ResourceUpdatedNotificationSchema,
+      'notifications/resources/updated',
       (n) => void updates.first!.push(n.params.uri),
     )
     second.client.setNotificationHandler(
-      ResourceUpdatedNotificationSchema,
+      'notifications/resources/updated',
       (n) => void updates.second!.push(n.params.uri),
     )
     await first.client.subscribeResource({ uri: 'test://static' })

@@ -1,16 +1,19 @@
 import type { JsonSchema, ToolAnnotations } from '@mcpkit/types'
-import type { AnySchema, SchemaOutput } from '@modelcontextprotocol/sdk/server/zod-compat.js'
-import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js'
 import type {
   ElicitRequestFormParams,
   ElicitResult,
   LoggingLevel,
-  ServerNotification,
-  ServerRequest,
-} from '@modelcontextprotocol/sdk/types.js'
+  StandardSchemaV1,
+  StandardSchemaWithJSON,
+} from '@modelcontextprotocol/server'
+import type { RequestExtra } from './request-extra.js'
 
-/** What the SDK hands a request handler: `authInfo`, `sessionId`, `signal`, `sendNotification`, `sendRequest`, … */
-export type RequestExtra = RequestHandlerExtra<ServerRequest, ServerNotification>
+/**
+ * A tool's input or output schema: a zod object schema (zod 4.2+), any other Standard Schema
+ * with JSON Schema conversion (ArkType, Valibot, …), a zod raw shape (`{ city: z.string() }`),
+ * or a JSON Schema object with `type: 'object'`.
+ */
+export type ToolSchema = StandardSchemaV1 | JsonSchema
 
 /** The second argument of a tool's `execute` when it runs for an MCP client. */
 export interface MCPToolContext {
@@ -28,24 +31,26 @@ export interface MCPToolContext {
   progress(progress: number, total?: number, message?: string): Promise<void>
 }
 
+/** What `execute` receives: the parsed output of the input schema, or the raw object. */
+export type ToolInput<InputSchema> = InputSchema extends StandardSchemaV1
+  ? StandardSchemaWithJSON.InferOutput<InputSchema>
+  : Record<string, unknown>
+
 /** A tool `MCPServer` can serve: what `createMCPTool` returns. */
 export interface MCPServerTool<
-  InputSchema extends AnySchema = AnySchema,
-  OutputSchema extends AnySchema | undefined = AnySchema | undefined,
+  InputSchema extends ToolSchema = ToolSchema,
+  OutputSchema extends ToolSchema | undefined = ToolSchema | undefined,
 > {
   /** The name clients call it by. */
   id: string
   description: string
-  /** A zod object schema (zod 3.25+ or 4), or a JSON Schema object for hand-written schemas. */
-  inputSchema?: InputSchema | JsonSchema
-  outputSchema?: OutputSchema | JsonSchema
+  /** A zod object schema (zod 4.2+), another Standard Schema, or a JSON Schema object. */
+  inputSchema?: InputSchema
+  outputSchema?: OutputSchema
   annotations?: ToolAnnotations
   /** Extra `_meta` to publish with the tool in `tools/list`. */
   _meta?: Record<string, unknown>
-  execute(
-    input: InputSchema extends AnySchema ? SchemaOutput<InputSchema> : Record<string, unknown>,
-    context: MCPToolContext,
-  ): unknown
+  execute(input: ToolInput<InputSchema>, context: MCPToolContext): unknown
 }
 
 /**
@@ -54,8 +59,8 @@ export interface MCPServerTool<
  * `structuredContent`.
  */
 export function createMCPTool<
-  InputSchema extends AnySchema,
-  OutputSchema extends AnySchema | undefined = undefined,
+  InputSchema extends ToolSchema,
+  OutputSchema extends ToolSchema | undefined = undefined,
 >(tool: MCPServerTool<InputSchema, OutputSchema>): MCPServerTool<InputSchema, OutputSchema> {
   return tool
 }

@@ -1,15 +1,11 @@
 import type { JsonSchema, MCPAgent, MCPWorkflow } from '@mcpkit/types'
 import { MCPServerError } from '@mcpkit/types'
-import {
-  type AnySchema,
-  normalizeObjectSchema,
-  safeParseAsync,
-} from '@modelcontextprotocol/sdk/server/zod-compat.js'
-import { toJsonSchemaCompat } from '@modelcontextprotocol/sdk/server/zod-json-schema-compat.js'
-import type { CallToolResult, Tool as ProtocolTool } from '@modelcontextprotocol/sdk/types.js'
-import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv'
+import type { CallToolResult, Tool as ProtocolTool } from '@modelcontextprotocol/server'
 import { z } from 'zod'
-import type { MCPServerTool, MCPToolContext } from './server-tool.js'
+import type { MCPServerTool, MCPToolContext, ToolSchema } from './server-tool.js'
+import { compileSchema } from './tool-schemas.js'
+
+const EMPTY_INPUT: JsonSchema = { type: 'object', properties: {} }
 
 /** What the server knows of one tool, prepared once at construction. */
 export interface ToolEntry {
@@ -21,71 +17,6 @@ export interface ToolEntry {
   checkInput(input: unknown): Promise<{ data: unknown } | { error: string }>
   /** Runs the tool and shapes what it returned into a `CallToolResult`. */
   run(input: unknown, context: MCPToolContext): Promise<CallToolResult>
-}
-
-type Validate = (value: unknown) => Promise<{ data: unknown } | { error: string }>
-
-const jsonSchemaValidators = new AjvJsonSchemaValidator()
-const EMPTY_INPUT: JsonSchema = { type: 'object', properties: {} }
-
-function isZodSchema(value: unknown): value is AnySchema {
-  return typeof value === 'object' && value !== null && ('_zod' in value || '_def' in value)
-}
-
-/** A schema (zod object, zod raw shape, or JSON Schema) as JSON Schema plus a validator. */
-function compileSchema(
-  schema: unknown,
-  io: 'input' | 'output',
-  where: string,
-): { jsonSchema: JsonSchema; validate: Validate } | undefined {
-  if (schema === undefined || schema === null) return undefined
-  const zodObject = isZodSchema(schema)
-    ? normalizeObjectSchema(schema)
-    : isRawShape(schema)
-      ? normalizeObjectSchema(schema as Record<string, AnySchema>)
-      : undefined
-  if (zodObject) {
-    const jsonSchema = toJsonSchemaCompat(zodObject, { pipeStrategy: io }) as JsonSchema
-    const { $schema: _dialect, ...published } = jsonSchema
-    return {
-      jsonSchema: published,
-      validate: async (value) => {
-        const parsed = await safeParseAsync(zodObject, value)
-        return parsed.success ? { data: parsed.data } : { error: zodIssues(parsed.error) }
-      },
-    }
-  }
-  if (typeof schema === 'object' && (schema as JsonSchema).type === 'object') {
-    const check = jsonSchemaValidators.getValidator(schema as JsonSchema)
-    return {
-      jsonSchema: schema as JsonSchema,
-      validate: async (value) => {
-        const result = check(value)
-        return result.valid ? { data: value } : { error: result.errorMessage ?? 'invalid' }
-      },
-    }
-  }
-  throw new MCPServerError(
-    'INVALID_CONFIGURATION',
-    `${where}: the ${io} schema must be a zod object schema or a JSON Schema with type "object".`,
-  )
-}
-
-function isRawShape(value: unknown): boolean {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false
-  const entries = Object.values(value)
-  return entries.length > 0 && entries.every(isZodSchema)
-}
-
-function zodIssues(error: unknown): string {
-  const issues = (error as { issues?: { path: PropertyKey[]; message: string }[] })?.issues
-  if (!issues?.length) return String((error as Error)?.message ?? error)
-  return issues
-    .map(
-      (issue) =>
-        `${issue.path.length ? issue.path.map(String).join('.') : '(input)'}: ${issue.message}`,
-    )
-    .join('; ')
 }
 
 /** Builds the entry of a tool given in `tools`. */
@@ -178,7 +109,7 @@ export function workflowEntry(key: string, workflow: MCPWorkflow): ToolEntry {
   const entry = toolEntry(name, {
     id: name,
     description: `Run workflow "${workflow.name ?? workflow.id ?? key}". Workflow description: ${workflow.description}`,
-    inputSchema: (workflow.inputSchema ?? z.object({}).passthrough()) as AnySchema,
+    inputSchema: (workflow.inputSchema ?? z.object({}).passthrough()) as ToolSchema,
     async execute(inputData) {
       const run = await workflow.createRun()
       const result = toJson(await run.start({ inputData }))

@@ -1,11 +1,11 @@
 export {
   type ClientConnection,
   type ConnectClientOptions,
+  type ConnectionFailure,
   connectClient,
-  isUnauthorized,
   type TransportKind,
 } from './client/connect.js'
-export { currentRequestContext, runWithRequestContext } from './client/request-context-storage.js'
+export { runWithRequestContext } from './client/request-context-storage.js'
 export {
   ProcessStdioTransport,
   type ProcessStdioTransportOptions,

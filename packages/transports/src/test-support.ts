@@ -13,15 +13,8 @@ import {
 } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { Readable } from 'node:stream'
-import { Client } from '@modelcontextprotocol/sdk/client/index.js'
-import { Server } from '@modelcontextprotocol/sdk/server/index.js'
-import {
-  CallToolRequestSchema,
-  ElicitRequestSchema,
-  ElicitResultSchema,
-  ListToolsRequestSchema,
-  LoggingMessageNotificationSchema,
-} from '@modelcontextprotocol/sdk/types.js'
+import { Client } from '@modelcontextprotocol/client'
+import { Server } from '@modelcontextprotocol/server'
 import { writeWebResponse } from './node/node-http.js'
 
 export interface FixtureStats {
@@ -31,15 +24,19 @@ export interface FixtureStats {
 
 /**
  * A `Server` factory. Tools:
- * - `whoami`: returns `{ sessionId, authInfo, serverNumber }` of the session that called;
+ * - `whoami`: returns `{ sessionId, authInfo, serverNumber, request }` of the session that
+ *   called, `request` being what the handler sees of the HTTP request (`ctx.http.req`);
  * - `ask { tag }`: sends a `notifications/message` with `tag` on the request's stream, a
  *   server-wide `notifications/message` (standalone stream) with `tag`, then asks the client
  *   (elicitation, on the request's stream) and returns the answer;
- * - `wait`: resolves when `release()` is called (a request that stays in progress).
+ * - `wait { fail? }`: resolves when `release()` is called (a request that stays in progress),
+ *   or with `fail: true` throws then; `waitStarted()` resolves when the next `wait` call
+ *   reaches its handler.
  */
 export function fixtureServerFactory() {
   const stats: FixtureStats = { created: 0, closed: 0 }
   const waiting: (() => void)[] = []
+  const waitListeners: (() => void)[] = []
   const createServer = () => {
     const serverNumber = ++stats.created
     const server = new Server(
@@ -49,41 +46,59 @@ export function fixtureServerFactory() {
     server.onclose = () => {
       stats.closed++
     }
-    server.setRequestHandler(ListToolsRequestSchema, () => ({
+    server.setRequestHandler('tools/list', () => ({
       tools: [
-        { name: 'whoami', inputSchema: { type: 'object' } },
-        { name: 'ask', inputSchema: { type: 'object', properties: { tag: { type: 'string' } } } },
-        { name: 'wait', inputSchema: { type: 'object' } },
+        { name: 'whoami', inputSchema: { type: 'object' as const } },
+        {
+          name: 'ask',
+          inputSchema: { type: 'object' as const, properties: { tag: { type: 'string' } } },
+        },
+        { name: 'wait', inputSchema: { type: 'object' as const } },
       ],
     }))
-    server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
+    server.setRequestHandler('tools/call', async (request, ctx) => {
       const text = (value: unknown) => ({
         content: [{ type: 'text' as const, text: JSON.stringify(value) }],
       })
       switch (request.params.name) {
-        case 'whoami':
-          return text({ sessionId: extra.sessionId, authInfo: extra.authInfo, serverNumber })
+        case 'whoami': {
+          const req = ctx.http?.req
+          return text({
+            sessionId: ctx.sessionId,
+            authInfo: ctx.http?.authInfo,
+            serverNumber,
+            request: req
+              ? {
+                  isRequest: req instanceof Request,
+                  method: req.method,
+                  url: req.url,
+                  probe: req.headers.get('x-probe'),
+                }
+              : null,
+          })
+        }
         case 'ask': {
           const tag = String(request.params.arguments?.tag)
-          await extra.sendNotification({
+          await ctx.mcpReq.notify({
             method: 'notifications/message',
             params: { level: 'info', data: `related:${tag}` },
           })
           await server.sendLoggingMessage({ level: 'info', data: `standalone:${tag}` })
-          const answer = await extra.sendRequest(
-            {
-              method: 'elicitation/create',
-              params: {
-                message: `question:${tag}`,
-                requestedSchema: { type: 'object', properties: { answer: { type: 'string' } } },
-              },
+          const answer = await ctx.mcpReq.send({
+            method: 'elicitation/create',
+            params: {
+              message: `question:${tag}`,
+              requestedSchema: { type: 'object', properties: { answer: { type: 'string' } } },
             },
-            ElicitResultSchema,
-          )
+          })
           return text({ tag, answer: answer.content?.answer })
         }
         case 'wait':
-          await new Promise<void>((resolve) => waiting.push(resolve))
+          await new Promise<void>((resolve) => {
+            waiting.push(resolve)
+            for (const started of waitListeners.splice(0)) started()
+          })
+          if (request.params.arguments?.fail === true) throw new Error('failed after waiting')
           return text('released')
         default:
           throw new Error(`unknown tool ${request.params.name}`)
@@ -94,7 +109,8 @@ export function fixtureServerFactory() {
   const release = () => {
     for (const resolve of waiting.splice(0)) resolve()
   }
-  return { createServer, stats, release }
+  const waitStarted = () => new Promise<void>((resolve) => waitListeners.push(resolve))
+  return { createServer, stats, release, waitStarted }
 }
 
 /** An SDK client that answers elicitation with `<name>:<question>` and records messages. */
@@ -102,12 +118,12 @@ export function recordingClient(name: string) {
   const client = new Client({ name, version: '1.0.0' }, { capabilities: { elicitation: {} } })
   const questions: string[] = []
   const logs: string[] = []
-  client.setRequestHandler(ElicitRequestSchema, (request) => {
-    const question = String((request.params as { message?: unknown }).message)
+  client.setRequestHandler('elicitation/create', (request) => {
+    const question = String(request.params.message)
     questions.push(question)
     return { action: 'accept', content: { answer: `${name}:${question}` } }
   })
-  client.setNotificationHandler(LoggingMessageNotificationSchema, (notification) => {
+  client.setNotificationHandler('notifications/message', (notification) => {
     logs.push(String(notification.params.data))
   })
   return { client, questions, logs }

@@ -22,7 +22,15 @@ export {
   type ToolInputIssue,
   ToolInputValidationError,
 } from './errors.js'
-export { LOGGING_LEVELS, type LoggingLevel, type LogHandler, type LogMessage } from './logging.js'
+export {
+  LOGGING_LEVELS,
+  type Log,
+  type LoggingLevel,
+  type LogHandler,
+  type LogMessage,
+  logTo,
+  safeLog,
+} from './logging.js'
 export { RequestContext } from './request-context.js'
 export type { ResourceAuth, ResourceAuthDenial, ResourceAuthInfo } from './resource-auth.js'
 export type {

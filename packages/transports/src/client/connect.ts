@@ -1,15 +1,21 @@
 import type { HttpServerDefinition, LoggingLevel, ServerDefinition } from '@mcpkit/types'
 import { isMCPKitError, MCPClientError } from '@mcpkit/types'
-import type { OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js'
-import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js'
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js'
-import { SSEClientTransport, SseError } from '@modelcontextprotocol/sdk/client/sse.js'
 import {
+  type Client,
+  InsufficientScopeError,
+  type OAuthClientProvider,
+  ProtocolError,
+  SdkError,
+  SdkErrorCode,
+  SdkHttpError,
+  SSEClientTransport,
+  SseError,
   StreamableHTTPClientTransport,
-  StreamableHTTPError,
-} from '@modelcontextprotocol/sdk/client/streamableHttp.js'
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js'
+  type Transport,
+  UnauthorizedError,
+} from '@modelcontextprotocol/client'
 import { validateServerDefinition } from '../definition.js'
+import { isNetworkFailure } from '../sdk-contract.js'
 import { TransportFetch } from './http-fetch.js'
 import { runWithRequestContext } from './request-context-storage.js'
 import { ProcessStdioTransport } from './stdio-transport.js'
@@ -17,11 +23,25 @@ import { ProcessStdioTransport } from './stdio-transport.js'
 /** Which wire protocol a connection ended up on. */
 export type TransportKind = 'stdio' | 'streamable-http' | 'sse'
 
+/**
+ * What a failed request says about its connection: the server refused the credentials, it no
+ * longer knows the session (the request did not run), or the connection broke under the
+ * request (it may or may not have run).
+ */
+export type ConnectionFailure = 'unauthorized' | 'session-expired' | 'connection-lost'
+
 /** An SDK `Client` connected to one server, and how to close it cleanly. */
 export interface ClientConnection {
   readonly client: Client
   readonly transport: Transport
   readonly kind: TransportKind
+  /** Classifies a request's error; `undefined` when it says nothing about the connection. */
+  failureOf(error: unknown): ConnectionFailure | undefined
+  /**
+   * Called when the response stream of a request ended before the request was answered
+   * (HTTP): the answer may never come. Set it to react, e.g. by checking the server is there.
+   */
+  onstreamlost: (() => void) | undefined
   /**
    * Ends the connection: terminates the Streamable HTTP session (`DELETE`), closes the
    * transport, and for stdio waits until the server's process group has exited.
@@ -105,6 +125,8 @@ async function connectStdio(options: ConnectClientOptions): Promise<ClientConnec
     client,
     transport,
     kind: 'stdio',
+    failureOf: (error) => commonFailure(error) ?? closedFailure(client, error),
+    onstreamlost: undefined,
     close: () => client.close(),
   }
 }
@@ -131,15 +153,12 @@ async function connectHttp(options: ConnectClientOptions, url: URL): Promise<Cli
         options.signal,
       )
       transportFetch.attach(transport)
-      return {
-        client,
-        transport,
-        kind: 'streamable-http',
-        close: () => closeStreamable(client, transport, log),
-      }
+      return httpConnection(client, transport, transportFetch, 'streamable-http', () =>
+        closeStreamable(client, transport, log),
+      )
     } catch (error) {
       await transport.close().catch(() => {})
-      const status = error instanceof StreamableHTTPError ? error.code : undefined
+      const status = error instanceof SdkHttpError ? error.status : undefined
       if (mode === 'streamable-http' || status === undefined || !FALLBACK_STATUSES.has(status)) {
         throw connectError(serverName, target, options.timeout, error)
       }
@@ -174,7 +193,63 @@ async function connectHttp(options: ConnectClientOptions, url: URL): Promise<Cli
     onerror?.(error)
     if (error instanceof SseError) void transport.close()
   }
-  return { client, transport, kind: 'sse', close: () => client.close() }
+  return httpConnection(client, transport, sseFetch, 'sse', () => client.close())
+}
+
+function httpConnection(
+  client: Client,
+  transport: Transport,
+  transportFetch: TransportFetch,
+  kind: 'streamable-http' | 'sse',
+  close: () => Promise<void>,
+): ClientConnection {
+  const connection: ClientConnection = {
+    client,
+    transport,
+    kind,
+    failureOf(error) {
+      const common = commonFailure(error)
+      if (common) return common
+      // Streamable HTTP says 404 in its error; legacy SSE only in the message of an untyped
+      // error, so ask the fetch. A typed error (the server's answer, a timeout) never passes for
+      // an expired session: the request may have run, and must not be sent again.
+      if (error instanceof SdkHttpError && error.status === 404) return 'session-expired'
+      if (isUntyped(error)) {
+        if (transportFetch.sessionExpired) return 'session-expired'
+        if (transportFetch.credentialsRefused) return 'unauthorized'
+      }
+      return closedFailure(client, error)
+    },
+    onstreamlost: undefined,
+    close,
+  }
+  transportFetch.onStreamLost = () => connection.onstreamlost?.()
+  return connection
+}
+
+/**
+ * A request on a client whose connection has closed: the SDK rejects it with an untyped
+ * `Error('Not connected')` (not `SdkError(NotConnected)`), so the client's state says it.
+ */
+function closedFailure(client: Client, error: unknown): ConnectionFailure | undefined {
+  return isUntyped(error) && client.transport === undefined ? 'connection-lost' : undefined
+}
+
+/** An error that is neither the server's answer nor one of the SDK's typed errors. */
+function isUntyped(error: unknown): boolean {
+  return !(error instanceof ProtocolError) && !(error instanceof SdkError)
+}
+
+/** What every transport's errors can say: refused credentials, or a connection gone. */
+function commonFailure(error: unknown): ConnectionFailure | undefined {
+  if (isUnauthorized(error)) return 'unauthorized'
+  if (error instanceof SdkError) {
+    return error.code === SdkErrorCode.ConnectionClosed || error.code === SdkErrorCode.NotConnected
+      ? 'connection-lost'
+      : undefined
+  }
+  if (isNetworkFailure(error) || isMCPKitError(error, 'CONNECTION_CLOSED')) return 'connection-lost'
+  return undefined
 }
 
 function httpTransportOptions(definition: HttpServerDefinition, transportFetch: TransportFetch) {
@@ -246,7 +321,9 @@ function connectError(
       { serverName, cause: error },
     )
   }
-  const timedOut = error instanceof DeadlineError || (error as { code?: unknown })?.code === -32001
+  const timedOut =
+    error instanceof DeadlineError ||
+    (error instanceof SdkError && error.code === SdkErrorCode.RequestTimeout)
   if (timedOut) {
     return new MCPClientError(
       'CONNECT_TIMEOUT',
@@ -262,7 +339,7 @@ function connectError(
 }
 
 function describe(error: unknown): string {
-  if (error instanceof StreamableHTTPError) return `HTTP ${error.code}: ${error.message}`
+  if (error instanceof SdkHttpError) return `HTTP ${error.status}: ${error.message}`
   // A document that failed the SDK's schema (e.g. OAuth metadata): its issues, not a JSON dump.
   const issues = (error as { issues?: unknown } | null)?.issues
   if (Array.isArray(issues) && issues.length > 0) {
@@ -284,10 +361,10 @@ function describe(error: unknown): string {
 }
 
 /** Whether `error` is the server refusing our credentials (401, or 403 for missing scope). */
-export function isUnauthorized(error: unknown): boolean {
-  if (error instanceof UnauthorizedError) return true
-  if (error instanceof StreamableHTTPError || error instanceof SseError) {
-    return error.code === 401 || error.code === 403
-  }
+function isUnauthorized(error: unknown): boolean {
+  if (error instanceof UnauthorizedError || error instanceof InsufficientScopeError) return true
+  if (error instanceof SdkHttpError) return error.status === 401 || error.status === 403
+  // The SSE transport's errors still carry the HTTP status as a numeric `code`.
+  if (error instanceof SseError) return error.code === 401 || error.code === 403
   return false
 }

@@ -1,5 +1,6 @@
 import type { HttpServerDefinition } from '@mcpkit/types'
-import type { FetchLike, Transport } from '@modelcontextprotocol/sdk/shared/transport.js'
+import type { FetchLike, Transport } from '@modelcontextprotocol/client'
+import { markNetworkFailure, requestIdOf } from '../sdk-contract.js'
 import { currentRequestContext } from './request-context-storage.js'
 
 type RequestId = string | number
@@ -18,8 +19,11 @@ const RECENT_STREAMS = 64
  *   aborts what may still be open when the transport closes: requests waiting for headers, SSE
  *   streams of unanswered requests, and the most recent answered or standalone streams (a
  *   server should end a POST stream once it has answered; a GET stream lives until replaced).
- *   JSON responses are released at once. No response body is wrapped, so the hot path costs a
- *   controller and a map entry.
+ *   JSON responses are released at once.
+ * - It sees what the SDK's errors do not say: a request whose response stream ended before
+ *   the answer (`onStreamLost`), a session the server no longer knows (`sessionExpired`, a 404
+ *   to a POST), credentials the server refuses (`credentialsRefused`, a 401 or 403 to a POST),
+ *   and the network failing under a request (`isNetworkFailure`).
  */
 export class TransportFetch {
   readonly fetch: FetchLike
@@ -31,6 +35,18 @@ export class TransportFetch {
   readonly #recent: (AbortController | undefined)[] = new Array(RECENT_STREAMS)
   #recentCursor = 0
   #listeningTo: AbortSignal | undefined
+  /** Set once a POST was answered 404: the session is gone, whatever the SDK's error says. */
+  sessionExpired = false
+  /**
+   * Whether the latest POST answered was refused for its credentials (401 or 403), which
+   * legacy SSE's errors say only in their message. Cleared by the next POST that succeeds.
+   */
+  credentialsRefused = false
+  /**
+   * Called when the SSE stream of a request ended (or broke) before its answer came: the
+   * answer may never come. Set by whoever owns the connection.
+   */
+  onStreamLost: ((requestId: RequestId) => void) | undefined
 
   constructor(definition: HttpServerDefinition) {
     const userFetch = definition.fetch
@@ -46,16 +62,69 @@ export class TransportFetch {
       let response: Response
       try {
         response = await base(url, { ...init, signal: controller.signal })
+      } catch (error) {
+        // The Fetch standard rejects with a TypeError when the network fails; anything else a
+        // custom `fetch` throws is its own refusal, which the call reports as it is.
+        if (error instanceof TypeError && !controller.signal.aborted) markNetworkFailure(error)
+        throw error
       } finally {
         this.#awaitingHeaders.delete(controller)
       }
+      const post = init?.method === 'POST'
+      if (post) {
+        if (response.status === 404) this.sessionExpired = true
+        if (response.status === 401 || response.status === 403) this.credentialsRefused = true
+        else if (response.ok) this.credentialsRefused = false
+      }
       if (response.body && response.headers.get('content-type')?.includes('text/event-stream')) {
-        const id = init?.method === 'POST' ? requestIdOf(init.body) : undefined
-        if (id === undefined) this.#remember(controller)
-        else this.#unanswered.set(id, controller)
+        const id = post ? requestIdOf(init.body) : undefined
+        if (id === undefined) {
+          this.#remember(controller)
+        } else {
+          this.#unanswered.set(id, controller)
+          return this.#watchEnd(response, id, controller)
+        }
       }
       return response
     }
+  }
+
+  /**
+   * The response, with its body watched: when the stream ends while its request is still
+   * unanswered, `onStreamLost` hears of it. The SDK parses events ahead of our check, so the
+   * check runs after the current turn, once any answer read from the stream was delivered.
+   */
+  #watchEnd(response: Response, id: RequestId, controller: AbortController): Response {
+    const reader = response.body!.getReader()
+    const ended = () => {
+      setTimeout(() => {
+        if (this.#unanswered.get(id) !== controller) return
+        this.#unanswered.delete(id)
+        this.onStreamLost?.(id)
+      }, 0)
+    }
+    const body = new ReadableStream<Uint8Array>({
+      async pull(stream) {
+        try {
+          const { done, value } = await reader.read()
+          if (done) {
+            stream.close()
+            ended()
+          } else {
+            stream.enqueue(value)
+          }
+        } catch (error) {
+          stream.error(error)
+          ended()
+        }
+      },
+      cancel: (reason) => reader.cancel(reason),
+    })
+    return new Response(body, {
+      status: response.status,
+      statusText: response.statusText,
+      headers: response.headers,
+    })
   }
 
   /**
@@ -100,33 +169,5 @@ export class TransportFetch {
       },
       { once: true },
     )
-  }
-}
-
-/** The id of the single JSON-RPC request in `body`; the SDK writes `id` as the last key. */
-function requestIdOf(body: unknown): RequestId | undefined {
-  if (typeof body !== 'string') return undefined
-  // Look at the tail only: bodies can be megabytes of tool arguments.
-  const at = body.lastIndexOf('"id":')
-  if (at !== -1 && body.endsWith('}')) {
-    const raw = body.slice(at + 5, -1)
-    if (/^\d+$/.test(raw)) return Number(raw)
-    if (raw.startsWith('"')) {
-      try {
-        const id: unknown = JSON.parse(raw)
-        if (typeof id === 'string') return id
-      } catch {
-        // Not the top-level id after all: parse the whole body below.
-      }
-    }
-  }
-  try {
-    const message = JSON.parse(body) as { id?: unknown; method?: unknown }
-    const { id } = message
-    return typeof message.method === 'string' && (typeof id === 'string' || typeof id === 'number')
-      ? id
-      : undefined
-  } catch {
-    return undefined
   }
 }

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs'
+import { STDIO_DEFAULT_MAX_BUFFER_SIZE } from '@modelcontextprotocol/client'
 import { describe, expect, it } from 'vitest'
 import { ProcessStdioTransport } from './stdio-transport.js'
 
@@ -80,6 +81,45 @@ describe('ProcessStdioTransport', () => {
     await exited
     expect(transport.stderrTail).toEqual(['first', 'boom'])
     expect(transport.exitDescription).toBe('exit code 3')
+    await expect(transport.send({ jsonrpc: '2.0', method: 'ping', id: 1 })).rejects.toMatchObject({
+      code: 'CONNECTION_CLOSED',
+    })
+  })
+})
+
+describe('ProcessStdioTransport read buffer', () => {
+  it('fails the connection, not the process, on a line longer than the SDK read buffer', async () => {
+    // More than the SDK's 10 MB default, as one line, then a message that fits; exits on EOF.
+    const flood = `
+const pad = 'x'.repeat(${STDIO_DEFAULT_MAX_BUFFER_SIZE + 1024 * 1024})
+process.stdout.write('{"jsonrpc":"2.0","method":"big","params":{"pad":"' + pad + '"}}\\n')
+process.stdout.write('{"jsonrpc":"2.0","method":"small"}\\n')
+process.stdin.resume()
+process.stdin.on('end', () => process.exit(0))
+`
+    const transport = new ProcessStdioTransport({
+      serverName: 'flood',
+      command: process.execPath,
+      args: ['-e', flood],
+      stderr: 'ignore',
+      shutdownGraceMs: 8000,
+    })
+    const errors: Error[] = []
+    const methods: string[] = []
+    transport.onerror = (error) => void errors.push(error)
+    transport.onmessage = (message) => void methods.push((message as { method: string }).method)
+    const closed = new Promise<void>((resolve) => {
+      transport.onclose = () => resolve()
+    })
+    await transport.start()
+    const pid = transport.pid!
+    await closed
+    expect(errors.length).toBeGreaterThan(0)
+    expect(errors[0]!.message).toMatch(/exceeded maximum size/)
+    expect(methods).not.toContain('big')
+    // The transport closed the child's stdin, and the child left on EOF.
+    expect(transport.exitDescription).toBe('exit code 0')
+    expect(isAlive(pid)).toBe(false)
     await expect(transport.send({ jsonrpc: '2.0', method: 'ping', id: 1 })).rejects.toMatchObject({
       code: 'CONNECTION_CLOSED',
     })

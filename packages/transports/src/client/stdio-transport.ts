@@ -1,9 +1,12 @@
 import type { ChildProcess } from 'node:child_process'
 import { MCPClientError } from '@mcpkit/types'
-import { getDefaultEnvironment } from '@modelcontextprotocol/sdk/client/stdio.js'
-import { ReadBuffer, serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js'
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js'
-import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js'
+import {
+  type JSONRPCMessage,
+  ReadBuffer,
+  serializeMessage,
+  type Transport,
+} from '@modelcontextprotocol/client'
+import { getDefaultEnvironment } from '@modelcontextprotocol/client/stdio'
 import spawn from 'cross-spawn'
 
 const STDERR_TAIL_LINES = 20
@@ -97,10 +100,7 @@ export class ProcessStdioTransport implements Transport {
       })
       child.once('spawn', () => resolve())
 
-      child.stdout?.on('data', (chunk: Buffer) => {
-        this.#readBuffer.append(chunk)
-        this.#drainMessages()
-      })
+      child.stdout?.on('data', (chunk: Buffer) => this.#receive(chunk))
       child.stdout?.on('error', (error) => this.onerror?.(error))
       child.stdin?.on('error', (error) => this.onerror?.(error))
       if (stderr === 'logger' && child.stderr) {
@@ -127,7 +127,15 @@ export class ProcessStdioTransport implements Transport {
     this.#options.onStderrLine?.(trimmed)
   }
 
-  #drainMessages(): void {
+  #receive(chunk: Buffer): void {
+    try {
+      this.#readBuffer.append(chunk)
+    } catch (error) {
+      // A line longer than the read buffer: this server's connection fails, not the process.
+      this.onerror?.(error as Error)
+      void this.close()
+      return
+    }
     for (;;) {
       let message: JSONRPCMessage | null
       try {

@@ -1,5 +1,5 @@
-import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http'
-import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { AuthInfo } from '@modelcontextprotocol/server'
 import { type JsonBodyResult, parseJson } from '../server/body.js'
 import { type HttpRejection, jsonRpcErrorBody } from '../server/json-rpc.js'
 import { payloadTooLarge } from '../server/security.js'
@@ -118,70 +118,28 @@ export function readNodeJsonBody(req: IncomingMessage, maxBytes: number): Promis
   })
 }
 
-function headerValue(value: string | string[] | undefined): string | null {
-  if (value === undefined) return null
-  return typeof value === 'string' ? value : value.join(', ')
-}
+/** Methods a web `Request` cannot be made with (the fetch standard forbids them). */
+const FORBIDDEN_METHODS = new Set(['CONNECT', 'TRACE', 'TRACK'])
 
 /**
- * The part of the `Headers` API the SDK's transport reads, over Node's header object. Building
- * a real `Headers` costs more than the rest of the routing; nothing here copies.
+ * A web `Request` with the method, URL and headers of `req`, for the web-standard session
+ * layer and for the hooks it calls. It has no body: the body is read (capped) before and
+ * handed over parsed. `undefined` for the methods a `Request` cannot carry (answer 405).
  */
-class IncomingHeadersView {
-  readonly #raw: IncomingHttpHeaders
-
-  constructor(raw: IncomingHttpHeaders) {
-    this.#raw = raw
+export function toWebRequest(req: IncomingMessage, url: URL): Request | undefined {
+  const method = req.method ?? 'GET'
+  if (FORBIDDEN_METHODS.has(method.toUpperCase())) return undefined
+  const headers = new Headers()
+  const raw = req.headers
+  for (const name in raw) {
+    // HTTP/2 pseudo-headers (`:authority`, …) are not headers a `Request` may hold.
+    if (name.startsWith(':')) continue
+    const value = raw[name]
+    if (value === undefined) continue
+    if (typeof value === 'string') headers.append(name, value)
+    else for (const item of value) headers.append(name, item)
   }
-
-  get(name: string): string | null {
-    return headerValue(this.#raw[name.toLowerCase()])
-  }
-
-  has(name: string): boolean {
-    return this.#raw[name.toLowerCase()] !== undefined
-  }
-
-  *entries(): IterableIterator<[string, string]> {
-    const raw = this.#raw
-    for (const name in raw) {
-      const value = headerValue(raw[name])
-      if (value !== null) yield [name, value]
-    }
-  }
-
-  *keys(): IterableIterator<string> {
-    for (const [name] of this.entries()) yield name
-  }
-
-  *values(): IterableIterator<string> {
-    for (const [, value] of this.entries()) yield value
-  }
-
-  forEach(callback: (value: string, name: string, headers: unknown) => void): void {
-    for (const [name, value] of this.entries()) callback(value, name, this)
-  }
-
-  [Symbol.iterator](): IterableIterator<[string, string]> {
-    return this.entries()
-  }
-}
-
-/**
- * A `Request` for the web-standard session layer, made from an `IncomingMessage` without
- * copying: method, URL and headers only. The body is always handed over already parsed, so it
- * is never read through this object.
- */
-export function requestView(req: IncomingMessage): Request {
-  const encrypted = (req.socket as { encrypted?: boolean } | null)?.encrypted === true
-  const host = hostHeader(req) ?? 'localhost'
-  return {
-    method: req.method ?? 'GET',
-    url: `${encrypted ? 'https' : 'http'}://${host}${req.url ?? '/'}`,
-    headers: new IncomingHeadersView(req.headers),
-    body: null,
-    bodyUsed: false,
-  } as unknown as Request
+  return new Request(url, { method, headers })
 }
 
 /** Resolves on the next microtask turn with `undefined` unless `read` has already settled. */

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http'
-import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js'
-import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js'
+import { SSEClientTransport } from '@modelcontextprotocol/client'
+import type { AuthInfo } from '@modelcontextprotocol/server'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { SseHandlerOptions } from '../server/sse-sessions.js'
 import {
@@ -118,6 +118,19 @@ describe('NodeSseHandler (legacy SSE on node:http)', () => {
     expect(toolJson(await b.client.callTool({ name: 'whoami', arguments: {} })).serverNumber).toBe(
       2,
     )
+  })
+
+  it('hands handlers the message POST as a web Request', async () => {
+    const { http } = await setup()
+    const a = await connect(http, 'a', { 'x-probe': 'from-a' })
+    await connect(http, 'b')
+    const me = toolJson(await a.client.callTool({ name: 'whoami', arguments: {} }))
+    expect(me.request).toEqual({
+      isRequest: true,
+      method: 'POST',
+      url: `${http.url('/message')}?sessionId=${me.sessionId}`,
+      probe: 'from-a',
+    })
   })
 
   it('answers JSON-RPC errors: unknown session 404, missing id 400, bad bodies 400/413, other paths 404', async () => {

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js'
+import type { AuthInfo } from '@modelcontextprotocol/server'
 import {
   type RequestAuthenticator,
   runAuthenticator,
@@ -7,20 +7,20 @@ import {
 } from '../server/authenticate.js'
 import { JsonRpcErrorCode } from '../server/json-rpc.js'
 import { RequestGuard } from '../server/security.js'
-import { safeLog } from '../server/session-registry.js'
 import {
   routeSse,
+  SSE_RESPONSE_HEADERS,
   type SseHandlerOptions,
   type SseRequestContext,
   SseSessions,
 } from '../server/sse-sessions.js'
-import { DEFAULT_SSE_KEEP_ALIVE_MS } from '../server/web-sse-transport.js'
+import { WebSseServerTransport } from '../server/web-sse-transport.js'
 import {
   type AuthenticatedIncomingMessage,
   hostHeader,
   requestJsonBody,
   requestUrl,
-  requestView,
+  toWebRequest,
   writeRejection,
   writeWebResponse,
 } from './node-http.js'
@@ -29,10 +29,11 @@ import {
 export type NodeSseRequestContext = SseRequestContext
 
 /**
- * The legacy HTTP+SSE transport (MCP 2024-11-05) on `node:http`, built on the SDK's
- * `SSEServerTransport`: any number of clients at once, each stream with its own `Server`
- * (unlike a single shared transport, a second client never replaces the first). POSTs are read
- * with the body cap and answered with JSON-RPC errors, never plain text.
+ * The legacy HTTP+SSE transport (MCP 2024-11-05) on `node:http`: any number of clients at once,
+ * each stream with its own `Server` (unlike a single shared transport, a second client never
+ * replaces the first). The stream is the same `WebSseServerTransport` the web-standard handler
+ * uses, written to `res` with backpressure. POSTs are read with the body cap and answered with
+ * JSON-RPC errors, never plain text.
  *
  * ```ts
  * const sse = new NodeSseHandler({ createServer })
@@ -43,14 +44,14 @@ export type NodeSseRequestContext = SseRequestContext
  */
 export class NodeSseHandler {
   readonly #guard: RequestGuard
-  readonly #sessions: SseSessions<SSEServerTransport>
-  readonly #keepAliveMs: number
+  readonly #sessions: SseSessions<WebSseServerTransport>
+  readonly #keepAliveMs: number | undefined
   readonly #authenticate: RequestAuthenticator | undefined
 
   constructor(options: SseHandlerOptions) {
     this.#guard = new RequestGuard(options)
     this.#sessions = new SseSessions(options)
-    this.#keepAliveMs = options.keepAliveMs ?? DEFAULT_SSE_KEEP_ALIVE_MS
+    this.#keepAliveMs = options.keepAliveMs
     this.#authenticate = validAuthenticator(options.authenticate)
   }
 
@@ -86,10 +87,12 @@ export class NodeSseHandler {
         }
         body = read.value
       }
+      // GET and POST only reach here, and a `Request` can carry both.
+      const request = toWebRequest(req, url)!
       if (this.#authenticate) {
         const outcome = await runAuthenticator(
           this.#authenticate,
-          requestView(req),
+          request,
           body,
           this.#sessions.log,
         )
@@ -112,7 +115,7 @@ export class NodeSseHandler {
       const invalid = await this.#sessions.deliver(
         session,
         body,
-        { ...(authInfo ? { authInfo } : {}), requestInfo: { headers: req.headers, url } },
+        { ...(authInfo ? { authInfo } : {}), request },
         (message, extra) => session.transport.handleMessage(message, extra),
       )
       if (invalid) {
@@ -121,8 +124,7 @@ export class NodeSseHandler {
       }
       res.writeHead(202, { 'content-type': 'text/plain' }).end('Accepted')
     } catch (error) {
-      safeLog(
-        this.#sessions.log,
+      this.#sessions.log(
         'error',
         `SSE request failed: ${error instanceof Error ? error.message : String(error)}`,
       )
@@ -140,24 +142,18 @@ export class NodeSseHandler {
   async #open(
     res: ServerResponse,
     messagePath: string,
-    authInfo: AuthenticatedIncomingMessage['auth'],
+    authInfo: AuthInfo | undefined,
   ): Promise<void> {
     const full = this.#sessions.reserve()
     if (full) {
       writeRejection(res, full)
       return
     }
-    const transport = new SSEServerTransport(messagePath, res)
+    const transport = new WebSseServerTransport({ messagePath, keepAliveMs: this.#keepAliveMs })
     await this.#sessions.open(transport, authInfo)
-    const every = this.#keepAliveMs
-    if (every > 0 && Number.isFinite(every)) {
-      // Proxies drop SSE connections that stay silent; the SDK transport sends nothing itself.
-      const timer = setInterval(() => {
-        if (!res.writableEnded) res.write(': keepalive\n\n')
-      }, every)
-      timer.unref()
-      res.once('close', () => clearInterval(timer))
-    }
+    const stream = new Response(transport.stream, { status: 200, headers: SSE_RESPONSE_HEADERS })
+    // Writes the head at once, then pipes events as they come, until the stream ends.
+    void writeWebResponse(stream, res, true)
   }
 
   /** Open SSE sessions. */
@@ -166,7 +162,7 @@ export class NodeSseHandler {
   }
 
   /** The transport of the most recent live session; for debugging only. */
-  get lastTransport(): SSEServerTransport | undefined {
+  get lastTransport(): WebSseServerTransport | undefined {
     return this.#sessions.lastTransport
   }
 

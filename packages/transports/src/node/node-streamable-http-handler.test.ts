@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http'
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
-import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js'
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/client'
+import type { AuthInfo } from '@modelcontextprotocol/server'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { StreamableHttpHandlerOptions } from '../server/streamable-http-sessions.js'
 import {
@@ -90,6 +90,39 @@ describe('NodeStreamableHttpHandler', () => {
       error: { code: -32001 },
       id: null,
     })
+  })
+
+  it('hands handlers the HTTP request as a web Request', async () => {
+    const { http } = await setup()
+    const a = await connect(http, 'a', { 'x-probe': 'from-a' })
+    const b = await connect(http, 'b')
+    const me = toolJson(await a.client.callTool({ name: 'whoami', arguments: {} }))
+    expect(me.request).toEqual({
+      isRequest: true,
+      method: 'POST',
+      url: http.url(),
+      probe: 'from-a',
+    })
+    expect(toolJson(await b.client.callTool({ name: 'whoami', arguments: {} })).request).toEqual(
+      expect.objectContaining({ probe: null }),
+    )
+  })
+
+  it('keeps serving when the log function throws', async () => {
+    const { handler, http } = await setup({
+      log: () => {
+        throw new Error('logger broke')
+      },
+    })
+    const { client, transport } = await connect(http, 'a')
+    expect(toolJson(await client.callTool({ name: 'whoami', arguments: {} })).serverNumber).toBe(1)
+    await transport.terminateSession()
+    expect(handler.sessionCount).toBe(0)
+    const unknown = await rawRequest(http.url(), {
+      headers: { ...MCP_HEADERS, 'mcp-session-id': 'no-such-session' },
+      body: toolsCall('whoami'),
+    })
+    expect(unknown.status).toBe(404)
   })
 
   it('isolates concurrent sessions: replies, notifications and elicitation reach only their own client', async () => {

@@ -1,6 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js'
-import type { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js'
+import { type Log, safeLog } from '@mcpkit/types'
+import type {
+  AuthInfo,
+  WebStandardStreamableHTTPServerTransport,
+} from '@modelcontextprotocol/server'
 import {
   type RequestAuthenticator,
   runAuthenticator,
@@ -8,7 +11,6 @@ import {
 } from '../server/authenticate.js'
 import { JsonRpcErrorCode } from '../server/json-rpc.js'
 import { RequestGuard } from '../server/security.js'
-import { safeLog } from '../server/session-registry.js'
 import {
   describe,
   type StreamableHttpHandlerOptions,
@@ -18,7 +20,8 @@ import {
   type AuthenticatedIncomingMessage,
   hostHeader,
   requestJsonBody,
-  requestView,
+  requestUrl,
+  toWebRequest,
   writeRejection,
   writeWebResponse,
 } from './node-http.js'
@@ -54,13 +57,13 @@ export interface NodeHttpRequestContext {
 export class NodeStreamableHttpHandler {
   readonly #guard: RequestGuard
   readonly #sessions: StreamableHttpSessions
-  readonly #options: StreamableHttpHandlerOptions
+  readonly #log: Log
   readonly #authenticate: RequestAuthenticator | undefined
 
   constructor(options: StreamableHttpHandlerOptions) {
     this.#guard = new RequestGuard(options)
     this.#sessions = new StreamableHttpSessions(options)
-    this.#options = options
+    this.#log = safeLog(options.log)
     this.#authenticate = validAuthenticator(options.authenticate)
   }
 
@@ -89,10 +92,19 @@ export class NodeStreamableHttpHandler {
         }
         body = read.value
       }
-      const request = requestView(req)
+      const request = toWebRequest(req, requestUrl(req))
+      if (!request) {
+        writeRejection(res, {
+          status: 405,
+          code: JsonRpcErrorCode.ServerError,
+          message: 'Method not allowed.',
+          headers: { allow: 'GET, POST, DELETE' },
+        })
+        return
+      }
       let authInfo = context.authInfo ?? (req as AuthenticatedIncomingMessage).auth
       if (this.#authenticate && method !== 'OPTIONS') {
-        const outcome = await runAuthenticator(this.#authenticate, request, body, this.#options.log)
+        const outcome = await runAuthenticator(this.#authenticate, request, body, this.#log)
         if ('response' in outcome) {
           await writeWebResponse(outcome.response, res, false)
           return
@@ -102,7 +114,7 @@ export class NodeStreamableHttpHandler {
       const response = await this.#sessions.handle(request, { authInfo, body })
       await writeWebResponse(response, res, method === 'GET')
     } catch (error) {
-      safeLog(this.#options.log, 'error', `Streamable HTTP request failed: ${describe(error)}`, {
+      this.#log('error', `Streamable HTTP request failed: ${describe(error)}`, {
         method: req.method,
       })
       if (res.headersSent) res.destroy()

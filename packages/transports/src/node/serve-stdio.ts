@@ -1,7 +1,7 @@
 import type { Readable, Writable } from 'node:stream'
 import { MCPServerError } from '@mcpkit/types'
-import type { Server } from '@modelcontextprotocol/sdk/server/index.js'
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
+import type { Server } from '@modelcontextprotocol/server'
+import { StdioServerTransport } from '@modelcontextprotocol/server/stdio'
 
 /** Options of `serveStdio`. */
 export interface ServeStdioOptions {

@@ -1,6 +1,5 @@
-import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js'
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
-import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js'
+import { SSEClientTransport, StreamableHTTPClientTransport } from '@modelcontextprotocol/client'
+import type { AuthInfo } from '@modelcontextprotocol/server'
 import { afterEach, describe, expect, it } from 'vitest'
 import { NodeSseHandler } from '../node/node-sse-handler.js'
 import { NodeStreamableHttpHandler } from '../node/node-streamable-http-handler.js'

@@ -1,7 +1,6 @@
-import { MCPServerError } from '@mcpkit/types'
-import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js'
+import { type Log, MCPServerError } from '@mcpkit/types'
+import type { AuthInfo } from '@modelcontextprotocol/server'
 import { JsonRpcErrorCode, jsonRpcErrorResponse } from './json-rpc.js'
-import { type ServerLog, safeLog } from './session-registry.js'
 
 /**
  * Decides who a request is from, before any session sees it: the verified credentials, or the
@@ -26,7 +25,7 @@ export async function runAuthenticator(
   authenticate: RequestAuthenticator,
   request: Request,
   body: unknown,
-  log: ServerLog | undefined,
+  log: Log,
 ): Promise<AuthenticationOutcome> {
   try {
     const decided = await authenticate(request, body)
@@ -36,11 +35,12 @@ export async function runAuthenticator(
     }
     return { authInfo: decided }
   } catch (error) {
-    safeLog(
-      log,
+    log(
       'error',
       `authentication failed: ${error instanceof Error ? error.message : String(error)}`,
-      { method: request.method },
+      {
+        method: request.method,
+      },
     )
     return {
       response: jsonRpcErrorResponse(

@@ -1,9 +1,5 @@
-import type { LoggingLevel } from '@mcpkit/types'
-import { MCPServerError } from '@mcpkit/types'
-import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js'
-import type { Server } from '@modelcontextprotocol/sdk/server/index.js'
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js'
-import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js'
+import { type Log, MCPServerError } from '@mcpkit/types'
+import type { AuthInfo, JSONRPCMessage, Server, Transport } from '@modelcontextprotocol/server'
 import type { RequestAuthenticator } from './authenticate.js'
 import type { RequestId } from './json-rpc.js'
 import type { HttpServerSecurityOptions } from './security.js'
@@ -26,11 +22,7 @@ export interface SessionOptions {
 }
 
 /** Receives the transports' log lines. Must not throw; a throwing logger is ignored. */
-export type ServerLog = (
-  level: LoggingLevel,
-  message: string,
-  details?: Record<string, unknown>,
-) => void
+export type ServerLog = Log
 
 /** Who a request is from, from its `AuthInfo`; `undefined` for anonymous. */
 export type PrincipalOf = (authInfo: AuthInfo) => string | undefined
@@ -50,24 +42,9 @@ export const defaultPrincipalOf: PrincipalOf = (authInfo) => {
   return authInfo.clientId || undefined
 }
 
-/** Calls `log` without letting it throw into the request path. */
-export function safeLog(
-  log: ServerLog | undefined,
-  level: LoggingLevel,
-  message: string,
-  details?: Record<string, unknown>,
-): void {
-  if (!log) return
-  try {
-    log(level, message, details)
-  } catch {
-    // A broken logger must not take the server down.
-  }
-}
-
 /** Calls a session lifecycle callback; a throwing or rejecting callback is logged, not raised. */
 export async function notifySession(
-  log: ServerLog | undefined,
+  log: Log,
   name: 'onsessioninitialized' | 'onsessionclosed',
   callback: ((sessionId: string) => void | Promise<void>) | undefined,
   sessionId: string,
@@ -76,14 +53,9 @@ export async function notifySession(
   try {
     await callback(sessionId)
   } catch (error) {
-    safeLog(
-      log,
-      'error',
-      `${name} threw: ${error instanceof Error ? error.message : String(error)}`,
-      {
-        sessionId,
-      },
-    )
+    log('error', `${name} threw: ${error instanceof Error ? error.message : String(error)}`, {
+      sessionId,
+    })
   }
 }
 
@@ -144,14 +116,9 @@ export class ServerSession<T extends Transport = Transport> {
   /** Runs when the last pending request has been answered. */
   onidle: (() => void) | undefined
 
-  readonly #log: ServerLog | undefined
+  readonly #log: Log
 
-  constructor(
-    server: Server,
-    transport: T,
-    principal: string | undefined,
-    log?: ServerLog | undefined,
-  ) {
+  constructor(server: Server, transport: T, principal: string | undefined, log: Log) {
     this.server = server
     this.transport = transport
     this.principal = principal
@@ -185,7 +152,7 @@ export class ServerSession<T extends Transport = Transport> {
     }
     // Mostly client mistakes (wrong Accept header, a second GET stream, a vanished client).
     transport.onerror = (error) => {
-      safeLog(this.#log, 'debug', `transport: ${error.message}`, { sessionId: this.id })
+      this.#log('debug', `transport: ${error.message}`, { sessionId: this.id })
     }
     transport.onclose = () => {
       this.endReason ??= 'disconnected'
@@ -258,12 +225,12 @@ export class SessionRegistry<S extends ServerSession> {
   readonly idleTimeoutMs: number
   readonly maxSessions: number
   readonly #sessions = new Map<string, S>()
-  readonly #log: ServerLog | undefined
+  readonly #log: Log
   #reserved = 0
   #sweeper: ReturnType<typeof setInterval> | undefined
   #closed = false
 
-  constructor(options: SessionOptions & { log?: ServerLog | undefined }) {
+  constructor(options: SessionOptions & { log: Log }) {
     this.idleTimeoutMs = positive(
       'sessionIdleTimeoutMs',
       options.sessionIdleTimeoutMs,
@@ -303,7 +270,7 @@ export class SessionRegistry<S extends ServerSession> {
         }
       }
       if (!oldest) return false
-      safeLog(this.#log, 'info', 'session evicted: the session limit was reached', {
+      this.#log('info', 'session evicted: the session limit was reached', {
         sessionId: oldest.id,
         maxSessions: this.maxSessions,
       })
@@ -346,7 +313,7 @@ export class SessionRegistry<S extends ServerSession> {
     const deadline = Date.now() - this.idleTimeoutMs
     for (const session of this.#sessions.values()) {
       if (session.lastActivity <= deadline && !session.busy) {
-        safeLog(this.#log, 'debug', 'session expired after being idle', {
+        this.#log('debug', 'session expired after being idle', {
           sessionId: session.id,
           idleTimeoutMs: this.idleTimeoutMs,
         })

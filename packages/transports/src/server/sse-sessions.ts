@@ -1,17 +1,18 @@
-import { MCPServerError } from '@mcpkit/types'
-import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js'
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js'
-import type { JSONRPCMessage, MessageExtraInfo } from '@modelcontextprotocol/sdk/types.js'
+import { type Log, MCPServerError, safeLog } from '@mcpkit/types'
+import type {
+  AuthInfo,
+  JSONRPCMessage,
+  MessageExtraInfo,
+  Transport,
+} from '@modelcontextprotocol/server'
 import { type HttpRejection, JsonRpcErrorCode, jsonRpcPayloadProblem } from './json-rpc.js'
 import {
   defaultPrincipalOf,
   notifySession,
   type PrincipalOf,
-  type ServerLog,
   ServerSession,
   type SessionHandlerOptions,
   SessionRegistry,
-  safeLog,
 } from './session-registry.js'
 
 /**
@@ -31,6 +32,13 @@ export interface SseRequestContext {
   /** The POST body, when your framework has already parsed it. */
   parsedBody?: unknown
 }
+
+/** Headers of the GET response that carries a session's stream. */
+export const SSE_RESPONSE_HEADERS = {
+  'content-type': 'text/event-stream',
+  'cache-control': 'no-cache, no-transform',
+  'x-accel-buffering': 'no',
+} as const
 
 /** Which endpoint a request is for, or the answer when it is for neither. */
 export function routeSse(
@@ -76,6 +84,8 @@ export class SseSessions<T extends Transport & { readonly sessionId: string }> {
   lastTransport: T | undefined
   readonly #options: SseHandlerOptions
   readonly #principalOf: PrincipalOf
+  /** The handler's log, safe to call on any path. */
+  readonly log: Log
 
   constructor(options: SseHandlerOptions) {
     if (typeof options?.createServer !== 'function') {
@@ -85,6 +95,7 @@ export class SseSessions<T extends Transport & { readonly sessionId: string }> {
       )
     }
     this.#options = options
+    this.log = safeLog(options.log)
     this.#principalOf = options.principalOf ?? defaultPrincipalOf
     // A legacy SSE session lives exactly as long as its stream: a client that leaves ends it at
     // once (the keep-alive writes find dead peers), while an idle client that keeps listening is
@@ -92,12 +103,8 @@ export class SseSessions<T extends Transport & { readonly sessionId: string }> {
     this.registry = new SessionRegistry({
       ...options,
       sessionIdleTimeoutMs: options.sessionIdleTimeoutMs ?? Number.POSITIVE_INFINITY,
-      log: options.log,
+      log: this.log,
     })
-  }
-
-  get log(): ServerLog | undefined {
-    return this.#options.log
   }
 
   principalOf(authInfo: AuthInfo | undefined): string | undefined {
@@ -110,7 +117,7 @@ export class SseSessions<T extends Transport & { readonly sessionId: string }> {
       return { status: 503, code: JsonRpcErrorCode.ServerError, message: 'The server is closed.' }
     }
     if (this.registry.reserve()) return undefined
-    safeLog(this.log, 'warning', 'SSE session refused: every session is busy', {
+    this.log('warning', 'SSE session refused: every session is busy', {
       maxSessions: this.registry.maxSessions,
     })
     return {
@@ -146,7 +153,7 @@ export class SseSessions<T extends Transport & { readonly sessionId: string }> {
         opened.id,
       )
       await opened.connect()
-      safeLog(this.log, 'debug', 'SSE session opened', { sessionId: opened.id })
+      this.log('debug', 'SSE session opened', { sessionId: opened.id })
       return opened
     } catch (error) {
       if (session) await this.registry.end(session, 'closed')
@@ -167,7 +174,7 @@ export class SseSessions<T extends Transport & { readonly sessionId: string }> {
     const session = this.registry.get(sessionId)
     if (!session) return sessionNotFound
     if (this.principalOf(authInfo) !== session.principal) {
-      safeLog(this.log, 'warning', 'request refused: the session belongs to another principal', {
+      this.log('warning', 'request refused: the session belongs to another principal', {
         sessionId,
       })
       return {
@@ -203,7 +210,7 @@ export class SseSessions<T extends Transport & { readonly sessionId: string }> {
   #ended(session: ServerSession<T>): void {
     this.registry.remove(session)
     if (this.lastTransport === session.transport) this.lastTransport = undefined
-    safeLog(this.log, 'debug', 'SSE session closed', {
+    this.log('debug', 'SSE session closed', {
       sessionId: session.id,
       reason: session.endReason,
     })

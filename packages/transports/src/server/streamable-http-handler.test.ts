@@ -1,5 +1,5 @@
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
-import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js'
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/client'
+import type { AuthInfo } from '@modelcontextprotocol/server'
 import { afterEach, describe, expect, it } from 'vitest'
 import {
   eventually,
@@ -70,6 +70,18 @@ describe('StreamableHttpHandler (web-standard)', () => {
       await eventually(() => logs.length === 12)
       expect(logs.every((line) => line.includes(`:${name}`))).toBe(true)
     }
+  })
+
+  it('hands handlers the Request it was given', async () => {
+    const { http } = await setup()
+    const recorder = recordingClient('probe')
+    const transport = new StreamableHTTPClientTransport(new URL(http.url()), {
+      requestInit: { headers: { 'x-probe': 'web' } },
+    })
+    await recorder.client.connect(transport)
+    cleanups.push(() => recorder.client.close())
+    const me = toolJson(await recorder.client.callTool({ name: 'whoami', arguments: {} }))
+    expect(me.request).toEqual({ isRequest: true, method: 'POST', url: http.url(), probe: 'web' })
   })
 
   it('passes authInfo from the context to handlers and binds the session to its principal', async () => {

@@ -1,5 +1,8 @@
-import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js'
-import type { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js'
+import { type Log, safeLog } from '@mcpkit/types'
+import type {
+  AuthInfo,
+  WebStandardStreamableHTTPServerTransport,
+} from '@modelcontextprotocol/server'
 import { type RequestAuthenticator, runAuthenticator, validAuthenticator } from './authenticate.js'
 import { readJsonBody } from './body.js'
 import { rejectionResponse } from './json-rpc.js'
@@ -37,13 +40,13 @@ export class StreamableHttpHandler {
   readonly #guard: RequestGuard
   readonly #sessions: StreamableHttpSessions
   readonly #authenticate: RequestAuthenticator | undefined
-  readonly #options: StreamableHttpHandlerOptions
+  readonly #log: Log
 
   constructor(options: StreamableHttpHandlerOptions) {
     this.#guard = new RequestGuard(options)
     this.#sessions = new StreamableHttpSessions(options)
     this.#authenticate = validAuthenticator(options.authenticate)
-    this.#options = options
+    this.#log = safeLog(options.log)
   }
 
   /** Answers one HTTP request (POST, GET or DELETE on the MCP endpoint). Never rejects. */
@@ -61,7 +64,7 @@ export class StreamableHttpHandler {
     }
     let authInfo = context.authInfo
     if (this.#authenticate && request.method !== 'OPTIONS') {
-      const outcome = await runAuthenticator(this.#authenticate, request, body, this.#options.log)
+      const outcome = await runAuthenticator(this.#authenticate, request, body, this.#log)
       if ('response' in outcome) return outcome.response
       authInfo = outcome.authInfo
     }

@@ -1,10 +1,10 @@
-import { MCPServerError } from '@mcpkit/types'
-import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js'
+import { type Log, MCPServerError, safeLog } from '@mcpkit/types'
 import {
+  type AuthInfo,
   type EventStore,
   WebStandardStreamableHTTPServerTransport,
   type WebStandardStreamableHTTPServerTransportOptions,
-} from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js'
+} from '@modelcontextprotocol/server'
 import {
   containsInitialize,
   JsonRpcErrorCode,
@@ -15,11 +15,9 @@ import {
   defaultPrincipalOf,
   notifySession,
   type PrincipalOf,
-  type ServerLog,
   ServerSession,
   type SessionHandlerOptions,
   SessionRegistry,
-  safeLog,
 } from './session-registry.js'
 
 /** Options of the Streamable HTTP handlers (web-standard and `node:http`). */
@@ -70,7 +68,7 @@ export class StreamableHttpSessions {
   readonly #options: StreamableHttpHandlerOptions
   readonly #transportOptions: WebStandardStreamableHTTPServerTransportOptions
   readonly #principalOf: PrincipalOf
-  readonly #log: ServerLog | undefined
+  readonly #log: Log
   /** Stateless servers still answering; closed by `close()`. */
   readonly #oneShot = new Set<StreamableSession>()
 
@@ -82,10 +80,10 @@ export class StreamableHttpSessions {
       )
     }
     this.#options = options
-    this.#log = options.log
+    this.#log = safeLog(options.log)
     this.#principalOf = options.principalOf ?? defaultPrincipalOf
     this.stateless = 'sessionIdGenerator' in options && options.sessionIdGenerator === undefined
-    this.registry = new SessionRegistry({ ...options, log: options.log })
+    this.registry = new SessionRegistry({ ...options, log: this.#log })
     const { eventStore, retryInterval, keepAliveMs } = options
     this.#transportOptions = {
       enableJsonResponse: options.enableJsonResponse ?? false,
@@ -104,7 +102,7 @@ export class StreamableHttpSessions {
     try {
       return await this.#route(request, call)
     } catch (error) {
-      safeLog(this.#log, 'error', `Streamable HTTP request failed: ${describe(error)}`, {
+      this.#log('error', `Streamable HTTP request failed: ${describe(error)}`, {
         method: request.method,
       })
       return jsonRpcErrorResponse(500, JsonRpcErrorCode.InternalError, 'Internal server error')
@@ -144,7 +142,7 @@ export class StreamableHttpSessions {
         )
       }
       if (this.principalOf(call.authInfo) !== session.principal) {
-        safeLog(this.#log, 'warning', 'request refused: the session belongs to another principal', {
+        this.#log('warning', 'request refused: the session belongs to another principal', {
           sessionId,
         })
         return jsonRpcErrorResponse(
@@ -176,7 +174,7 @@ export class StreamableHttpSessions {
   /** An `initialize` without a session id: a new session with its own `Server`. */
   async #open(request: Request, call: StreamableHttpCall): Promise<Response> {
     if (!this.registry.reserve()) {
-      safeLog(this.#log, 'warning', 'session refused: every session is busy', {
+      this.#log('warning', 'session refused: every session is busy', {
         maxSessions: this.registry.maxSessions,
       })
       return jsonRpcErrorResponse(
@@ -204,7 +202,7 @@ export class StreamableHttpSessions {
           this.registry.add(opened)
           registered = true
           this.lastTransport = transport
-          safeLog(this.#log, 'debug', 'session opened', { sessionId })
+          this.#log('debug', 'session opened', { sessionId })
           await notifySession(
             this.#log,
             'onsessioninitialized',
@@ -282,7 +280,7 @@ export class StreamableHttpSessions {
   #ended(session: StreamableSession): void {
     this.registry.remove(session)
     if (this.lastTransport === session.transport) this.lastTransport = undefined
-    safeLog(this.#log, 'debug', 'session closed', {
+    this.#log('debug', 'session closed', {
       sessionId: session.id,
       reason: session.endReason,
     })

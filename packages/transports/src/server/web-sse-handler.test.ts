@@ -1,4 +1,4 @@
-import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js'
+import { SSEClientTransport } from '@modelcontextprotocol/client'
 import { afterEach, describe, expect, it } from 'vitest'
 import {
   eventually,
@@ -89,6 +89,14 @@ describe('WebSseHandler (legacy SSE on web streams)', () => {
     cleanups.push(() => recorder.client.close())
     const me = toolJson(await recorder.client.callTool({ name: 'whoami', arguments: {} }))
     expect(me.authInfo).toMatchObject({ token: 't-alice' })
+
+    // Handlers see the message POST as the Request the handler was given.
+    expect(me.request).toEqual({
+      isRequest: true,
+      method: 'POST',
+      url: http.url(`/message?sessionId=${me.sessionId}`),
+      probe: null,
+    })
 
     const endpoint = http.url(`/message?sessionId=${handler.lastTransport?.sessionId}`)
     const post = (body: string, user?: string) =>

@@ -1,23 +1,17 @@
-import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js'
+import type { AuthInfo } from '@modelcontextprotocol/server'
 import { type RequestAuthenticator, runAuthenticator, validAuthenticator } from './authenticate.js'
 import { readJsonBody } from './body.js'
 import { JsonRpcErrorCode, jsonRpcErrorResponse, rejectionResponse } from './json-rpc.js'
 import { RequestGuard } from './security.js'
-import { safeLog } from './session-registry.js'
 import {
   routeSse,
+  SSE_RESPONSE_HEADERS,
   type SseHandlerOptions,
   type SseRequestContext,
   SseSessions,
 } from './sse-sessions.js'
 import { hostOf } from './streamable-http-handler.js'
 import { WebSseServerTransport } from './web-sse-transport.js'
-
-const SSE_HEADERS = {
-  'content-type': 'text/event-stream',
-  'cache-control': 'no-cache, no-transform',
-  'x-accel-buffering': 'no',
-}
 
 /**
  * The legacy HTTP+SSE transport (MCP 2024-11-05) as a web-standard handler, for Hono on Bun,
@@ -80,17 +74,13 @@ export class WebSseHandler {
       const invalid = await this.#sessions.deliver(
         session,
         body,
-        {
-          ...(authInfo ? { authInfo } : {}),
-          requestInfo: { headers: Object.fromEntries(request.headers), url },
-        },
+        { ...(authInfo ? { authInfo } : {}), request },
         (message, extra) => session.transport.handleMessage(message, extra),
       )
       if (invalid) return rejectionResponse(invalid)
       return new Response('Accepted', { status: 202 })
     } catch (error) {
-      safeLog(
-        this.#sessions.log,
+      this.#sessions.log(
         'error',
         `SSE request failed: ${error instanceof Error ? error.message : String(error)}`,
       )
@@ -106,7 +96,7 @@ export class WebSseHandler {
       keepAliveMs: this.#keepAliveMs,
     })
     await this.#sessions.open(transport, authInfo)
-    return new Response(transport.stream, { status: 200, headers: SSE_HEADERS })
+    return new Response(transport.stream, { status: 200, headers: SSE_RESPONSE_HEADERS })
   }
 
   /** Open SSE sessions. */

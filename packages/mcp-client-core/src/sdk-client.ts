@@ -1,0 +1,96 @@
+import type { Log, ServerDefinition } from '@mcpkit/types'
+import {
+  Client,
+  type ClientCapabilities,
+  type jsonSchemaValidator,
+} from '@modelcontextprotocol/client'
+import type { ProgressUpdate, ServerHandlers } from './handlers.js'
+import { CLIENT_INFO } from './version.js'
+
+export interface SdkClientOptions {
+  definition: ServerDefinition
+  handlers: ServerHandlers
+  /** Validates tool outputs against their `outputSchema`; shared by the client's servers. */
+  outputValidator: jsonSchemaValidator
+  log: Log
+  /** The server said its tool list changed. */
+  onToolListChanged: () => void
+}
+
+/**
+ * The SDK `Client` for one connection attempt, every notification and request handler
+ * registered: they route to the handlers `MCPClient` keeps per server, so they outlive the
+ * connection. The client announces `elicitation` (form mode) and speaks the legacy protocol
+ * revisions (`initialize`, sessions).
+ */
+export function createSdkClient(options: SdkClientOptions): Client {
+  const { definition, handlers, log } = options
+  const capabilities = definition.capabilities ?? {}
+  const client = new Client(CLIENT_INFO, {
+    // mcpkit's capability type is looser than the SDK's JSON types; the values are the user's.
+    capabilities: {
+      ...capabilities,
+      elicitation: capabilities.elicitation ?? {},
+    } as ClientCapabilities,
+    jsonSchemaValidator: options.outputValidator,
+  })
+  const emit = <Argument>(set: Set<(argument: Argument) => void>, argument: Argument) => {
+    for (const handler of set) {
+      try {
+        handler(argument)
+      } catch (error) {
+        log('error', `a notification handler threw: ${String(error)}`)
+      }
+    }
+  }
+
+  client.setNotificationHandler('notifications/tools/list_changed', () =>
+    options.onToolListChanged(),
+  )
+  client.setNotificationHandler('notifications/resources/updated', ({ params }) =>
+    emit(handlers.resourceUpdated, { uri: params.uri }),
+  )
+  client.setNotificationHandler('notifications/resources/list_changed', () =>
+    emit(handlers.resourceListChanged, undefined),
+  )
+  client.setNotificationHandler('notifications/prompts/list_changed', () =>
+    emit(handlers.promptListChanged, undefined),
+  )
+  // Replaces the SDK's own progress routing: a call's `runId` is its token, which the SDK's
+  // per-request tokens would override.
+  client.setNotificationHandler('notifications/progress', ({ params }) => {
+    const update: ProgressUpdate = {
+      progressToken: String(params.progressToken),
+      progress: params.progress,
+    }
+    if (params.total !== undefined) update.total = params.total
+    if (params.message !== undefined) update.message = params.message
+    emit(handlers.progress, update)
+  })
+  if (definition.enableServerLogs !== false) {
+    client.setNotificationHandler('notifications/message', ({ params }) => {
+      const message = typeof params.data === 'string' ? params.data : JSON.stringify(params.data)
+      log(params.level, message, {
+        source: 'server',
+        ...(params.logger ? { logger: params.logger } : {}),
+      })
+    })
+  }
+  client.setRequestHandler('elicitation/create', async (request) => {
+    const handler = handlers.elicitation
+    if (!handler) {
+      log(
+        'warning',
+        'declined an elicitation request: no handler is registered (elicitation.onRequest)',
+      )
+      return { action: 'decline' }
+    }
+    if (request.params.mode === 'url') {
+      log('warning', 'declined a URL-mode elicitation request: this client offers forms only')
+      return { action: 'decline' }
+    }
+    return handler(request.params)
+  })
+  client.onerror = (error) => log('debug', `transport: ${error.message}`)
+  return client
+}

@@ -1,0 +1,213 @@
+import type { ApprovalGate } from '@mcpkit/tool-approval'
+import {
+  MCPClientError,
+  MCPKitError,
+  type RequestContext,
+  type ServerDefinition,
+  type ToolExecutionContext,
+  ToolExecutionError,
+  ToolInputValidationError,
+} from '@mcpkit/types'
+import type { CallToolResult, Client } from '@modelcontextprotocol/client'
+import type { InputCheck } from './input-validator.js'
+import type { MCPTool } from './mcp-tool.js'
+import { abortedError, type Operation } from './request-errors.js'
+
+/** What a tool call needs from the connection of the tool's server. */
+export interface ToolCallTarget {
+  /** The server's name (its key in `servers`). */
+  readonly name: string
+  readonly definition: ServerDefinition
+  /** Milliseconds per request. */
+  readonly timeout: number
+  /** Holds the calls `requireToolApproval` selects; `undefined` when it selects none. */
+  readonly approvalGate: ApprovalGate | undefined
+  /** Aborts when the client is disconnected. */
+  readonly closed: AbortSignal
+  /** The compiled input check of a schema. */
+  inputCheck(tool: MCPTool): InputCheck
+  /** The names of the tools the server lists (listing them first if needed). */
+  listedToolNames(requestContext: RequestContext | null): Promise<ReadonlySet<string>>
+  /** Sends through the live connection, reconnecting (and re-sending when safe) as needed. */
+  request<Result>(operation: Operation, send: (client: Client) => Promise<Result>): Promise<Result>
+  /** A progress token for a call without a `runId`. */
+  nextProgressToken(): string
+}
+
+/**
+ * A tool call, the one path every call takes to its server, whatever handed out the tool
+ * (`listTools()`, `listToolsets()`, a pool, a detached `execute`): validate the arguments,
+ * check the server still lists the tool, wait for approval, send, map the result.
+ */
+export async function callTool(
+  target: ToolCallTarget,
+  tool: MCPTool,
+  input: Record<string, unknown>,
+  context: ToolExecutionContext,
+): Promise<unknown> {
+  const { requestContext = null, signal } = context
+  if (signal?.aborted) throw abortedError(target.name, tool.name, signal.reason)
+  validate(target, tool, input)
+  await checkListed(target, tool, requestContext)
+  const refusal = await approve(target, tool, input, context)
+  if (refusal !== undefined) return refusal
+  const result = await send(target, tool, input, context)
+  return mapResult(target, tool, result)
+}
+
+/** Whether `requireToolApproval` holds this call (policy only, nobody is asked). */
+export function needsApproval(
+  target: ToolCallTarget,
+  tool: MCPTool,
+  input: Record<string, unknown>,
+  requestContext: RequestContext | null,
+): Promise<boolean> {
+  if (!target.approvalGate) return Promise.resolve(false)
+  return target.approvalGate.needsApproval({
+    toolName: tool.name,
+    serverName: target.name,
+    args: input,
+    annotations: tool.annotations,
+    requestContext,
+  })
+}
+
+/** 1. The arguments match the tool's input schema (compiled once per schema). */
+function validate(target: ToolCallTarget, tool: MCPTool, input: Record<string, unknown>): void {
+  const issues = target.inputCheck(tool)(input)
+  if (issues.length > 0) {
+    throw new ToolInputValidationError({ toolName: tool.name, serverName: target.name, issues })
+  }
+}
+
+/**
+ * 2. The server still lists the tool. The list is fetched again only when it was invalidated
+ * (`tools/list_changed`, a reconnect), so this is a set lookup on the hot path.
+ */
+async function checkListed(
+  target: ToolCallTarget,
+  tool: MCPTool,
+  requestContext: RequestContext | null,
+): Promise<void> {
+  const listed = await target.listedToolNames(requestContext)
+  if (listed.has(tool.name)) return
+  const available = [...listed].map((name) => `"${name}"`).join(', ') || '(none)'
+  throw new MCPClientError(
+    'TOOL_NOT_FOUND',
+    `Server "${target.name}" no longer has a tool named "${tool.name}". Its tools: ${available}. List the tools again (listTools / listToolsets).`,
+    { serverName: target.name },
+  )
+}
+
+/**
+ * 3. Approval, when `requireToolApproval` holds the call: the result to return instead of
+ * running it (a denial the agent reads), or `undefined` to go on. The wait ends with the
+ * decision, its expiry, the caller's abort, or `disconnect()`.
+ */
+async function approve(
+  target: ToolCallTarget,
+  tool: MCPTool,
+  input: Record<string, unknown>,
+  context: ToolExecutionContext,
+): Promise<unknown> {
+  const gate = target.approvalGate
+  if (!gate) return undefined
+  const { signal, requestContext = null } = context
+  const waiting = new AbortController()
+  const stopWaiting = () => waiting.abort()
+  signal?.addEventListener('abort', stopWaiting, { once: true })
+  target.closed.addEventListener('abort', stopWaiting, { once: true })
+  let check: Awaited<ReturnType<ApprovalGate['check']>>
+  try {
+    check = await gate.check({
+      toolName: tool.name,
+      serverName: target.name,
+      args: input,
+      annotations: tool.annotations,
+      requestContext,
+      signal: waiting.signal,
+    })
+  } finally {
+    signal?.removeEventListener('abort', stopWaiting)
+    target.closed.removeEventListener('abort', stopWaiting)
+  }
+  if (signal?.aborted) throw abortedError(target.name, tool.name, signal.reason)
+  if (target.closed.aborted) {
+    throw new MCPClientError(
+      'DISCONNECTED',
+      `The client was disconnected while "${tool.name}" waited for approval; it was not sent.`,
+      { serverName: target.name },
+    )
+  }
+  return check.allowed ? undefined : check.result
+}
+
+/**
+ * 4. `tools/call`, with a progress token, the call's abort signal, and the retry rule of
+ * `request()`: sent again after a lost connection only when the tool is annotated read-only or
+ * idempotent.
+ */
+async function send(
+  target: ToolCallTarget,
+  tool: MCPTool,
+  input: Record<string, unknown>,
+  context: ToolExecutionContext,
+): Promise<CallToolResult> {
+  const { requestContext = null, signal, runId } = context
+  // A per-call controller: the SDK never removes the abort listener it adds, so a long-lived
+  // caller signal would collect one listener per call.
+  const controller = signal ? new AbortController() : undefined
+  const onAbort = () => controller?.abort(signal?.reason)
+  signal?.addEventListener('abort', onAbort, { once: true })
+  const params: {
+    name: string
+    arguments: Record<string, unknown>
+    _meta?: { progressToken: string }
+  } = { name: tool.name, arguments: input }
+  if (target.definition.enableProgressTracking !== false) {
+    params._meta = { progressToken: runId ?? target.nextProgressToken() }
+  }
+  const { annotations } = tool
+  const idempotent = annotations?.readOnlyHint === true || annotations?.idempotentHint === true
+  try {
+    return (await target.request(
+      { what: `tools/call "${tool.name}"`, idempotent, requestContext },
+      (client) =>
+        client.callTool(params, {
+          timeout: target.timeout,
+          ...(controller ? { signal: controller.signal } : {}),
+        }),
+    )) as CallToolResult
+  } catch (error) {
+    if (signal?.aborted && !(error instanceof MCPKitError && error.code === 'DISCONNECTED')) {
+      throw abortedError(target.name, tool.name, signal.reason, error)
+    }
+    throw error
+  } finally {
+    signal?.removeEventListener('abort', onAbort)
+  }
+}
+
+/**
+ * 5. What the caller gets: the structured content when the tool has it, else the result. A
+ * result with `isError: true` throws `ToolExecutionError`, unless `toolErrors: 'return'`.
+ */
+function mapResult(target: ToolCallTarget, tool: MCPTool, result: CallToolResult): unknown {
+  if (result.isError) {
+    if (target.definition.toolErrors === 'return') return result
+    throw new ToolExecutionError({
+      toolName: tool.name,
+      serverName: target.name,
+      message: `Tool "${tool.name}" on server "${target.name}" reported an error: ${resultText(result) || '(no message)'}`,
+      result,
+    })
+  }
+  return result.structuredContent !== undefined ? result.structuredContent : result
+}
+
+function resultText(result: CallToolResult): string {
+  return result.content
+    .map((part) => (part.type === 'text' ? part.text : `[${part.type}]`))
+    .join('\n')
+    .trim()
+}

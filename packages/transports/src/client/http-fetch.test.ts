@@ -1,0 +1,211 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { Client, SdkHttpError, StreamableHTTPClientTransport } from '@modelcontextprotocol/client'
+import { afterEach, describe, expect, it } from 'vitest'
+import { listen } from '../test-support.js'
+import { TransportFetch } from './http-fetch.js'
+
+const cleanups: (() => Promise<unknown> | unknown)[] = []
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
+})
+
+type JsonRpc = {
+  id?: number
+  method?: string
+  params?: { name?: string; protocolVersion?: string }
+}
+
+async function readBody(req: IncomingMessage): Promise<JsonRpc | undefined> {
+  const chunks: Buffer[] = []
+  for await (const chunk of req) chunks.push(chunk as Buffer)
+  const text = Buffer.concat(chunks).toString('utf8')
+  return text ? (JSON.parse(text) as JsonRpc) : undefined
+}
+
+const sseEvent = (message: unknown) => `event: message\ndata: ${JSON.stringify(message)}\n\n`
+const toolResult = (id: number, text: string) => ({
+  jsonrpc: '2.0',
+  id,
+  result: { content: [{ type: 'text', text }] },
+})
+
+/**
+ * A Streamable HTTP server written by hand, so each tool can answer the way a test needs:
+ * - `answered`: an SSE stream with the answer, ended at once;
+ * - `lost`: an SSE stream with a notification, ended without the answer;
+ * - `broken`: an SSE stream with a notification, then the connection destroyed;
+ * - `json`: a JSON answer;
+ * - `gone`: 404, as for a session the server no longer knows.
+ */
+async function craftedServer() {
+  const ids = new Map<string, number>()
+  const http = await listen(async (req: IncomingMessage, res: ServerResponse) => {
+    if (req.method === 'GET') {
+      // No standalone stream on the MCP endpoint; nothing anywhere else.
+      res.writeHead(req.url === '/mcp' ? 405 : 404).end()
+      return
+    }
+    if (req.method === 'DELETE') {
+      res.writeHead(200).end()
+      return
+    }
+    const message = await readBody(req)
+    if (message?.method === 'initialize') {
+      res.writeHead(200, { 'content-type': 'application/json', 'mcp-session-id': 'crafted' })
+      res.end(
+        JSON.stringify({
+          jsonrpc: '2.0',
+          id: message.id,
+          result: {
+            protocolVersion: message.params?.protocolVersion,
+            capabilities: { tools: {} },
+            serverInfo: { name: 'crafted', version: '1.0.0' },
+          },
+        }),
+      )
+      return
+    }
+    if (message?.id === undefined || message.method === undefined) {
+      res.writeHead(202).end()
+      return
+    }
+    const id = message.id
+    const name = message.params?.name ?? message.method
+    ids.set(name, id)
+    const notice = sseEvent({
+      jsonrpc: '2.0',
+      method: 'notifications/message',
+      params: { level: 'info', data: `working on ${name}` },
+    })
+    switch (name) {
+      case 'answered':
+        res.writeHead(200, { 'content-type': 'text/event-stream' })
+        res.end(notice + sseEvent(toolResult(id, 'answered')))
+        return
+      case 'lost':
+        res.writeHead(200, { 'content-type': 'text/event-stream' })
+        res.end(notice)
+        return
+      case 'broken':
+        res.writeHead(200, { 'content-type': 'text/event-stream' })
+        res.write(notice, () => res.destroy())
+        return
+      case 'gone':
+        res.writeHead(404, { 'content-type': 'application/json' })
+        res.end(JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: -32001, message: 'x' } }))
+        return
+      default:
+        res.writeHead(200, { 'content-type': 'application/json' })
+        res.end(JSON.stringify(toolResult(id, name)))
+    }
+  })
+  cleanups.push(() => http.close())
+  return { http, ids }
+}
+
+/** An SDK client on `url` whose transport's requests all go through one `TransportFetch`. */
+async function connectThrough(url: string) {
+  const transportFetch = new TransportFetch({ url })
+  const transport = new StreamableHTTPClientTransport(new URL(url), {
+    fetch: transportFetch.fetch,
+  })
+  const client = new Client({ name: 'http-fetch-test', version: '1.0.0' })
+  const logs: string[] = []
+  client.setNotificationHandler('notifications/message', (notification) => {
+    logs.push(String(notification.params.data))
+  })
+  await client.connect(transport)
+  transportFetch.attach(transport)
+  cleanups.push(() => client.close())
+  return { client, transportFetch, logs }
+}
+
+const call = (client: Client, name: string) =>
+  client.callTool({ name, arguments: {} }, { timeout: 10_000 })
+
+describe('TransportFetch', () => {
+  it('reports a stream that ended before its answer, and not one that carried it', async () => {
+    const { http, ids } = await craftedServer()
+    const { client, transportFetch, logs } = await connectThrough(http.url())
+    const lost: (string | number)[] = []
+    let onLost: (() => void) | undefined
+    transportFetch.onStreamLost = (id) => {
+      lost.push(id)
+      onLost?.()
+    }
+
+    // Answered on a stream that ends in the same breath: not lost.
+    expect(await call(client, 'answered')).toMatchObject({ content: [{ text: 'answered' }] })
+    expect(await call(client, 'json')).toMatchObject({ content: [{ text: 'json' }] })
+
+    // Ended without the answer: lost, with that request's id; the call itself still waits.
+    const lostOnce = new Promise<void>((resolve) => {
+      onLost = resolve
+    })
+    const pending = call(client, 'lost').then(
+      () => 'answered',
+      (error: unknown) => error,
+    )
+    await lostOnce
+    expect(lost).toEqual([ids.get('lost')])
+    expect(logs).toContain('working on lost')
+
+    // Broken mid-stream: lost as well.
+    const brokenOnce = new Promise<void>((resolve) => {
+      onLost = resolve
+    })
+    const broken = call(client, 'broken').then(
+      () => 'answered',
+      (error: unknown) => error,
+    )
+    await brokenOnce
+    expect(lost).toEqual([ids.get('lost'), ids.get('broken')])
+
+    // Another full round trip, long after any check for the answered stream has run.
+    expect(await call(client, 'answered')).toMatchObject({ content: [{ text: 'answered' }] })
+    expect(lost).toEqual([ids.get('lost'), ids.get('broken')])
+
+    // Closing the client fails the waiting calls; streams it aborts are not reported as lost.
+    await client.close()
+    expect(await pending).not.toBe('answered')
+    expect(await broken).not.toBe('answered')
+    expect(lost).toHaveLength(2)
+  })
+
+  it('does not report the streams it aborts when the transport closes', async () => {
+    const { http } = await craftedServer()
+    const { client, transportFetch } = await connectThrough(http.url())
+    const lost: (string | number)[] = []
+    transportFetch.onStreamLost = (id) => void lost.push(id)
+    expect(await call(client, 'answered')).toMatchObject({ content: [{ text: 'answered' }] })
+    await client.close()
+    // One more full round trip on a fresh connection, so a late report would have landed.
+    const other = await connectThrough(http.url())
+    expect(await call(other.client, 'json')).toMatchObject({ content: [{ text: 'json' }] })
+    expect(lost).toEqual([])
+  })
+
+  it('marks the session expired once a POST is answered 404, and only then', async () => {
+    const { http } = await craftedServer()
+    const { client, transportFetch } = await connectThrough(http.url())
+    await call(client, 'json')
+    await call(client, 'answered')
+    expect(transportFetch.sessionExpired).toBe(false)
+
+    // A 404 to something other than a POST says nothing about the session.
+    const get = await transportFetch.fetch(http.url('/elsewhere'), {
+      method: 'GET',
+      signal: new AbortController().signal,
+    })
+    expect(get.status).toBe(404)
+    expect(transportFetch.sessionExpired).toBe(false)
+
+    const error = await call(client, 'gone').then(
+      () => undefined,
+      (failure: unknown) => failure,
+    )
+    expect(error).toBeInstanceOf(SdkHttpError)
+    expect((error as SdkHttpError).status).toBe(404)
+    expect(transportFetch.sessionExpired).toBe(true)
+  })
+})
