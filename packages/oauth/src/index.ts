@@ -1,5 +1,6 @@
 // ── client: OAuth client providers for MCPClient ──
 export type { AuthorizationCallback } from './client/authorization-callback.js'
+export { authorizeServer } from './client/authorize-server.js'
 export { MCPOAuthClientProvider } from './client/oauth-client-provider.js'
 export {
   MemoryOAuthStorage,
