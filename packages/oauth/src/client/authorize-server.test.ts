@@ -4,7 +4,7 @@
 // the loopback callback server is the real one. Configuration errors, machine clients, time
 // limits and the `fetch` of the definition use `fakeNetwork()` or no network at all. The flow
 // against oidc-provider and a real MCP server is in tests/oauth/client-authenticate.test.ts.
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import {
   type AuthenticateOptions,
@@ -13,105 +13,27 @@ import {
   type LoggingLevel,
   type RequestContext,
 } from '@mcpkit/types'
-import type {
-  OAuthClientInformationMixed,
-  OAuthClientProvider,
-  StoredOAuthTokens,
-} from '@modelcontextprotocol/client'
+import type { OAuthClientProvider } from '@modelcontextprotocol/client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { errorOf, fakeNetwork, ISSUER, RESOURCE } from '../test-support.js'
+import {
+  callBack,
+  isListening,
+  plainProvider,
+  startAuthorizationServer,
+} from './authorize-server.fixtures.js'
 import { authorizeServer } from './authorize-server.js'
 import { MCPOAuthClientProvider } from './oauth-client-provider.js'
 
-interface TokenRequest {
-  [key: string]: string
-}
-
-let origin = ''
-const tokenRequests: TokenRequest[] = []
-let tokenStatus = 200
-const authorizationServer = createServer((req: IncomingMessage, res: ServerResponse) => {
-  const path = new URL(req.url ?? '/', origin).pathname
-  if (path === '/.well-known/oauth-authorization-server') {
-    res.writeHead(200, { 'content-type': 'application/json' }).end(
-      JSON.stringify({
-        issuer: origin,
-        authorization_endpoint: `${origin}/authorize`,
-        token_endpoint: `${origin}/token`,
-        response_types_supported: ['code'],
-        code_challenge_methods_supported: ['S256'],
-        token_endpoint_auth_methods_supported: ['none'],
-      }),
-    )
-    return
-  }
-  if (path === '/token' && req.method === 'POST') {
-    let body = ''
-    req.on('data', (chunk: Buffer) => {
-      body += chunk.toString()
-    })
-    req.on('end', () => {
-      tokenRequests.push(Object.fromEntries(new URLSearchParams(body)))
-      res.writeHead(tokenStatus, { 'content-type': 'application/json' })
-      res.end(
-        tokenStatus === 200
-          ? JSON.stringify({ access_token: 'issued-token', token_type: 'Bearer', expires_in: 600 })
-          : JSON.stringify({ error: 'invalid_grant', error_description: 'code already used' }),
-      )
-    })
-    return
-  }
-  res.writeHead(404).end()
-})
+let authorizationServer: Awaited<ReturnType<typeof startAuthorizationServer>>
 
 beforeAll(async () => {
-  await new Promise<void>((resolve) => authorizationServer.listen(0, '127.0.0.1', resolve))
-  origin = `http://127.0.0.1:${(authorizationServer.address() as AddressInfo).port}`
+  authorizationServer = await startAuthorizationServer()
 })
 
 afterAll(async () => {
-  await new Promise<void>((resolve) => {
-    authorizationServer.close(() => resolve())
-    authorizationServer.closeAllConnections()
-  })
+  await authorizationServer?.close()
 })
-
-/** A minimal SDK provider: pre-registered public client, tokens in memory, no `state()`. */
-function plainProvider(onRedirect: (url: URL) => Promise<void>) {
-  const saved: { tokens?: StoredOAuthTokens; verifier?: string } = {}
-  const provider: OAuthClientProvider = {
-    redirectUrl: 'http://127.0.0.1/callback',
-    clientMetadata: { redirect_uris: ['http://127.0.0.1/callback'] },
-    clientInformation: (): OAuthClientInformationMixed => ({ client_id: 'cli' }),
-    tokens: () => saved.tokens,
-    saveTokens: (tokens) => {
-      saved.tokens = tokens
-    },
-    redirectToAuthorization: onRedirect,
-    saveCodeVerifier: (verifier) => {
-      saved.verifier = verifier
-    },
-    codeVerifier: () => saved.verifier ?? '',
-  }
-  return { provider, saved }
-}
-
-/** "The browser": sends `state` and `code` to the loopback callback named in the URL. */
-async function callBack(authorizationUrl: URL, params: Record<string, string>) {
-  const callback = new URL(authorizationUrl.searchParams.get('redirect_uri') ?? '')
-  for (const [key, value] of Object.entries(params)) callback.searchParams.set(key, value)
-  const response = await fetch(callback)
-  return { status: response.status, text: await response.text(), url: callback }
-}
-
-async function isListening(url: URL | string): Promise<boolean> {
-  try {
-    await (await fetch(url, { signal: AbortSignal.timeout(2000) })).body?.cancel()
-    return true
-  } catch {
-    return false
-  }
-}
 
 /** What `MCPClient.authenticate('api', options)` hands over, with the log lines kept. */
 function authorize(
@@ -121,7 +43,7 @@ function authorize(
 ) {
   return authorizeServer({
     serverName: 'api',
-    definition: { url: `${origin}/mcp`, ...definition } as HttpServerDefinition,
+    definition: { url: `${authorizationServer.origin}/mcp`, ...definition } as HttpServerDefinition,
     options,
     log: (level, message) => logs.push([level, message]),
   })
@@ -140,11 +62,11 @@ describe('authorizeServer() with a plain SDK provider', () => {
       answers.push(genuine.status)
       loopback = genuine.url
     })
-    const before = tokenRequests.length
+    const before = authorizationServer.tokenRequests.length
     const logs: Array<[LoggingLevel, string]> = []
     await authorize({ authProvider: provider }, {}, logs)
     expect(answers).toEqual([400, 400, 200])
-    const sent = tokenRequests.slice(before)
+    const sent = authorizationServer.tokenRequests.slice(before)
     expect(sent).toHaveLength(1)
     expect(sent[0]).toMatchObject({
       grant_type: 'authorization_code',
@@ -170,7 +92,7 @@ describe('authorizeServer() with a plain SDK provider', () => {
   })
 
   it('reports a refused code exchange to the caller and to the browser', async () => {
-    tokenStatus = 400
+    authorizationServer.tokenStatus = 400
     try {
       let browser: { status: number; text: string } | undefined
       const { provider, saved } = plainProvider(async (authorizationUrl) => {
@@ -185,7 +107,7 @@ describe('authorizeServer() with a plain SDK provider', () => {
       expect(browser?.status).toBe(500)
       expect(saved.tokens).toBeUndefined()
     } finally {
-      tokenStatus = 200
+      authorizationServer.tokenStatus = 200
     }
   })
 
@@ -237,16 +159,16 @@ describe('authorizeServer() decides what to do', () => {
       access_token: 'have-one',
       token_type: 'Bearer',
       refresh_token: 'r',
-      issuer: origin,
+      issuer: authorizationServer.origin,
     }
-    const before = tokenRequests.length
+    const before = authorizationServer.tokenRequests.length
     const logs: Array<[LoggingLevel, string]> = []
     await authorize({ authProvider: provider }, {}, logs)
-    expect(tokenRequests.length).toBe(before)
+    expect(authorizationServer.tokenRequests.length).toBe(before)
     expect(logs).toContainEqual(['debug', expect.stringMatching(/already has an access token/)])
     // `force` goes through the browser even with a refresh token at hand.
     await authorize({ authProvider: provider }, { force: true, scope: 'wider' })
-    const [exchange, ...rest] = tokenRequests.slice(before)
+    const [exchange, ...rest] = authorizationServer.tokenRequests.slice(before)
     expect(rest).toEqual([])
     expect(exchange).toMatchObject({ grant_type: 'authorization_code', code: 'again' })
   })

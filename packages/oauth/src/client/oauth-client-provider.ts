@@ -83,10 +83,12 @@ export class MCPOAuthClientProvider implements OAuthClientProvider {
     return this.#settings.clientCredentials
   }
 
+  /** Where the authorization server sends the browser back; `undefined` for a machine client. */
   get redirectUrl(): string | undefined {
     return this.#settings.redirectUrl
   }
 
+  /** The document dynamic client registration sends (see the `clientMetadata` option). */
   get clientMetadata(): ClientMetadata {
     return this.#settings.clientMetadata
   }
@@ -167,6 +169,7 @@ export class MCPOAuthClientProvider implements OAuthClientProvider {
     }
   }
 
+  /** Hands the authorization URL to `onRedirectToAuthorization`, or fails naming it. */
   async redirectToAuthorization(authorizationUrl: URL): Promise<void> {
     const hook = this.#settings.onRedirectToAuthorization
     if (this.#settings.clientCredentials) {
@@ -184,10 +187,12 @@ export class MCPOAuthClientProvider implements OAuthClientProvider {
     await hook(authorizationUrl)
   }
 
+  /** Keeps the PKCE verifier of the authorization in progress. */
   async saveCodeVerifier(codeVerifier: string): Promise<void> {
     await this.#store.set('code-verifier', codeVerifier)
   }
 
+  /** The PKCE verifier of the authorization in progress; fails when none was started here. */
   async codeVerifier(): Promise<string> {
     const verifier = await this.#store.get('code-verifier')
     if (!verifier) {
@@ -212,6 +217,7 @@ export class MCPOAuthClientProvider implements OAuthClientProvider {
     )
   }
 
+  /** The discovery result saved last (the SDK then skips discovery). */
   discoveryState(): Promise<OAuthDiscoveryState | undefined> {
     return this.#store.getJson<OAuthDiscoveryState>('discovery')
   }
