@@ -176,6 +176,8 @@ describe('authorization code with PKCE, finished headlessly', () => {
     denied.searchParams.set('error', 'access_denied')
     denied.searchParams.set('error_description', 'The user said no')
     denied.searchParams.set('state', callbacks[0]!.searchParams.get('state')!)
+    // oidc-provider sends `iss` with every response (RFC 9207); without it the error is refused.
+    denied.searchParams.set('iss', authorizationServer.issuer)
     const error = await expectMCPError(provider.finishAuthorization(denied), 'UNAUTHORIZED')
     expect(error.message).toMatch(/access_denied.*The user said no/)
   })
