@@ -218,6 +218,8 @@ describe('MCPClient.authenticate()', () => {
         const callback = new URL(authorizationUrl.searchParams.get('redirect_uri')!)
         callback.searchParams.set('error', 'access_denied')
         callback.searchParams.set('state', authorizationUrl.searchParams.get('state')!)
+        // As oidc-provider sends it (RFC 9207); without it the error is refused.
+        callback.searchParams.set('iss', authorizationServer.issuer)
         const response = await fetch(callback)
         await response.body?.cancel()
       },

@@ -4,8 +4,12 @@
 // parameter, a callback with a wrong `state`, storage shared by users and servers, and
 // refresh ahead of expiry and after a 401.
 import { MCPClient } from '@mcpkit/mcp-client-core'
-import { MCPOAuthClientProvider, MemoryOAuthStorage, type OAuthStorage } from '@mcpkit/oauth'
-import type { OAuthClientMetadata } from '@modelcontextprotocol/sdk/shared/auth.js'
+import {
+  type ClientMetadata,
+  MCPOAuthClientProvider,
+  MemoryOAuthStorage,
+  type OAuthStorage,
+} from '@mcpkit/oauth'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { expectMCPError, textOf } from '../support/helpers.js'
 import {
@@ -19,7 +23,7 @@ import {
 
 /** The app's callback route; the headless browser stops there instead of loading it. */
 const REDIRECT_URL = 'http://127.0.0.1:9/oauth/callback'
-const CLIENT_METADATA: OAuthClientMetadata = {
+const CLIENT_METADATA: ClientMetadata = {
   client_name: 'mcpkit oauth client tests',
   redirect_uris: [REDIRECT_URL],
   grant_types: ['authorization_code', 'refresh_token'],
@@ -172,6 +176,8 @@ describe('authorization code with PKCE, finished headlessly', () => {
     denied.searchParams.set('error', 'access_denied')
     denied.searchParams.set('error_description', 'The user said no')
     denied.searchParams.set('state', callbacks[0]!.searchParams.get('state')!)
+    // oidc-provider sends `iss` with every response (RFC 9207); without it the error is refused.
+    denied.searchParams.set('iss', authorizationServer.issuer)
     const error = await expectMCPError(provider.finishAuthorization(denied), 'UNAUTHORIZED')
     expect(error.message).toMatch(/access_denied.*The user said no/)
   })

@@ -1,19 +1,13 @@
 import { MCPClientError } from '@mcpkit/types'
-import type { OAuthDiscoveryState } from '@modelcontextprotocol/sdk/client/auth.js'
-
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]'])
-
-/** Whether `hostname` (as `URL.hostname` spells it) is this machine. */
-export function isLoopbackHost(hostname: string): boolean {
-  return LOOPBACK_HOSTS.has(hostname) || hostname.endsWith('.localhost')
-}
+import type { OAuthDiscoveryState } from '@modelcontextprotocol/client'
+import { isLoopbackHost } from '../shared/canonical-url.js'
 
 /**
  * Whether an authorization server may be reached at `value`: the MCP authorization spec wants
  * every authorization server endpoint on https; plain http is accepted only on loopback, for
  * development and tests.
  */
-export function isAcceptableAuthorizationServerUrl(value: string): boolean {
+function isAcceptableAuthorizationServerUrl(value: string): boolean {
   let url: URL
   try {
     url = new URL(value)
@@ -26,9 +20,9 @@ export function isAcceptableAuthorizationServerUrl(value: string): boolean {
 
 /**
  * Refuses a discovery result that would send the user, the client's credentials or the PKCE
- * verifier to an authorization server that is not on https (outside loopback). The SDK's
- * `auth()` hands every discovery result to `saveDiscoveryState` before registering or
- * redirecting, so throwing there stops the flow before anything is sent.
+ * verifier to an authorization server that is not on https (outside loopback). Run from
+ * `saveDiscoveryState()` through `vetDiscoveryState()` (see `sdk-contract.ts`), so throwing
+ * stops the flow before anything is sent.
  */
 export function assertSafeDiscoveryState(state: OAuthDiscoveryState, serverUrl: string): void {
   const where = `the OAuth discovery for MCP server ${serverUrl}`

@@ -1,3 +1,5 @@
+import { canonicalUrl } from '../shared/canonical-url.js'
+
 /**
  * Where an OAuth client provider keeps what it must remember between requests and between
  * runs: tokens, the client registration, the PKCE verifier, the pending `state`, the discovery
@@ -63,17 +65,13 @@ export function oauthStorageKey(parts: {
   return `${oauthStorageKeyPrefix(parts)}${parts.entry}`
 }
 
-/** The part of `oauthStorageKey` shared by every entry of one server and principal. */
+/**
+ * The part of `oauthStorageKey` shared by every entry of one server and principal. The server
+ * URL is in its canonical form, so two spellings of one URL share their keys.
+ */
 export function oauthStorageKeyPrefix(parts: {
   serverUrl: string | URL
   principal: string
 }): string {
-  return `mcpkit-oauth:v1:${encodeURIComponent(normalizeServerUrl(parts.serverUrl))}:${encodeURIComponent(parts.principal)}:`
-}
-
-/** The server URL as keys use it: parsed (so spellings of one URL agree), without fragment. */
-export function normalizeServerUrl(serverUrl: string | URL): string {
-  const url = new URL(serverUrl)
-  url.hash = ''
-  return url.href
+  return `mcpkit-oauth:v1:${encodeURIComponent(canonicalUrl(parts.serverUrl))}:${encodeURIComponent(parts.principal)}:`
 }

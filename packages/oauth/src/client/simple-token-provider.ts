@@ -1,10 +1,11 @@
 import { MCPClientError } from '@mcpkit/types'
-import type { OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js'
 import type {
-  OAuthClientInformationMixed,
   OAuthClientMetadata,
+  OAuthClientProvider,
   OAuthTokens,
-} from '@modelcontextprotocol/sdk/shared/auth.js'
+  StoredOAuthClientInformation,
+} from '@modelcontextprotocol/client'
+import { refusingDiscoveryState } from '../sdk-contract.js'
 
 /** Options of `createSimpleTokenProvider()`. */
 export interface SimpleTokenProviderOptions {
@@ -53,12 +54,10 @@ export function createSimpleTokenProvider(
       return clientMetadata
     },
     tokens: () => tokens,
-    // `auth()` reads the discovery state first, whether the transport calls it for a 401 or a
-    // 403: failing here stops it before any discovery, registration or redirect.
-    discoveryState: () => {
-      throw refused()
-    },
-    clientInformation: (): OAuthClientInformationMixed | undefined => undefined,
+    // Whether the transport runs `auth()` for a 401 or a 403, it fails here, before any
+    // discovery, registration or redirect.
+    ...refusingDiscoveryState(refused),
+    clientInformation: (): StoredOAuthClientInformation | undefined => undefined,
     saveTokens: () => {
       throw refused()
     },

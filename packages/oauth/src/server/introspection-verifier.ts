@@ -1,16 +1,12 @@
-import { MCPServerError } from '@mcpkit/types'
-import {
-  InvalidTokenError,
-  TemporarilyUnavailableError,
-} from '@modelcontextprotocol/sdk/server/auth/errors.js'
-import { DEFAULT_CLOCK_TOLERANCE_SECONDS } from './jwt-verifier.js'
+import { configurationError } from './configuration-error.js'
+import { InvalidTokenError, TemporarilyUnavailableError } from './oauth-errors.js'
 import {
   audienceMatches,
   authInfoFromClaims,
   describeAudience,
   type TokenClaims,
-  type TokenVerifier,
-} from './token-verifier.js'
+} from './token-claims.js'
+import { DEFAULT_CLOCK_TOLERANCE_SECONDS, type TokenVerifier } from './token-verifier.js'
 
 /** `introspectionVerifier(options)`. */
 export interface IntrospectionVerifierOptions {
@@ -163,8 +159,4 @@ export function introspectionVerifier(options: IntrospectionVerifierOptions): To
 function basicCredentials(clientId: string, clientSecret: string): string {
   const encode = (value: string) => encodeURIComponent(value).replace(/%20/g, '+')
   return btoa(`${encode(clientId)}:${encode(clientSecret)}`)
-}
-
-function configurationError(message: string): MCPServerError {
-  return new MCPServerError('INVALID_CONFIGURATION', message)
 }

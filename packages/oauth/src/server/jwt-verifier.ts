@@ -1,8 +1,3 @@
-import { MCPServerError } from '@mcpkit/types'
-import {
-  InvalidTokenError,
-  TemporarilyUnavailableError,
-} from '@modelcontextprotocol/sdk/server/auth/errors.js'
 import {
   createLocalJWKSet,
   createRemoteJWKSet,
@@ -10,12 +5,10 @@ import {
   type JWTVerifyGetKey,
   jwtVerify,
 } from 'jose'
-import {
-  authInfoFromClaims,
-  describeAudience,
-  type TokenClaims,
-  type TokenVerifier,
-} from './token-verifier.js'
+import { configurationError } from './configuration-error.js'
+import { InvalidTokenError, TemporarilyUnavailableError } from './oauth-errors.js'
+import { authInfoFromClaims, describeAudience, type TokenClaims } from './token-claims.js'
+import { DEFAULT_CLOCK_TOLERANCE_SECONDS, type TokenVerifier } from './token-verifier.js'
 
 /**
  * Asymmetric signature algorithms accepted by default. Symmetric (`HS*`) ones are left out: a
@@ -34,9 +27,6 @@ export const DEFAULT_JWT_ALGORITHMS = [
   'EdDSA',
   'Ed25519',
 ] as const
-
-/** Default leeway for `exp` and `nbf`, in seconds: clocks drift. */
-export const DEFAULT_CLOCK_TOLERANCE_SECONDS = 5
 
 /** `jwtVerifier(options)`. */
 export interface JwtVerifierOptions {
@@ -216,8 +206,4 @@ function jwtFailure(
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error)
-}
-
-function configurationError(message: string): MCPServerError {
-  return new MCPServerError('INVALID_CONFIGURATION', message)
 }

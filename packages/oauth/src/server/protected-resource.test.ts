@@ -1,8 +1,15 @@
-import { InvalidTokenError } from '@modelcontextprotocol/sdk/server/auth/errors.js'
+import { createRequire } from 'node:module'
+import { OAuthError, OAuthErrorCode } from '@modelcontextprotocol/server'
 import { describe, expect, it } from 'vitest'
 import { challengeHeader } from './challenge.js'
+import {
+  InsufficientScopeError,
+  InvalidTokenError,
+  TemporarilyUnavailableError,
+} from './oauth-errors.js'
 import { createProtectedResource } from './protected-resource.js'
-import { audienceSpellings, scopesOf, type TokenVerifier } from './token-verifier.js'
+import { audienceSpellings, scopesOf } from './token-claims.js'
+import type { TokenVerifier } from './token-verifier.js'
 
 const verifier: TokenVerifier = {
   async verify(token, context) {
@@ -35,6 +42,23 @@ const post = (url: string, token?: string) =>
   })
 
 describe('createProtectedResource', () => {
+  it('puts the metadata where the SDK looks for it, trailing slash or not', () => {
+    const slashed = resourceAt('https://mcp.example.com/tenants/a/mcp/')
+    expect(slashed.metadataPath).toBe('/.well-known/oauth-protected-resource/tenants/a/mcp')
+    expect(slashed.metadata.resource).toBe('https://mcp.example.com/tenants/a/mcp/')
+  })
+
+  it('refuses extra metadata fields of the wrong type', () => {
+    expect(() =>
+      createProtectedResource({
+        resource: 'https://mcp.example.com/mcp',
+        authorizationServers: ['https://auth.example.com'],
+        verifier,
+        metadata: { jwks_uri: 'not a url', dpop_bound_access_tokens_required: 'yes' },
+      }),
+    ).toThrow(/jwks_uri: must be an absolute URL; dpop_bound_access_tokens_required/)
+  })
+
   it('puts the metadata at the path-aware well-known URL', () => {
     const nested = resourceAt('https://mcp.example.com/tenants/a/mcp')
     expect(nested.metadataPath).toBe('/.well-known/oauth-protected-resource/tenants/a/mcp')
@@ -112,6 +136,85 @@ describe('createProtectedResource', () => {
     expect(await (metadata as Response).json()).toMatchObject({
       resource: 'https://mcp.example.com/mcp',
     })
+  })
+})
+
+describe('what a verifier throws', () => {
+  /** A resource whose verifier throws what `thrown(token)` returns. */
+  function throwing(thrown: (token: string) => unknown) {
+    return createProtectedResource({
+      resource: 'https://mcp.example.com/mcp',
+      authorizationServers: ['https://auth.example.com'],
+      requiredScopes: ['read'],
+      verifier: {
+        async verify(token) {
+          throw thrown(token)
+        },
+      },
+    })
+  }
+  const request = post('https://mcp.example.com/mcp', 'token')
+
+  it("answers the app's own SDK copy's OAuthError(InvalidToken) with 401, never 500", async () => {
+    // A separate copy of @modelcontextprotocol/server, as an app that bundles its own has.
+    const appCopy = createRequire(import.meta.url)('@modelcontextprotocol/server') as {
+      OAuthError: typeof OAuthError
+    }
+    expect(appCopy.OAuthError).not.toBe(OAuthError)
+    const refused = (await throwing(
+      () => new appCopy.OAuthError(OAuthErrorCode.InvalidToken, 'Revoked by the admin.'),
+    ).authenticate(request)) as Response
+    expect(refused.status).toBe(401)
+    expect(refused.headers.get('www-authenticate')).toContain('error="invalid_token"')
+    expect(await refused.json()).toMatchObject({ error_description: 'Revoked by the admin.' })
+  })
+
+  it('classifies any OAuthError by its code', async () => {
+    const cases: Array<[unknown, number, string]> = [
+      [new InvalidTokenError('bad'), 401, 'invalid_token'],
+      [new OAuthError(OAuthErrorCode.InvalidToken, 'bad'), 401, 'invalid_token'],
+      [new OAuthError(OAuthErrorCode.InvalidRequest, 'odd'), 401, 'invalid_token'],
+      [new InsufficientScopeError('needs admin'), 403, 'insufficient_scope'],
+      [new TemporarilyUnavailableError('keys down'), 503, 'temporarily_unavailable'],
+      [
+        new OAuthError(OAuthErrorCode.TemporarilyUnavailable, 'down'),
+        503,
+        'temporarily_unavailable',
+      ],
+    ]
+    for (const [error, status, code] of cases) {
+      const refused = (await throwing(() => error).authenticate(request)) as Response
+      expect(refused.status, code).toBe(status)
+      expect(await refused.json(), code).toMatchObject({ error: code })
+    }
+    const unavailable = (await throwing(() => new TemporarilyUnavailableError('down')).authenticate(
+      request,
+    )) as Response
+    expect(unavailable.headers.get('retry-after')).toBe('5')
+    const forbidden = (await throwing(() => new InsufficientScopeError('x')).authenticate(
+      request,
+    )) as Response
+    expect(forbidden.headers.get('www-authenticate')).toContain('scope="read"')
+  })
+
+  it('keeps the v1 class names as OAuthErrors with the right code', () => {
+    expect(new InvalidTokenError('x')).toMatchObject({
+      code: 'invalid_token',
+      name: 'InvalidTokenError',
+    })
+    expect(new InsufficientScopeError('x').code).toBe('insufficient_scope')
+    expect(new TemporarilyUnavailableError('x').code).toBe('temporarily_unavailable')
+    expect(OAuthError.isInstance(new InvalidTokenError('x'))).toBe(true)
+  })
+
+  it('lets nothing through for server_error or a plain Error: the request fails (500)', async () => {
+    for (const error of [
+      new OAuthError(OAuthErrorCode.ServerError, 'db down'),
+      new Error('db down'),
+      Object.assign(new Error('looks like one'), { code: 'invalid_token' }),
+    ]) {
+      await expect(throwing(() => error).authenticate(request)).rejects.toBe(error)
+    }
   })
 })
 

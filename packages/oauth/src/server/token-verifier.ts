@@ -1,4 +1,8 @@
-import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js'
+import type { AuthInfo } from '@modelcontextprotocol/server'
+import { configurationError } from './configuration-error.js'
+
+/** Default leeway for `exp` and `nbf`, in seconds: clocks drift. */
+export const DEFAULT_CLOCK_TOLERANCE_SECONDS = 5
 
 /** What a verifier is told besides the token: the resource it must have been issued for. */
 export interface TokenVerificationContext {
@@ -12,11 +16,12 @@ export interface TokenVerificationContext {
 }
 
 /**
- * Checks an access token and says who it belongs to. Throw the SDK's `InvalidTokenError`
- * (re-exported by `@mcpkit/oauth`) with a reason for a bad token: the client gets 401
- * `invalid_token` with that reason. Throw `TemporarilyUnavailableError` when the token cannot be
- * checked right now (an unreachable key set or introspection endpoint): 503. Anything else
- * thrown is a 500; no error ever lets the request through.
+ * Checks an access token and says who it belongs to. Throw `InvalidTokenError` (exported by
+ * `@mcpkit/oauth`), or any SDK `OAuthError` with code `invalid_token`, with a reason for a bad
+ * token: the client gets 401 `invalid_token` with that reason. Throw
+ * `TemporarilyUnavailableError` (code `temporarily_unavailable`) when the token cannot be checked
+ * right now (an unreachable key set or introspection endpoint): 503. Anything else thrown is a
+ * 500; no error ever lets the request through.
  */
 export interface TokenVerifier {
   verify(token: string, context: TokenVerificationContext): Promise<AuthInfo>
@@ -27,72 +32,22 @@ export interface SdkTokenVerifier {
   verifyAccessToken(token: string): Promise<AuthInfo>
 }
 
-/** Claims of a verified token (a JWT payload, or an RFC 7662 introspection response). */
-export type TokenClaims = Record<string, unknown> & {
-  sub?: unknown
-  scope?: unknown
-  scp?: unknown
-  client_id?: unknown
-  azp?: unknown
-  exp?: unknown
-  iss?: unknown
-}
-
-/** Scopes from `scope` (space-separated, RFC 9068 / RFC 7662) or `scp` (array or string). */
-export function scopesOf(claims: TokenClaims): string[] {
-  const raw = claims.scope ?? claims.scp
-  if (typeof raw === 'string') return raw.split(' ').filter((scope) => scope !== '')
-  if (Array.isArray(raw)) return raw.filter((scope): scope is string => typeof scope === 'string')
-  return []
-}
-
-/**
- * The SDK `AuthInfo` for verified claims: `extra.sub` is the principal sessions are bound to,
- * `extra.claims` everything the token said.
- */
-export function authInfoFromClaims(
-  token: string,
-  claims: TokenClaims,
+/** `verifier` (either shape) as one function of the token; throws at startup without one. */
+export function verifierFunction(
+  verifier: unknown,
   context: TokenVerificationContext,
-): AuthInfo {
-  const clientId =
-    typeof claims.client_id === 'string'
-      ? claims.client_id
-      : typeof claims.azp === 'string'
-        ? claims.azp
-        : ''
-  const extra: Record<string, unknown> = { claims }
-  if (typeof claims.sub === 'string' && claims.sub !== '') extra.sub = claims.sub
-  if (typeof claims.iss === 'string') extra.issuer = claims.iss
-  return {
-    token,
-    clientId,
-    scopes: scopesOf(claims),
-    ...(typeof claims.exp === 'number' ? { expiresAt: claims.exp } : {}),
-    resource: context.resource,
-    extra,
+): (token: string) => Promise<AuthInfo> {
+  if (verifier !== null && typeof verifier === 'object') {
+    const candidate = verifier as Partial<TokenVerifier & SdkTokenVerifier>
+    if (typeof candidate.verify === 'function') {
+      const verify = candidate.verify.bind(verifier)
+      return (token) => verify(token, context)
+    }
+    if (typeof candidate.verifyAccessToken === 'function') {
+      return candidate.verifyAccessToken.bind(verifier)
+    }
   }
-}
-
-/**
- * The spellings of a resource URL an audience may use: as given, and with one trailing slash
- * added or removed (`https://mcp.example.com` and `https://mcp.example.com/` name one resource).
- */
-export function audienceSpellings(resource: URL): string[] {
-  const href = resource.href
-  const trimmed = href.endsWith('/') ? href.slice(0, -1) : href
-  return [...new Set([href, trimmed, `${trimmed}/`])]
-}
-
-/** Whether `audience` (a string or an array, as `aud` is) names one of `expected`. */
-export function audienceMatches(audience: unknown, expected: readonly string[]): boolean {
-  const values = typeof audience === 'string' ? [audience] : Array.isArray(audience) ? audience : []
-  return values.some((value) => typeof value === 'string' && expected.includes(value))
-}
-
-/** `aud` as text for an error message. */
-export function describeAudience(audience: unknown): string {
-  if (typeof audience === 'string') return audience
-  if (Array.isArray(audience)) return audience.map(String).join(', ')
-  return '(none)'
+  throw configurationError(
+    'createProtectedResource: `verifier` is required: jwtVerifier({ jwksUrl, issuer }), introspectionVerifier({ endpoint, clientId, clientSecret }), or your own { verify(token, context) }. mcpkit never accepts a token it has not verified.',
+  )
 }

@@ -1,0 +1,171 @@
+import {
+  OAuthErrorCode,
+  refreshAuthorization,
+  type StoredOAuthTokens,
+  selectResourceURL,
+} from '@modelcontextprotocol/client'
+import { fetchTokenWithoutReadingTokens, isOAuthError } from '../sdk-contract.js'
+import { sameUrlUpToTrailingSlash } from '../shared/canonical-url.js'
+import { describeAuthFailure, trackingFetch } from './auth-failure.js'
+import type { OAuthStorage } from './oauth-storage.js'
+import type { ProviderContext } from './provider-context.js'
+import type { ProviderStore } from './provider-store.js'
+
+/** The `tokens` entry: the tokens exactly as the SDK saved them, and when they expire. */
+export interface StoredTokens {
+  /** As given to `saveTokens()`, the SDK's `issuer` stamp included. */
+  tokens: StoredOAuthTokens
+  /** Epoch ms when the access token expires; absent when the server did not say. */
+  expiresAt?: number
+  /** Epoch ms when it was saved. */
+  savedAt: number
+}
+
+/**
+ * Renewals in flight, per storage and tokens key. Apps often build a provider per request over
+ * one shared storage; two of them refreshing the same (server, principal) at once would send
+ * the same refresh token twice, and an authorization server that rotates refresh tokens
+ * revokes the grant on the second use. Keyed by the storage object, so nothing outlives it.
+ */
+const renewals = new WeakMap<OAuthStorage, Map<string, Promise<StoredOAuthTokens | undefined>>>()
+
+/** Stores `tokens` (verbatim) with their expiry time. */
+export async function storeTokens(store: ProviderStore, tokens: StoredOAuthTokens): Promise<void> {
+  const now = Date.now()
+  const stored: StoredTokens = { tokens, savedAt: now }
+  if (typeof tokens.expires_in === 'number' && Number.isFinite(tokens.expires_in)) {
+    stored.expiresAt = now + tokens.expires_in * 1000
+  }
+  await store.setJson('tokens', stored)
+}
+
+/**
+ * The stored tokens, or `undefined`. An access token that expires within `refreshBeforeExpiry`
+ * is renewed first (refresh token, or a new `client_credentials` token), once per storage even
+ * when several providers ask at the same time; an expired one is never returned.
+ */
+export async function currentTokens(
+  context: ProviderContext,
+): Promise<StoredOAuthTokens | undefined> {
+  const stored = await readTokens(context.store)
+  if (!stored) return undefined
+  if (!isExpiring(stored, context.settings.refreshBeforeExpiry)) return presentTokens(stored)
+  const { storage } = context.store
+  const key = context.store.key('tokens')
+  let inFlight = renewals.get(storage)
+  if (!inFlight) {
+    inFlight = new Map()
+    renewals.set(storage, inFlight)
+  }
+  const pending = inFlight.get(key)
+  if (pending) return pending
+  const renewal = renew(context, stored).finally(() => inFlight.delete(key))
+  inFlight.set(key, renewal)
+  return renewal
+}
+
+async function readTokens(store: ProviderStore): Promise<StoredTokens | undefined> {
+  const stored = await store.getJson<StoredTokens>('tokens')
+  if (!stored || typeof stored !== 'object' || typeof stored.tokens?.access_token !== 'string') {
+    return undefined
+  }
+  return stored
+}
+
+/** Whether the access token is within its renewal margin (never more than half its lifetime). */
+function isExpiring(stored: StoredTokens, refreshBeforeExpiry: number): boolean {
+  if (stored.expiresAt === undefined) return false
+  const lifetime = stored.expiresAt - stored.savedAt
+  const margin = Math.min(refreshBeforeExpiry, Math.max(0, lifetime / 2))
+  return Date.now() >= stored.expiresAt - margin
+}
+
+function isExpired(stored: StoredTokens): boolean {
+  return stored.expiresAt !== undefined && Date.now() >= stored.expiresAt
+}
+
+/** The tokens as stored, with `expires_in` counting from now. */
+function presentTokens(stored: StoredTokens): StoredOAuthTokens {
+  if (stored.expiresAt === undefined) return stored.tokens
+  const remaining = Math.max(0, Math.floor((stored.expiresAt - Date.now()) / 1000))
+  return { ...stored.tokens, expires_in: remaining }
+}
+
+/** A new access token for one that is about to expire, or `undefined` when none can be had. */
+async function renew(
+  context: ProviderContext,
+  stored: StoredTokens,
+): Promise<StoredOAuthTokens | undefined> {
+  const { settings, store, provider } = context
+  const tracking = trackingFetch(settings.fetch)
+  const failure = (cause: unknown, action: string) =>
+    describeAuthFailure(cause, {
+      subject: `${action} for MCP server ${settings.serverUrl}`,
+      lastUrl: tracking.lastUrl(),
+    })
+  if (settings.clientCredentials) {
+    try {
+      await fetchTokenWithoutReadingTokens(provider, {
+        serverUrl: settings.serverUrl,
+        fetchFn: tracking.fetch,
+      })
+    } catch (cause) {
+      throw failure(cause, 'Renewing the client_credentials token')
+    }
+    const renewed = await readTokens(store)
+    return renewed && !isExpired(renewed) ? presentTokens(renewed) : undefined
+  }
+
+  const refreshToken = stored.tokens.refresh_token
+  const discovery = await provider.discoveryState?.()
+  if (!refreshToken || !discovery?.authorizationServerUrl) return undefined
+  // The identity the SDK stamps credentials with (SEP-2352): a refresh token, like the client
+  // credentials, is only ever sent back to the authorization server that issued it.
+  const issuer = discovery.authorizationServerMetadata?.issuer ?? discovery.authorizationServerUrl
+  const boundElsewhere = (stamp: string | undefined) =>
+    stamp !== undefined && !sameUrlUpToTrailingSlash(stamp, issuer)
+  const clientInformation = await provider.clientInformation({ issuer })
+  if (!clientInformation || boundElsewhere(stored.tokens.issuer)) return undefined
+  if (boundElsewhere(clientInformation.issuer)) return undefined
+  // Not `auth()`: it would read `tokens()` again from inside `tokens()`. These are the SDK
+  // steps `auth()` takes for a refresh: the resource indicator chosen and checked by
+  // `selectResourceURL` (sent as the metadata spells it), then `refreshAuthorization`.
+  try {
+    const selected = await selectResourceURL(
+      settings.serverUrl,
+      provider,
+      discovery.resourceMetadata,
+    )
+    const resource =
+      selected && discovery.resourceMetadata ? discovery.resourceMetadata.resource : selected
+    const fresh = await refreshAuthorization(discovery.authorizationServerUrl, {
+      ...(discovery.authorizationServerMetadata
+        ? { metadata: discovery.authorizationServerMetadata }
+        : {}),
+      clientInformation,
+      refreshToken,
+      ...(resource ? { resource } : {}),
+      ...(settings.addClientAuthentication
+        ? { addClientAuthentication: settings.addClientAuthentication }
+        : {}),
+      fetchFn: tracking.fetch,
+    })
+    await provider.saveTokens({ ...fresh, issuer: stored.tokens.issuer ?? issuer })
+  } catch (cause) {
+    if (isOAuthError(cause) && cause.code !== OAuthErrorCode.ServerError) {
+      // Another process may have used (and rotated) this refresh token first.
+      const current = await readTokens(store)
+      if (current && current.tokens.refresh_token !== refreshToken) {
+        return isExpiring(current, settings.refreshBeforeExpiry)
+          ? undefined
+          : presentTokens(current)
+      }
+      // The refresh token was refused for good (revoked, expired): a new authorization is due.
+      await store.delete('tokens')
+      return undefined
+    }
+    throw failure(cause, 'Refreshing the access token')
+  }
+  const renewed = await readTokens(store)
+  return renewed ? presentTokens(renewed) : undefined
+}
