@@ -123,7 +123,7 @@ describe('MCPOAuthClientProvider.clientCredentials()', () => {
     const grantsBefore = clientCredentialGrants().length
     const provider = machineProvider({ expectedIssuer: 'https://login.example.com' })
     const client = clientWith(provider)
-    const error = await expectMCPError(client.listTools(), 'CONNECTION_FAILED')
+    const error = await expectMCPError(client.listTools(), 'UNAUTHORIZED')
     expect(error.message).toMatch(/login\.example\.com/)
     expect(clientCredentialGrants()).toHaveLength(grantsBefore)
   })

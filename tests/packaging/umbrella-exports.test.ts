@@ -21,6 +21,13 @@ const LEFT_OUT: Record<string, Record<string, string>> = {
   '@mcpkit/transports': {
     '*': 'building blocks under MCPClient and MCPServer; users of the raw handlers install @mcpkit/transports',
   },
+  '@mcpkit/types': {
+    Log: "mcpkit's internal log function type; apps give a LogHandler",
+    logTo: 'a helper the mcpkit packages share to write LogMessages; apps give a LogHandler',
+    safeLog: 'a helper the mcpkit packages share to call a log function safely',
+    ServerAuthorizationRequest:
+      'the contract between MCPClient.authenticate() and @mcpkit/oauth; apps call authenticate()',
+  },
 }
 
 /** Names `@mastra/mcp` users import, which the umbrella must keep. */

@@ -34,6 +34,7 @@ export {
 export {
   type CompletionAnswer,
   createMCPTool,
+  type HttpTransportOptions,
   MCPServer,
   type MCPServerConfig,
   type MCPServerPackage,
@@ -46,12 +47,17 @@ export {
   type RequestExtra,
   type ServerDetail,
   type ServerInfo,
+  SessionServer,
+  type SseTransportOptions,
   type ToolInfo,
+  type ToolInput,
+  type ToolSchema,
 } from '@mcpkit/mcp-server-core'
 
 // OAuth: client providers and token storage; protected-resource middleware for servers.
 export {
   type AuthorizationCallback,
+  authorizeServer,
   type ClientCredentialsOptions,
   type ClientCredentialsProviderOptions,
   type ClientMetadata,

@@ -3,7 +3,9 @@ import { isMCPKitError, MCPClientError } from '@mcpkit/types'
 import {
   type Client,
   InsufficientScopeError,
+  OAuthClientFlowError,
   type OAuthClientProvider,
+  OAuthError,
   ProtocolError,
   SdkError,
   SdkErrorCode,
@@ -360,9 +362,20 @@ function describe(error: unknown): string {
   return String(error)
 }
 
-/** Whether `error` is the server refusing our credentials (401, or 403 for missing scope). */
+/**
+ * Whether `error` is the server refusing our credentials (401, or 403 for missing scope), or
+ * the OAuth flow that should have got better ones failing (a refused grant, an issuer that does
+ * not match, an insecure endpoint).
+ */
 function isUnauthorized(error: unknown): boolean {
-  if (error instanceof UnauthorizedError || error instanceof InsufficientScopeError) return true
+  if (
+    error instanceof UnauthorizedError ||
+    error instanceof InsufficientScopeError ||
+    error instanceof OAuthClientFlowError ||
+    error instanceof OAuthError
+  ) {
+    return true
+  }
   if (error instanceof SdkHttpError) return error.status === 401 || error.status === 403
   // The SSE transport's errors still carry the HTTP status as a numeric `code`.
   if (error instanceof SseError) return error.code === 401 || error.code === 403

@@ -35,6 +35,7 @@ export class TransportFetch {
   readonly #recent: (AbortController | undefined)[] = new Array(RECENT_STREAMS)
   #recentCursor = 0
   #listeningTo: AbortSignal | undefined
+  #attached = false
   /** Set once a POST was answered 404: the session is gone, whatever the SDK's error says. */
   sessionExpired = false
   /**
@@ -77,7 +78,8 @@ export class TransportFetch {
         else if (response.ok) this.credentialsRefused = false
       }
       if (response.body && response.headers.get('content-type')?.includes('text/event-stream')) {
-        const id = post ? requestIdOf(init.body) : undefined
+        // Before `attach`, answers go by unseen: the handshake's stream is not tracked.
+        const id = post && this.#attached ? requestIdOf(init.body) : undefined
         if (id === undefined) {
           this.#remember(controller)
         } else {
@@ -132,6 +134,7 @@ export class TransportFetch {
    * `onmessage` in `connect()`), to move the streams that carried them among the recent ones.
    */
   attach(transport: Transport): void {
+    this.#attached = true
     const onmessage = transport.onmessage
     transport.onmessage = (message, extra) => {
       if ('id' in message && !('method' in message)) {
