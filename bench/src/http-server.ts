@@ -1,22 +1,26 @@
 /**
  * Minimal Streamable HTTP MCP server for the benchmark, run as its own process so its CPU is
- * not charged to the client under test. Stateful sessions (one McpServer per session), bound
- * to 127.0.0.1 on an ephemeral port. Prints `{"port":N}` on stdout once listening.
+ * not charged to the client under test: the SDK v2 `McpServer` + `NodeStreamableHTTPServerTransport`
+ * (`@modelcontextprotocol/node`, a devDependency of the bench only), wired as the v2 docs'
+ * sessionful pattern (`docs/serving/sessions-state-scaling.md`): a session map, one McpServer
+ * per session. The same server for every contender (raw v2, raw v1, mcpkit); the wire protocol
+ * is the 2025 one (`initialize`, sessions). Bound to 127.0.0.1 on an ephemeral port. Prints
+ * `{"port":N}` on stdout once listening.
  *
  * Besides `/mcp` it answers `GET /stats` with counters (requests per JSON-RPC method, DELETEs,
  * open sessions, server CPU) so the bench can see what each client actually sent.
  */
 import { randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js'
+import { NodeStreamableHTTPServerTransport } from '@modelcontextprotocol/node'
+import { McpServer } from '@modelcontextprotocol/server'
 import { z } from 'zod'
 
 const MAX_BODY_BYTES = 1_000_000
 const MAX_SESSIONS = 2_000
 const jsonResponse = process.env.BENCH_JSON_RESPONSE === '1'
 
-const transports = new Map<string, StreamableHTTPServerTransport>()
+const transports = new Map<string, NodeStreamableHTTPServerTransport>()
 const counters = {
   methods: {} as Record<string, number>,
   posts: 0,
@@ -32,7 +36,7 @@ function buildServer(): McpServer {
     'echo',
     {
       description: 'Echoes the message back',
-      inputSchema: { message: z.string().describe('text to echo') },
+      inputSchema: z.object({ message: z.string().describe('text to echo') }),
     },
     async ({ message }) => ({ content: [{ type: 'text', text: message }] }),
   )
@@ -41,8 +45,8 @@ function buildServer(): McpServer {
     'add',
     {
       description: 'Adds two numbers',
-      inputSchema: { a: z.number(), b: z.number() },
-      outputSchema: { sum: z.number() },
+      inputSchema: z.object({ a: z.number(), b: z.number() }),
+      outputSchema: z.object({ sum: z.number() }),
     },
     async ({ a, b }) => ({
       content: [{ type: 'text', text: String(a + b) }],
@@ -107,7 +111,7 @@ async function handleMcp(req: IncomingMessage, res: ServerResponse): Promise<voi
       !Array.isArray(body) && (body as { method?: unknown } | null)?.method === 'initialize'
     if (!isInitialize) return sendJsonRpcError(res, 400, 'No session id')
     if (transports.size >= MAX_SESSIONS) return sendJsonRpcError(res, 503, 'Too many sessions')
-    const transport = new StreamableHTTPServerTransport({
+    const transport = new NodeStreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       enableJsonResponse: jsonResponse,
       onsessioninitialized: (id) => {

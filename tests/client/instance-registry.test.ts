@@ -27,6 +27,18 @@ describe('instance registry', () => {
   // Each test uses its own path, so their configurations never meet.
   const url = (name: string) => new URL(`/mcp?test=${name}`, fixture.url).href
 
+  it('a constructor that throws leaves no entry: the same config fails again with its own error', async () => {
+    // Approval settings are checked after the definitions, when each server is set up.
+    const options = {
+      servers: { fixture: { url: url('throws'), requireToolApproval: true } },
+      approval: { timeout: -5 },
+    }
+    await expectMCPError(() => create(options), 'INVALID_CONFIGURATION')
+    await expectMCPError(() => create(options), 'INVALID_CONFIGURATION')
+    // Fixed, it is a client like any other.
+    create({ ...options, approval: { timeout: 1000 } })
+  })
+
   it('throws DUPLICATE_INSTANCE for a second live client with the same config and no id, naming the fixes', async () => {
     create({ servers: { fixture: { url: url('duplicate') } } })
     const error = await expectMCPError(

@@ -273,6 +273,9 @@ describe('MCPClient.authenticate()', () => {
     clients.push(web)
     const notLoopback = await expectMCPError(web.authenticate('web'), 'INVALID_CONFIGURATION')
     expect(notLoopback.message).toMatch(/127\.0\.0\.1/)
+
+    await web.disconnect()
+    await expectMCPError(web.authenticate('web'), 'DISCONNECTED')
   })
 
   it('says so when the redirect port is taken', async () => {
