@@ -1,19 +1,85 @@
 /**
- * One contender of the bench, in its own process: `raw` (the MCP SDK `Client`) or `mcpkit`
- * (`MCPClient`). The orchestrator (`run.ts`) sends it one operation at a time over IPC and it
- * answers with what it measured itself. Separate processes keep the contenders from taxing
- * each other: mcpkit's AsyncLocalStorage turns on promise hooks for the whole process on
- * Node 20, and each has its own heap, GC and JIT state. Only one runner works at a time.
+ * One contender of the bench, in its own process: `raw-v2` (the SDK v2 `Client` from
+ * `@modelcontextprotocol/client`, the SDK mcpkit wraps), `raw-v1` (the SDK v1 `Client` from
+ * `@modelcontextprotocol/sdk`, shown for continuity) or `mcpkit` (`MCPClient`). The
+ * orchestrator (`run.ts`) sends it one operation at a time over IPC and it answers with what
+ * it measured itself. Separate processes keep the contenders from taxing each other: mcpkit's
+ * AsyncLocalStorage turns on promise hooks for the whole process on Node 20, and each has its
+ * own heap, GC and JIT state; a runner loads only its own SDK. Only one runner works at a time.
  */
-import { Client } from '@modelcontextprotocol/sdk/client/index.js'
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
+import { writeFileSync } from 'node:fs'
+import { Session } from 'node:inspector/promises'
 import { serveParent } from './child-process.js'
-import type { RunnerRequest } from './protocol.js'
+import type { RunnerKind, RunnerRequest } from './protocol.js'
 import { gc, nowMs } from './stats.js'
 
-const kind = process.argv[2]
-if (kind !== 'raw' && kind !== 'mcpkit') throw new Error(`client-runner: unknown kind ${kind}`)
+const kind = process.argv[2] as RunnerKind
+if (kind !== 'raw-v1' && kind !== 'raw-v2' && kind !== 'mcpkit') {
+  throw new Error(`client-runner: unknown kind ${kind}`)
+}
+
+// ---- the raw SDKs, v1 and v2, behind one small shape -------------------------------------------
+
+/** What the bench needs of a raw SDK `Client`; v1's and v2's have the same methods. */
+interface RawClient {
+  listTools(): Promise<unknown>
+  callTool(params: { name: string; arguments: Record<string, unknown> }): Promise<unknown>
+  close(): Promise<void>
+}
+interface RawSdk {
+  /** `new Client` + `new StreamableHTTPClientTransport(url)` + `connect`. */
+  connectHttp(url: URL): Promise<{ client: RawClient; terminateSession(): Promise<void> }>
+  /** `new Client` + `new StdioClientTransport({ command, args, stderr: 'ignore' })` + `connect`. */
+  connectStdio(command: { command: string; args: string[] }): Promise<RawClient>
+}
+
+const clientInfo = { name: 'mcpkit-bench-raw', version: '1.0.0' }
+
+/** Each raw runner imports only its own SDK, so neither pays for the other's modules. */
+async function loadRawSdk(version: 'v1' | 'v2'): Promise<RawSdk> {
+  if (version === 'v2') {
+    const { Client, StreamableHTTPClientTransport } = await import('@modelcontextprotocol/client')
+    const { StdioClientTransport } = await import('@modelcontextprotocol/client/stdio')
+    return {
+      async connectHttp(url) {
+        const client = new Client(clientInfo)
+        const transport = new StreamableHTTPClientTransport(url)
+        await client.connect(transport)
+        return { client, terminateSession: () => transport.terminateSession() }
+      },
+      async connectStdio(command) {
+        const client = new Client(clientInfo)
+        await client.connect(new StdioClientTransport({ ...command, stderr: 'ignore' }))
+        return client
+      },
+    }
+  }
+  const { Client } = await import('@modelcontextprotocol/sdk/client/index.js')
+  const { StreamableHTTPClientTransport } = await import(
+    '@modelcontextprotocol/sdk/client/streamableHttp.js'
+  )
+  const { StdioClientTransport } = await import('@modelcontextprotocol/sdk/client/stdio.js')
+  return {
+    async connectHttp(url) {
+      const client = new Client(clientInfo)
+      const transport = new StreamableHTTPClientTransport(url)
+      await client.connect(transport)
+      return { client, terminateSession: () => transport.terminateSession() }
+    },
+    async connectStdio(command) {
+      const client = new Client(clientInfo)
+      await client.connect(new StdioClientTransport({ ...command, stderr: 'ignore' }))
+      return client
+    },
+  }
+}
+
+let rawSdk: RawSdk | undefined
+
+function requireRaw(): RawSdk {
+  if (!rawSdk) throw new Error('raw SDK not loaded')
+  return rawSdk
+}
 
 // ---- mcpkit, typed loosely so the bench runs (raw side only) before it is built ---------------
 
@@ -48,7 +114,6 @@ function requireMcpkit(): McpkitClientConstructor {
 
 // ---- state --------------------------------------------------------------------------------------
 
-const clientInfo = { name: 'mcpkit-bench-raw', version: '1.0.0' }
 const message = 'hello'
 let serverUrl: URL | undefined
 let stdioCommand: { command: string; args: string[] } | undefined
@@ -82,13 +147,11 @@ function checkEcho(result: unknown): void {
 /** Connects, lists and closes; returns when the list arrived (the close is timed by the caller). */
 async function coldHttp(terminate: boolean): Promise<number> {
   const t0 = nowMs()
-  if (kind === 'raw') {
-    const client = new Client(clientInfo)
-    const transport = new StreamableHTTPClientTransport(url())
-    await client.connect(transport)
+  if (kind !== 'mcpkit') {
+    const { client, terminateSession } = await requireRaw().connectHttp(url())
     await client.listTools()
     const listed = nowMs() - t0
-    if (terminate) await transport.terminateSession()
+    if (terminate) await terminateSession()
     await client.close()
     return listed
   }
@@ -108,9 +171,8 @@ async function coldHttp(terminate: boolean): Promise<number> {
 async function coldStdio(): Promise<number> {
   if (!stdioCommand) throw new Error('runner not set up')
   const t0 = nowMs()
-  if (kind === 'raw') {
-    const client = new Client(clientInfo)
-    await client.connect(new StdioClientTransport({ ...stdioCommand, stderr: 'ignore' }))
+  if (kind !== 'mcpkit') {
+    const client = await requireRaw().connectStdio(stdioCommand)
     await client.listTools()
     const listed = nowMs() - t0
     await client.close()
@@ -131,9 +193,8 @@ async function coldStdio(): Promise<number> {
 
 async function openWarm(): Promise<void> {
   if (warm) return
-  if (kind === 'raw') {
-    const client = new Client(clientInfo)
-    await client.connect(new StreamableHTTPClientTransport(url()))
+  if (kind !== 'mcpkit') {
+    const { client } = await requireRaw().connectHttp(url())
     warm = {
       list: () => client.listTools(),
       call: async () => checkEcho(await client.callTool({ name: 'echo', arguments: { message } })),
@@ -193,9 +254,8 @@ async function idleMemory(count: number) {
   const closers: (() => Promise<void>)[] = []
   try {
     for (let index = 0; index < count; index++) {
-      if (kind === 'raw') {
-        const client = new Client(clientInfo)
-        await client.connect(new StreamableHTTPClientTransport(url()))
+      if (kind !== 'mcpkit') {
+        const { client } = await requireRaw().connectHttp(url())
         await client.listTools()
         closers.push(() => client.close())
       } else {
@@ -221,12 +281,16 @@ async function idleMemory(count: number) {
   }
 }
 
+/** The in-process CPU profiler of `BENCH_CLIENT_PROFILE=1` (the same sampler as `--cpu-prof`). */
+let profiler: Session | undefined
+
 async function handle(request: RunnerRequest): Promise<unknown> {
   switch (request.op) {
     case 'setup': {
       serverUrl = new URL(request.url)
       stdioCommand = request.stdio
       if (kind === 'mcpkit') await loadMcpkit()
+      else rawSdk = await loadRawSdk(kind === 'raw-v1' ? 'v1' : 'v2')
       return { pid: process.pid }
     }
     case 'cold-http':
@@ -264,6 +328,22 @@ async function handle(request: RunnerRequest): Promise<unknown> {
       return idleMemory(request.count)
     case 'handles':
       return { resources: process.getActiveResourcesInfo() }
+    case 'profile-start': {
+      profiler = new Session()
+      profiler.connect()
+      await profiler.post('Profiler.enable')
+      await profiler.post('Profiler.start')
+      return {}
+    }
+    case 'profile-stop': {
+      if (!profiler) throw new Error('profiler not started')
+      const { profile } = await profiler.post('Profiler.stop')
+      await profiler.post('Profiler.disable')
+      profiler.disconnect()
+      profiler = undefined
+      writeFileSync(request.file, JSON.stringify(profile))
+      return { file: request.file }
+    }
     case 'exit':
       // Answered by serveParent, which exits; never reaches here.
       return {}

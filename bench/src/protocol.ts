@@ -1,5 +1,8 @@
 /** Messages between the orchestrator (`run.ts`) and a contender process (`client-runner.ts`). */
 
+/** What a runner process drives: the SDK v2 `Client`, the SDK v1 `Client`, or `MCPClient`. */
+export type RunnerKind = 'raw-v2' | 'raw-v1' | 'mcpkit'
+
 export type RunnerRequest = { id: number } & (
   | { op: 'setup'; url: string; stdio: { command: string; args: string[] } }
   | { op: 'cold-http'; terminate?: boolean }
@@ -10,6 +13,9 @@ export type RunnerRequest = { id: number } & (
   | { op: 'warm-close' }
   | { op: 'idle-memory'; count: number }
   | { op: 'handles' }
+  /** V8's CPU profiler (`node:inspector`) around a phase; `stop` writes `file` (.cpuprofile). */
+  | { op: 'profile-start' }
+  | { op: 'profile-stop'; file: string }
   | { op: 'exit' }
 )
 

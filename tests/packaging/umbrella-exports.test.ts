@@ -25,6 +25,7 @@ const LEFT_OUT: Record<string, Record<string, string>> = {
     Log: "mcpkit's internal log function type; apps give a LogHandler",
     logTo: 'a helper the mcpkit packages share to write LogMessages; apps give a LogHandler',
     safeLog: 'a helper the mcpkit packages share to call a log function safely',
+    readCapped: 'a helper the mcpkit packages share to read request bodies with a size cap',
     ServerAuthorizationRequest:
       'the contract between MCPClient.authenticate() and @mcpkit/oauth; apps call authenticate()',
   },

@@ -31,6 +31,7 @@ export {
   logTo,
   safeLog,
 } from './logging.js'
+export { readCapped } from './read-capped.js'
 export { RequestContext } from './request-context.js'
 export type { ResourceAuth, ResourceAuthDenial, ResourceAuthInfo } from './resource-auth.js'
 export type {

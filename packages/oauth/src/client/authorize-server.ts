@@ -1,4 +1,4 @@
-import { MCPClientError, type ServerAuthorizationRequest } from '@mcpkit/types'
+import { MCPClientError, type ServerAuthorizationRequest, safeLog } from '@mcpkit/types'
 import {
   auth,
   createFetchWithInit,
@@ -16,7 +16,6 @@ import {
   startLoopbackCallback,
 } from './loopback-callback.js'
 import { loopbackFlowProvider } from './loopback-flow-provider.js'
-import { safeLog } from './safe-log.js'
 
 const DEFAULT_TIMEOUT_MS = 5 * 60_000
 

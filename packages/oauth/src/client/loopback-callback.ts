@@ -1,7 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import type { MCPClientError } from '@mcpkit/types'
-import type { LogFunction } from './safe-log.js'
+import type { Log, MCPClientError } from '@mcpkit/types'
 
 /** Where the browser comes back to: the provider's redirect URL, on this machine. */
 export interface LoopbackRedirect {
@@ -66,7 +65,7 @@ export function loopbackRedirect(value: string, fail: ConfigurationFailure): Loo
  */
 export async function startLoopbackCallback(
   redirect: LoopbackRedirect,
-  options: { fail: ConfigurationFailure; log: LogFunction },
+  options: { fail: ConfigurationFailure; log: Log },
 ): Promise<LoopbackCallback> {
   // Loaded here, not at the top: the package's main entry stays importable off Node.
   const { createServer } = await import('node:http')

@@ -1,3 +1,4 @@
+import { readCapped } from '@mcpkit/types'
 import { type HttpRejection, JsonRpcErrorCode } from './json-rpc.js'
 import { payloadTooLarge } from './security.js'
 
@@ -37,22 +38,10 @@ export async function readJsonBody(request: Request, maxBytes: number): Promise<
     await request.body?.cancel().catch(() => {})
     return { ok: false, rejection: payloadTooLarge(maxBytes) }
   }
-  const body = request.body
-  if (!body) return parseJson('')
-  const reader = body.getReader()
-  const chunks: Uint8Array[] = []
-  let size = 0
+  if (!request.body) return parseJson('')
+  let bytes: Uint8Array | undefined
   try {
-    for (;;) {
-      const { done, value } = await reader.read()
-      if (done) break
-      size += value.byteLength
-      if (size > maxBytes) {
-        await reader.cancel().catch(() => {})
-        return { ok: false, rejection: payloadTooLarge(maxBytes) }
-      }
-      chunks.push(value)
-    }
+    bytes = await readCapped(request.body, maxBytes)
   } catch (error) {
     return {
       ok: false,
@@ -62,21 +51,9 @@ export async function readJsonBody(request: Request, maxBytes: number): Promise<
         message: `Parse error: the request body could not be read (${(error as Error).message})`,
       },
     }
-  } finally {
-    reader.releaseLock()
   }
-  return parseJson(decodeUtf8(chunks, size))
+  if (!bytes) return { ok: false, rejection: payloadTooLarge(maxBytes) }
+  return parseJson(decoder.decode(bytes))
 }
 
 const decoder = new TextDecoder()
-
-function decodeUtf8(chunks: Uint8Array[], size: number): string {
-  if (chunks.length === 1) return decoder.decode(chunks[0])
-  const joined = new Uint8Array(size)
-  let offset = 0
-  for (const chunk of chunks) {
-    joined.set(chunk, offset)
-    offset += chunk.byteLength
-  }
-  return decoder.decode(joined)
-}
