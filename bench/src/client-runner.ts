@@ -332,6 +332,8 @@ async function handle(request: RunnerRequest): Promise<unknown> {
       profiler = new Session()
       profiler.connect()
       await profiler.post('Profiler.enable')
+      // 100 µs instead of V8's 1 ms: a sequential call is ~1.5 ms of CPU.
+      await profiler.post('Profiler.setSamplingInterval', { interval: 100 })
       await profiler.post('Profiler.start')
       return {}
     }

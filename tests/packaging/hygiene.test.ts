@@ -7,8 +7,8 @@
  * Needs built packages (`pnpm build`). Run: `pnpm check:packages`.
  */
 import { execFile } from 'node:child_process'
-import { existsSync } from 'node:fs'
-import { readdir, readFile } from 'node:fs/promises'
+import { realpathSync } from 'node:fs'
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { join, relative } from 'node:path'
 import { promisify } from 'node:util'
@@ -16,7 +16,8 @@ import { publint } from 'publint'
 import { formatMessage } from 'publint/utils'
 import ts from 'typescript'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { importSpecifiers, isBuiltin, isRelative } from './support/imports.js'
+import { type BundlerProfile, resolveForBundler } from './support/bundler-resolution.js'
+import { importSpecifiers, isBuiltin, isRelative, moduleReferences } from './support/imports.js'
 import {
   type PackageManifest,
   packageOfSpecifier,
@@ -47,6 +48,19 @@ const RUNTIME_NEUTRAL_ENTRIES: Record<string, string[]> = {
   // Approval gates run wherever tools run; the README promises web-standard APIs only.
   '@mcpkit/tool-approval': ['.'],
 }
+
+/**
+ * How the runtime-neutral entries are followed: with the conditions of the bundlers that build
+ * for those runtimes (esbuild/Vite for browsers, wrangler for Cloudflare Workers), each added to
+ * `import` or `require` and `default`. A dependency that ships one file per runtime (the MCP
+ * SDK's `@modelcontextprotocol/server/_shims`: `workerd`, `browser`, `node`, `default` → Node) is
+ * followed into the file such a bundler picks, as it would be in a user's build; a dependency
+ * without such a branch, and every file of ours, is followed as it is.
+ */
+const NEUTRAL_BUNDLERS: BundlerProfile[] = [
+  { name: 'browser bundler', conditions: ['browser', 'module'] },
+  { name: 'worker bundler', conditions: ['workerd', 'worker', 'browser', 'module'] },
+]
 
 /**
  * Imports allowed to resolve to ESM typings from a CommonJS declaration file, each with the
@@ -205,7 +219,10 @@ describe.each(packages)('$name', (workspacePackage) => {
       optionalDependencies: packed.optionalDependencies,
     })
     expect(text).not.toMatch(/workspace:|catalog:/)
-    for (const [dependency, range] of Object.entries(packed.dependencies ?? {})) {
+    for (const [dependency, range] of Object.entries({
+      ...packed.dependencies,
+      ...packed.peerDependencies,
+    })) {
       if (!dependency.startsWith('@mcpkit/')) continue
       expect(range, dependency).toBe(`^${versions.get(dependency)}`)
     }
@@ -315,6 +332,51 @@ describe.each(packages)('$name', (workspacePackage) => {
     expect(problems).toEqual([])
   })
 
+  const optionalPeers = Object.entries(manifest.peerDependenciesMeta ?? {})
+    .filter(([, meta]) => meta.optional === true)
+    .map(([peer]) => peer)
+  if (optionalPeers.length > 0) {
+    it(`loads its optional peers (${optionalPeers.join(', ')}) lazily, and only from its code`, async () => {
+      // npm does not install an optional peer: a user without it must still be able to load
+      // every entry and compile against the typings. So: declared as a peer with a real range,
+      // never imported statically (ESM `from`/`import '…'`, tsup's top-level CJS `require`),
+      // absent from the .d.ts/.d.cts, and named somewhere in the code (or it is not used).
+      const packed = await packedManifest(tarballOf(name))
+      const unpacked = await unpack(tarballOf(name), join(work.path, 'optional-peers', name))
+      const files = await builtFiles(join(unpacked, 'dist'))
+      const problems: string[] = []
+      for (const peer of optionalPeers) {
+        const range = packed.peerDependencies?.[peer]
+        if (range === undefined) problems.push(`${peer} is optional but not a peer dependency`)
+        else if (peer.startsWith('@mcpkit/') && range !== `^${versions.get(peer)}`) {
+          problems.push(`${peer}: peer range ${range}`)
+        }
+        let named = false
+        for (const file of files) {
+          const source = await readFile(file, 'utf8')
+          const label = relative(unpacked, file)
+          const quoted = new RegExp(`(['"])${peer.replace(/[/.]/g, '\\$&')}(/[^'"]*)?\\1`)
+          if (/\.d\.c?ts$/.test(file)) {
+            if (quoted.test(source)) problems.push(`${label} names ${peer} (typings need it)`)
+            continue
+          }
+          if (quoted.test(source)) named = true
+          for (const line of source.split('\n')) {
+            const statement = line.trim()
+            const eager =
+              /^(import|export)\b/.test(statement) ||
+              /^var [\w$]+ = (__toESM\()?require\(/.test(statement)
+            if (eager && quoted.test(statement) && !/\bimport\s*\(/.test(statement)) {
+              problems.push(`${label} imports ${peer} eagerly: ${statement}`)
+            }
+          }
+        }
+        if (!named) problems.push(`no file of dist/ names ${peer}: drop the peer, or use it`)
+      }
+      expect(problems).toEqual([])
+    })
+  }
+
   const neutralEntries = RUNTIME_NEUTRAL_ENTRIES[name] ?? []
   if (neutralEntries.length > 0) {
     it(`keeps ${neutralEntries.join(', ')} free of node: imports`, async () => {
@@ -322,13 +384,96 @@ describe.each(packages)('$name', (workspacePackage) => {
         neutralEntries.includes(entry.subpath),
       )
       expect(entries.map((entry) => entry.subpath)).toEqual(neutralEntries)
+      const reached: string[] = []
       for (const entry of entries) {
-        // The workspace copy: the same files, with the dependencies installed next to them.
-        const reached = await nodeImportsReachable(join(workspacePackage.dir, entry.importDefault))
-        expect(reached, `${entry.subpath} reaches`).toEqual([])
+        for (const bundler of NEUTRAL_BUNDLERS) {
+          // The workspace copy: the same files, with the dependencies installed next to them.
+          for (const [file, format] of [
+            [entry.importDefault, 'ESM'],
+            [entry.requireDefault, 'CJS'],
+          ] as const) {
+            const label = `${entry.subpath} (${format}, ${bundler.name})`
+            const found = await nodeImportsReachable(join(workspacePackage.dir, file), bundler)
+            reached.push(...found.map((problem) => `${label} reaches ${problem}`))
+          }
+        }
       }
+      expect(reached).toEqual([])
     })
   }
+})
+
+describe('the runtime-neutral walk', () => {
+  // The walk above passes only if it can tell a dependency's per-runtime file from a real
+  // `node:` import; these fixtures prove it still sees the latter.
+  let fixtures: string
+  beforeAll(async () => {
+    fixtures = join(work.path, 'walk-fixtures')
+    const write = async (file: string, text: string) => {
+      await mkdir(join(fixtures, file, '..'), { recursive: true })
+      await writeFile(join(fixtures, file), text)
+    }
+    const shims = (name: string, withBrowser: boolean) => ({
+      name,
+      type: 'module',
+      exports: {
+        '.': { import: './index.js', require: './index.cjs' },
+        './_shims': {
+          ...(withBrowser ? { browser: { import: './web.js', require: './web.cjs' } } : {}),
+          node: { import: './node.js', require: './node.cjs' },
+          default: { import: './node.js', require: './node.cjs' },
+        },
+      },
+    })
+    for (const [dir, withBrowser] of [
+      ['node_modules/sdk-like', true],
+      ['node_modules/node-only', false],
+    ] as const) {
+      const packageName = dir.split('/')[1] ?? ''
+      await write(`${dir}/package.json`, JSON.stringify(shims(packageName, withBrowser)))
+      await write(`${dir}/index.js`, `export { process } from '${packageName}/_shims'\n`)
+      await write(`${dir}/index.cjs`, `module.exports = require('${packageName}/_shims')\n`)
+      await write(`${dir}/node.js`, "export { default as process } from 'node:process'\n")
+      await write(`${dir}/node.cjs`, "exports.process = require('node:process')\n")
+      await write(`${dir}/web.js`, 'export const process = {}\n')
+      await write(`${dir}/web.cjs`, 'exports.process = {}\n')
+    }
+    await write('ours/package.json', JSON.stringify({ name: 'ours', type: 'module' }))
+    await write('ours/clean.js', "export * from 'sdk-like'\nexport * from './helper.js'\n")
+    await write('ours/helper.js', 'export const helper = 1\n')
+    await write('ours/clean.cjs', "module.exports = require('sdk-like')\n")
+    await write('ours/own-node.js', "export * from 'sdk-like'\nexport * from './fs-helper.js'\n")
+    await write('ours/fs-helper.js', "export const load = () => import('node:fs')\n")
+    await write('ours/dependency-node.js', "export * from 'node-only'\n")
+    await write('ours/missing.js', "export * from 'not-installed'\n")
+  })
+
+  const [browser] = NEUTRAL_BUNDLERS
+  if (!browser) throw new Error('NEUTRAL_BUNDLERS is empty')
+  const walk = (file: string) => nodeImportsReachable(join(fixtures, 'ours', file), browser)
+
+  it("follows a dependency's browser branch, not its Node.js file", async () => {
+    expect(await walk('clean.js')).toEqual([])
+    expect(await walk('clean.cjs')).toEqual([])
+  })
+
+  it('reports a node: import of ours, even a lazy one', async () => {
+    expect(await walk('own-node.js')).toEqual([
+      expect.stringMatching(/^node:fs \(in .*fs-helper\.js\)/),
+    ])
+  })
+
+  it('reports a dependency that has no file for browsers', async () => {
+    expect(await walk('dependency-node.js')).toEqual([
+      expect.stringMatching(/^node:process \(in .*node-only\/node\.js\)/),
+    ])
+  })
+
+  it('reports an import a bundler cannot resolve', async () => {
+    expect(await walk('missing.js')).toEqual([
+      expect.stringMatching(/not-installed.*not installed/),
+    ])
+  })
 })
 
 /** Every .js/.cjs/.d.ts/.d.cts file under `dir`. */
@@ -342,44 +487,30 @@ async function builtFiles(dir: string): Promise<string[]> {
 }
 
 /**
- * `node:`/built-in imports reachable from a built file, following its relative imports and its
- * dependencies' files (resolved from the workspace copy, whose node_modules hold them).
+ * `node:`/built-in imports reachable from a built file, and what a bundler with `bundler`'s
+ * conditions could not resolve on the way: its relative imports and its dependencies' files
+ * (resolved from where the file is, so the workspace copy uses the dependencies installed next to
+ * it), each reference with the condition of its kind (`import()`/`from` or `require()`).
  */
-async function nodeImportsReachable(entryFile: string): Promise<string[]> {
+async function nodeImportsReachable(entryFile: string, bundler: BundlerProfile): Promise<string[]> {
   const seen = new Set<string>()
   const found: string[] = []
-  const pending = [entryFile]
+  const where = (file: string) => file.replace(/^.*node_modules\//, '').replace(REPO_ROOT, '')
+  // Bounded: every file is read once, and there are finitely many files on disk.
+  const pending = [realpathSync(entryFile)]
   for (let file = pending.pop(); file; file = pending.pop()) {
     if (seen.has(file)) continue
     seen.add(file)
     const source = await readFile(file, 'utf8')
-    for (const specifier of importSpecifiers(source)) {
+    for (const { specifier, kind } of moduleReferences(source)) {
       if (isBuiltin(specifier)) {
-        found.push(
-          `${specifier} (in ${file.replace(/^.*node_modules\//, '').replace(REPO_ROOT, '')})`,
-        )
-      } else {
-        const target = resolveFrom(file, specifier)
-        if (target) pending.push(target)
+        found.push(`${specifier} (in ${where(file)})`)
+        continue
       }
+      const resolved = resolveForBundler(file, specifier, kind, bundler)
+      if (resolved.kind === 'file') pending.push(resolved.path)
+      else if (resolved.kind === 'unresolved') found.push(`${resolved.reason} (in ${where(file)})`)
     }
   }
   return found
-}
-
-/**
- * The JavaScript file `specifier` names from `file`: Node's CommonJS resolution (extension-less
- * relative requires, `exports` with the `require` condition), else the path as written (ESM
- * relative imports). `undefined` for what is not a JavaScript file on disk; unresolvable bare
- * imports are reported by the import checks above.
- */
-function resolveFrom(file: string, specifier: string): string | undefined {
-  let target: string | undefined
-  try {
-    target = createRequire(file).resolve(specifier)
-  } catch {
-    target = isRelative(specifier) ? join(file, '..', specifier) : undefined
-  }
-  if (!target || !/\.[cm]?js$/.test(target) || !existsSync(target)) return undefined
-  return target
 }

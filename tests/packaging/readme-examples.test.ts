@@ -21,8 +21,44 @@ import {
 } from './support/workspace.js'
 
 const TSC = join(REPO_ROOT, 'node_modules/typescript/bin/tsc')
-/** Public packages README examples may import besides @mcpkit/*, as users install them. */
-const THIRD_PARTY = ['zod', '@modelcontextprotocol/sdk']
+const packages = publishedPackages()
+
+/** The @mcpkit packages a package names as optional peers (loaded lazily; npm skips them). */
+function optionalPeers(entry: WorkspacePackage): string[] {
+  return Object.entries(entry.manifest.peerDependenciesMeta ?? {})
+    .filter(([name, meta]) => meta.optional === true && name.startsWith('@mcpkit/'))
+    .map(([name]) => name)
+}
+
+/** What a package's users get installed with it: dependencies and the peers npm installs. */
+function installedWith(entry: WorkspacePackage): string[] {
+  const optional = new Set(
+    Object.entries(entry.manifest.peerDependenciesMeta ?? {})
+      .filter(([, meta]) => meta.optional === true)
+      .map(([name]) => name),
+  )
+  return [
+    ...Object.keys(entry.manifest.dependencies ?? {}),
+    ...Object.keys(entry.manifest.peerDependencies ?? {}).filter((name) => !optional.has(name)),
+  ]
+}
+
+/**
+ * Public packages README examples may import besides @mcpkit/*: those the published packages
+ * depend on or take as peers (zod, the SDK v2's `@modelcontextprotocol/client` and `/server`, …),
+ * each linked from a package that declares it, as a user's install has them. The SDK v1
+ * (`@modelcontextprotocol/sdk`) is none of them, so an example still written for it fails, as it
+ * would for a user.
+ */
+const THIRD_PARTY = new Map<string, string>()
+for (const entry of packages) {
+  for (const name of [
+    ...Object.keys(entry.manifest.dependencies ?? {}),
+    ...Object.keys(entry.manifest.peerDependencies ?? {}),
+  ]) {
+    if (!name.startsWith('@mcpkit/') && !THIRD_PARTY.has(name)) THIRD_PARTY.set(name, entry.dir)
+  }
+}
 
 interface ReadmeExample {
   readme: string
@@ -54,7 +90,6 @@ function packageRoot(name: string, fromDir: string): string {
   return realpathSync(join(fromDir, 'node_modules', name))
 }
 
-const packages = publishedPackages()
 let work: { path: string; remove(): Promise<void> }
 /** tsc's error lines by example file name. */
 const errorsByFile = new Map<string, string[]>()
@@ -67,10 +102,10 @@ beforeAll(async () => {
   const modules = join(work.path, 'node_modules')
   await mkdir(join(modules, '@mcpkit'), { recursive: true })
   await mkdir(join(modules, '@types'), { recursive: true })
-  await mkdir(join(modules, '@modelcontextprotocol'), { recursive: true })
   for (const entry of packages) await symlink(entry.dir, join(modules, entry.name))
-  for (const name of THIRD_PARTY) {
-    await symlink(packageRoot(name, join(REPO_ROOT, 'tests')), join(modules, name))
+  for (const [name, declaredBy] of THIRD_PARTY) {
+    await mkdir(join(modules, name, '..'), { recursive: true })
+    await symlink(packageRoot(name, declaredBy), join(modules, name))
   }
   await symlink(join(REPO_ROOT, 'node_modules/@types/node'), join(modules, '@types/node'))
   const files: string[] = []
@@ -162,6 +197,8 @@ describe('root README', () => {
   })
 
   it('lists each package with exactly its @mcpkit dependencies in the text diagram', () => {
+    // Dependencies and the peers npm installs: what `npm i <package>` brings. Optional peers are
+    // not installed by npm, so they are not listed; the graph above draws them dotted.
     const listed = new Map<string, string[]>()
     for (const [, name, arrow] of readme.matchAll(/^(@mcpkit\/[a-z-]+)\s*(?:─►\s*(.*))?$/gm)) {
       if (!name) continue
@@ -175,10 +212,64 @@ describe('root README', () => {
       )
     }
     for (const entry of packages) {
-      const dependencies = Object.keys(entry.manifest.dependencies ?? {})
+      const dependencies = installedWith(entry)
         .filter((name) => name.startsWith('@mcpkit/'))
         .sort()
       expect(listed.get(entry.name), entry.name).toEqual(dependencies)
     }
+  })
+
+  it('draws only real edges in the mermaid graph, optional peers dotted', () => {
+    const graph = /```mermaid\n([\s\S]*?)```/.exec(readme)?.[1] ?? ''
+    const nodes = new Map<string, string>()
+    for (const [, id, name] of graph.matchAll(/\b(\w+)\["(@mcpkit\/[a-z-]+)[^"]*"\]/g)) {
+      if (id && name) nodes.set(id, name)
+    }
+    expect(
+      packages.filter((entry) => ![...nodes.values()].includes(entry.name)).map((e) => e.name),
+      'packages without a node',
+    ).toEqual([])
+    const solid = new Set<string>()
+    const dotted = new Set<string>()
+    for (const line of graph.split('\n')) {
+      // `a["label"] --> b`, `a --> b`, `a -.->|optional, lazy| b`
+      const edge = /^\s*(\w+)(?:\["[^"]*"\])?\s*(-->|-\.->)\s*(?:\|[^|]*\|\s*)?(\w+)\s*$/.exec(line)
+      if (!edge) continue
+      const [, from, arrow, to] = edge
+      const pair = `${nodes.get(from ?? '') ?? from} → ${nodes.get(to ?? '') ?? to}`
+      ;(arrow === '-->' ? solid : dotted).add(pair)
+    }
+    expect(solid.size, 'solid edges').toBeGreaterThan(0)
+    const real = new Set<string>()
+    const optional = new Set<string>()
+    for (const entry of packages) {
+      for (const name of installedWith(entry)) real.add(`${entry.name} → ${name}`)
+      for (const name of optionalPeers(entry)) optional.add(`${entry.name} → ${name}`)
+    }
+    expect(
+      [...solid].filter((pair) => !real.has(pair)),
+      'solid edges that are no dependency',
+    ).toEqual([])
+    expect([...dotted].sort(), 'dotted edges: exactly the optional peers').toEqual(
+      [...optional].sort(),
+    )
+  })
+
+  it('names only packages users can install in "Which package do I need?"', () => {
+    // The install column: @mcpkit packages that exist, and public packages mcpkit works with
+    // (a dependency or peer of one of them, e.g. zod or the SDK v2), not a package mcpkit left.
+    const section = readme.split('## Which package do I need?')[1]?.split(/^## /m)[0] ?? ''
+    const installable = new Set([...packages.map((entry) => entry.name), ...THIRD_PARTY.keys()])
+    const named: string[] = []
+    for (const line of section.split('\n')) {
+      const install = /^\|.*\|\s*([^|]*?)\s*\|\s*$/.exec(line)?.[1] ?? ''
+      for (const [, name] of install.matchAll(/`((?:@[a-z0-9-]+\/)?[a-z0-9.-]+)`/g)) {
+        if (name && /^(@[a-z0-9-]+\/)?[a-z0-9-]+$/.test(name) && !/^[A-Z]/.test(name)) {
+          named.push(name)
+        }
+      }
+    }
+    expect(named.length, 'install names found').toBeGreaterThan(0)
+    expect(named.filter((name) => !installable.has(name))).toEqual([])
   })
 })

@@ -26,6 +26,9 @@ const LEFT_OUT: Record<string, Record<string, string>> = {
     logTo: 'a helper the mcpkit packages share to write LogMessages; apps give a LogHandler',
     safeLog: 'a helper the mcpkit packages share to call a log function safely',
     readCapped: 'a helper the mcpkit packages share to read request bodies with a size cap',
+    canonicalJson: 'a helper the mcpkit packages share for argument digests and pool keys',
+    formatIssues: 'a helper the mcpkit packages share to word schema errors',
+    SchemaIssue: 'the input of formatIssues',
     ServerAuthorizationRequest:
       'the contract between MCPClient.authenticate() and @mcpkit/oauth; apps call authenticate()',
   },

@@ -2,12 +2,14 @@
  * Per-request toolsets for many users: MCPClientPool vs a fresh client per request.
  *
  * The load is the demo's: USERS users × REQUESTS requests each, CONCURRENCY at a time, users
- * interleaved, against one Streamable HTTP server process (the raw SDK's, `http-server.ts`).
- * Two workloads, each run by three contenders:
+ * interleaved, against one Streamable HTTP server process (the SDK v2 one, `http-server.ts`).
+ * Two workloads, each run by four contenders:
  *   - "toolsets" (the per-request pattern itself): get the user's client, `listToolsets()`,
  *     give it back. Pooled: `MCPClientPool.withClient`. Fresh MCPClient: `new MCPClient`,
- *     `listToolsets()`, `disconnect()`. Fresh raw SDK: `Client` + transport, `listTools()`,
- *     `terminateSession()` + `close()`, the same work with the SDK alone.
+ *     `listToolsets()`, `disconnect()`. Fresh raw SDK v2 (`@modelcontextprotocol/client`, the
+ *     SDK mcpkit wraps) and fresh raw SDK v1 (`@modelcontextprotocol/sdk`, for continuity):
+ *     `Client` + transport, `listTools()`, `terminateSession()` + `close()`, the same work
+ *     with the SDK alone.
  *   - "toolsets + 1 call": the same, plus one `tools/call`, so every request reaches the
  *     server, pooled ones included.
  * Then memory: POOL_MEMORY_CLIENTS warm, idle pooled clients, heap and RSS per client.
@@ -18,9 +20,13 @@
  */
 import { loadavg } from 'node:os'
 import { MCPClient, MCPClientPool } from '@mcpkit/mcp-client-core'
-import { Client } from '@modelcontextprotocol/sdk/client/index.js'
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
-import { finishRun, gitDescription } from '../run-info.js'
+import {
+  Client as ClientV2,
+  StreamableHTTPClientTransport as StreamableHTTPClientTransportV2,
+} from '@modelcontextprotocol/client'
+import { Client as ClientV1 } from '@modelcontextprotocol/sdk/client/index.js'
+import { StreamableHTTPClientTransport as StreamableHTTPClientTransportV1 } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
+import { finishRun, gitDescription, packageVersion } from '../run-info.js'
 import { type HttpServerProcess, startHttpServer } from '../server-process.js'
 import { formatBytes, formatMs, formatRate, gc, quantile, renderTable } from '../stats.js'
 
@@ -98,7 +104,15 @@ async function main(): Promise<never> {
   console.log(
     `  load         ${config.users} users × ${config.requests} requests, ${config.concurrency} concurrent, per workload and contender`,
   )
+  console.log(`  date         ${new Date().toISOString()}`)
   console.log(`  node         ${process.version}`)
+  console.log(
+    `  raw SDKs     v2 @modelcontextprotocol/client ${packageVersion('@modelcontextprotocol/client')} (the baseline), v1 @modelcontextprotocol/sdk ${packageVersion('@modelcontextprotocol/sdk')}`,
+  )
+  console.log(
+    '  server       bench/src/http-server.ts (SDK v2 McpServer + NodeStreamableHTTPServerTransport, stateful), its own process',
+  )
+  console.log(`  load avg     ${loadAtStart.toFixed(2)} (1 min) at start`)
   console.log('')
 
   const server = await startHttpServer()
@@ -117,10 +131,20 @@ async function main(): Promise<never> {
     const p99 = (result: LoadResult) => quantile(result.latencies, 0.99)
     const rate = (result: LoadResult) => result.latencies.length / result.seconds
     const table: string[][] = [
-      ['workload', 'contender', 'p50', 'p99', 'throughput', 'errors', 'p50 vs fresh raw SDK'],
+      [
+        'workload',
+        'contender',
+        'p50',
+        'p99',
+        'throughput',
+        'errors',
+        'p50 vs fresh raw v2',
+        'p50 vs fresh raw v1',
+      ],
     ]
     for (const { name, results } of workloads) {
-      const raw = results[2] as LoadResult
+      const rawV2 = results[2] as LoadResult
+      const rawV1 = results[3] as LoadResult
       for (const result of results) {
         table.push([
           name,
@@ -129,7 +153,8 @@ async function main(): Promise<never> {
           formatMs(p99(result)),
           formatRate(rate(result)),
           String(result.errors),
-          `${(p50(result) / p50(raw)).toFixed(3)}×`,
+          `${(p50(result) / p50(rawV2)).toFixed(3)}×`,
+          `${(p50(result) / p50(rawV1)).toFixed(3)}×`,
         ])
       }
     }
@@ -157,6 +182,12 @@ async function main(): Promise<never> {
         target: '(reported)',
         result: 'info',
       },
+      ...[toolsets, withCall].map((results, index) => ({
+        measure: `${index === 0 ? 'toolsets' : 'toolsets + 1 call'}: fresh MCPClient p50 vs fresh raw v2 p50 (v1)`,
+        value: `${(p50(results[1] as LoadResult) / p50(results[2] as LoadResult)).toFixed(2)}× (${(p50(results[1] as LoadResult) / p50(results[3] as LoadResult)).toFixed(2)}×)`,
+        target: '(reported)',
+        result: 'info',
+      })),
       {
         measure: `heap per idle pooled HTTP client (${memory.clients} clients)`,
         value: formatBytes(memory.heapPerClient),
@@ -209,7 +240,7 @@ async function main(): Promise<never> {
   }
 }
 
-/** Pooled, fresh MCPClient and fresh raw SDK on one workload, in that order. */
+/** Pooled, fresh MCPClient, fresh raw SDK v2 and fresh raw SDK v1 on one workload, in that order. */
 async function runContenders(server: HttpServerProcess, withCall: boolean): Promise<LoadResult[]> {
   const work = async (client: MCPClient, user: string) => {
     const { bench } = await client.listToolsets()
@@ -236,11 +267,11 @@ async function runContenders(server: HttpServerProcess, withCall: boolean): Prom
     }
   })
 
-  const raw = await runLoad('fresh raw SDK Client per request', async (user) => {
-    const transport = new StreamableHTTPClientTransport(server.url, {
+  const rawV2 = await runLoad('fresh raw SDK v2 Client per request', async (user) => {
+    const transport = new StreamableHTTPClientTransportV2(server.url, {
       requestInit: { headers: { Authorization: `Bearer token-of-${user}` } },
     })
-    const client = new Client({ name: 'bench-raw', version: '1.0.0' })
+    const client = new ClientV2({ name: 'bench-raw', version: '1.0.0' })
     await client.connect(transport)
     try {
       await client.listTools()
@@ -250,7 +281,22 @@ async function runContenders(server: HttpServerProcess, withCall: boolean): Prom
       await client.close()
     }
   })
-  return [pooled, freshClient, raw]
+
+  const rawV1 = await runLoad('fresh raw SDK v1 Client per request', async (user) => {
+    const transport = new StreamableHTTPClientTransportV1(server.url, {
+      requestInit: { headers: { Authorization: `Bearer token-of-${user}` } },
+    })
+    const client = new ClientV1({ name: 'bench-raw', version: '1.0.0' })
+    await client.connect(transport)
+    try {
+      await client.listTools()
+      if (withCall) await client.callTool({ name: 'echo', arguments: { message: user } })
+      await transport.terminateSession()
+    } finally {
+      await client.close()
+    }
+  })
+  return [pooled, freshClient, rawV2, rawV1]
 }
 
 /** Heap and RSS added per warm, idle pooled client (after GC, so only what the pool holds). */

@@ -4,7 +4,8 @@
  * every reply echoes it. A child says hello with id 0 once it is ready.
  */
 
-export type Implementation = 'raw' | 'mcpkit'
+/** `raw-v2`: SDK v2 `McpServer`; `raw-v1`: SDK v1 `McpServer`; `mcpkit`: `MCPServer`. */
+export type Implementation = 'raw-v2' | 'raw-v1' | 'mcpkit'
 export type Mode = 'stateful' | 'stateless'
 
 export type ServerChildRequest = { id: number } & (
@@ -45,7 +46,7 @@ export interface TargetStats {
   toolCalls: number
   /** HTTP requests that reached the handler (any path, any method). */
   httpRequests: number
-  /** Raw SDK stateful only: sessions in its map (mcpkit keeps its own, not visible here). */
+  /** Raw SDK (v1 or v2) stateful only: sessions in its map (mcpkit keeps its own, not visible here). */
   sessions: number | null
   rss: number
   heapUsed: number

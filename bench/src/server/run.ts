@@ -1,7 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs'
 import { cpus, loadavg } from 'node:os'
 import { join } from 'node:path'
-import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js'
 import { type Child, type ChildReply, startChild } from '../child-process.js'
 import {
   benchDirectory,
@@ -26,6 +25,13 @@ import type {
 // ---------------------------------------------------------------------------------------------
 // Configuration
 
+/**
+ * The protocol revision the load speaks: the 2025 era (sessions, `initialize`), which every
+ * contender serves. Not the SDK's LATEST_PROTOCOL_VERSION: once that is 2026-07-28, a bare
+ * `tools/call` with it in `mcp-protocol-version` would be a modern-era request.
+ */
+const PROTOCOL_VERSION = '2025-11-25'
+
 const quick = process.env.BENCH_QUICK === '1'
 const intEnv = (name: string, fallback: number) => {
   const value = Number.parseInt(process.env[name] ?? '', 10)
@@ -45,6 +51,10 @@ const config = {
   sampleEvery: 50,
   jsonResponse: process.env.BENCH_JSON_RESPONSE === '1',
   profile: process.env.BENCH_SERVER_PROFILE === '1',
+  /** Which targets BENCH_SERVER_PROFILE=1 profiles (BENCH_SERVER_PROFILE_TARGETS). */
+  profileTargets: (process.env.BENCH_SERVER_PROFILE_TARGETS ?? 'raw-v2,raw-v1,mcpkit')
+    .split(',')
+    .map((name) => name.trim()),
   /** Any single child operation other than a load run gets this long. */
   operationTimeoutMs: 30_000,
   /** The whole run is abandoned after this long. */
@@ -69,7 +79,7 @@ const recordWarnings = (child: string) => (warnings: ChildReply['warnings']) => 
 // Contenders
 
 interface Contender {
-  name: 'raw' | 'mcpkit' | 'control'
+  name: 'raw-v2' | 'raw-v1' | 'mcpkit' | 'control'
   implementation: Implementation
   target: Child<ServerChildRequest, TargetHello>
   url: string
@@ -95,14 +105,24 @@ interface Block {
   invalid?: string
 }
 
+type Verdict = 'PASS' | 'PASS, aim met' | 'FAIL' | 'n/a' | ''
+
 interface Row {
   metric: string
-  raw: string
+  rawV2: string
+  rawV1: string
   mcpkit: string
-  ratio: string
+  /** mcpkit / raw v2 (the SDK mcpkit wraps). */
+  vsV2: string
+  /** mcpkit / raw v1 (for continuity with earlier figures). */
+  vsV1: string
+  /** A/A control (a second raw v2) / raw v2: the noise floor. */
   control: string
   target: string
-  result: 'PASS' | 'PASS, aim met' | 'FAIL' | 'n/a' | ''
+  /** The target judged against raw v2. */
+  result: Verdict
+  /** The same target judged against raw v1. */
+  resultV1: Verdict
 }
 
 const times = (value: number) => (Number.isFinite(value) ? `${value.toFixed(2)}×` : '—')
@@ -131,15 +151,25 @@ async function main() {
   console.log(`  node         ${process.version} (${process.platform}/${process.arch})`)
   console.log(`  cpu          ${cpus()[0]?.model ?? 'unknown'} × ${cpus().length}`)
   console.log(
-    `  raw SDK      @modelcontextprotocol/sdk ${packageVersion('@modelcontextprotocol/sdk')}`,
+    `  raw SDK v2   @modelcontextprotocol/server ${packageVersion('@modelcontextprotocol/server')}, @modelcontextprotocol/node ${packageVersion('@modelcontextprotocol/node')}: the baseline`,
+  )
+  console.log(
+    `  raw SDK v1   @modelcontextprotocol/sdk ${packageVersion('@modelcontextprotocol/sdk')}, for continuity`,
   )
   console.log(
     `  mcpkit       ${mcpkitBuilt ? `@mcpkit/mcp-server-core dist built ${isoMtime(mcpkitDist)}, @mcpkit/transports dist built ${isoMtime(transportsDist)}` : 'NOT MEASURED: packages/mcp-server-core/dist is missing (run `pnpm build`)'}`,
   )
   console.log(`  git          ${gitDescription()}`)
   console.log(
-    `  targets      one process per contender and mode: raw (McpServer + StreamableHTTPServerTransport), mcpkit (MCPServer.startHTTP), control (a second raw: noise floor); node:http on 127.0.0.1, ${config.jsonResponse ? 'JSON' : 'SSE'} responses`,
+    `  targets      one process per contender and mode, node:http on 127.0.0.1, ${config.jsonResponse ? 'JSON' : 'SSE'} responses:`,
   )
+  console.log(
+    `    raw-v2     stateful: McpServer + NodeStreamableHTTPServerTransport({ sessionIdGenerator: randomUUID }) per initialize and a session map (v2 docs, serving/sessions-state-scaling.md); stateless: ${config.jsonResponse ? 'McpServer + NodeStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true }) per POST (createMcpHandler has no JSON option for 2025-era requests)' : 'createMcpHandler(factory) + toNodeHandler (v2 docs, serving/http.md), a fresh McpServer per request'}; both behind localhostHostValidation() + localhostOriginValidation()`,
+  )
+  console.log(
+    "    raw-v1     McpServer + StreamableHTTPServerTransport as v1's simpleStreamableHttp / simpleStatelessStreamableHttp examples",
+  )
+  console.log('    mcpkit     MCPServer.startHTTP; control: a second raw-v2 (the noise floor)')
   console.log(
     `  load         autocannon ${packageVersion('autocannon')} in its own process, ${config.connections} connections, pipelining 1, tools/call echo; stateful: one session per connection, reused; stateless: no session, no initialize`,
   )
@@ -182,7 +212,7 @@ async function main() {
       targets = []
       const start = async (name: Contender['name'], implementation: Implementation) => {
         let directory: string | undefined
-        if (profileDirectory && name !== 'control') {
+        if (profileDirectory && name !== 'control' && config.profileTargets.includes(name)) {
           directory = join(profileDirectory, `${name}-${mode}`)
           mkdirSync(directory, { recursive: true })
           profiles.push({ name: `${name} ${mode}`, directory })
@@ -200,12 +230,13 @@ async function main() {
           target,
           url: `http://127.0.0.1:${target.hello.port}/mcp`,
           sessionIds: [],
-          protocolVersion: LATEST_PROTOCOL_VERSION,
+          protocolVersion: PROTOCOL_VERSION,
         }
         targets.push(contender)
         return contender
       }
-      const raw = await start('raw', 'raw')
+      const raw = await start('raw-v2', 'raw-v2')
+      const rawV1 = await start('raw-v1', 'raw-v1')
       let mcpkit: Contender | undefined
       if (mcpkitBuilt) {
         try {
@@ -216,8 +247,8 @@ async function main() {
           )
         }
       }
-      const control = await start('control', 'raw')
-      const contenders = [raw, mcpkit, control].filter(
+      const control = await start('control', 'raw-v2')
+      const contenders = [raw, rawV1, mcpkit, control].filter(
         (contender): contender is Contender => contender !== undefined,
       )
 
@@ -230,7 +261,7 @@ async function main() {
                 op: 'open-sessions',
                 url: contender.url,
                 count: config.connections,
-                protocolVersion: LATEST_PROTOCOL_VERSION,
+                protocolVersion: PROTOCOL_VERSION,
               },
               config.operationTimeoutMs * 2,
             )
@@ -261,7 +292,7 @@ async function main() {
           contender.error = (error as Error).message
         }
       }
-      if (raw.error) throw new Error(`${mode}: the raw target failed: ${raw.error}`)
+      if (raw.error) throw new Error(`${mode}: the raw-v2 target failed: ${raw.error}`)
 
       // Warm-up: one run per contender (JIT, connection setup), not measured.
       currentPhase = `${mode} warm-up`
@@ -296,7 +327,16 @@ async function main() {
           )
           .catch(() => undefined)
       }
-      summarise(mode, contenders, blocks, raw, mcpkit, control, mcpkitBuilt, rows, notes, results)
+      summarise(
+        mode,
+        contenders,
+        blocks,
+        { raw, rawV1, mcpkit, control },
+        mcpkitBuilt,
+        rows,
+        notes,
+        results,
+      )
       for (const profile of profiles) {
         for (const contender of contenders) {
           const requests = finalStats[contender.name]?.toolCalls
@@ -316,7 +356,7 @@ async function main() {
         `${mode}: target JS heap after a full GC, before the first round → after the last: ${contenders.map((contender) => `${contender.name} ${heapGrowth(contender)}`).join('; ')}`,
       )
       notes.push(
-        `${mode}: server RSS at the end: ${contenders.map((contender) => `${contender.name} ${formatBytes(finalStats[contender.name]?.rss ?? Number.NaN)}`).join(', ')}${mode === 'stateful' ? `; raw sessions open ${finalStats.raw?.sessions ?? '?'}` : ''}`,
+        `${mode}: server RSS at the end: ${contenders.map((contender) => `${contender.name} ${formatBytes(finalStats[contender.name]?.rss ?? Number.NaN)}`).join(', ')}${mode === 'stateful' ? `; sessions open: raw-v2 ${finalStats['raw-v2']?.sessions ?? '?'}, raw-v1 ${finalStats['raw-v1']?.sessions ?? '?'}` : ''}`,
       )
       for (const contender of contenders) {
         if (contender.error) notes.push(`${mode} ${contender.name}: error: ${contender.error}`)
@@ -337,21 +377,27 @@ async function main() {
     renderTable([
       [
         'metric',
-        'raw SDK',
+        'raw SDK v2',
+        'raw SDK v1',
         'mcpkit MCPServer',
-        'mcpkit / raw',
-        'A/A control / raw',
+        'mcpkit / raw v2',
+        'mcpkit / raw v1',
+        'A/A control / raw v2',
         'target',
-        'result',
+        'result vs v2',
+        'result vs v1',
       ],
       ...rows.map((row) => [
         row.metric,
-        row.raw,
+        row.rawV2,
+        row.rawV1,
         row.mcpkit,
-        row.ratio,
+        row.vsV2,
+        row.vsV1,
         row.control,
         row.target,
         row.result,
+        row.resultV1,
       ]),
     ]),
   )
@@ -387,7 +433,9 @@ async function main() {
   results.rows = rows
   results.notes = notes
   results.warnings = Object.fromEntries(warningCounts)
-  finishRun({ rows, report: results, startedMs: started, loadAtStart, watchdog })
+  // Each target is judged twice: against raw v2 (the SDK mcpkit wraps) and raw v1.
+  const judged = rows.flatMap((row) => [{ result: row.result }, { result: row.resultV1 }])
+  finishRun({ rows: judged, report: results, startedMs: started, loadAtStart, watchdog })
 }
 
 /** One autocannon run against `contender`, with the target's CPU and tool calls around it. */
@@ -463,27 +511,38 @@ function summarise(
   mode: Mode,
   contenders: Contender[],
   blocks: Map<Contender, (Block | undefined)[]>,
-  raw: Contender,
-  mcpkit: Contender | undefined,
-  control: Contender,
+  named: {
+    raw: Contender
+    rawV1: Contender
+    mcpkit: Contender | undefined
+    control: Contender
+  },
   mcpkitBuilt: boolean,
   rows: Row[],
   notes: string[],
   results: Record<string, unknown>,
 ): void {
+  const { raw, rawV1, mcpkit, control } = named
   const valid = (block: Block | undefined): block is Block => !!block && !block.invalid
-  const rawBlocks = blocks.get(raw) ?? []
   const summary = (contender: Contender | undefined) => {
     const mine = (contender && blocks.get(contender)) || []
     const good = mine.filter(valid)
-    const paired = (value: (block: Block) => number) => {
+    /** Median of per-round ratios to `base` (each round's runs are back to back). */
+    const paired = (base: Contender, value: (block: Block) => number) => {
+      const baseBlocks = blocks.get(base) ?? []
       const ratios: number[] = []
       mine.forEach((block, index) => {
-        const base = rawBlocks[index]
-        if (valid(block) && valid(base)) ratios.push(value(block) / value(base))
+        const other = baseBlocks[index]
+        if (valid(block) && valid(other)) ratios.push(value(block) / value(other))
       })
       return median(ratios)
     }
+    const against = (base: Contender) => ({
+      speed: paired(base, (block) => block.requestsPerSecond),
+      p50: paired(base, (block) => block.load.latencyMs.p50),
+      p99: paired(base, (block) => block.load.latencyMs.p99),
+      cpu: paired(base, (block) => block.serverCpuPerRequest),
+    })
     return {
       rounds: good.length,
       invalid: mine.filter((block) => block?.invalid).map((block) => block?.invalid),
@@ -495,18 +554,23 @@ function summarise(
       loadgenCpuPerRequest: median(good.map((block) => block.loadgenCpuPerRequest)),
       serverUtilisation: median(good.map((block) => block.serverUtilisation)),
       sampled: good.reduce((sum, block) => sum + block.load.sampled, 0),
-      speedVsRaw: paired((block) => block.requestsPerSecond),
-      p50VsRaw: paired((block) => block.load.latencyMs.p50),
-      p99VsRaw: paired((block) => block.load.latencyMs.p99),
-      cpuVsRaw: paired((block) => block.serverCpuPerRequest),
+      vsV2: against(raw),
+      vsV1: against(rawV1),
       blocks: mine,
     }
   }
   const rawResult = summary(raw)
+  const rawV1Result = summary(rawV1)
   const mcpkitResult = summary(mcpkit)
   const controlResult = summary(control)
-  results[mode] = { raw: rawResult, mcpkit: mcpkitResult, control: controlResult }
+  results[mode] = {
+    rawV2: rawResult,
+    rawV1: rawV1Result,
+    mcpkit: mcpkitResult,
+    control: controlResult,
+  }
   const measured = !!mcpkit && !mcpkit.error && mcpkitResult.rounds > 0
+  const v1Measured = !rawV1.error && rawV1Result.rounds > 0
   const shown = (text: string) =>
     !mcpkitBuilt
       ? 'not measured'
@@ -517,52 +581,54 @@ function summarise(
           : mcpkitResult.rounds === 0
             ? 'invalid (see notes)'
             : text
+  const shownV1 = (text: string) =>
+    rawV1.error
+      ? `error: ${rawV1.error.slice(0, 60)}`
+      : rawV1Result.rounds === 0
+        ? 'invalid (see notes)'
+        : text
   // Judged on the ratio as shown (two decimals), so the table never reads "1.00× FAIL".
-  const speed = Math.round(mcpkitResult.speedVsRaw * 100) / 100
+  const judge = (ratio: number, baseMeasured: boolean): Verdict => {
+    const speed = Math.round(ratio * 100) / 100
+    if (!measured) return mcpkitBuilt ? 'FAIL' : 'n/a'
+    if (!baseMeasured) return 'n/a'
+    return speed >= 1.5 ? 'PASS, aim met' : speed >= 1 ? 'PASS' : 'FAIL'
+  }
+  const ratioCell = (value: number, baseMeasured = true) =>
+    measured && baseMeasured ? times(value) : '—'
   rows.push({
     metric: `${mode}: requests/s (median of rounds)`,
-    raw: formatRate(rawResult.requestsPerSecond),
+    rawV2: formatRate(rawResult.requestsPerSecond),
+    rawV1: shownV1(formatRate(rawV1Result.requestsPerSecond)),
     mcpkit: shown(formatRate(mcpkitResult.requestsPerSecond)),
-    ratio: measured ? times(speed) : '—',
-    control: times(controlResult.speedVsRaw),
+    vsV2: ratioCell(mcpkitResult.vsV2.speed),
+    vsV1: ratioCell(mcpkitResult.vsV1.speed, v1Measured),
+    control: times(controlResult.vsV2.speed),
     target: '≥ 1.0× raw (aim 1.5×)',
-    result: !measured
-      ? mcpkitBuilt
-        ? 'FAIL'
-        : 'n/a'
-      : speed >= 1.5
-        ? 'PASS, aim met'
-        : speed >= 1
-          ? 'PASS'
-          : 'FAIL',
+    result: judge(mcpkitResult.vsV2.speed, true),
+    resultV1: judge(mcpkitResult.vsV1.speed, v1Measured),
   })
-  rows.push({
-    metric: `${mode}:   latency p50`,
-    raw: formatLatency(rawResult.p50),
-    mcpkit: shown(formatLatency(mcpkitResult.p50)),
-    ratio: measured ? times(mcpkitResult.p50VsRaw) : '—',
-    control: times(controlResult.p50VsRaw),
-    target: '',
-    result: '',
-  })
-  rows.push({
-    metric: `${mode}:   latency p99`,
-    raw: formatLatency(rawResult.p99),
-    mcpkit: shown(formatLatency(mcpkitResult.p99)),
-    ratio: measured ? times(mcpkitResult.p99VsRaw) : '—',
-    control: times(controlResult.p99VsRaw),
-    target: '',
-    result: '',
-  })
-  rows.push({
-    metric: `${mode}:   server CPU per request`,
-    raw: formatMicros(rawResult.serverCpuPerRequest),
-    mcpkit: shown(formatMicros(mcpkitResult.serverCpuPerRequest)),
-    ratio: measured ? times(mcpkitResult.cpuVsRaw) : '—',
-    control: times(controlResult.cpuVsRaw),
-    target: '',
-    result: '',
-  })
+  const detail = (
+    metric: string,
+    format: (result: ReturnType<typeof summary>) => string,
+    key: 'p50' | 'p99' | 'cpu',
+  ) =>
+    rows.push({
+      metric: `${mode}:   ${metric}`,
+      rawV2: format(rawResult),
+      rawV1: shownV1(format(rawV1Result)),
+      mcpkit: shown(format(mcpkitResult)),
+      vsV2: ratioCell(mcpkitResult.vsV2[key]),
+      vsV1: ratioCell(mcpkitResult.vsV1[key], v1Measured),
+      control: times(controlResult.vsV2[key]),
+      target: '',
+      result: '',
+      resultV1: '',
+    })
+  detail('latency p50', (result) => formatLatency(result.p50), 'p50')
+  detail('latency p99', (result) => formatLatency(result.p99), 'p99')
+  detail('server CPU per request', (result) => formatMicros(result.serverCpuPerRequest), 'cpu')
+
   const perRound = (result: ReturnType<typeof summary>) =>
     result.blocks
       .map((block) =>
@@ -570,20 +636,23 @@ function summarise(
       )
       .join(', ')
   notes.push(
-    `${mode}: requests/s per round: raw ${perRound(rawResult)}; mcpkit ${mcpkit ? perRound(mcpkitResult) : '—'}; control ${perRound(controlResult)}`,
+    `${mode}: requests/s per round: raw-v2 ${perRound(rawResult)}; raw-v1 ${perRound(rawV1Result)}; mcpkit ${mcpkit ? perRound(mcpkitResult) : '—'}; control ${perRound(controlResult)}`,
   )
   notes.push(
-    `${mode}: successful tool calls measured raw ${rawResult.requests}, mcpkit ${mcpkitResult.requests}, control ${controlResult.requests}; each body checked (result, echoed text, no isError), ${rawResult.sampled + mcpkitResult.sampled + controlResult.sampled} parsed in full, all valid; tool executions match the 2xx count in every counted round`,
+    `${mode}: successful tool calls measured raw-v2 ${rawResult.requests}, raw-v1 ${rawV1Result.requests}, mcpkit ${mcpkitResult.requests}, control ${controlResult.requests}; each body checked (result, echoed text, no isError), ${rawResult.sampled + rawV1Result.sampled + mcpkitResult.sampled + controlResult.sampled} parsed in full, all valid; tool executions match the 2xx count in every counted round`,
   )
-  if (measured) {
-    notes.push(
-      `${mode}: requests per server CPU-second (1 / CPU per request, what each would serve with a core to itself; steadier than requests/s on a shared machine): raw ${formatRate(1e6 / rawResult.serverCpuPerRequest)}, mcpkit ${formatRate(1e6 / mcpkitResult.serverCpuPerRequest)}, mcpkit / raw ${times(1 / mcpkitResult.cpuVsRaw)} (A/A control ${times(1 / controlResult.cpuVsRaw)})`,
-    )
-  }
+  const capacity = (result: ReturnType<typeof summary>) =>
+    formatRate(1e6 / result.serverCpuPerRequest)
+  notes.push(
+    `${mode}: requests per server CPU-second (1 / CPU per request, what each would serve with a core to itself; steadier than requests/s on a shared machine): raw-v2 ${capacity(rawResult)}, raw-v1 ${capacity(rawV1Result)}, mcpkit ${capacity(mcpkitResult)}; mcpkit / raw v2 ${measured ? times(1 / mcpkitResult.vsV2.cpu) : '—'}, mcpkit / raw v1 ${measured && v1Measured ? times(1 / mcpkitResult.vsV1.cpu) : '—'} (A/A control ${times(1 / controlResult.vsV2.cpu)}); raw v1 / raw v2 ${v1Measured ? times(1 / rawV1Result.vsV2.cpu) : '—'}`,
+  )
+  notes.push(
+    `${mode}: raw v1 / raw v2 (the SDKs themselves): ${v1Measured ? times(rawV1Result.vsV2.speed) : '—'} requests/s, ${v1Measured ? times(rawV1Result.vsV2.cpu) : '—'} server CPU per request`,
+  )
   const utilisation = (value: number) =>
     Number.isFinite(value) ? `${(value * 100).toFixed(0)}%` : 'n/a'
   notes.push(
-    `${mode}: target CPU use during a run (of one core): raw ${utilisation(rawResult.serverUtilisation)}, mcpkit ${utilisation(mcpkitResult.serverUtilisation)}, control ${utilisation(controlResult.serverUtilisation)}; load generator CPU per request: raw ${formatMicros(rawResult.loadgenCpuPerRequest)}, mcpkit ${formatMicros(mcpkitResult.loadgenCpuPerRequest)}, control ${formatMicros(controlResult.loadgenCpuPerRequest)} (it shares the 2 cores with the target)`,
+    `${mode}: target CPU use during a run (of one core): raw-v2 ${utilisation(rawResult.serverUtilisation)}, raw-v1 ${utilisation(rawV1Result.serverUtilisation)}, mcpkit ${utilisation(mcpkitResult.serverUtilisation)}, control ${utilisation(controlResult.serverUtilisation)}; load generator CPU per request: raw-v2 ${formatMicros(rawResult.loadgenCpuPerRequest)}, raw-v1 ${formatMicros(rawV1Result.loadgenCpuPerRequest)}, mcpkit ${formatMicros(mcpkitResult.loadgenCpuPerRequest)}, control ${formatMicros(controlResult.loadgenCpuPerRequest)} (it shares the 2 cores with the target)`,
   )
   for (const contender of contenders) {
     const invalid = summary(contender).invalid

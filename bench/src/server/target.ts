@@ -1,19 +1,24 @@
 /**
- * A target of the server bench, in its own process: `raw` (the MCP SDK's `McpServer` +
- * `StreamableHTTPServerTransport`, wired as the SDK's examples do) or `mcpkit` (`MCPServer`
- * with `startHTTP`), in `stateful` or `stateless` mode, on node:http at 127.0.0.1 with an
- * ephemeral port. Both serve one tool, `echo`, which returns its `message` as one text part
- * and counts its own calls (so the bench can check that every 2xx it counted ran the tool).
+ * A target of the server bench, in its own process, in `stateful` or `stateless` mode, on
+ * node:http at 127.0.0.1 with an ephemeral port:
+ *   - `raw-v2`: the SDK v2 `McpServer` (`@modelcontextprotocol/server`), wired as the v2 docs
+ *     do: stateful, `NodeStreamableHTTPServerTransport` (`@modelcontextprotocol/node`) and a
+ *     session map (`docs/serving/sessions-state-scaling.md`); stateless, `createMcpHandler`
+ *     mounted with `toNodeHandler` (`docs/serving/http.md`); both behind the docs' localhost
+ *     Host/Origin guards.
+ *   - `raw-v1`: the SDK v1 `McpServer` + `StreamableHTTPServerTransport`
+ *     (`@modelcontextprotocol/sdk`), wired as v1's `simpleStreamableHttp` /
+ *     `simpleStatelessStreamableHttp` examples do.
+ *   - `mcpkit`: `MCPServer` with `startHTTP`.
+ * All serve one tool, `echo`, which returns its `message` as one text part and counts its own
+ * calls (so the bench can check that every 2xx it counted ran the tool).
  *
- *   node --import tsx src/server/target.ts <raw|mcpkit> <stateful|stateless>
+ *   node --import tsx src/server/target.ts <raw-v2|raw-v1|mcpkit> <stateful|stateless>
  *
  * Driven over IPC by `run.ts`: `stats` (CPU, tool calls, memory), `gc`, `exit`.
  */
 import { randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js'
-import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js'
 import { z } from 'zod'
 import { serveParent } from '../child-process.js'
 import { gc } from '../stats.js'
@@ -27,7 +32,7 @@ import type {
 
 const implementation = process.argv[2] as Implementation
 const mode = process.argv[3] as Mode
-if (implementation !== 'raw' && implementation !== 'mcpkit') {
+if (implementation !== 'raw-v2' && implementation !== 'raw-v1' && implementation !== 'mcpkit') {
   throw new Error(`target: unknown implementation ${implementation}`)
 }
 if (mode !== 'stateful' && mode !== 'stateless') throw new Error(`target: unknown mode ${mode}`)
@@ -39,23 +44,7 @@ const MAX_BODY_BYTES = 4 * 1024 * 1024
 let toolCalls = 0
 let httpRequests = 0
 
-// ---- raw SDK ------------------------------------------------------------------------------------
-
-function buildRawServer(): McpServer {
-  const server = new McpServer({ name: 'bench-target', version: '1.0.0' })
-  server.registerTool(
-    'echo',
-    {
-      description: 'Echoes the message back',
-      inputSchema: { message: z.string().describe('text to echo') },
-    },
-    async ({ message }) => {
-      toolCalls++
-      return { content: [{ type: 'text', text: message }] }
-    },
-  )
-  return server
-}
+// ---- shared by the raw targets ------------------------------------------------------------------
 
 function sendJsonRpcError(res: ServerResponse, status: number, code: number, message: string) {
   res.writeHead(status, { 'content-type': 'application/json' })
@@ -78,62 +67,205 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   }
 }
 
-const rawSessions = new Map<string, StreamableHTTPServerTransport>()
+type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<void>
 
-/** Stateful, as the SDK's `simpleStreamableHttp` example: a session map, one McpServer each. */
-async function rawStateful(req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const header = req.headers['mcp-session-id']
-  const sessionId = Array.isArray(header) ? header[0] : header
-  if (req.method === 'POST') {
-    const body = await readJson(req)
-    if (sessionId) {
-      const transport = rawSessions.get(sessionId)
-      if (!transport) return sendJsonRpcError(res, 404, -32001, 'Session not found')
+/** Sessions of the stateful raw targets (v1 or v2), for `stats` and shutdown. */
+const rawSessions = new Map<string, { close(): Promise<void> }>()
+
+// ---- raw SDK v1 ---------------------------------------------------------------------------------
+
+/** Loaded only by the raw-v1 target, so no other target pays for the v1 modules. */
+async function rawV1Handler(): Promise<Handler> {
+  const { McpServer } = await import('@modelcontextprotocol/sdk/server/mcp.js')
+  const { StreamableHTTPServerTransport } = await import(
+    '@modelcontextprotocol/sdk/server/streamableHttp.js'
+  )
+  const { isInitializeRequest } = await import('@modelcontextprotocol/sdk/types.js')
+
+  const buildServer = () => {
+    const server = new McpServer({ name: 'bench-target', version: '1.0.0' })
+    server.registerTool(
+      'echo',
+      {
+        description: 'Echoes the message back',
+        inputSchema: { message: z.string().describe('text to echo') },
+      },
+      async ({ message }) => {
+        toolCalls++
+        return { content: [{ type: 'text', text: message }] }
+      },
+    )
+    return server
+  }
+
+  const sessions = new Map<string, InstanceType<typeof StreamableHTTPServerTransport>>()
+
+  /** Stateful, as v1's `simpleStreamableHttp` example: a session map, one McpServer each. */
+  const stateful: Handler = async (req, res) => {
+    const header = req.headers['mcp-session-id']
+    const sessionId = Array.isArray(header) ? header[0] : header
+    if (req.method === 'POST') {
+      const body = await readJson(req)
+      if (sessionId) {
+        const transport = sessions.get(sessionId)
+        if (!transport) return sendJsonRpcError(res, 404, -32001, 'Session not found')
+        return transport.handleRequest(req, res, body)
+      }
+      if (!isInitializeRequest(body)) {
+        return sendJsonRpcError(res, 400, -32000, 'Bad Request: No valid session ID provided')
+      }
+      const transport: InstanceType<typeof StreamableHTTPServerTransport> =
+        new StreamableHTTPServerTransport({
+          sessionIdGenerator: () => randomUUID(),
+          enableJsonResponse: jsonResponse,
+          onsessioninitialized: (id) => {
+            sessions.set(id, transport)
+            rawSessions.set(id, transport)
+          },
+        })
+      transport.onclose = () => {
+        if (transport.sessionId) {
+          sessions.delete(transport.sessionId)
+          rawSessions.delete(transport.sessionId)
+        }
+      }
+      await buildServer().connect(transport)
       return transport.handleRequest(req, res, body)
     }
-    if (!isInitializeRequest(body)) {
-      return sendJsonRpcError(res, 400, -32000, 'Bad Request: No valid session ID provided')
+    if (req.method === 'GET' || req.method === 'DELETE') {
+      const transport = sessionId ? sessions.get(sessionId) : undefined
+      if (!transport) return sendJsonRpcError(res, 400, -32000, 'Invalid or missing session ID')
+      return transport.handleRequest(req, res)
     }
-    const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
-      sessionIdGenerator: () => randomUUID(),
-      enableJsonResponse: jsonResponse,
-      onsessioninitialized: (id) => {
-        rawSessions.set(id, transport)
-      },
+    res.writeHead(405, { allow: 'GET, POST, DELETE' }).end()
+  }
+
+  /**
+   * Stateless, as v1's `simpleStatelessStreamableHttp` example: a new McpServer and a new
+   * transport (`sessionIdGenerator: undefined`) for every POST, closed when the response closes.
+   */
+  const stateless: Handler = async (req, res) => {
+    if (req.method !== 'POST') {
+      return sendJsonRpcError(res, 405, -32000, 'Method not allowed.')
+    }
+    const body = await readJson(req)
+    const server = buildServer()
+    // No sessionIdGenerator (the example's `sessionIdGenerator: undefined`): stateless.
+    const transport = new StreamableHTTPServerTransport({ enableJsonResponse: jsonResponse })
+    res.on('close', () => {
+      void transport.close()
+      void server.close()
     })
-    transport.onclose = () => {
-      if (transport.sessionId) rawSessions.delete(transport.sessionId)
-    }
-    await buildRawServer().connect(transport)
-    return transport.handleRequest(req, res, body)
+    await server.connect(transport)
+    await transport.handleRequest(req, res, body)
   }
-  if (req.method === 'GET' || req.method === 'DELETE') {
-    const transport = sessionId ? rawSessions.get(sessionId) : undefined
-    if (!transport) return sendJsonRpcError(res, 400, -32000, 'Invalid or missing session ID')
-    return transport.handleRequest(req, res)
-  }
-  res.writeHead(405, { allow: 'GET, POST, DELETE' }).end()
+  return mode === 'stateful' ? stateful : stateless
 }
 
-/**
- * Stateless, as the SDK's `simpleStatelessStreamableHttp` example: a new McpServer and a new
- * transport (`sessionIdGenerator: undefined`) for every POST, closed when the response closes.
- */
-async function rawStateless(req: IncomingMessage, res: ServerResponse): Promise<void> {
-  if (req.method !== 'POST') {
-    return sendJsonRpcError(res, 405, -32000, 'Method not allowed.')
+// ---- raw SDK v2 ---------------------------------------------------------------------------------
+
+/** Loaded only by the raw-v2 target. */
+async function rawV2Handler(): Promise<Handler> {
+  const { McpServer, createMcpHandler, isInitializeRequest } = await import(
+    '@modelcontextprotocol/server'
+  )
+  const {
+    NodeStreamableHTTPServerTransport,
+    localhostHostValidation,
+    localhostOriginValidation,
+    toNodeHandler,
+  } = await import('@modelcontextprotocol/node')
+
+  const buildServer = () => {
+    const server = new McpServer({ name: 'bench-target', version: '1.0.0' })
+    server.registerTool(
+      'echo',
+      {
+        description: 'Echoes the message back',
+        inputSchema: z.object({ message: z.string().describe('text to echo') }),
+      },
+      async ({ message }) => {
+        toolCalls++
+        return { content: [{ type: 'text', text: message }] }
+      },
+    )
+    return server
   }
-  const body = await readJson(req)
-  const server = buildRawServer()
-  // No sessionIdGenerator (the example's `sessionIdGenerator: undefined`): stateless.
-  const transport = new StreamableHTTPServerTransport({ enableJsonResponse: jsonResponse })
-  res.on('close', () => {
-    void transport.close()
-    void server.close()
-  })
-  await server.connect(transport)
-  await transport.handleRequest(req, res, body)
+  // The docs' plain node:http mount: both localhost guards in front of the handler.
+  const validateHost = localhostHostValidation()
+  const validateOrigin = localhostOriginValidation()
+  const guarded =
+    (handler: Handler): Handler =>
+    async (req, res) => {
+      if (!validateHost(req, res) || !validateOrigin(req, res)) return
+      await handler(req, res)
+    }
+
+  if (mode === 'stateful') {
+    const sessions = new Map<string, InstanceType<typeof NodeStreamableHTTPServerTransport>>()
+    /** The docs' `sessions_routing`: POST, GET and DELETE through one route. */
+    return guarded(async (req, res) => {
+      const header = req.headers['mcp-session-id']
+      const sessionId = Array.isArray(header) ? header[0] : header
+      // express.json() in the docs: the body parsed once, before the route.
+      const body = req.method === 'POST' ? await readJson(req) : undefined
+      const existing = sessionId ? sessions.get(sessionId) : undefined
+      if (existing) {
+        await existing.handleRequest(req, res, body)
+        return
+      }
+      if (!sessionId && isInitializeRequest(body)) {
+        const transport = new NodeStreamableHTTPServerTransport({
+          sessionIdGenerator: () => randomUUID(),
+          enableJsonResponse: jsonResponse,
+          onsessioninitialized: (id) => {
+            sessions.set(id, transport)
+            rawSessions.set(id, transport)
+          },
+        })
+        transport.onclose = () => {
+          if (transport.sessionId) {
+            sessions.delete(transport.sessionId)
+            rawSessions.delete(transport.sessionId)
+          }
+        }
+        await buildServer().connect(transport)
+        await transport.handleRequest(req, res, body)
+        return
+      }
+      if (sessionId) return sendJsonRpcError(res, 404, -32001, 'Session not found')
+      sendJsonRpcError(res, 400, -32000, 'Bad Request: Session ID required')
+    })
+  }
+
+  if (jsonResponse) {
+    return guarded(async (req, res) => {
+      if (req.method !== 'POST') return sendJsonRpcError(res, 405, -32000, 'Method not allowed.')
+      const body = await readJson(req)
+      const server = buildServer()
+      const transport = new NodeStreamableHTTPServerTransport({
+        sessionIdGenerator: undefined,
+        enableJsonResponse: true,
+      })
+      res.on('close', () => {
+        void transport.close()
+        void server.close()
+      })
+      await server.connect(transport)
+      await transport.handleRequest(req, res, body)
+    })
+  }
+  // The v2 stateless deployment: one handler, a fresh McpServer per request from the factory;
+  // 2025-era requests (these) are served stateless by default (`legacy: 'stateless'`).
+  const handler = createMcpHandler(buildServer)
+  closeHandler = () => handler.close()
+  const nodeHandler = toNodeHandler(handler)
+  // `req.method` is `string | undefined` on IncomingMessage; the SDK's structural type says
+  // `method?: string`, which `exactOptionalPropertyTypes` reads as not undefined.
+  return guarded((req, res) => nodeHandler(req as Parameters<typeof nodeHandler>[0], res))
 }
+
+let closeHandler: (() => Promise<void>) | undefined
 
 // ---- mcpkit, typed loosely so the raw side runs before mcp-server-core is built ---------------
 
@@ -182,8 +314,9 @@ async function buildMcpkit(): Promise<McpkitServer> {
 let mcpkit: McpkitServer | undefined
 let httpServer: ReturnType<typeof createServer> | undefined
 
-function handler(): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
-  if (implementation === 'raw') return mode === 'stateful' ? rawStateful : rawStateless
+async function handler(): Promise<Handler> {
+  if (implementation === 'raw-v1') return rawV1Handler()
+  if (implementation === 'raw-v2') return rawV2Handler()
   const server = mcpkit
   if (!server) throw new Error('mcpkit not loaded')
   const options: Record<string, unknown> =
@@ -202,7 +335,7 @@ function handler(): (req: IncomingMessage, res: ServerResponse) => Promise<void>
 
 async function start(): Promise<TargetHello> {
   if (implementation === 'mcpkit') mcpkit = await buildMcpkit()
-  const handle = handler()
+  const handle = await handler()
   const server = createServer((req, res) => {
     httpRequests++
     handle(req, res).catch((error: { status?: number; message?: string }) => {
@@ -240,7 +373,7 @@ serveParent<ServerChildRequest>(
           cpuMicros: cpu.user + cpu.system,
           toolCalls,
           httpRequests,
-          sessions: implementation === 'raw' && mode === 'stateful' ? rawSessions.size : null,
+          sessions: implementation !== 'mcpkit' && mode === 'stateful' ? rawSessions.size : null,
           rss: memory.rss,
           heapUsed: memory.heapUsed,
         } satisfies TargetStats
@@ -257,6 +390,7 @@ serveParent<ServerChildRequest>(
     httpServer?.closeAllConnections()
     httpServer?.close()
     for (const transport of rawSessions.values()) await transport.close().catch(() => {})
+    await closeHandler?.().catch(() => {})
     await mcpkit?.close().catch(() => {})
   },
 )

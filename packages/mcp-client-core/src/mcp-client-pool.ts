@@ -1,5 +1,5 @@
 import { createHmac, randomBytes } from 'node:crypto'
-import { type LogHandler, MCPClientError } from '@mcpkit/types'
+import { canonicalJson, type LogHandler, MCPClientError } from '@mcpkit/types'
 import { LRUCache } from 'lru-cache'
 import type { MCPClient } from './mcp-client.js'
 
@@ -360,9 +360,15 @@ export class MCPClientPool {
       )
     }
     const credentials = typeof key === 'string' ? undefined : key.credentials
-    const fingerprint = createHmac('sha256', this.#secret)
-      .update(canonicalJson(credentials))
-      .digest('base64url')
+    let canonical: string
+    try {
+      canonical = canonicalJson(credentials, { strict: true })
+    } catch (error) {
+      throw new TypeError(
+        `Pool credentials must be JSON data (strings, numbers, arrays, objects): ${(error as Error).message}.`,
+      )
+    }
+    const fingerprint = createHmac('sha256', this.#secret).update(canonical).digest('base64url')
     return { user, cacheKey: `${user}\u0000${fingerprint}` }
   }
 
@@ -385,19 +391,4 @@ function addTo<Key, Item>(map: Map<Key, Set<Item>>, key: Key, item: Item): void 
   const set = map.get(key)
   if (set) set.add(item)
   else map.set(key, new Set([item]))
-}
-
-/** JSON with sorted keys, so equal credentials give equal fingerprints whatever their key order. */
-function canonicalJson(value: unknown): string {
-  if (value === undefined) return 'undefined'
-  return JSON.stringify(value, (_key, item: unknown) => {
-    if (typeof item === 'function' || typeof item === 'symbol' || typeof item === 'bigint') {
-      throw new TypeError('Pool credentials must be JSON data (strings, numbers, arrays, objects).')
-    }
-    if (item === null || typeof item !== 'object' || Array.isArray(item)) return item
-    const sorted: Record<string, unknown> = {}
-    for (const name of Object.keys(item).sort())
-      sorted[name] = (item as Record<string, unknown>)[name]
-    return sorted
-  })
 }

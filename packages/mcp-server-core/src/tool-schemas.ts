@@ -1,4 +1,4 @@
-import { type JsonSchema, MCPServerError } from '@mcpkit/types'
+import { formatIssues, type JsonSchema, MCPServerError } from '@mcpkit/types'
 import { fromJsonSchema, type StandardSchemaV1 } from '@modelcontextprotocol/server'
 import { z } from 'zod'
 
@@ -86,19 +86,6 @@ async function validateStandard(
   const result = await schema['~standard'].validate(value)
   if (!result.issues) return { data: result.value }
   return { error: formatIssues(result.issues) }
-}
-
-/** `city: expected string; days: too small`, the fields named by their paths. */
-export function formatIssues(issues: readonly StandardSchemaV1.Issue[]): string {
-  if (issues.length === 0) return 'invalid'
-  return issues
-    .map((issue) => {
-      const path = (issue.path ?? []).map((segment) =>
-        String(typeof segment === 'object' ? segment.key : segment),
-      )
-      return path.length ? `${path.join('.')}: ${issue.message}` : issue.message
-    })
-    .join('; ')
 }
 
 function notAnObject(io: 'input' | 'output', where: string): MCPServerError {

@@ -7,6 +7,8 @@
  * The rest of the package uses the SDK only through its documented API (`auth()`,
  * `refreshAuthorization()`, `OAuthClientProvider`, `OAuthError` + `OAuthErrorCode`, …).
  */
+
+import { formatIssues } from '@mcpkit/types'
 import {
   type AuthResult,
   auth,
@@ -41,13 +43,7 @@ export function schemaIssues(error: unknown): string | undefined {
   if (!(error instanceof Error)) return undefined
   const issues = (error as { issues?: unknown }).issues
   if (!Array.isArray(issues) || issues.length === 0) return undefined
-  const listed = issues.slice(0, 5).map((issue: { path?: unknown; message?: unknown }) => {
-    const path =
-      Array.isArray(issue.path) && issue.path.length > 0 ? issue.path.join('.') : '(root)'
-    return `${path}: ${typeof issue.message === 'string' ? issue.message : 'invalid'}`
-  })
-  const more = issues.length > listed.length ? `; and ${issues.length - listed.length} more` : ''
-  return `${listed.join('; ')}${more}`
+  return formatIssues(issues, 5)
 }
 
 /**

@@ -1,16 +1,17 @@
-import type {
-  ApprovalDecision,
-  ApprovalEvent,
-  ApprovalGateOptions,
-  ApprovalHandler,
-  ApprovalHandlerContext,
-  ApprovalOutcome,
-  ApprovalRequest,
-  RequestContext,
-  ToolAnnotations,
+import {
+  type ApprovalDecision,
+  type ApprovalEvent,
+  type ApprovalGateOptions,
+  type ApprovalHandler,
+  type ApprovalHandlerContext,
+  type ApprovalOutcome,
+  type ApprovalRequest,
+  canonicalJson,
+  type RequestContext,
+  type ToolAnnotations,
 } from '@mcpkit/types'
 import { type ApprovalDeniedResult, approvalDeniedResult } from './denied-result.js'
-import { canonicalJson, sha256Hex } from './digest.js'
+import { sha256Hex } from './digest.js'
 import { assertValidPolicy, evaluatePolicy, messageOf, resolvePrincipal } from './policy.js'
 
 /** One tool call, as the gate sees it. */

@@ -12,6 +12,7 @@ export type {
   ApprovalRequest,
 } from './approval.js'
 export type { AuthenticateOptions, ServerAuthorizationRequest } from './authenticate.js'
+export { canonicalJson } from './canonical-json.js'
 export {
   isMCPKitError,
   MCPClientError,
@@ -22,6 +23,7 @@ export {
   type ToolInputIssue,
   ToolInputValidationError,
 } from './errors.js'
+export { formatIssues, type SchemaIssue } from './format-issues.js'
 export {
   LOGGING_LEVELS,
   type Log,

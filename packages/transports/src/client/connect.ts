@@ -1,5 +1,5 @@
 import type { HttpServerDefinition, LoggingLevel, ServerDefinition } from '@mcpkit/types'
-import { isMCPKitError, MCPClientError } from '@mcpkit/types'
+import { formatIssues, isMCPKitError, MCPClientError } from '@mcpkit/types'
 import {
   type Client,
   InsufficientScopeError,
@@ -345,13 +345,7 @@ function describe(error: unknown): string {
   // A document that failed the SDK's schema (e.g. OAuth metadata): its issues, not a JSON dump.
   const issues = (error as { issues?: unknown } | null)?.issues
   if (Array.isArray(issues) && issues.length > 0) {
-    const listed = issues.slice(0, 3).map((issue: { path?: unknown[]; message?: string }) => {
-      const path =
-        Array.isArray(issue.path) && issue.path.length > 0 ? issue.path.join('.') : '(document)'
-      return `${path}: ${issue.message ?? 'invalid'}`
-    })
-    const more = issues.length > 3 ? `; and ${issues.length - 3} more` : ''
-    return `a document the server or its authorization server sent is invalid (${listed.join('; ')}${more})`
+    return `a document the server or its authorization server sent is invalid (${formatIssues(issues, 3)})`
   }
   if (error instanceof Error) {
     const cause = error.cause as { code?: string; message?: string } | undefined
