@@ -12,9 +12,6 @@ interface OAuthModule {
   authorizeServer(request: ServerAuthorizationRequest): Promise<void>
 }
 
-// A variable, so that neither TypeScript nor the bundler needs the optional peer to build.
-const OAUTH_PACKAGE = '@mcpkit/oauth'
-
 /**
  * `MCPClient.authenticate()`: checks the server can be authorized, then hands the flow to
  * `@mcpkit/oauth` (an optional peer, loaded on first use), which owns all OAuth code.
@@ -42,7 +39,7 @@ export async function authenticate(request: {
   }
   let oauth: OAuthModule
   try {
-    oauth = (await import(OAUTH_PACKAGE)) as OAuthModule
+    oauth = (await import('@mcpkit/oauth')) satisfies OAuthModule
   } catch (error) {
     const code = (error as { code?: unknown } | null)?.code
     if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND') throw error

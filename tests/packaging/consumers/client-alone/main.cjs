@@ -33,6 +33,35 @@ async function main() {
   } finally {
     await mcp.disconnect()
   }
+  // Without the optional peer @mcpkit/oauth, authenticate() names it (the CommonJS build loads
+  // it with import(), whose error code differs from require()'s).
+  const secured = new MCPClient({
+    id: 'smoke-cjs-oauth',
+    servers: {
+      secured: {
+        url: new URL('http://127.0.0.1:9/mcp'),
+        authProvider: {
+          redirectUrl: 'http://127.0.0.1:9/callback',
+          clientMetadata: { redirect_uris: ['http://127.0.0.1:9/callback'] },
+          clientInformation: () => undefined,
+          tokens: () => undefined,
+          saveTokens: () => {},
+          redirectToAuthorization: () => {},
+          saveCodeVerifier: () => {},
+          codeVerifier: () => '',
+        },
+      },
+    },
+  })
+  try {
+    await assert.rejects(secured.authenticate('secured'), (error) => {
+      assert.equal(error.code, 'INVALID_CONFIGURATION')
+      assert.match(error.message, /npm i @mcpkit\/oauth/)
+      return true
+    })
+  } finally {
+    await secured.disconnect()
+  }
   console.log('SMOKE OK client-alone/main.cjs')
 }
 

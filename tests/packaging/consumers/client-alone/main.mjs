@@ -1,5 +1,6 @@
 // ESM: MCPClient from the published @mcpkit/mcp-client-core alone, against the server-alone
-// project's stdio server (another project, its own node_modules).
+// project's stdio server (another project, its own node_modules); without its optional peer
+// @mcpkit/oauth.
 import assert from 'node:assert/strict'
 import { MCPClient } from '@mcpkit/mcp-client-core'
 
@@ -17,5 +18,30 @@ try {
   assert.deepEqual(text.content, [{ type: 'text', text: 'deleted note n-1' }])
 } finally {
   await mcp.disconnect()
+}
+
+// @mcpkit/oauth is an optional peer: npm did not install it, the client above never needed it,
+// and authenticate() says what to install instead of failing to load.
+const provider = {
+  redirectUrl: 'http://127.0.0.1:9/callback',
+  clientMetadata: { redirect_uris: ['http://127.0.0.1:9/callback'] },
+  clientInformation: () => undefined,
+  tokens: () => undefined,
+  saveTokens: () => {},
+  redirectToAuthorization: () => {},
+  saveCodeVerifier: () => {},
+  codeVerifier: () => '',
+}
+const secured = new MCPClient({
+  servers: { secured: { url: new URL('http://127.0.0.1:9/mcp'), authProvider: provider } },
+})
+try {
+  await assert.rejects(secured.authenticate('secured'), (error) => {
+    assert.equal(error.code, 'INVALID_CONFIGURATION')
+    assert.match(error.message, /npm i @mcpkit\/oauth/)
+    return true
+  })
+} finally {
+  await secured.disconnect()
 }
 console.log('SMOKE OK client-alone/main.mjs')
