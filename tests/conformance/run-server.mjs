@@ -1,17 +1,21 @@
 #!/usr/bin/env node
 /**
- * Runs the official MCP conformance suite's server side (`conformance server --suite active`,
- * pinned below) against the everything fixture (`tests/fixtures/everything-server.ts`, built
- * only with `MCPServer`) served over Streamable HTTP at `http://127.0.0.1:<port>/mcp`.
+ * Runs the server side of the official MCP conformance suite (pinned in `cli.mjs`) against the
+ * everything fixture (`tests/fixtures/everything-server.ts`, built only with `MCPServer`) served
+ * over Streamable HTTP at `http://127.0.0.1:<port>/mcp`: `conformance server --requirements
+ * <revision>` once per spec revision (`MCPKIT_CONFORMANCE_REQUIREMENTS`, default `2025-11-25`;
+ * see `cli.mjs`), each on that revision's wire, against a fresh fixture.
  *
  * Both run inside a fresh network namespace with loopback only (`unshare -n`): this script
  * re-executes itself there (`--inside`), starts the fixture on the project's Node (the one
- * running this script), waits for its port, and runs the CLI on Node 22 (`MCPKIT_NODE22`,
- * default `.tmp/node22`, installed there from the npm registry when missing).
+ * running this script), waits for its port, and runs the CLI on Node 22 (`scripts/node22.mjs`).
  *
- * A scenario passes when none of its checks failed or warned and at least one succeeded. The
- * expected-failures file (`expected-failures-server.yml`) must stay empty. Prints
- * `CONFORMANCE_SERVER_RESULT passed=N failed=M` last and writes
+ * Only the revision's required scenarios count (the ones the CLI scores, plus ALSO_REQUIRED in
+ * `cli.mjs`, e.g. `server-session-lifecycle`); the others it runs are reported as "not scored".
+ * A scenario passes when none of its checks failed or warned and at least one succeeded. One
+ * listed in `expected-failures-server.yml` that fails is EXPECTED (counted neither way); one
+ * listed there that passes fails the run (stale entry); the list must stay empty. Prints
+ * `CONFORMANCE_SERVER_RESULT passed=N failed=M` last (summed over revisions) and writes
  * `.conformance/server-summary.json`.
  */
 import { spawn } from 'node:child_process'
@@ -20,30 +24,43 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { buildFixtures } from '../fixtures/build.mjs'
 import {
+  applyExpectedFailures,
   CONFORMANCE_VERSION,
   conformanceCli,
   node22,
   outputDir,
+  readExpectedFailures,
   repoRoot,
+  requirementRevisions,
+  requirementSet,
+  resultDirectories,
   testsDir,
 } from './cli.mjs'
 
-const SUITE = 'active'
-/** The whole suite (about 30 short scenarios) gets this long before it is stopped. */
+/** One revision's run (about 35 short scenarios) gets this long before it is stopped. */
 const SUITE_TIMEOUT_MS = 5 * 60_000
 const FIXTURE_START_TIMEOUT_MS = 20_000
 /** After SIGTERM the fixture calls `close()` and must exit by itself within this. */
 const FIXTURE_EXIT_GRACE_MS = 8000
 
-const resultsDir = path.join(outputDir, 'server-results')
-const fixtureLog = path.join(outputDir, 'server-fixture.log')
-const suiteLog = path.join(outputDir, 'server-suite.log')
-const expectedFailures = path.join('conformance', 'expected-failures-server.yml')
+const EXPECTED_FAILURES = path.join('conformance', 'expected-failures-server.yml')
+
+/** Where one revision's run leaves its results, logs and the fixture's exit. */
+function revisionFiles(revision) {
+  const dir = path.join(outputDir, 'server', revision)
+  return {
+    dir,
+    results: path.join(dir, 'results'),
+    fixtureLog: path.join(dir, 'fixture.log'),
+    suiteLog: path.join(dir, 'suite.log'),
+    fixtureExit: path.join(dir, 'fixture-exit.json'),
+  }
+}
 
 // ── inside the namespace ────────────────────────────────────────────────────
 
 /** Starts the fixture over Streamable HTTP on a free port; resolves once it listens. */
-function startFixture(serveScript) {
+function startFixture(serveScript, fixtureLog) {
   const log = fs.openSync(fixtureLog, 'w')
   const child = spawn(process.execPath, [serveScript, 'http', '0'], {
     cwd: testsDir,
@@ -77,7 +94,7 @@ function startFixture(serveScript) {
 }
 
 /** Stops the fixture by its pid and reports whether it exited by itself after `close()`. */
-async function stopFixture(fixture) {
+async function stopFixture(fixture, fixtureLog) {
   if (fixture.child.exitCode !== null || fixture.child.signalCode !== null) {
     return `the fixture had already exited (${fixture.child.signalCode ?? fixture.child.exitCode})`
   }
@@ -95,21 +112,21 @@ async function stopFixture(fixture) {
   return `the fixture exited with ${outcome.signal ?? outcome.code} after SIGTERM (see ${path.relative(repoRoot, fixtureLog)})`
 }
 
-function runCli(nodeBinary, cli, url) {
+function runCli(nodeBinary, cli, url, revision, files) {
   const args = [
     cli,
     'server',
     '--url',
     url,
-    '--suite',
-    SUITE,
+    '--requirements',
+    revision,
     '--expected-failures',
-    expectedFailures,
+    EXPECTED_FAILURES,
     '--output-dir',
-    path.relative(testsDir, resultsDir),
+    path.relative(testsDir, files.results),
   ]
   const child = spawn(nodeBinary, args, { cwd: testsDir, stdio: ['ignore', 'pipe', 'pipe'] })
-  const log = fs.openSync(suiteLog, 'w')
+  const log = fs.openSync(files.suiteLog, 'w')
   let stdout = ''
   child.stdout.setEncoding('utf8')
   child.stdout.on('data', (text) => {
@@ -134,45 +151,29 @@ function runCli(nodeBinary, cli, url) {
   })
 }
 
-async function inside(nodeBinary, cli, serveScript) {
-  const fixture = startFixture(serveScript)
+async function inside(nodeBinary, cli, serveScript, revision) {
+  const files = revisionFiles(revision)
+  const fixture = startFixture(serveScript, files.fixtureLog)
   let port
   try {
     port = await fixture.port
   } catch (error) {
-    await stopFixture(fixture)
+    await stopFixture(fixture, files.fixtureLog)
     throw error
   }
   const url = `http://127.0.0.1:${port}/mcp`
   console.log(`fixture (pid ${fixture.child.pid}) at ${url}`)
   let run
   try {
-    run = await runCli(nodeBinary, cli, url)
+    run = await runCli(nodeBinary, cli, url, revision, files)
   } finally {
-    const problem = await stopFixture(fixture)
-    fs.writeFileSync(
-      path.join(outputDir, 'server-fixture-exit.json'),
-      `${JSON.stringify({ problem: problem ?? null })}\n`,
-    )
+    const problem = await stopFixture(fixture, files.fixtureLog)
+    fs.writeFileSync(files.fixtureExit, `${JSON.stringify({ problem: problem ?? null })}\n`)
   }
   process.exitCode = run.code
 }
 
 // ── outside ─────────────────────────────────────────────────────────────────
-
-/** Maps scenario → its `server-<scenario>-<ISO timestamp>` result directory. */
-function resultDirectories() {
-  const found = new Map()
-  if (!fs.existsSync(resultsDir)) return found
-  for (const entry of fs.readdirSync(resultsDir, { withFileTypes: true })) {
-    if (!entry.isDirectory()) continue
-    const full = path.join(resultsDir, entry.name)
-    if (!fs.existsSync(path.join(full, 'checks.json'))) continue
-    const name = entry.name.replace(/^server-/, '').replace(/-\d{4}-\d{2}-\d{2}T[\d-]+Z$/, '')
-    found.set(name, full)
-  }
-  return found
-}
 
 function judge(name, dir) {
   if (!dir) return { name, passed: false, problems: ['no results were written'] }
@@ -193,31 +194,16 @@ function judge(name, dir) {
   }
 }
 
-function readExitProblem() {
+function readExitProblem(files) {
   try {
-    return JSON.parse(fs.readFileSync(path.join(outputDir, 'server-fixture-exit.json'), 'utf8'))
-      .problem
+    return JSON.parse(fs.readFileSync(files.fixtureExit, 'utf8')).problem
   } catch {
     return 'the runner inside the namespace did not report how the fixture exited'
   }
 }
 
-async function main() {
-  if (process.argv[2] === '--inside') {
-    await inside(process.argv[3], process.argv[4], process.argv[5])
-    return
-  }
-  const started = Date.now()
-  const { binary, version } = node22()
-  const cli = conformanceCli()
-  const { serveScript } = buildFixtures()
-  fs.rmSync(resultsDir, { recursive: true, force: true })
-  fs.rmSync(path.join(outputDir, 'server-fixture-exit.json'), { force: true })
-  fs.mkdirSync(resultsDir, { recursive: true })
-  console.log(
-    `conformance ${CONFORMANCE_VERSION} on Node ${version}, server suite ${SUITE};`,
-    `fixture on Node ${process.version}`,
-  )
+/** Runs `inside()` for one revision in a fresh network namespace; resolves to its exit code. */
+function runInNamespace(binary, cli, serveScript, revision) {
   const child = spawn(
     'unshare',
     [
@@ -232,46 +218,107 @@ async function main() {
       binary,
       cli,
       serveScript,
+      revision,
     ],
     { cwd: testsDir, stdio: ['ignore', 'inherit', 'inherit'] },
   )
-  const code = await new Promise((resolve, reject) => {
+  return new Promise((resolve, reject) => {
     child.on('error', reject)
     child.on('close', (exitCode) => resolve(exitCode ?? 128))
   })
-  const stdout = fs.existsSync(suiteLog) ? fs.readFileSync(suiteLog, 'utf8') : ''
+}
 
-  const names = [...stdout.matchAll(/^[✓✗] (\S+): \d+ passed/gmu)].map((match) => match[1])
-  const announced = Number(/Running \S+ suite \((\d+) scenarios\)/.exec(stdout)?.[1] ?? 0)
-  const directories = resultDirectories()
-  for (const name of directories.keys()) if (!names.includes(name)) names.push(name)
-  const results = names.map((name) => judge(name, directories.get(name)))
-
-  console.log(`\n=== MCPServer conformance (server suite ${SUITE}) ===`)
-  for (const result of results) {
-    console.log(`${result.passed ? 'PASS' : 'FAIL'} ${result.name}`)
-    for (const problem of result.problems) console.log(`     - ${problem}`)
+/** One revision: a fresh fixture, the CLI's run of the requirement set, judged here. */
+async function runRevision({ binary, cli, serveScript, expected }, revision) {
+  const files = revisionFiles(revision)
+  const { required, notScored } = requirementSet(revision, 'server')
+  fs.rmSync(files.dir, { recursive: true, force: true })
+  fs.mkdirSync(files.results, { recursive: true })
+  const code = await runInNamespace(binary, cli, serveScript, revision)
+  const stdout = fs.existsSync(files.suiteLog) ? fs.readFileSync(files.suiteLog, 'utf8') : ''
+  const directories = resultDirectories(files.results, 'server-')
+  const results = required.map((name) => judge(name, directories.get(name)))
+  const notRun = applyExpectedFailures(results, expected, 'expected-failures-server.yml')
+  for (const name of notRun) {
+    console.log(`note: ${name} in expected-failures-server.yml is not required`)
   }
+  const unscored = [...notScored].map(([name, reason]) => ({
+    ...judge(name, directories.get(name)),
+    reason,
+  }))
   const passed = results.filter((result) => result.passed).length
-  let failed = results.length - passed
-  const missing = Math.max(0, announced - results.length)
-  if (missing > 0) console.log(`FAIL ${missing} announced scenario(s) left no summary or results`)
-  failed += missing
-  if (results.length === 0 && failed === 0) failed = 1
-  if (code !== 0 && failed === 0) {
-    console.log(`FAIL the conformance run exited with ${code}`)
-    failed = 1
+  const expectedFailures = results.filter((result) => result.expected).length
+  let failed = results.length - passed - expectedFailures
+  if (results.length === 0) failed = 1 // a requirement set that asks nothing of us is a mistake
+  // Exit 1 is the CLI's own verdict on what we judged above; anything else (a crash, the suite
+  // timeout's kill, the fixture failing to start) means the run did not finish.
+  const finished = code <= 1 && stdout.includes('=== SUMMARY ===')
+  if (!finished && failed === 0) failed = 1
+  const exitProblem = readExitProblem(files)
+  return {
+    revision,
+    code,
+    finished,
+    passed,
+    failed,
+    expectedFailures,
+    exitProblem,
+    results,
+    unscored,
   }
-  const exitProblem = readExitProblem()
-  if (exitProblem) console.log(`WARNING ${exitProblem}`)
+}
 
+function report({ revision, code, finished, passed, failed, exitProblem, results, unscored }) {
+  console.log(`\n=== MCPServer conformance, requirements ${revision} ===`)
+  for (const result of results) {
+    console.log(`${result.passed ? 'PASS' : result.expected ? 'EXPECTED' : 'FAIL'} ${result.name}`)
+    for (const problem of result.passed ? [] : result.problems) console.log(`     - ${problem}`)
+  }
+  if (unscored.length > 0) console.log('not scored (run and reported, never counted):')
+  for (const result of unscored) {
+    console.log(`  ${result.passed ? 'pass' : 'fail'} ${result.name} (${result.reason})`)
+  }
+  if (!finished) console.log(`FAIL the conformance run did not finish (exit ${code})`)
+  if (exitProblem) console.log(`WARNING ${exitProblem}`)
+  console.log(`requirements ${revision}: passed ${passed}, failed ${failed}`)
+}
+
+async function main() {
+  if (process.argv[2] === '--inside') {
+    await inside(process.argv[3], process.argv[4], process.argv[5], process.argv[6])
+    return
+  }
+  const started = Date.now()
+  const { binary, version } = node22()
+  const cli = conformanceCli()
+  const revisions = requirementRevisions()
+  const { serveScript } = buildFixtures()
+  console.log(
+    `conformance ${CONFORMANCE_VERSION} on Node ${version}, requirements ${revisions.join(' + ')};`,
+    `fixture on Node ${process.version}`,
+  )
+  const context = {
+    binary,
+    cli,
+    serveScript,
+    expected: readExpectedFailures(EXPECTED_FAILURES, 'server'),
+  }
+  const outcomes = []
+  for (const revision of revisions) outcomes.push(await runRevision(context, revision))
+  for (const outcome of outcomes) report(outcome)
+
+  const passed = outcomes.reduce((sum, outcome) => sum + outcome.passed, 0)
+  const failed = outcomes.reduce((sum, outcome) => sum + outcome.failed, 0)
   const summary = {
-    suite: SUITE,
     version: CONFORMANCE_VERSION,
     passed,
     failed,
-    fixtureExit: exitProblem ?? 'exited by itself after close()',
-    results,
+    revisions: Object.fromEntries(
+      outcomes.map(({ revision, exitProblem, ...outcome }) => [
+        revision,
+        { ...outcome, fixtureExit: exitProblem ?? 'exited by itself after close()' },
+      ]),
+    ),
   }
   fs.writeFileSync(
     path.join(outputDir, 'server-summary.json'),
@@ -279,7 +326,7 @@ async function main() {
   )
   console.log(
     `(${((Date.now() - started) / 1000).toFixed(1)} s;`,
-    `details in ${path.relative(repoRoot, resultsDir)}, fixture log in ${path.relative(repoRoot, fixtureLog)})`,
+    `results and fixture logs in ${path.relative(repoRoot, path.join(outputDir, 'server'))})`,
   )
   console.log(`CONFORMANCE_SERVER_RESULT passed=${passed} failed=${failed}`)
   process.exitCode = failed === 0 ? 0 : 1

@@ -1,43 +1,49 @@
 #!/usr/bin/env node
 /**
- * Runs the official MCP conformance suite (`conformance client --suite core`, then
- * `--suite auth`, pinned below) against MCPClient through `client.ts`, inside a fresh network
- * namespace: the suite's mock servers bind every interface, so they and the client share a
- * namespace with loopback only. A scenario that both suites run is counted once (a failure in
- * either run fails it).
+ * Runs the client side of the official MCP conformance suite (pinned in `cli.mjs`) against
+ * MCPClient through `client.ts`: `conformance client --requirements <revision>` once per spec
+ * revision (`MCPKIT_CONFORMANCE_REQUIREMENTS`, default `2025-11-25`; see `cli.mjs`), each on
+ * that revision's wire. It runs inside a fresh network namespace: the suite's mock servers bind
+ * every interface, so they and the client share a namespace with loopback only.
  *
- * The CLI needs Node 22 (`MCPKIT_NODE22`, default `.tmp/node22`, installed there from the npm
- * registry when missing). The client runs on the Node running this script, as plain JavaScript:
- * `client.ts` is transpiled once up front, because the suite starts all its clients at once and
- * a TypeScript loader in each of them costs enough CPU on two cores to make `sse-retry`'s
- * reconnect timing check flaky.
+ * The CLI needs Node 22 (`scripts/node22.mjs`). The client runs on the Node running this script,
+ * as plain JavaScript: `client.ts` is transpiled once up front, because the suite starts all its
+ * clients at once and a TypeScript loader in each of them costs enough CPU on two cores to make
+ * `sse-retry`'s reconnect timing check flaky.
  *
- * A scenario passes when none of its checks failed or warned, at least one succeeded, and the
- * client printed its ok line (it ran to the end and exited by itself). One that only warned (a
- * timing window missed while the suite runs every client at once) is run once more, alone. A
- * scenario listed in `expected-failures.yml` that fails is reported as EXPECTED and counted
- * neither passed nor failed; one listed there that passes fails the run (stale entry). Prints
- * `CONFORMANCE_RESULT passed=N failed=M` last and writes `.conformance/summary.json`.
+ * Only the revision's required scenarios count (the ones the CLI scores, plus ALSO_REQUIRED in
+ * `cli.mjs`); the others the CLI runs (extensions, scenarios added later) are reported as "not
+ * scored". A scenario passes when none of its checks failed or warned, at least one succeeded,
+ * and the client printed its ok line (it ran to the end and exited by itself). One that only
+ * warned (a timing window missed while the suite runs every client at once) is run once more,
+ * alone, on the same wire. A scenario listed in `expected-failures.yml` that fails is reported
+ * as EXPECTED and counted neither passed nor failed; one listed there that passes fails the run
+ * (stale entry). Prints `CONFORMANCE_RESULT passed=N failed=M` last (summed over revisions) and
+ * writes `.conformance/summary.json`.
  */
 import { spawn } from 'node:child_process'
 import fs from 'node:fs'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import {
+  applyExpectedFailures,
   CONFORMANCE_VERSION,
   conformanceCli,
   node22,
   outputDir,
+  readExpectedFailures,
   repoRoot,
+  requirementRevisions,
+  requirementSet,
+  resultDirectories,
   testsDir,
 } from './cli.mjs'
 
-const SUITES = ['core', 'auth']
 const EXPECTED_FAILURES = path.join('conformance', 'expected-failures.yml')
 const SCENARIO_TIMEOUT_MS = 30_000
 const OK_MARKER = 'mcpkit-conformance-client: ok'
 
-const resultsDir = path.join(outputDir, 'results')
+const clientDir = path.join(outputDir, 'client')
 
 /** `client.ts` as an ES module beside the results (type errors are `pnpm typecheck`'s job). */
 function transpileClient() {
@@ -53,21 +59,21 @@ function transpileClient() {
     fileName: source,
     compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
   })
+  fs.mkdirSync(outputDir, { recursive: true })
   const output = path.join(outputDir, 'client.mjs')
   fs.writeFileSync(output, outputText)
   return path.relative(testsDir, output)
 }
 
-/** Runs the CLI, echoing its output, and returns its exit code and stdout. */
-function runSuite(nodeBinary, cli, clientScript, selection, output) {
+/** Runs the CLI in its own network namespace, echoing its output; resolves to its exit. */
+function runCli(nodeBinary, cli, clientScript, selection, output) {
   // The CLI splits --command on spaces and appends the server URL.
   if (process.execPath.includes(' ')) throw new Error(`Node path has a space: ${process.execPath}`)
-  const clientCommand = `${process.execPath} ${clientScript}`
   const args = [
     'client',
     ...selection,
     '--command',
-    clientCommand,
+    `${process.execPath} ${clientScript}`,
     '--expected-failures',
     EXPECTED_FAILURES,
     '--output-dir',
@@ -91,47 +97,8 @@ function runSuite(nodeBinary, cli, clientScript, selection, output) {
   })
 }
 
-/** Maps scenario → its `<scenario>-<ISO timestamp>` result directory (names may contain `/`). */
-function resultDirectories(root = resultsDir) {
-  const found = new Map()
-  const walk = (dir) => {
-    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-      if (!entry.isDirectory()) continue
-      const full = path.join(dir, entry.name)
-      if (fs.existsSync(path.join(full, 'checks.json'))) {
-        const relative = path.relative(root, full).split(path.sep).join('/')
-        found.set(relative.replace(/-\d{4}-\d{2}-\d{2}T[\d-]+Z$/, ''), full)
-      } else {
-        walk(full)
-      }
-    }
-  }
-  if (fs.existsSync(root)) walk(root)
-  return found
-}
-
 function readText(file) {
   return fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : ''
-}
-
-/**
- * The `client:` list of `expected-failures.yml` (the CLI's baseline format): scenario names,
- * one `- name` a line, or `client: []`. Comments carry the reasons.
- */
-function readExpectedFailures() {
-  const text = readText(path.join(testsDir, EXPECTED_FAILURES))
-  const names = new Set()
-  let inClient = false
-  for (const raw of text.split('\n')) {
-    const line = raw.replace(/\s+#.*$/, '').replace(/^#.*$/, '')
-    if (/^\S/.test(line)) {
-      inClient = /^client:\s*$/.test(line)
-      continue
-    }
-    const item = inClient ? /^\s+-\s+['"]?([^'"\s]+)['"]?\s*$/.exec(line) : null
-    if (item) names.add(item[1])
-  }
-  return names
 }
 
 function judge(name, dir) {
@@ -154,77 +121,48 @@ function judge(name, dir) {
   }
 }
 
-/** Runs one suite into its own results directory and judges every scenario it ran. */
-async function runAndJudge(binary, cli, clientScript, suite) {
-  const output = path.join(resultsDir, suite)
-  const run = await runSuite(binary, cli, clientScript, ['--suite', suite], output)
-  // The suite summary names every scenario it ran: "✓ <name>: N passed, M failed".
-  const names = [...run.stdout.matchAll(/^[✓✗] (\S+): \d+ passed/gmu)].map((match) => match[1])
-  const announced = Number(/Running \S+ suite \((\d+) scenarios\)/.exec(run.stdout)?.[1] ?? 0)
+/** One revision: the CLI's run of its requirement set, judged here scenario by scenario. */
+async function runRevision({ binary, cli, clientScript, expected }, revision) {
+  const { required, notScored } = requirementSet(revision, 'client')
+  const output = path.join(clientDir, revision, 'results')
+  fs.rmSync(path.join(clientDir, revision), { recursive: true, force: true })
+  fs.mkdirSync(output, { recursive: true })
+  const run = await runCli(binary, cli, clientScript, ['--requirements', revision], output)
   const directories = resultDirectories(output)
-  for (const name of directories.keys()) if (!names.includes(name)) names.push(name)
-  const results = names.map((name) => ({ ...judge(name, directories.get(name)), suite }))
-  return { suite, run, announced, results }
-}
-
-async function main() {
-  const started = Date.now()
-  const { binary, version } = node22()
-  const cli = conformanceCli()
-  fs.rmSync(resultsDir, { recursive: true, force: true })
-  fs.mkdirSync(resultsDir, { recursive: true })
-  console.log(
-    `conformance ${CONFORMANCE_VERSION} on Node ${version}, suites ${SUITES.join(' + ')};`,
-    `client on Node ${process.version}`,
-  )
-  const clientScript = transpileClient()
-  const expected = readExpectedFailures()
-
-  const runs = []
-  for (const suite of SUITES) runs.push(await runAndJudge(binary, cli, clientScript, suite))
-
-  // One result per scenario name: the first suite's, unless a later run of it failed.
-  const byName = new Map()
-  for (const { results } of runs) {
-    for (const result of results) {
-      const seen = byName.get(result.name)
-      if (!seen || (seen.passed && !result.passed)) byName.set(result.name, result)
-    }
-  }
-  const results = [...byName.values()]
+  const results = required.map((name) => judge(name, directories.get(name)))
 
   // The suite starts every client at once; on two cores that burst alone can push a reconnect
   // past a timing window. A scenario whose only problems are timing warnings runs once more,
-  // alone, and that run decides.
+  // alone, at the same revision's wire, and that run decides.
   for (const [index, result] of results.entries()) {
     if (result.passed || !result.problems.every((problem) => problem.startsWith('WARNING')))
       continue
     console.log(`\n${result.name}: only warnings (${result.problems.join('; ')}); running it alone`)
-    const alone = path.join(outputDir, 'results-alone')
-    fs.rmSync(alone, { recursive: true, force: true })
-    await runSuite(binary, cli, clientScript, ['--scenario', result.name], alone)
-    results[index] = {
-      ...judge(result.name, resultDirectories(alone).get(result.name)),
-      suite: result.suite,
-    }
+    const alone = path.join(clientDir, revision, 'results-alone', String(index))
+    const selection = ['--scenario', result.name, '--spec-version', revision, '--force']
+    await runCli(binary, cli, clientScript, selection, alone)
+    results[index] = judge(result.name, resultDirectories(alone).get(result.name))
   }
 
-  for (const result of results) {
-    if (!expected.has(result.name)) continue
-    if (result.passed) {
-      result.passed = false
-      result.problems = [
-        'listed in expected-failures.yml but passed: remove it from the list (stale entry)',
-      ]
-    } else {
-      result.expected = true
-    }
-  }
-  for (const name of expected) {
-    if (!byName.has(name)) console.log(`note: ${name} in expected-failures.yml was not run`)
-  }
+  const notRun = applyExpectedFailures(results, expected, 'expected-failures.yml')
+  for (const name of notRun) console.log(`note: ${name} in expected-failures.yml is not required`)
+  const unscored = [...notScored].map(([name, reason]) => ({
+    ...judge(name, directories.get(name)),
+    reason,
+  }))
+  const passed = results.filter((result) => result.passed).length
+  const expectedFailures = results.filter((result) => result.expected).length
+  let failed = results.length - passed - expectedFailures
+  if (results.length === 0) failed = 1 // a requirement set that asks nothing of us is a mistake
+  // Exit 1 is the CLI's own verdict on what we judged above; anything else (a crash, a kill, no
+  // summary) means the run did not finish.
+  const finished = run.code <= 1 && !run.signal && run.stdout.includes('SUITE SUMMARY')
+  if (!finished && failed === 0) failed = 1
+  return { revision, run, finished, passed, failed, expectedFailures, results, unscored }
+}
 
-  console.log(`\n=== MCPClient conformance (suites ${SUITES.join(' + ')}) ===`)
+function report({ revision, run, finished, passed, failed, results, unscored }) {
+  console.log(`\n=== MCPClient conformance, requirements ${revision} ===`)
   for (const result of results) {
     const label = result.passed ? 'PASS' : result.expected ? 'EXPECTED' : 'FAIL'
     console.log(`${label} ${result.name}`)
@@ -233,40 +171,54 @@ async function main() {
     if (result.expected) continue
     for (const line of result.stderrTail ?? []) console.log(`       | ${line}`)
   }
-  const passed = results.filter((result) => result.passed).length
-  const expectedFailures = results.filter((result) => result.expected).length
-  let failed = results.length - passed - expectedFailures
-  for (const { suite, announced, results: ran } of runs) {
-    const missing = Math.max(0, announced - ran.length)
-    if (missing > 0) {
-      console.log(
-        `FAIL ${missing} announced scenario(s) of suite ${suite} left no summary or results`,
-      )
-      failed += missing
-    }
+  if (unscored.length > 0) console.log('not scored (run and reported, never counted):')
+  for (const result of unscored) {
+    console.log(`  ${result.passed ? 'pass' : 'fail'} ${result.name} (${result.reason})`)
   }
-  if (results.length === 0 && failed === 0) failed = 1
-  for (const { suite, run } of runs) {
-    if (run.code !== 0 && failed === 0) {
-      console.log(
-        `FAIL the conformance CLI exited with ${run.code}${run.signal ? ` (${run.signal})` : ''} on suite ${suite}`,
-      )
-      failed = 1
-    }
+  if (!finished) {
+    console.log(`FAIL the conformance CLI did not finish (exit ${run.signal ?? run.code})`)
   }
+  console.log(`requirements ${revision}: passed ${passed}, failed ${failed}`)
+}
 
+async function main() {
+  const started = Date.now()
+  const { binary, version } = node22()
+  const cli = conformanceCli()
+  const revisions = requirementRevisions()
+  console.log(
+    `conformance ${CONFORMANCE_VERSION} on Node ${version}, requirements ${revisions.join(' + ')};`,
+    `client on Node ${process.version}`,
+  )
+  const context = {
+    binary,
+    cli,
+    clientScript: transpileClient(),
+    expected: readExpectedFailures(EXPECTED_FAILURES, 'client'),
+  }
+  const outcomes = []
+  for (const revision of revisions) outcomes.push(await runRevision(context, revision))
+  for (const outcome of outcomes) report(outcome)
+
+  const passed = outcomes.reduce((sum, outcome) => sum + outcome.passed, 0)
+  const failed = outcomes.reduce((sum, outcome) => sum + outcome.failed, 0)
+  const expectedFailures = outcomes.reduce((sum, outcome) => sum + outcome.expectedFailures, 0)
   const summary = {
-    suites: SUITES,
     version: CONFORMANCE_VERSION,
     passed,
     failed,
     expectedFailures,
-    results,
+    revisions: Object.fromEntries(
+      outcomes.map(({ revision, run, ...outcome }) => [
+        revision,
+        { ...outcome, cliExit: run.signal ?? run.code },
+      ]),
+    ),
   }
   fs.writeFileSync(path.join(outputDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`)
   console.log(
     `(${((Date.now() - started) / 1000).toFixed(1)} s;`,
-    `${expectedFailures} expected failure(s); details in ${path.relative(repoRoot, resultsDir)})`,
+    `${expectedFailures} expected failure(s); details in ${path.relative(repoRoot, clientDir)})`,
   )
   console.log(`CONFORMANCE_RESULT passed=${passed} failed=${failed}`)
   process.exitCode = failed === 0 ? 0 : 1
