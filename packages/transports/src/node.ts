@@ -6,9 +6,12 @@ export {
 } from './node/node-streamable-http-handler.js'
 export { type ServeStdioOptions, type ServeStdioResult, serveStdio } from './node/serve-stdio.js'
 export type {
+  CreateServer,
   HttpServerSecurityOptions,
   PrincipalOf,
+  ProtocolEraOptions,
   RequestAuthenticator,
+  ServerFactoryContext,
   ServerLog,
   SessionOptions,
   SseHandlerOptions,

@@ -1,5 +1,12 @@
 export type { RequestAuthenticator } from './server/authenticate.js'
 export { JsonRpcErrorCode } from './server/json-rpc.js'
+export {
+  type CreateServer,
+  DEFAULT_MAX_SUBSCRIPTIONS,
+  DEFAULT_PROTOCOL_VERSION,
+  type ProtocolEraOptions,
+  type ServerFactoryContext,
+} from './server/protocol-eras.js'
 export { DEFAULT_MAX_BODY_BYTES, type HttpServerSecurityOptions } from './server/security.js'
 export {
   DEFAULT_MAX_SESSIONS,

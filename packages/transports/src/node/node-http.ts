@@ -124,9 +124,15 @@ const FORBIDDEN_METHODS = new Set(['CONNECT', 'TRACE', 'TRACK'])
 /**
  * A web `Request` with the method, URL and headers of `req`, for the web-standard session
  * layer and for the hooks it calls. It has no body: the body is read (capped) before and
- * handed over parsed. `undefined` for the methods a `Request` cannot carry (answer 405).
+ * handed over parsed. `signal`, when given, is the request's (the SDK's stateless handler
+ * cancels a request, or ends a `subscriptions/listen` stream, when it aborts). `undefined` for
+ * the methods a `Request` cannot carry (answer 405).
  */
-export function toWebRequest(req: IncomingMessage, url: URL): Request | undefined {
+export function toWebRequest(
+  req: IncomingMessage,
+  url: URL,
+  signal?: AbortSignal,
+): Request | undefined {
   const method = req.method ?? 'GET'
   if (FORBIDDEN_METHODS.has(method.toUpperCase())) return undefined
   const headers = new Headers()
@@ -139,7 +145,19 @@ export function toWebRequest(req: IncomingMessage, url: URL): Request | undefine
     if (typeof value === 'string') headers.append(name, value)
     else for (const item of value) headers.append(name, item)
   }
-  return new Request(url, { method, headers })
+  return new Request(url, signal ? { method, headers, signal } : { method, headers })
+}
+
+/**
+ * A signal that aborts when the client goes away before `res` has been fully written: how a
+ * web `Request` made from `req` tells the SDK that its client left.
+ */
+export function abortedWhenClientLeaves(res: ServerResponse): AbortSignal {
+  const controller = new AbortController()
+  res.once('close', () => {
+    if (!res.writableFinished) controller.abort()
+  })
+  return controller.signal
 }
 
 /** Resolves on the next microtask turn with `undefined` unless `read` has already settled. */

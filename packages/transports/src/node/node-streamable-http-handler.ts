@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { type Log, safeLog } from '@mcpkit/types'
 import type {
   AuthInfo,
+  ServerEventBus,
   WebStandardStreamableHTTPServerTransport,
 } from '@modelcontextprotocol/server'
 import {
@@ -18,6 +19,7 @@ import {
 } from '../server/streamable-http-sessions.js'
 import {
   type AuthenticatedIncomingMessage,
+  abortedWhenClientLeaves,
   hostHeader,
   requestJsonBody,
   requestUrl,
@@ -25,6 +27,10 @@ import {
   writeRejection,
   writeWebResponse,
 } from './node-http.js'
+
+function isListen(body: unknown): boolean {
+  return (body as { method?: unknown } | undefined)?.method === 'subscriptions/listen'
+}
 
 /** Per-request inputs of `NodeStreamableHttpHandler.handle`. */
 export interface NodeHttpRequestContext {
@@ -92,7 +98,11 @@ export class NodeStreamableHttpHandler {
         }
         body = read.value
       }
-      const request = toWebRequest(req, requestUrl(req))
+      const request = toWebRequest(
+        req,
+        requestUrl(req),
+        this.#sessions.modern ? abortedWhenClientLeaves(res) : undefined,
+      )
       if (!request) {
         writeRejection(res, {
           status: 405,
@@ -112,7 +122,9 @@ export class NodeStreamableHttpHandler {
         authInfo = outcome.authInfo
       }
       const response = await this.#sessions.handle(request, { authInfo, body })
-      await writeWebResponse(response, res, method === 'GET')
+      // A long-lived stream (a 2025 GET, a 2026-07-28 `subscriptions/listen`) gets its headers
+      // before its first event.
+      await writeWebResponse(response, res, method === 'GET' || isListen(body))
     } catch (error) {
       this.#log('error', `Streamable HTTP request failed: ${describe(error)}`, {
         method: req.method,
@@ -128,9 +140,19 @@ export class NodeStreamableHttpHandler {
     }
   }
 
-  /** Live sessions (0 in stateless mode). */
+  /** Live 2025 sessions (0 in stateless mode; 2026-07-28 requests have none). */
   get sessionCount(): number {
     return this.#sessions.sessionCount
+  }
+
+  /**
+   * Where this handler's `subscriptions/listen` streams get their change events: publish
+   * `{ kind: 'tools_list_changed' }`, `{ kind: 'resource_updated', uri }`, … to reach them
+   * (2025 sessions are notified through their own `Server`). `undefined` with
+   * `protocolVersion: 'legacy'`.
+   */
+  get eventBus(): ServerEventBus | undefined {
+    return this.#sessions.modern?.eventBus
   }
 
   /** The transport of the most recent live session; for debugging only. */

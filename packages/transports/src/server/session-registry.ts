@@ -2,6 +2,7 @@ import { type Log, MCPServerError } from '@mcpkit/types'
 import type { AuthInfo, JSONRPCMessage, Server, Transport } from '@modelcontextprotocol/server'
 import type { RequestAuthenticator } from './authenticate.js'
 import type { RequestId } from './json-rpc.js'
+import type { CreateServer } from './protocol-eras.js'
 import type { HttpServerSecurityOptions } from './security.js'
 
 /** Limits on the sessions one handler keeps. */
@@ -62,11 +63,12 @@ export async function notifySession(
 /** What every session handler takes, whatever its wire protocol. */
 export interface SessionHandlerOptions extends HttpServerSecurityOptions, SessionOptions {
   /**
-   * Makes the SDK `Server` for one session, every handler registered, not connected. Called
-   * once per session, so sessions never share a `Server`: replies, notifications and
-   * elicitation reach only the client that asked.
+   * Makes the SDK `Server` for one session (or one 2026-07-28 request), every handler
+   * registered, not connected. Called once per session, so sessions never share a `Server`:
+   * replies, notifications and elicitation reach only the client that asked. It is told the
+   * era it will serve, who asked and the HTTP request (a zero-argument function is fine).
    */
-  createServer: () => Server
+  createServer: CreateServer
   /** Milliseconds between SSE keep-alive comments on each stream; default 15 s, 0 turns them off. */
   keepAliveMs?: number | undefined
   /** Called when a session has been created, before the client learns its id. */

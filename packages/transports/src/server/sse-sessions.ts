@@ -136,7 +136,7 @@ export class SseSessions<T extends Transport & { readonly sessionId: string }> {
     let session: ServerSession<T> | undefined
     try {
       session = new ServerSession(
-        this.#options.createServer(),
+        this.#options.createServer({ era: 'legacy', authInfo }),
         transport,
         this.principalOf(authInfo),
         this.log,

@@ -1,6 +1,7 @@
 import { type Log, safeLog } from '@mcpkit/types'
 import type {
   AuthInfo,
+  ServerEventBus,
   WebStandardStreamableHTTPServerTransport,
 } from '@modelcontextprotocol/server'
 import { type RequestAuthenticator, runAuthenticator, validAuthenticator } from './authenticate.js'
@@ -71,9 +72,19 @@ export class StreamableHttpHandler {
     return this.#sessions.handle(request, { authInfo, body })
   }
 
-  /** Live sessions (0 in stateless mode). */
+  /** Live 2025 sessions (0 in stateless mode; 2026-07-28 requests have none). */
   get sessionCount(): number {
     return this.#sessions.sessionCount
+  }
+
+  /**
+   * Where this handler's `subscriptions/listen` streams get their change events: publish
+   * `{ kind: 'tools_list_changed' }`, `{ kind: 'resource_updated', uri }`, … to reach them
+   * (2025 sessions are notified through their own `Server`). `undefined` with
+   * `protocolVersion: 'legacy'`.
+   */
+  get eventBus(): ServerEventBus | undefined {
+    return this.#sessions.modern?.eventBus
   }
 
   /** The transport of the most recent live session; for debugging only. */

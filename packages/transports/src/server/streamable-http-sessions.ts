@@ -1,4 +1,4 @@
-import { type Log, MCPServerError, safeLog } from '@mcpkit/types'
+import { type Log, MCPServerError, type ProtocolVersionOption, safeLog } from '@mcpkit/types'
 import {
   type AuthInfo,
   type EventStore,
@@ -12,6 +12,13 @@ import {
   jsonRpcPayloadProblem,
 } from './json-rpc.js'
 import {
+  isModernRequest,
+  ModernHttpLeg,
+  type ProtocolEraOptions,
+  protocolVersionOf,
+} from './protocol-eras.js'
+import { DEFAULT_MAX_BODY_BYTES } from './security.js'
+import {
   defaultPrincipalOf,
   notifySession,
   type PrincipalOf,
@@ -21,10 +28,11 @@ import {
 } from './session-registry.js'
 
 /** Options of the Streamable HTTP handlers (web-standard and `node:http`). */
-export interface StreamableHttpHandlerOptions extends SessionHandlerOptions {
+export interface StreamableHttpHandlerOptions extends SessionHandlerOptions, ProtocolEraOptions {
   /**
-   * Session ids. Omitted: random UUIDs (stateful). Given as `undefined`: stateless, every POST
-   * is served by its own fresh `Server`, closed after the response; GET and DELETE get 405.
+   * Session ids of 2025 sessions. Omitted: random UUIDs (stateful). Given as `undefined`:
+   * stateless, every 2025 POST is served by its own fresh `Server`, closed after the response;
+   * GET and DELETE get 405.
    */
   sessionIdGenerator?: (() => string) | undefined
   /** Answer POSTs with one JSON body instead of an SSE stream. */
@@ -57,14 +65,19 @@ const defer: (fn: () => void) => void =
 type StreamableSession = ServerSession<WebStandardStreamableHTTPServerTransport>
 
 /**
- * Sessions and routing of Streamable HTTP, on web `Request`/`Response`, shared by the
- * web-standard and the `node:http` handler so there is one session implementation. Security
- * checks and body reading happen before, in the adapters; this sees parsed bodies only.
+ * Routing and sessions of Streamable HTTP, on web `Request`/`Response`, shared by the
+ * web-standard and the `node:http` handler so there is one implementation. Security checks,
+ * body reading and authentication happen before, in the adapters; this sees parsed bodies
+ * only. A 2026-07-28 request goes to the SDK's stateless handler (`ModernHttpLeg`), anything
+ * else to mcpkit's 2025 sessions, on the same path.
  */
 export class StreamableHttpSessions {
   readonly registry: SessionRegistry<StreamableSession>
   readonly stateless: boolean
+  readonly protocolVersion: ProtocolVersionOption
   lastTransport: WebStandardStreamableHTTPServerTransport | undefined
+  /** The 2026-07-28 leg; `undefined` when only 2025 sessions are served. */
+  readonly modern: ModernHttpLeg | undefined
   readonly #options: StreamableHttpHandlerOptions
   readonly #transportOptions: WebStandardStreamableHTTPServerTransportOptions
   readonly #principalOf: PrincipalOf
@@ -83,7 +96,19 @@ export class StreamableHttpSessions {
     this.#log = safeLog(options.log)
     this.#principalOf = options.principalOf ?? defaultPrincipalOf
     this.stateless = 'sessionIdGenerator' in options && options.sessionIdGenerator === undefined
+    this.protocolVersion = protocolVersionOf(options.protocolVersion)
     this.registry = new SessionRegistry({ ...options, log: this.#log })
+    this.modern =
+      this.protocolVersion === 'legacy'
+        ? undefined
+        : new ModernHttpLeg({
+            createServer: options.createServer,
+            eventBus: options.eventBus,
+            maxSubscriptions: options.maxSubscriptions,
+            keepAliveMs: options.keepAliveMs,
+            maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+            log: this.#log,
+          })
     const { eventStore, retryInterval, keepAliveMs } = options
     this.#transportOptions = {
       enableJsonResponse: options.enableJsonResponse ?? false,
@@ -114,12 +139,8 @@ export class StreamableHttpSessions {
       return jsonRpcErrorResponse(503, JsonRpcErrorCode.ServerError, 'The server is closed.')
     }
     const method = request.method
-    if (method !== 'POST' && method !== 'GET' && method !== 'DELETE') {
-      return jsonRpcErrorResponse(405, JsonRpcErrorCode.ServerError, 'Method not allowed.', {
-        allow: this.stateless ? 'POST' : 'GET, POST, DELETE',
-      })
-    }
     if (method === 'POST') {
+      // Not JSON-RPC at all, whatever the era: refused here, the same way for both.
       const problem = jsonRpcPayloadProblem(call.body)
       if (problem) {
         return jsonRpcErrorResponse(
@@ -128,6 +149,14 @@ export class StreamableHttpSessions {
           `Invalid Request: ${problem}`,
         )
       }
+    }
+    if (this.modern && (await isModernRequest(this.protocolVersion, request, call.body))) {
+      return this.modern.handle(request, call)
+    }
+    if (method !== 'POST' && method !== 'GET' && method !== 'DELETE') {
+      return jsonRpcErrorResponse(405, JsonRpcErrorCode.ServerError, 'Method not allowed.', {
+        allow: this.stateless ? 'POST' : 'GET, POST, DELETE',
+      })
     }
     if (this.stateless) return this.#serveOnce(request, call)
 
@@ -164,6 +193,15 @@ export class StreamableHttpSessions {
       return response
     }
     if (method === 'POST' && containsInitialize(call.body)) return this.#open(request, call)
+    if (method !== 'POST' && this.modern) {
+      // Without a session there is nothing to GET or DELETE: a 2026-07-28 endpoint answers 405.
+      return jsonRpcErrorResponse(
+        405,
+        JsonRpcErrorCode.ServerError,
+        'Method not allowed: GET and DELETE need the Mcp-Session-Id of a 2025 session.',
+        { allow: 'POST' },
+      )
+    }
     return jsonRpcErrorResponse(
       400,
       JsonRpcErrorCode.ServerError,
@@ -212,7 +250,7 @@ export class StreamableHttpSessions {
         },
       })
       session = new ServerSession(
-        this.#options.createServer(),
+        this.#options.createServer({ era: 'legacy', authInfo: call.authInfo, request }),
         transport,
         this.principalOf(call.authInfo),
         this.#log,
@@ -247,7 +285,7 @@ export class StreamableHttpSessions {
     }
     const transport = new WebStandardStreamableHTTPServerTransport(this.#transportOptions)
     const session: StreamableSession = new ServerSession(
-      this.#options.createServer(),
+      this.#options.createServer({ era: 'legacy', authInfo: call.authInfo, request }),
       transport,
       undefined,
       this.#log,
@@ -291,11 +329,18 @@ export class StreamableHttpSessions {
     return this.registry.size
   }
 
-  /** Ends every session and every stateless request still running; idempotent. */
+  /**
+   * Ends every session, every stateless request still running and every 2026-07-28 request and
+   * `subscriptions/listen` stream; idempotent.
+   */
   async close(): Promise<void> {
     const oneShot = [...this.#oneShot]
     this.#oneShot.clear()
-    await Promise.all([this.registry.close(), ...oneShot.map((session) => session.close('closed'))])
+    await Promise.all([
+      this.registry.close(),
+      ...oneShot.map((session) => session.close('closed')),
+      this.modern?.close(),
+    ])
   }
 }
 

@@ -1,0 +1,151 @@
+import { type Log, MCPServerError, type ProtocolVersionOption } from '@mcpkit/types'
+import {
+  type AuthInfo,
+  createMcpHandler,
+  InMemoryServerEventBus,
+  isLegacyRequest,
+  type McpHttpHandler,
+  type Server,
+  type ServerEventBus,
+} from '@modelcontextprotocol/server'
+
+/** The default era option: both eras on one endpoint. */
+export const DEFAULT_PROTOCOL_VERSION: ProtocolVersionOption = 'auto'
+
+/**
+ * What a `createServer` factory learns about the instance it builds: the `era` it will serve
+ * (`'legacy'`: one 2025 session, or one request in stateless mode; `'modern'`: one 2026-07-28
+ * request over HTTP, or a connection pinned to that revision over stdio), and over HTTP who
+ * asked and the request that opened it.
+ */
+export interface ServerFactoryContext {
+  era: 'legacy' | 'modern'
+  /** The verified credentials of the request (HTTP only). */
+  authInfo?: AuthInfo | undefined
+  /** The HTTP request the instance is made for (HTTP only). */
+  request?: Request | undefined
+}
+
+/** Makes the SDK `Server` of one session or one request, every handler registered, not connected. */
+export type CreateServer = (context: ServerFactoryContext) => Server
+
+/** Options of the 2026-07-28 leg of the Streamable HTTP handlers. */
+export interface ProtocolEraOptions {
+  /**
+   * Which eras the endpoint serves: `'auto'` (default) both on the same path, deciding per
+   * request; `'2026-07-28'` only the stateless revision; `'legacy'` only 2025 sessions.
+   */
+  protocolVersion?: ProtocolVersionOption | undefined
+  /**
+   * Where `subscriptions/listen` streams get their change events (2026-07-28). Default: an
+   * in-process bus of this handler; give several handlers (or processes, with a shared
+   * implementation) the same one so a change published once reaches every stream.
+   */
+  eventBus?: ServerEventBus | undefined
+  /**
+   * Most `subscriptions/listen` streams open at once on this handler; one more is answered with
+   * a JSON-RPC error (`-32603`, "Subscription limit reached") and nothing else changes. Default
+   * 1024.
+   */
+  maxSubscriptions?: number | undefined
+}
+
+/** Default `maxSubscriptions`. */
+export const DEFAULT_MAX_SUBSCRIPTIONS = 1024
+
+/** The option, checked at construction so a typo fails at startup. */
+export function protocolVersionOf(value: unknown): ProtocolVersionOption {
+  if (value === undefined) return DEFAULT_PROTOCOL_VERSION
+  if (value === 'auto' || value === '2026-07-28' || value === 'legacy') return value
+  throw new MCPServerError(
+    'INVALID_CONFIGURATION',
+    `\`protocolVersion\` must be 'auto', '2026-07-28' or 'legacy', got ${JSON.stringify(value)}.`,
+  )
+}
+
+function maxSubscriptionsOf(value: unknown): number {
+  if (value === undefined) return DEFAULT_MAX_SUBSCRIPTIONS
+  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
+    throw new MCPServerError(
+      'INVALID_CONFIGURATION',
+      `\`maxSubscriptions\` must be a positive integer, got ${String(value)}.`,
+    )
+  }
+  return value
+}
+
+/** Whether a request goes to the 2026-07-28 leg under `mode`. */
+export async function isModernRequest(
+  mode: ProtocolVersionOption,
+  request: Request,
+  body: unknown,
+): Promise<boolean> {
+  if (mode === 'legacy') return false
+  if (mode === '2026-07-28') return true
+  // The SDK's own classification: requests that carry the per-request `_meta` claim (even a
+  // malformed one, which the modern leg then refuses with the spec's error) are modern.
+  return !(await isLegacyRequest(request, body))
+}
+
+/**
+ * The 2026-07-28 leg: the SDK's `createMcpHandler` in strict mode (`legacy: 'reject'`), which
+ * owns that revision's wire (`server/discover`, the `_meta` envelope and header checks, the
+ * error codes and statuses, `resultType`, `subscriptions/listen`). mcpkit's session layer runs
+ * in front of it, so its requests get the same `Host`/`Origin` checks, body cap and
+ * authentication as 2025 sessions. Every request gets a fresh `Server` from the factory.
+ */
+export class ModernHttpLeg {
+  readonly #handler: McpHttpHandler
+  #closed = false
+
+  constructor(options: {
+    createServer: CreateServer
+    eventBus: ServerEventBus | undefined
+    maxSubscriptions: number | undefined
+    keepAliveMs: number | undefined
+    maxBodyBytes: number
+    log: Log
+  }) {
+    const { createServer, log } = options
+    this.#handler = createMcpHandler(
+      (context) =>
+        createServer({
+          era: context.era,
+          authInfo: context.authInfo,
+          request: context.requestInfo,
+        }),
+      {
+        legacy: 'reject',
+        bus: options.eventBus ?? new InMemoryServerEventBus(),
+        maxSubscriptions: maxSubscriptionsOf(options.maxSubscriptions),
+        maxRequestBodySize: options.maxBodyBytes,
+        ...(options.keepAliveMs !== undefined ? { keepAliveMs: options.keepAliveMs } : {}),
+        // Refusals of malformed requests land here too: a client's mistake, not ours.
+        onerror: (error) => log('debug', `2026-07-28 request: ${error.message}`),
+      },
+    )
+  }
+
+  /** The bus the leg's `subscriptions/listen` streams subscribe to. */
+  get eventBus(): ServerEventBus {
+    return this.#handler.bus
+  }
+
+  /** Answers one request whose `Host`/`Origin`, body and credentials were already checked. */
+  handle(
+    request: Request,
+    call: { authInfo: AuthInfo | undefined; body: unknown },
+  ): Promise<Response> {
+    return this.#handler.fetch(request, {
+      ...(call.authInfo ? { authInfo: call.authInfo } : {}),
+      ...(call.body !== undefined ? { parsedBody: call.body } : {}),
+    })
+  }
+
+  /** Ends open `subscriptions/listen` streams and in-flight requests; idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    await this.#handler.close()
+  }
+}
