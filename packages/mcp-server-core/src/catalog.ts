@@ -1,13 +1,19 @@
 import { type Log, logTo, MCPServerError, type ResourceAuth } from '@mcpkit/types'
-import type { Tool as ProtocolTool, ServerCapabilities } from '@modelcontextprotocol/server'
+import type {
+  CacheHint,
+  Tool as ProtocolTool,
+  ServerCapabilities,
+} from '@modelcontextprotocol/server'
+import { type CacheableMethod, resolveCacheHints } from './cache-hints.js'
 import { validResourceAuth } from './http-auth.js'
+import { createStateCodec, type RequestStateCodec } from './request-state.js'
 import type { MCPServerConfig, MCPServerPrompts, MCPServerResources } from './server-config.js'
 import { agentEntry, type ToolEntry, toolEntry, workflowEntry } from './tool-registry.js'
 
 /**
- * What an `MCPServer` serves, prepared once from its config and shared by every session:
- * tools (with agents and workflows), resources, prompts, capabilities, the OAuth protection,
- * and the log.
+ * What an `MCPServer` serves, prepared once from its config and shared by every session and
+ * every 2026-07-28 request: tools (with agents and workflows), resources, prompts,
+ * capabilities, the OAuth protection, the `requestState` codec, cache hints and the log.
  */
 export interface ServerCatalog {
   readonly info: { name: string; version: string }
@@ -20,6 +26,10 @@ export interface ServerCatalog {
   readonly prompts: MCPServerPrompts | undefined
   readonly auth: ResourceAuth | undefined
   readonly log: Log
+  /** Signs and checks the `requestState` of `input_required` answers (2026-07-28). */
+  readonly requestState: RequestStateCodec
+  /** The SDK's per-method cache hints (2026-07-28 results only). */
+  readonly cacheHints: Partial<Record<CacheableMethod, CacheHint>>
 }
 
 /** Checks the config and builds the catalog; throws `INVALID_CONFIGURATION` on a mistake. */
@@ -84,5 +94,7 @@ export function buildCatalog(config: MCPServerConfig): ServerCatalog {
     prompts,
     auth: validResourceAuth(config.auth),
     log,
+    requestState: createStateCodec(config.requestState),
+    cacheHints: resolveCacheHints(config.cacheHints),
   }
 }

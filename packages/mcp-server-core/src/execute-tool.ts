@@ -6,7 +6,8 @@ import type { RequestExtra } from './request-extra.js'
 /**
  * `MCPServer.executeTool()`: a tool run in-process, its input validated as a remote call's
  * would be, its result the `CallToolResult` a client would get. No client session is involved:
- * requests to the client (elicitation, sampling) reject, `log` and `progress` do nothing.
+ * questions to the client (elicitation, sampling, roots, `suspend()`) reject, `log` and
+ * `progress` do nothing.
  */
 export async function executeTool(
   catalog: ServerCatalog,
@@ -41,6 +42,9 @@ export async function executeTool(
   return entry.run(checked.data, {
     extra,
     elicitation: { sendRequest: noSession('elicit from') },
+    sampling: { createMessage: noSession('ask for sampling') },
+    roots: { list: noSession('ask for roots') },
+    suspend: noSession('answer suspend()'),
     log: async () => {},
     progress: async () => {},
   })

@@ -1,4 +1,5 @@
 // What users of this package need without installing @mcpkit/types themselves.
+
 export {
   isMCPKitError,
   type LogHandler,
@@ -8,19 +9,24 @@ export {
   MCPKitError,
   MCPServerError,
   type MCPWorkflow,
+  type ProtocolVersionOption,
   RequestContext,
   type ResourceAuth,
   type ResourceAuthInfo,
   ToolInputValidationError,
 } from '@mcpkit/types'
+export type { CacheableMethod, MCPServerCacheHints } from './cache-hints.js'
+export type { ClientInput, ElicitationRequest, InputRequestOptions } from './client-input.js'
 export { MCPServer } from './mcp-server.js'
 export type { RequestExtra } from './request-extra.js'
+export type { RequestStateOptions } from './request-state.js'
 export type {
   CompletionAnswer,
   HttpTransportOptions,
   MCPServerConfig,
   MCPServerPackage,
   MCPServerPrompt,
+  MCPServerPromptMessages,
   MCPServerPrompts,
   MCPServerResourceContent,
   MCPServerResources,
@@ -36,4 +42,4 @@ export {
   type ToolInput,
   type ToolSchema,
 } from './server-tool.js'
-export { SessionServer } from './session-server.js'
+export { SessionServer, type SessionServerOptions } from './session-server.js'

@@ -1,8 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { StreamableHttpRequestContext, WebSseServerTransport } from '@mcpkit/transports/server'
-import type {
-  CallToolResult,
-  WebStandardStreamableHTTPServerTransport,
+import { MCPServerError } from '@mcpkit/types'
+import {
+  type CallToolResult,
+  InMemoryServerEventBus,
+  type ServerEvent,
+  type ServerEventBus,
+  type WebStandardStreamableHTTPServerTransport,
 } from '@modelcontextprotocol/server'
 import type { StdioServerTransport } from '@modelcontextprotocol/server/stdio'
 import { buildCatalog, type ServerCatalog } from './catalog.js'
@@ -16,13 +20,14 @@ import type {
   SseTransportOptions,
   ToolInfo,
 } from './server-config.js'
-import { SessionServer } from './session-server.js'
+import { SessionServer, type SessionServerOptions } from './session-server.js'
 import { TransportMounts } from './transport-mounts.js'
 
 /**
  * Serves tools, agents (`ask_<key>`), workflows (`run_<key>`), resources and prompts to MCP
- * clients. Each client session gets its own `SessionServer` from `createSessionServer()`, so
- * nothing one session sends can reach another.
+ * clients of both protocol eras, on one endpoint: 2026-07-28 requests statelessly (each on its
+ * own `SessionServer`), 2025 clients in sessions (each with its own `SessionServer` from
+ * `createSessionServer()`), so nothing one session or request sends can reach another.
  */
 export class MCPServer {
   readonly name: string
@@ -30,7 +35,8 @@ export class MCPServer {
   readonly #config: MCPServerConfig
   readonly #catalog: ServerCatalog
   readonly #mounts: TransportMounts
-  /** Every live session, whoever serves it: for notifications and `close()`. */
+  readonly #eventBus: ServerEventBus
+  /** Every live 2025 session and stdio connection, whoever serves it: for notifications and `close()`. */
   readonly #sessions = new Set<SessionServer>()
 
   constructor(config: MCPServerConfig) {
@@ -38,19 +44,25 @@ export class MCPServer {
     this.#config = config
     this.name = config.name
     this.version = config.version
+    this.#eventBus = validEventBus(config.eventBus) ?? new InMemoryServerEventBus()
     this.#mounts = new TransportMounts({
-      createServer: () => this.createSessionServer(),
+      createSessionServer: (era) => this.createSessionServer({ era }),
+      createRequestServer: () => new SessionServer(this.#catalog, { era: 'modern' }),
+      protocolVersion: config.protocolVersion,
+      eventBus: this.#eventBus,
       auth: this.#catalog.auth,
       log: this.#catalog.log,
     })
   }
 
   /**
-   * A new SDK `Server` with every handler of this MCP server, not yet connected. Transports
-   * call this once per client session (once per request in stateless mode).
+   * A new SDK `Server` with every handler of this MCP server, not yet connected, for a session
+   * this server notifies (`resources.notifyUpdated()`, …) until it closes. Transports call this
+   * once per 2025 client session (once per request in stateless mode) and once per stdio
+   * connection; 2026-07-28 HTTP requests get a server of their own that lives for the request.
    */
-  createSessionServer(): SessionServer {
-    const server = new SessionServer(this.#catalog)
+  createSessionServer(options: SessionServerOptions = {}): SessionServer {
+    const server = new SessionServer(this.#catalog, options)
     this.#sessions.add(server)
     server.onclose = () => this.#sessions.delete(server)
     return server
@@ -148,33 +160,56 @@ export class MCPServer {
 
   // ── notifications ───────────────────────────────────────────────────────────
 
-  /** Resource notifications to connected sessions. */
+  /**
+   * Resource notifications: to 2025 sessions, and to the 2026-07-28 `subscriptions/listen`
+   * streams (through the event bus) that asked for them, tagged with their subscription id.
+   */
   readonly resources = {
-    /** `notifications/resources/updated` to the sessions subscribed to `uri`, and only those. */
+    /**
+     * `notifications/resources/updated` to the 2025 sessions subscribed to `uri`, and to the
+     * listen streams whose `resourceSubscriptions` name it; to nobody else.
+     */
     notifyUpdated: ({ uri }: { uri: string }): Promise<void> =>
-      this.#broadcast((server) =>
-        server.subscriptions.has(uri) ? server.sendResourceUpdated({ uri }) : undefined,
+      this.#broadcast({ kind: 'resource_updated', uri }, (server) =>
+        server.era === 'modern' || server.subscriptions.has(uri)
+          ? server.sendResourceUpdated({ uri })
+          : undefined,
       ),
-    /** `notifications/resources/list_changed` to every session. */
+    /** `notifications/resources/list_changed` to every session and `resourcesListChanged` stream. */
     notifyListChanged: (): Promise<void> =>
-      this.#broadcast((server) => server.sendResourceListChanged()),
+      this.#broadcast({ kind: 'resources_list_changed' }, (server) =>
+        server.sendResourceListChanged(),
+      ),
   }
 
-  /** Tool notifications to connected sessions. */
+  /** Tool notifications, to 2025 sessions and 2026-07-28 listen streams. */
   readonly tools = {
-    /** `notifications/tools/list_changed` to every session. */
+    /** `notifications/tools/list_changed` to every session and `toolsListChanged` stream. */
     notifyListChanged: (): Promise<void> =>
-      this.#broadcast((server) => server.sendToolListChanged()),
+      this.#broadcast({ kind: 'tools_list_changed' }, (server) => server.sendToolListChanged()),
   }
 
-  /** Prompt notifications to connected sessions. */
+  /** Prompt notifications, to 2025 sessions and 2026-07-28 listen streams. */
   readonly prompts = {
-    /** `notifications/prompts/list_changed` to every session. */
+    /** `notifications/prompts/list_changed` to every session and `promptsListChanged` stream. */
     notifyListChanged: (): Promise<void> =>
-      this.#broadcast((server) => server.sendPromptListChanged()),
+      this.#broadcast({ kind: 'prompts_list_changed' }, (server) => server.sendPromptListChanged()),
   }
 
-  async #broadcast(send: (server: SessionServer) => Promise<void> | undefined): Promise<void> {
+  /**
+   * Sends a change to every tracked session (2025 sessions, and stdio connections of either
+   * era: the SDK routes a pinned 2026-07-28 connection's notifications to its listen streams)
+   * and publishes it on the event bus for the 2026-07-28 HTTP listen streams.
+   */
+  async #broadcast(
+    event: ServerEvent,
+    send: (server: SessionServer) => Promise<void> | undefined,
+  ): Promise<void> {
+    try {
+      this.#eventBus.publish(event)
+    } catch (error) {
+      this.#catalog.log('warning', `the event bus refused a notification: ${String(error)}`)
+    }
     await Promise.all(
       [...this.#sessions].map((server) =>
         Promise.resolve(send(server)).catch((error: unknown) =>
@@ -209,8 +244,8 @@ export class MCPServer {
 
   /**
    * Runs a tool in-process, validated as a remote call would be, and returns its
-   * `CallToolResult`. No client session is involved: `elicitation` rejects, `log` and
-   * `progress` do nothing.
+   * `CallToolResult`. No client session is involved: questions to the client (`elicitation`,
+   * `sampling`, `roots`, `suspend()`) reject, `log` and `progress` do nothing.
    */
   executeTool(
     toolName: string,
@@ -219,4 +254,21 @@ export class MCPServer {
   ): Promise<CallToolResult> {
     return executeTool(this.#catalog, toolName, args, context)
   }
+}
+
+function validEventBus(bus: unknown): ServerEventBus | undefined {
+  if (bus === undefined) return undefined
+  const candidate = bus as Partial<ServerEventBus> | null
+  if (
+    candidate === null ||
+    typeof candidate !== 'object' ||
+    typeof candidate.publish !== 'function' ||
+    typeof candidate.subscribe !== 'function'
+  ) {
+    throw new MCPServerError(
+      'INVALID_CONFIGURATION',
+      'new MCPServer(config): `eventBus` must be a ServerEventBus ({ publish(event), subscribe(listener) }), e.g. new InMemoryServerEventBus().',
+    )
+  }
+  return candidate as ServerEventBus
 }

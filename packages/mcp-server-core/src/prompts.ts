@@ -1,11 +1,15 @@
 import {
   type GetPromptResult,
+  type InputRequiredResult,
   type PromptMessage,
   ProtocolError,
   ProtocolErrorCode,
+  type ServerContext,
 } from '@modelcontextprotocol/server'
-import type { RequestExtra } from './request-extra.js'
-import type { MCPServerPrompts } from './server-config.js'
+import type { ServerCatalog } from './catalog.js'
+import { clientInputOf, InputRound } from './input-rounds.js'
+import { requestExtra } from './request-extra.js'
+import type { MCPServerPromptMessages, MCPServerPrompts } from './server-config.js'
 
 /** `prompts/get` params, `version` (`@mastra/mcp`'s extension) included. */
 export interface PromptRequest {
@@ -16,13 +20,17 @@ export interface PromptRequest {
 
 /**
  * Answers `prompts/get`: the listed prompt of that name (and `version`, when asked), its
- * required arguments checked, its messages from `getPromptMessages`.
+ * required arguments checked, its messages from `getPromptMessages` (in either of its shapes,
+ * asking the client for input on either era).
  */
 export async function getPrompt(
+  catalog: ServerCatalog,
   prompts: MCPServerPrompts,
   params: PromptRequest,
-  extra: RequestExtra,
-): Promise<GetPromptResult> {
+  ctx: ServerContext,
+  era: 'legacy' | 'modern',
+): Promise<GetPromptResult | InputRequiredResult> {
+  const extra = requestExtra(ctx)
   const { name } = params
   const version = typeof params.version === 'string' ? params.version : undefined
   const args = params.arguments ?? {}
@@ -51,15 +59,50 @@ export async function getPrompt(
       `Prompt "${name}" has no getPromptMessages handler.`,
     )
   }
-  const result = await prompts.getPromptMessages({
+  const getPromptMessages = prompts.getPromptMessages.bind(prompts)
+  const round = await InputRound.open({
+    ctx,
+    era,
+    codec: catalog.requestState,
+    method: 'prompts/get',
     name,
-    ...(version === undefined ? {} : { version }),
-    args,
-    extra,
+    args: { arguments: args, ...(version === undefined ? {} : { version }) },
   })
-  const description = result.prompt?.description ?? prompt.description
-  return {
-    ...(description === undefined ? {} : { description }),
-    messages: result.messages as PromptMessage[],
+  // Prompts have no suspend(): their state never carries a form to decline.
+  if (!(round instanceof InputRound)) throw declinedError()
+  const outcome = await round.run(() =>
+    getPromptMessages({
+      name,
+      ...(version === undefined ? {} : { version }),
+      args,
+      extra: requestExtra(ctx, { round }),
+      ...clientInputOf(round),
+    }),
+  )
+  if (outcome.kind === 'input') return outcome.result
+  const { messages, described } = promptMessagesOf(outcome.value, name)
+  const description = described ?? prompt.description
+  return { ...(description === undefined ? {} : { description }), messages }
+}
+
+function declinedError(): ProtocolError {
+  return new ProtocolError(ProtocolErrorCode.InvalidRequest, 'The user declined the request.')
+}
+
+/**
+ * The messages of either shape `getPromptMessages` may return: `{ prompt?, messages }` (the
+ * seed's) or the bare array (`@mastra/mcp`'s types). Anything else is the handler's bug, named.
+ */
+function promptMessagesOf(
+  value: MCPServerPromptMessages,
+  name: string,
+): { messages: PromptMessage[]; described: string | undefined } {
+  if (Array.isArray(value)) return { messages: value, described: undefined }
+  if (value !== null && typeof value === 'object' && Array.isArray(value.messages)) {
+    return { messages: value.messages, described: value.prompt?.description }
   }
+  throw new ProtocolError(
+    ProtocolErrorCode.InternalError,
+    `getPromptMessages("${name}") returned neither an array of messages nor { messages }.`,
+  )
 }

@@ -3,21 +3,37 @@ import type {
   SessionOptions,
   StreamableHttpHandlerOptions,
 } from '@mcpkit/transports/server'
-import type { LogHandler, MCPAgent, MCPWorkflow, ResourceAuth } from '@mcpkit/types'
 import type {
+  LogHandler,
+  MCPAgent,
+  MCPWorkflow,
+  ProtocolVersionOption,
+  ResourceAuth,
+} from '@mcpkit/types'
+import type {
+  CacheHint,
   Prompt,
   PromptMessage,
   Tool as ProtocolTool,
   Resource,
   ResourceTemplateType,
+  ServerEventBus,
 } from '@modelcontextprotocol/server'
+import type { MCPServerCacheHints } from './cache-hints.js'
+import type { ClientInput } from './client-input.js'
 import type { RequestExtra } from './request-extra.js'
+import type { RequestStateOptions } from './request-state.js'
 import type { MCPServerTool } from './server-tool.js'
 
 /** Text or base64 content of a resource, as `getResourceContent` returns it. */
 export type MCPServerResourceContent = ({ text: string } | { blob: string }) & {
   uri?: string
   mimeType?: string
+  /**
+   * How long 2026-07-28 clients may cache this `resources/read` result, and who may, over the
+   * server's `cacheHints` (with several parts: the shortest TTL, and `private` if one is).
+   */
+  cacheHint?: CacheHint
 }
 
 /** A completion answer: values, or values with `total` / `hasMore`. */
@@ -26,10 +42,16 @@ export type CompletionAnswer = string[] | { values: string[]; total?: number; ha
 /** The `resources` option: callbacks the server answers resource requests with. */
 export interface MCPServerResources {
   listResources(context: { extra: RequestExtra }): Promise<Resource[]> | Resource[]
-  getResourceContent(request: {
-    uri: string
-    extra: RequestExtra
-  }):
+  /**
+   * The content of `uri`. It may ask the client for input (`elicitation`, `sampling`, `roots`)
+   * on both eras; on 2026-07-28 it then runs again for the same read (see `ClientInput`).
+   */
+  getResourceContent(
+    request: {
+      uri: string
+      extra: RequestExtra
+    } & ClientInput,
+  ):
     | Promise<MCPServerResourceContent | MCPServerResourceContent[]>
     | MCPServerResourceContent
     | MCPServerResourceContent[]
@@ -47,17 +69,28 @@ export interface MCPServerResources {
 /** A prompt as listed; `version` is a Mastra extension clients may pass to `prompts/get`. */
 export type MCPServerPrompt = Prompt & { version?: string }
 
+/** What `getPromptMessages` returns: the seed's `{ prompt?, messages }`, or the messages alone. */
+export type MCPServerPromptMessages =
+  | { prompt?: MCPServerPrompt; messages: PromptMessage[] }
+  | PromptMessage[]
+
 /** The `prompts` option. */
 export interface MCPServerPrompts {
   listPrompts(context: { extra: RequestExtra }): Promise<MCPServerPrompt[]> | MCPServerPrompt[]
-  getPromptMessages?(request: {
-    name: string
-    version?: string
-    args: Record<string, string>
-    extra: RequestExtra
-  }):
-    | Promise<{ prompt?: MCPServerPrompt; messages: PromptMessage[] }>
-    | { prompt?: MCPServerPrompt; messages: PromptMessage[] }
+  /**
+   * The messages of a prompt: `{ prompt?, messages }` (the seed's shape) or the bare
+   * `PromptMessage[]` (`@mastra/mcp`'s types). It may ask the client for input
+   * (`elicitation`, `sampling`, `roots`) on both eras; on 2026-07-28 it then runs again for the
+   * same `prompts/get` (see `ClientInput`).
+   */
+  getPromptMessages?(
+    request: {
+      name: string
+      version?: string
+      args: Record<string, string>
+      extra: RequestExtra
+    } & ClientInput,
+  ): Promise<MCPServerPromptMessages> | MCPServerPromptMessages
   /** Suggestions for a prompt argument (`completion/complete` with `ref/prompt`). */
   completeArgument?(request: {
     name: string
@@ -83,8 +116,33 @@ export interface MCPServerConfig {
   workflows?: Record<string, MCPWorkflow>
   resources?: MCPServerResources
   prompts?: MCPServerPrompts
-  /** Sent to clients in `initialize`. */
+  /** Sent to clients in `initialize` (2025) and `server/discover` (2026-07-28). */
   instructions?: string
+  /**
+   * Which protocol eras the server speaks, on every transport: `'auto'` (default) both, on one
+   * endpoint, deciding per request (HTTP) or per connection (stdio); `'2026-07-28'` only the
+   * stateless revision (2025 clients' `initialize` is refused naming the supported version);
+   * `'legacy'` only the 2025 revisions. Legacy SSE (`startSSE`, `startHonoSSE`) is always 2025.
+   */
+  protocolVersion?: ProtocolVersionOption
+  /**
+   * The key and lifetime of the signed `requestState` of 2026-07-28 `input_required` answers
+   * (`@mastra/mcp` 2.x's option). Default: a random key per server and 600 s: set `key` from
+   * your secrets when several processes serve one endpoint.
+   */
+  requestState?: RequestStateOptions
+  /**
+   * Cache hints of the 2026-07-28 results (`server/discover`, the lists, `resources/read`):
+   * `{ ttlMs, cacheScope }` for all of them, and per method (`'tools/list': { … }`). Default:
+   * `ttlMs: 0`, `'private'`.
+   */
+  cacheHints?: MCPServerCacheHints
+  /**
+   * Where 2026-07-28 `subscriptions/listen` streams get the server's change events
+   * (`tools.notifyListChanged()`, `resources.notifyUpdated()`, …). Default: in memory, for this
+   * process; a shared implementation (Redis pub/sub) reaches the streams of every process.
+   */
+  eventBus?: ServerEventBus
   /** The server's own log lines: tool failures with stacks, warnings. */
   logger?: LogHandler
   /**
@@ -130,8 +188,15 @@ export interface ToolInfo {
   toolType: 'tool' | 'agent' | 'workflow'
 }
 
-/** `startHTTP` / `createFetchHandler` options: the SDK transport's, plus security and sessions. */
-export type HttpTransportOptions = Omit<StreamableHttpHandlerOptions, 'createServer' | 'log'>
+/**
+ * `startHTTP` / `createFetchHandler` options: the SDK transport's, plus security, sessions and
+ * `maxSubscriptions` (the eras and the event bus are the server's: `protocolVersion`,
+ * `eventBus` in the config).
+ */
+export type HttpTransportOptions = Omit<
+  StreamableHttpHandlerOptions,
+  'createServer' | 'log' | 'protocolVersion' | 'eventBus'
+>
 
 /** `startSSE` / `startHonoSSE` options: security and sessions. */
 export type SseTransportOptions = HttpServerSecurityOptions & SessionOptions

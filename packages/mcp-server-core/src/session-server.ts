@@ -19,25 +19,45 @@ const PromptRequestParams = z
   })
   .loose()
 
+/** Which protocol era a `SessionServer` serves, and so how it asks clients for input. */
+export interface SessionServerOptions {
+  /**
+   * `'legacy'` (default): a 2025 session (or a stateless 2025 request); questions to the client
+   * are server→client requests. `'modern'`: one 2026-07-28 request over HTTP, or a stdio
+   * connection pinned to that revision; questions become `input_required` answers.
+   */
+  era?: 'legacy' | 'modern' | undefined
+}
+
 /**
- * One client session: an SDK `Server` with every handler of the `MCPServer` that made it, and
- * the state that belongs to the session alone (its resource subscriptions; its logging level
- * is the SDK's). Transports make one per session, so replies, notifications and elicitation
- * reach only the client that asked.
+ * One client session, or one 2026-07-28 request: an SDK `Server` with every handler of the
+ * `MCPServer` that made it, and the state that belongs to the session alone (its resource
+ * subscriptions; its logging level is the SDK's). Transports make one per session (per request
+ * on the 2026-07-28 era and in stateless mode), so replies, notifications and elicitation reach
+ * only the client that asked, and nothing one request leaves behind is seen by another.
  */
 export class SessionServer extends Server {
-  /** Resource URIs this session subscribed to. */
+  /** Resource URIs this (2025) session subscribed to. */
   readonly subscriptions = new Set<string>()
+  /** The era this instance serves. */
+  readonly era: 'legacy' | 'modern'
 
-  constructor(catalog: ServerCatalog) {
+  constructor(catalog: ServerCatalog, options: SessionServerOptions = {}) {
     super(catalog.info, {
       capabilities: catalog.capabilities,
       ...(catalog.instructions ? { instructions: catalog.instructions } : {}),
+      cacheHints: catalog.cacheHints,
+      requestState: { verify: catalog.requestState.verify },
     })
+    const era = options.era ?? 'legacy'
+    this.era = era
     this.setRequestHandler('tools/list', () => catalog.toolList)
-    this.setRequestHandler('tools/call', (request, ctx) =>
-      runTool(catalog, request.params.name, request.params.arguments, ctx),
-    )
+    this.setRequestHandler('tools/call', async (request, ctx) => {
+      const { name } = request.params
+      const result = await runTool(catalog, name, request.params.arguments, ctx, era)
+      if ('resultType' in result) return result
+      return this.projectCallToolResult(result, catalog.tools.get(name)?.definition.outputSchema)
+    })
 
     const { resources, prompts } = catalog
     if (resources) {
@@ -49,8 +69,9 @@ export class SessionServer extends Server {
           (await resources.resourceTemplates?.({ extra: requestExtra(ctx) })) ?? [],
       }))
       this.setRequestHandler('resources/read', (request, ctx) =>
-        readResource(resources, request.params.uri, requestExtra(ctx)),
+        readResource(catalog, resources, request.params.uri, ctx, era),
       )
+      // 2025 only: on 2026-07-28 the SDK answers these methods `-32601` (subscriptions/listen).
       this.setRequestHandler('resources/subscribe', (request) => {
         this.subscriptions.add(request.params.uri)
         return {}
@@ -65,7 +86,7 @@ export class SessionServer extends Server {
         prompts: await prompts.listPrompts({ extra: requestExtra(ctx) }),
       }))
       this.setRequestHandler('prompts/get', { params: PromptRequestParams }, (params, ctx) =>
-        getPrompt(prompts, params, requestExtra(ctx)),
+        getPrompt(catalog, prompts, params, ctx, era),
       )
     }
     if (catalog.capabilities.completions) {

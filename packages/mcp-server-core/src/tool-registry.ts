@@ -1,7 +1,12 @@
 import type { JsonSchema, MCPAgent, MCPWorkflow } from '@mcpkit/types'
 import { MCPServerError } from '@mcpkit/types'
-import type { CallToolResult, Tool as ProtocolTool } from '@modelcontextprotocol/server'
+import {
+  type CallToolResult,
+  type Tool as ProtocolTool,
+  specTypeSchemas,
+} from '@modelcontextprotocol/server'
 import { z } from 'zod'
+import type { ResumeForm } from './input-rounds.js'
 import type { MCPServerTool, MCPToolContext, ToolSchema } from './server-tool.js'
 import { compileSchema } from './tool-schemas.js'
 
@@ -13,6 +18,8 @@ export interface ToolEntry {
   readonly kind: 'tool' | 'agent' | 'workflow'
   /** Exactly what `tools/list` publishes. */
   readonly definition: ProtocolTool
+  /** The form `suspend()` asks, from the tool's `resumeSchema`. */
+  readonly resumeForm: ResumeForm | undefined
   /** The parsed input, or a message naming the fields that failed. */
   checkInput(input: unknown): Promise<{ data: unknown } | { error: string }>
   /** Runs the tool and shapes what it returned into a `CallToolResult`. */
@@ -27,6 +34,8 @@ export function toolEntry(name: string, tool: MCPServerTool): ToolEntry {
   }
   const input = compileSchema(tool.inputSchema, 'input', where)
   const output = compileSchema(tool.outputSchema, 'output', where)
+  const resume = compileSchema(tool.resumeSchema, 'input', `${where} (resumeSchema)`)
+  if (resume) checkForm(resume.jsonSchema, where)
   const definition: ProtocolTool = {
     name,
     description: tool.description ?? '',
@@ -39,6 +48,9 @@ export function toolEntry(name: string, tool: MCPServerTool): ToolEntry {
     name,
     kind: 'tool',
     definition,
+    resumeForm: resume
+      ? { requestedSchema: resume.jsonSchema as Record<string, unknown>, validate: resume.validate }
+      : undefined,
     checkInput: input ? input.validate : async (value) => ({ data: value ?? {} }),
     async run(value, context) {
       const returned = await tool.execute(value as never, context)
@@ -55,6 +67,20 @@ export function toolEntry(name: string, tool: MCPServerTool): ToolEntry {
         structuredContent: checked.data as Record<string, unknown>,
       }
     },
+  }
+}
+
+/** A `resumeSchema` must be a form a client can show: flat, of primitives, as elicitation says. */
+function checkForm(jsonSchema: JsonSchema, where: string): void {
+  const checked = specTypeSchemas.ElicitRequestFormParams['~standard'].validate({
+    message: 'resume',
+    requestedSchema: jsonSchema,
+  })
+  if (checked instanceof Promise || checked.issues) {
+    throw new MCPServerError(
+      'INVALID_CONFIGURATION',
+      `${where}: the resumeSchema cannot be asked as a form: it must be an object whose properties are strings, numbers, booleans or enums.`,
+    )
   }
 }
 

@@ -7,25 +7,39 @@ import {
   writeWebResponse,
 } from '@mcpkit/transports/node'
 import {
+  type CreateServer,
   StreamableHttpHandler,
   type StreamableHttpRequestContext,
   WebSseHandler,
   type WebSseServerTransport,
 } from '@mcpkit/transports/server'
-import { type Log, MCPServerError, type ResourceAuth } from '@mcpkit/types'
-import type { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/server'
+import {
+  type Log,
+  MCPServerError,
+  type ProtocolVersionOption,
+  type ResourceAuth,
+} from '@mcpkit/types'
+import type {
+  ServerEventBus,
+  WebStandardStreamableHTTPServerTransport,
+} from '@modelcontextprotocol/server'
 import type { StdioServerTransport } from '@modelcontextprotocol/server/stdio'
 import { authenticatorOf, isMetadataRequest, metadataResponse } from './http-auth.js'
 import type { HttpTransportOptions, SseTransportOptions } from './server-config.js'
 import type { SessionServer } from './session-server.js'
 
 /**
- * Where an `MCPServer` is served: stdio, Streamable HTTP (`node:http` and web-standard) and
- * legacy SSE (`node:http` and Hono), each handler made on first use with the server's session
- * factory and OAuth protection.
+ * Where an `MCPServer` is served: stdio, Streamable HTTP (`node:http` and web-standard, both
+ * eras on one path) and legacy SSE (`node:http` and Hono, 2025 only), each handler made on
+ * first use with the server's factories, eras, event bus and OAuth protection.
  */
 export class TransportMounts {
-  readonly #createServer: () => SessionServer
+  /** A 2025 session's server, or a stdio connection's (either era): notified by `MCPServer`. */
+  readonly #createSessionServer: (era: 'legacy' | 'modern') => SessionServer
+  /** A 2026-07-28 HTTP request's server: lives for that request alone. */
+  readonly #createRequestServer: () => SessionServer
+  readonly #protocolVersion: ProtocolVersionOption | undefined
+  readonly #eventBus: ServerEventBus
   readonly #auth: ResourceAuth | undefined
   readonly #log: Log
   #stdio: ServeStdioResult | undefined
@@ -36,11 +50,17 @@ export class TransportMounts {
   #closed = false
 
   constructor(options: {
-    createServer: () => SessionServer
+    createSessionServer: (era: 'legacy' | 'modern') => SessionServer
+    createRequestServer: () => SessionServer
+    protocolVersion: ProtocolVersionOption | undefined
+    eventBus: ServerEventBus
     auth: ResourceAuth | undefined
     log: Log
   }) {
-    this.#createServer = options.createServer
+    this.#createSessionServer = options.createSessionServer
+    this.#createRequestServer = options.createRequestServer
+    this.#protocolVersion = options.protocolVersion
+    this.#eventBus = options.eventBus
     this.#auth = options.auth
     this.#log = options.log
   }
@@ -49,7 +69,10 @@ export class TransportMounts {
     if (this.#stdio) {
       throw new MCPServerError('INVALID_CONFIGURATION', 'startStdio() was already called.')
     }
-    this.#stdio = await serveStdio(this.#createServer)
+    this.#stdio = await serveStdio(({ era }) => this.#createSessionServer(era), {
+      protocolVersion: this.#protocolVersion,
+      log: this.#log,
+    })
   }
 
   async startHTTP(request: {
@@ -93,7 +116,7 @@ export class TransportMounts {
       await writeWebResponse(closedResponse(), res, false)
       return
     }
-    this.#sse ??= new NodeSseHandler({ ...options, ...this.#handlerOptions() })
+    this.#sse ??= new NodeSseHandler({ ...options, ...this.#sseHandlerOptions() })
     await this.#sse.handle(req, res, { ssePath, messagePath })
   }
 
@@ -110,7 +133,7 @@ export class TransportMounts {
       return Promise.resolve(this.#auth.metadataResponse(raw))
     }
     if (this.#closed && !this.#honoSse) return Promise.resolve(closedResponse())
-    this.#honoSse ??= new WebSseHandler({ ...options, ...this.#handlerOptions() })
+    this.#honoSse ??= new WebSseHandler({ ...options, ...this.#sseHandlerOptions() })
     return this.#honoSse.handleRequest(raw, {
       ssePath,
       messagePath,
@@ -135,10 +158,27 @@ export class TransportMounts {
     }
   }
 
-  /** What every handler is made with: the session factory, the log, and with `auth` its check. */
+  /**
+   * What every Streamable HTTP handler is made with: the factories (a tracked session server
+   * for 2025, a per-request one for 2026-07-28), the eras, the event bus, the log, and with
+   * `auth` its check.
+   */
   #handlerOptions() {
+    const createServer: CreateServer = ({ era }) =>
+      era === 'modern' ? this.#createRequestServer() : this.#createSessionServer('legacy')
     return {
-      createServer: this.#createServer,
+      createServer,
+      protocolVersion: this.#protocolVersion,
+      eventBus: this.#eventBus,
+      log: this.#log,
+      ...(this.#auth ? { authenticate: authenticatorOf(this.#auth) } : {}),
+    }
+  }
+
+  /** Legacy SSE is 2025 only: its sessions are always 2025 ones. */
+  #sseHandlerOptions() {
+    return {
+      createServer: () => this.#createSessionServer('legacy'),
       log: this.#log,
       ...(this.#auth ? { authenticate: authenticatorOf(this.#auth) } : {}),
     }

@@ -32,22 +32,30 @@ export {
 } from '@mcpkit/mcp-client-core'
 // Server: MCPServer, createMCPTool and their types.
 export {
+  type CacheableMethod,
+  type ClientInput,
   type CompletionAnswer,
   createMCPTool,
+  type ElicitationRequest,
   type HttpTransportOptions,
+  type InputRequestOptions,
   MCPServer,
+  type MCPServerCacheHints,
   type MCPServerConfig,
   type MCPServerPackage,
   type MCPServerPrompt,
+  type MCPServerPromptMessages,
   type MCPServerPrompts,
   type MCPServerResourceContent,
   type MCPServerResources,
   type MCPServerTool,
   type MCPToolContext,
   type RequestExtra,
+  type RequestStateOptions,
   type ServerDetail,
   type ServerInfo,
   SessionServer,
+  type SessionServerOptions,
   type SseTransportOptions,
   type ToolInfo,
   type ToolInput,
@@ -147,6 +155,7 @@ export {
   MCPServerError,
   type MCPWorkflow,
   type MCPWorkflowRun,
+  type ProtocolVersionOption,
   RequestContext,
   type RequireToolApproval,
   type RequireToolApprovalContext,
@@ -193,6 +202,7 @@ export type ResourceTemplate = Awaited<
 export type Prompt = Awaited<ReturnType<MCPServerPrompts['listPrompts']>>[number]
 
 /** One message of a prompt, as `prompts.getPromptMessages` returns them. */
-export type PromptMessage = Awaited<
-  ReturnType<NonNullable<MCPServerPrompts['getPromptMessages']>>
->['messages'][number]
+export type PromptMessage = Extract<
+  Awaited<ReturnType<NonNullable<MCPServerPrompts['getPromptMessages']>>>,
+  unknown[]
+>[number]
