@@ -50,6 +50,7 @@ export class MCPServer {
       createRequestServer: () => new SessionServer(this.#catalog, { era: 'modern' }),
       protocolVersion: config.protocolVersion,
       eventBus: this.#eventBus,
+      toolInputSchema: (name) => this.#catalog.tools.get(name)?.definition.inputSchema,
       auth: this.#catalog.auth,
       log: this.#catalog.log,
     })

@@ -195,7 +195,7 @@ export interface ToolInfo {
  */
 export type HttpTransportOptions = Omit<
   StreamableHttpHandlerOptions,
-  'createServer' | 'log' | 'protocolVersion' | 'eventBus'
+  'createServer' | 'log' | 'protocolVersion' | 'eventBus' | 'toolInputSchema'
 >
 
 /** `startSSE` / `startHonoSSE` options: security and sessions. */

@@ -40,6 +40,7 @@ export class TransportMounts {
   readonly #createRequestServer: () => SessionServer
   readonly #protocolVersion: ProtocolVersionOption | undefined
   readonly #eventBus: ServerEventBus
+  readonly #toolInputSchema: (toolName: string) => object | undefined
   readonly #auth: ResourceAuth | undefined
   readonly #log: Log
   #stdio: ServeStdioResult | undefined
@@ -54,9 +55,11 @@ export class TransportMounts {
     createRequestServer: () => SessionServer
     protocolVersion: ProtocolVersionOption | undefined
     eventBus: ServerEventBus
+    toolInputSchema: (toolName: string) => object | undefined
     auth: ResourceAuth | undefined
     log: Log
   }) {
+    this.#toolInputSchema = options.toolInputSchema
     this.#createSessionServer = options.createSessionServer
     this.#createRequestServer = options.createRequestServer
     this.#protocolVersion = options.protocolVersion
@@ -170,6 +173,7 @@ export class TransportMounts {
       createServer,
       protocolVersion: this.#protocolVersion,
       eventBus: this.#eventBus,
+      toolInputSchema: this.#toolInputSchema,
       log: this.#log,
       ...(this.#auth ? { authenticate: authenticatorOf(this.#auth) } : {}),
     }

@@ -8,6 +8,7 @@ import {
   type Server,
   type ServerEventBus,
 } from '@modelcontextprotocol/server'
+import { paramHeaderProblem } from './param-headers.js'
 
 /** The default era option: both eras on one endpoint. */
 export const DEFAULT_PROTOCOL_VERSION: ProtocolVersionOption = 'auto'
@@ -48,7 +49,16 @@ export interface ProtocolEraOptions {
    * 1024.
    */
   maxSubscriptions?: number | undefined
+  /**
+   * The published input schema of a tool, for the `Mcp-Param-*` check of 2026-07-28
+   * `tools/call` requests: arguments marked `x-mcp-header` must match their headers, or the
+   * request is refused (400, `-32020`) before the server sees it. Without it no such check runs.
+   */
+  toolInputSchema?: ((toolName: string) => object | undefined) | undefined
 }
+
+/** JSON-RPC code of a header that disagrees with the body (2026-07-28, `HeaderMismatch`). */
+const HEADER_MISMATCH = -32020
 
 /** Default `maxSubscriptions`. */
 export const DEFAULT_MAX_SUBSCRIPTIONS = 1024
@@ -96,6 +106,7 @@ export async function isModernRequest(
  */
 export class ModernHttpLeg {
   readonly #handler: McpHttpHandler
+  readonly #toolInputSchema: ((toolName: string) => object | undefined) | undefined
   #closed = false
 
   constructor(options: {
@@ -104,9 +115,11 @@ export class ModernHttpLeg {
     maxSubscriptions: number | undefined
     keepAliveMs: number | undefined
     maxBodyBytes: number
+    toolInputSchema: ((toolName: string) => object | undefined) | undefined
     log: Log
   }) {
     const { createServer, log } = options
+    this.#toolInputSchema = options.toolInputSchema
     this.#handler = createMcpHandler(
       (context) =>
         createServer({
@@ -132,14 +145,37 @@ export class ModernHttpLeg {
   }
 
   /** Answers one request whose `Host`/`Origin`, body and credentials were already checked. */
-  handle(
+  async handle(
     request: Request,
     call: { authInfo: AuthInfo | undefined; body: unknown },
   ): Promise<Response> {
+    const mismatch = this.#paramHeaderRejection(request, call.body)
+    if (mismatch) return mismatch
     return this.#handler.fetch(request, {
       ...(call.authInfo ? { authInfo: call.authInfo } : {}),
       ...(call.body !== undefined ? { parsedBody: call.body } : {}),
     })
+  }
+
+  /** The 400 `-32020` for a `tools/call` whose `Mcp-Param-*` headers disagree with its arguments. */
+  #paramHeaderRejection(request: Request, body: unknown): Response | undefined {
+    if (!this.#toolInputSchema || request.method !== 'POST') return undefined
+    const message = body as { id?: unknown; method?: unknown; params?: Record<string, unknown> }
+    if (message?.method !== 'tools/call' || typeof message.params?.name !== 'string') {
+      return undefined
+    }
+    const schema = this.#toolInputSchema(message.params.name)
+    if (!schema) return undefined
+    const problem = paramHeaderProblem(schema, message.params.arguments, request.headers)
+    if (!problem) return undefined
+    return new Response(
+      JSON.stringify({
+        jsonrpc: '2.0',
+        id: message.id ?? null,
+        error: { code: HEADER_MISMATCH, message: `Header mismatch: ${problem}` },
+      }),
+      { status: 400, headers: { 'content-type': 'application/json' } },
+    )
   }
 
   /** Ends open `subscriptions/listen` streams and in-flight requests; idempotent. */

@@ -107,6 +107,7 @@ export class StreamableHttpSessions {
             maxSubscriptions: options.maxSubscriptions,
             keepAliveMs: options.keepAliveMs,
             maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+            toolInputSchema: options.toolInputSchema,
             log: this.#log,
           })
     const { eventStore, retryInterval, keepAliveMs } = options
