@@ -17,12 +17,22 @@ export const repoRoot = path.dirname(testsDir)
 export const outputDir = path.join(testsDir, '.conformance')
 
 /**
- * The spec revisions to conform to, each run on its own wire (`--requirements <revision>`):
- * `MCPKIT_CONFORMANCE_REQUIREMENTS`, comma-separated, default `2025-11-25`. Adding
- * `2026-07-28` later is a change of this default (or of CI's environment), not of the runners.
+ * What each side conforms to by default: `MCPServer` serves both eras, so the server side runs
+ * both revisions; the client side joins 2026-07-28 when `MCPClient` speaks it.
  */
-export function requirementRevisions() {
-  const list = process.env.MCPKIT_CONFORMANCE_REQUIREMENTS ?? '2025-11-25'
+const DEFAULT_REQUIREMENTS = {
+  server: '2025-11-25,2026-07-28',
+  client: '2025-11-25',
+}
+
+/**
+ * The spec revisions `leg` ('client' or 'server') conforms to, each run on its own wire
+ * (`--requirements <revision>`): `MCPKIT_CONFORMANCE_REQUIREMENTS` (comma-separated, both
+ * sides), else the side's default above.
+ */
+export function requirementRevisions(leg) {
+  const list = process.env.MCPKIT_CONFORMANCE_REQUIREMENTS ?? DEFAULT_REQUIREMENTS[leg]
+  if (list === undefined) throw new Error(`no requirement revisions for the ${leg} side`)
   const revisions = list
     .split(',')
     .map((revision) => revision.trim())

@@ -3,8 +3,9 @@
  * Runs the server side of the official MCP conformance suite (pinned in `cli.mjs`) against the
  * everything fixture (`tests/fixtures/everything-server.ts`, built only with `MCPServer`) served
  * over Streamable HTTP at `http://127.0.0.1:<port>/mcp`: `conformance server --requirements
- * <revision>` once per spec revision (`MCPKIT_CONFORMANCE_REQUIREMENTS`, default `2025-11-25`;
- * see `cli.mjs`), each on that revision's wire, against a fresh fixture.
+ * <revision>` once per spec revision (`MCPKIT_CONFORMANCE_REQUIREMENTS`, default `2025-11-25`
+ * and `2026-07-28`; see `cli.mjs`), each on that revision's wire, against a fresh fixture on
+ * the same endpoint (`MCPServer` serves both eras there).
  *
  * Both run inside a fresh network namespace with loopback only (`unshare -n`): this script
  * re-executes itself there (`--inside`), starts the fixture on the project's Node (the one
@@ -291,7 +292,7 @@ async function main() {
   const started = Date.now()
   const { binary, version } = node22()
   const cli = conformanceCli()
-  const revisions = requirementRevisions()
+  const revisions = requirementRevisions('server')
   const { serveScript } = buildFixtures()
   console.log(
     `conformance ${CONFORMANCE_VERSION} on Node ${version}, requirements ${revisions.join(' + ')};`,

@@ -266,3 +266,33 @@ export async function eventually(check: () => boolean, timeoutMs = 5000): Promis
     await new Promise((resolve) => setTimeout(resolve, 10))
   }
 }
+
+/** The `_meta` envelope of a 2026-07-28 request. */
+export const MODERN_META = {
+  'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+  'io.modelcontextprotocol/clientInfo': { name: 'raw-test', version: '1.0.0' },
+  'io.modelcontextprotocol/clientCapabilities': {},
+}
+
+/** A 2026-07-28 request: its body (with the `_meta` envelope) and its standard headers. */
+export function modernRequest(
+  method: string,
+  params: Record<string, unknown> = {},
+  id: number | string = 1,
+): { headers: Record<string, string>; body: string } {
+  const name = typeof params.name === 'string' ? params.name : params.uri
+  return {
+    headers: {
+      ...MCP_HEADERS,
+      'mcp-protocol-version': '2026-07-28',
+      'mcp-method': method,
+      ...(typeof name === 'string' ? { 'mcp-name': name } : {}),
+    },
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id,
+      method,
+      params: { ...params, _meta: { ...MODERN_META, ...(params._meta as object | undefined) } },
+    }),
+  }
+}

@@ -57,6 +57,61 @@ describe('serveStdio', () => {
     await client.close()
   })
 
+  it.each([
+    ['legacy', 'legacy'],
+    ['auto', 'modern'],
+    [{ pin: '2026-07-28' }, 'modern'],
+  ] as const)(
+    'pins the connection to the era its first message asks for (client %j)',
+    async (mode, era) => {
+      const toServer = new PassThrough()
+      const toClient = new PassThrough()
+      const eras: string[] = []
+      const fixture = fixtureServerFactory()
+      const serving = await serveStdio(
+        (context) => {
+          eras.push(context.era)
+          return fixture.createServer()
+        },
+        { stdin: toServer, stdout: toClient },
+      )
+      const client = new Client(
+        { name: 'stdio-era', version: '1.0.0' },
+        { versionNegotiation: { mode } },
+      )
+      await client.connect(new PipeClientTransport(toClient, toServer))
+      expect(client.getProtocolEra()).toBe(era)
+      expect(toolJson(await client.callTool({ name: 'whoami', arguments: {} }))).toBeDefined()
+      expect(eras.at(-1)).toBe(era)
+      expect(serving.server).toBeDefined()
+      await serving.close()
+      await client.close()
+    },
+  )
+
+  it("with protocolVersion '2026-07-28' refuses initialize and stays open for a modern opening", async () => {
+    const toServer = new PassThrough()
+    const toClient = new PassThrough()
+    const fixture = fixtureServerFactory()
+    const serving = await serveStdio(fixture.createServer, {
+      stdin: toServer,
+      stdout: toClient,
+      protocolVersion: '2026-07-28',
+    })
+    const legacy = new Client({ name: 'stdio-legacy', version: '1.0.0' })
+    await expect(legacy.connect(new PipeClientTransport(toClient, toServer))).rejects.toMatchObject(
+      { code: -32022, data: { supported: ['2026-07-28'] } },
+    )
+    const modern = new Client(
+      { name: 'stdio-modern', version: '1.0.0' },
+      { versionNegotiation: { mode: { pin: '2026-07-28' } } },
+    )
+    await modern.connect(new PipeClientTransport(toClient, toServer))
+    expect((await modern.listTools()).tools.map((tool) => tool.name)).toContain('whoami')
+    await serving.close()
+    await modern.close()
+  })
+
   it('refuses a non-function factory with INVALID_CONFIGURATION', async () => {
     await expect(serveStdio(undefined as never)).rejects.toMatchObject({
       code: 'INVALID_CONFIGURATION',
