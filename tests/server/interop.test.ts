@@ -1,0 +1,210 @@
+// The clients people point at an MCPServer, on one endpoint at once: `@mastra/mcp` 2.x's
+// MCPClient and `@ai-sdk/mcp` 2.x's createMCPClient (both probe and land on 2026-07-28), the
+// MCP Inspector 2.x CLI in each of its protocol eras, mcpkit's own MCPClient (2025 until it
+// negotiates), and the v2 SDK Client over stdio, where the connection's first message pins the
+// era. Everything on 127.0.0.1 or over real pipes.
+import { spawn } from 'node:child_process'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { createRequire } from 'node:module'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { createMCPClient } from '@ai-sdk/mcp'
+import { MCPClient as MastraClient } from '@mastra/mcp'
+import { MCPClient } from '@mcpkit/mcp-client-core'
+import { Client } from '@modelcontextprotocol/client'
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createErasServer } from '../support/eras-server.js'
+import { textOf } from '../support/helpers.js'
+import { everythingScript, type Host, hostServer } from '../support/server-host.js'
+
+const require = createRequire(import.meta.url)
+const testsDir = dirname(dirname(require.resolve('../package.json')))
+
+let host: Host
+beforeAll(async () => {
+  host = await hostServer(createErasServer().server)
+})
+afterAll(async () => {
+  await host.close()
+})
+
+const sessionOf = (result: unknown) =>
+  (JSON.parse(textOf(result)) as { sessionId: string | null }).sessionId
+
+describe('@mastra/mcp 2.x MCPClient', () => {
+  it('lands on 2026-07-28 and answers an elicitation and a suspend() through inputRequests', async () => {
+    const asked: string[] = []
+    const mastra = new MastraClient({
+      id: 'mastra-interop',
+      servers: {
+        eras: {
+          url: host.mcpUrl,
+          inputRequests: async ({ params }) => {
+            const message = String(params.message)
+            asked.push(message)
+            return {
+              action: 'accept',
+              content: message.startsWith('Delivery')
+                ? { address: 'Mastra road' }
+                : { name: 'Mastra' },
+            }
+          },
+        },
+      },
+    })
+    try {
+      const tools = await mastra.listTools()
+      expect(mastra.getServerProtocolVersions()).toEqual({ eras: '2026-07-28' })
+      const call = (name: string, args: Record<string, unknown>) =>
+        (
+          tools[`eras_${name}`] as { execute(input: unknown, context: unknown): Promise<unknown> }
+        ).execute(args, {})
+      expect(sessionOf(await call('whoami', {}))).toBeNull()
+      expect(textOf(await call('greet', {}))).toBe('Hello, Mastra!')
+      expect(textOf(await call('deliver', { orderId: 'm-1' }))).toBe(
+        'order m-1 goes to Mastra road',
+      )
+      expect(asked).toEqual(['What is your name?', 'Delivery address for m-1?'])
+    } finally {
+      await mastra.disconnect()
+    }
+  })
+})
+
+describe('@ai-sdk/mcp 2.x createMCPClient', () => {
+  it('lands on 2026-07-28 (server/discover) and answers an elicitation', async () => {
+    const client = await createMCPClient({
+      transport: { type: 'http', url: String(host.mcpUrl) },
+      capabilities: { elicitation: {} },
+    })
+    try {
+      client.onElicitationRequest(
+        (await import('@ai-sdk/mcp')).ElicitationRequestSchema,
+        async () => ({ action: 'accept', content: { name: 'AI SDK' } }),
+      )
+      const tools = await client.tools()
+      const options = { toolCallId: 'call-1', messages: [] }
+      expect(sessionOf(await tools.whoami!.execute({}, options))).toBeNull()
+      expect(textOf(await tools.greet!.execute({ greeting: 'Hey' }, options))).toBe('Hey, AI SDK!')
+    } finally {
+      await client.close()
+    }
+  })
+})
+
+describe("mcpkit's MCPClient", () => {
+  it('is served on the same endpoint (2025 session)', async () => {
+    const client = new MCPClient({ id: 'mcpkit-interop', servers: { eras: { url: host.mcpUrl } } })
+    try {
+      const tools = await client.listTools()
+      const result = await tools.eras_whoami!.execute!({}, {} as never)
+      expect(sessionOf(result)).toEqual(expect.any(String))
+    } finally {
+      await client.disconnect()
+    }
+  })
+})
+
+describe('MCP Inspector 2.x CLI', () => {
+  const cli = join(
+    dirname(require.resolve('@modelcontextprotocol/inspector/package.json')),
+    'clients/launcher/build/index.js',
+  )
+  let dir: string
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'mcpkit-inspector-'))
+  })
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  /** Runs the CLI on a config file whose server has `protocolEra`; its own HOME, killed by group on timeout. */
+  async function inspect(protocolEra: string, args: string[]) {
+    const config = join(dir, `${protocolEra}.json`)
+    await writeFile(
+      config,
+      JSON.stringify({
+        mcpServers: { eras: { type: 'streamable-http', url: String(host.mcpUrl), protocolEra } },
+      }),
+    )
+    const child = spawn(
+      process.execPath,
+      [cli, '--cli', '--config', config, '--server', 'eras', '--format', 'json', ...args],
+      {
+        cwd: testsDir,
+        env: { ...process.env, HOME: dir },
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true,
+      },
+    )
+    let stdout = ''
+    let stderr = ''
+    child.stdout.setEncoding('utf8').on('data', (text: string) => {
+      stdout += text
+    })
+    child.stderr.setEncoding('utf8').on('data', (text: string) => {
+      stderr += text
+    })
+    const timer = setTimeout(() => {
+      if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL')
+    }, 30_000)
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
+    clearTimeout(timer)
+    return { code, stderr, json: JSON.parse(stdout) as { result?: unknown } }
+  }
+
+  it.each([
+    ['modern', false],
+    ['auto', false],
+    ['legacy', true],
+  ])('protocolEra %s calls a tool (session: %s)', async (protocolEra, hasSession) => {
+    const run = await inspect(protocolEra, ['--method', 'tools/call', '--tool-name', 'whoami'])
+    expect(run.code, run.stderr).toBe(0)
+    expect(sessionOf(run.json.result) !== null).toBe(hasSession)
+  })
+
+  it('lists tools and reads a resource on 2026-07-28', async () => {
+    const tools = await inspect('modern', ['--method', 'tools/list'])
+    expect(tools.code, tools.stderr).toBe(0)
+    expect(JSON.stringify(tools.json)).toContain('"deliver"')
+    const read = await inspect('modern', ['--method', 'resources/read', '--uri', 'note://shared'])
+    expect(read.code, read.stderr).toBe(0)
+    expect(JSON.stringify(read.json)).toContain('for everyone')
+  })
+})
+
+describe('stdio: the first message pins the era of the connection', () => {
+  it.each([
+    ['legacy', 'legacy'],
+    ['auto', 'modern'],
+    [{ pin: '2026-07-28' }, 'modern'],
+  ] as const)('a v2 Client in mode %j is served on the %s era', async (mode, era) => {
+    const client = new Client(
+      { name: 'stdio-eras', version: '1.0.0' },
+      { capabilities: { elicitation: {} }, versionNegotiation: { mode } },
+    )
+    client.setRequestHandler('elicitation/create', () => ({
+      action: 'accept',
+      content: { name: 'Stdio' },
+    }))
+    await client.connect(
+      new StdioClientTransport({
+        command: process.execPath,
+        args: [everythingScript(), 'stdio'],
+        cwd: testsDir,
+        stderr: 'ignore',
+      }),
+    )
+    try {
+      expect(client.getProtocolEra()).toBe(era)
+      const result = await client.callTool({
+        name: 'test_input_required_result_elicitation',
+        arguments: {},
+      })
+      expect(textOf(result)).toBe('Hello, Stdio!')
+    } finally {
+      await client.close()
+    }
+  })
+})
