@@ -261,4 +261,53 @@ describe('MCPServer', () => {
     expect(got.messages[0]!.content).toEqual({ type: 'text', text: 'v1: x()' })
     await expect(client.getPrompt({ name: 'nope' })).rejects.toThrow(/Available prompts: review/)
   })
+
+  it('refuses era, requestState, cacheHints, eventBus and resumeSchema mistakes at construction', () => {
+    const base = { name: 'x', version: '1' }
+    const cases: [Record<string, unknown>, RegExp][] = [
+      [{ protocolVersion: '2025-11-25' }, /protocolVersion/],
+      [{ requestState: { key: 'too short' } }, /at least 32 bytes/],
+      [{ cacheHints: { ttlMs: -5 } }, /ttlMs/],
+      [{ eventBus: {} }, /eventBus/],
+      [
+        {
+          tools: {
+            nested: createMCPTool({
+              id: 'nested',
+              description: 'a resume form that is no form',
+              resumeSchema: z.object({ address: z.object({ street: z.string() }) }),
+              execute: async () => 'never',
+            }),
+          },
+        },
+        /resumeSchema cannot be asked as a form/,
+      ],
+    ]
+    for (const [config, message] of cases) {
+      expect(() => new MCPServer({ ...base, ...config } as never), message.source).toThrow(message)
+    }
+  })
+
+  it('accepts getPromptMessages returning a bare PromptMessage[] or { prompt, messages }', async () => {
+    const server = new MCPServer({
+      name: 'prompts',
+      version: '1',
+      prompts: {
+        listPrompts: () => [{ name: 'bare' }, { name: 'wrapped', description: 'listed' }],
+        getPromptMessages: ({ name }) =>
+          name === 'bare'
+            ? [{ role: 'user', content: { type: 'text', text: 'bare' } }]
+            : { messages: [{ role: 'user', content: { type: 'text', text: 'wrapped' } }] },
+      },
+    })
+    const { client } = await connect(server)
+    expect((await client.getPrompt({ name: 'bare' })).messages[0]?.content).toEqual({
+      type: 'text',
+      text: 'bare',
+    })
+    const wrapped = await client.getPrompt({ name: 'wrapped' })
+    expect(wrapped.description).toBe('listed')
+    expect(wrapped.messages[0]?.content).toEqual({ type: 'text', text: 'wrapped' })
+    await client.close()
+  })
 })

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { StreamableHttpRequestContext, WebSseServerTransport } from '@mcpkit/transports/server'
-import { MCPServerError } from '@mcpkit/types'
+import { MCPServerError, type ProtocolVersionOption } from '@mcpkit/types'
 import {
   type CallToolResult,
   InMemoryServerEventBus,
@@ -48,7 +48,7 @@ export class MCPServer {
     this.#mounts = new TransportMounts({
       createSessionServer: (era) => this.createSessionServer({ era }),
       createRequestServer: () => new SessionServer(this.#catalog, { era: 'modern' }),
-      protocolVersion: config.protocolVersion,
+      protocolVersion: validProtocolVersion(config.protocolVersion),
       eventBus: this.#eventBus,
       toolInputSchema: (name) => this.#catalog.tools.get(name)?.definition.inputSchema,
       auth: this.#catalog.auth,
@@ -272,4 +272,14 @@ function validEventBus(bus: unknown): ServerEventBus | undefined {
     )
   }
   return candidate as ServerEventBus
+}
+
+function validProtocolVersion(value: unknown): ProtocolVersionOption | undefined {
+  if (value === undefined || value === 'auto' || value === '2026-07-28' || value === 'legacy') {
+    return value
+  }
+  throw new MCPServerError(
+    'INVALID_CONFIGURATION',
+    `new MCPServer(config): \`protocolVersion\` must be 'auto', '2026-07-28' or 'legacy', got ${JSON.stringify(value)}.`,
+  )
 }
