@@ -13,7 +13,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { TransportFetch } from './client/http-fetch.js'
 import { NodeSseHandler } from './node/node-sse-handler.js'
 import { NodeStreamableHttpHandler } from './node/node-streamable-http-handler.js'
-import { isNetworkFailure, requestIdOf } from './sdk-contract.js'
+import { isNetworkFailure, requestIdOf, watchRequestStreams } from './sdk-contract.js'
 import { fixtureServerFactory, type Listening, listen, recordingClient } from './test-support.js'
 
 const cleanups: (() => Promise<unknown> | unknown)[] = []
@@ -161,5 +161,35 @@ describe('the SDK contract (a fetch that throws by itself)', () => {
     })
     const client = new Client({ name: 'bare', version: '1.0.0' })
     await expect(client.connect(transport)).rejects.toBe(failure)
+  })
+})
+
+describe('the SDK contract (request streams)', () => {
+  it("delivers a stream's response before its onRequestStreamEnd, so watchRequestStreams tells answered from lost", async () => {
+    const http = await serve('streamable-http')
+    const transport = new StreamableHTTPClientTransport(new URL(http.url('/mcp')))
+    const recorder = recordingClient('contract-streams')
+    await recorder.client.connect(transport)
+    cleanups.push(() => recorder.client.close())
+    const seen: string[] = []
+    let streamEnded: () => void = () => {}
+    const ended = new Promise<void>((resolve) => {
+      streamEnded = resolve
+    })
+    watchRequestStreams(transport, {
+      answered: (id) => void seen.push(`answered ${id}`),
+      streamEnded: (id) => {
+        seen.push(`ended ${id}`)
+        streamEnded()
+      },
+    })
+    // The fixture answers every request on an SSE stream, then ends it.
+    await recorder.client.callTool({ name: 'whoami', arguments: {} })
+    await ended
+    const endings = seen.filter((entry) => entry.startsWith('ended'))
+    expect(endings).toHaveLength(1)
+    const id = endings[0]!.slice('ended '.length)
+    expect(seen.indexOf(`answered ${id}`)).toBeGreaterThanOrEqual(0)
+    expect(seen.indexOf(`answered ${id}`)).toBeLessThan(seen.indexOf(`ended ${id}`))
   })
 })
