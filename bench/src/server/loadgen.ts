@@ -66,14 +66,18 @@ function cheapCheck(body: string): boolean {
 }
 
 let nextRequestId = 1
-const callBody = (id: number) =>
-  `{"jsonrpc":"2.0","id":${id},"method":"tools/call","params":{"name":"echo","arguments":{"message":"${MESSAGE}"}}}`
+/** The 2026-07-28 revision: every request carries the `_meta` envelope and standard headers. */
+const MODERN = '2026-07-28'
+const MODERN_META = `"_meta":{"io.modelcontextprotocol/protocolVersion":"${MODERN}","io.modelcontextprotocol/clientInfo":{"name":"mcpkit-bench-loadgen","version":"1.0.0"},"io.modelcontextprotocol/clientCapabilities":{}},`
+const callBody = (id: number, protocolVersion: string) =>
+  `{"jsonrpc":"2.0","id":${id},"method":"tools/call","params":{${protocolVersion === MODERN ? MODERN_META : ''}"name":"echo","arguments":{"message":"${MESSAGE}"}}}`
 
 function baseHeaders(protocolVersion: string, sessionId?: string): Record<string, string> {
   return {
     'content-type': 'application/json',
     accept: 'application/json, text/event-stream',
     'mcp-protocol-version': protocolVersion,
+    ...(protocolVersion === MODERN ? { 'mcp-method': 'tools/call', 'mcp-name': 'echo' } : {}),
     ...(sessionId ? { 'mcp-session-id': sessionId } : {}),
   }
 }
@@ -146,7 +150,7 @@ async function probe(
   const response = await post(
     url,
     baseHeaders(protocolVersion, sessionId),
-    callBody(nextRequestId++),
+    callBody(nextRequestId++, protocolVersion),
   )
   return {
     status: response.status,
@@ -176,7 +180,7 @@ async function load(request: Extract<ServerChildRequest, { op: 'load' }>): Promi
     return ok
   }
   const setupRequest = (req: autocannon.Request) => {
-    req.body = callBody(nextRequestId++)
+    req.body = callBody(nextRequestId++, request.protocolVersion)
     return req
   }
   let clientIndex = 0

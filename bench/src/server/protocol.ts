@@ -6,7 +6,11 @@
 
 /** `raw-v2`: SDK v2 `McpServer`; `raw-v1`: SDK v1 `McpServer`; `mcpkit`: `MCPServer`. */
 export type Implementation = 'raw-v2' | 'raw-v1' | 'mcpkit'
-export type Mode = 'stateful' | 'stateless'
+/**
+ * `stateful` / `stateless`: 2025-era `tools/call` with and without sessions; `modern`: stateless
+ * 2026-07-28 `tools/call` (the `_meta` envelope and standard headers, no session).
+ */
+export type Mode = 'stateful' | 'stateless' | 'modern'
 
 export type ServerChildRequest = { id: number } & (
   | { op: 'stats' }

@@ -35,7 +35,9 @@ const mode = process.argv[3] as Mode
 if (implementation !== 'raw-v2' && implementation !== 'raw-v1' && implementation !== 'mcpkit') {
   throw new Error(`target: unknown implementation ${implementation}`)
 }
-if (mode !== 'stateful' && mode !== 'stateless') throw new Error(`target: unknown mode ${mode}`)
+if (mode !== 'stateful' && mode !== 'stateless' && mode !== 'modern') {
+  throw new Error(`target: unknown mode ${mode}`)
+}
 
 const jsonResponse = process.env.BENCH_JSON_RESPONSE === '1'
 /** The same cap as mcpkit's default `maxBodyBytes`. */
@@ -238,7 +240,7 @@ async function rawV2Handler(): Promise<Handler> {
     })
   }
 
-  if (jsonResponse) {
+  if (jsonResponse && mode !== 'modern') {
     return guarded(async (req, res) => {
       if (req.method !== 'POST') return sendJsonRpcError(res, 405, -32000, 'Method not allowed.')
       const body = await readJson(req)
@@ -256,8 +258,12 @@ async function rawV2Handler(): Promise<Handler> {
     })
   }
   // The v2 stateless deployment: one handler, a fresh McpServer per request from the factory;
-  // 2025-era requests (these) are served stateless by default (`legacy: 'stateless'`).
-  const handler = createMcpHandler(buildServer)
+  // 2025-era requests (these) are served stateless by default (`legacy: 'stateless'`). In
+  // `modern` mode the load is 2026-07-28 requests, served by the same entry in strict mode.
+  const handler = createMcpHandler(
+    buildServer,
+    mode === 'modern' ? { legacy: 'reject' } : undefined,
+  )
   closeHandler = () => handler.close()
   const nodeHandler = toNodeHandler(handler)
   // `req.method` is `string | undefined` on IncomingMessage; the SDK's structural type says
@@ -319,10 +325,13 @@ async function handler(): Promise<Handler> {
   if (implementation === 'raw-v2') return rawV2Handler()
   const server = mcpkit
   if (!server) throw new Error('mcpkit not loaded')
+  // `modern`: the default dual-era endpoint (2025 sessions beside 2026-07-28 requests), as shipped.
   const options: Record<string, unknown> =
-    mode === 'stateful'
-      ? { sessionIdGenerator: () => randomUUID(), enableJsonResponse: jsonResponse }
-      : { sessionIdGenerator: undefined, enableJsonResponse: jsonResponse }
+    mode === 'modern'
+      ? {}
+      : mode === 'stateful'
+        ? { sessionIdGenerator: () => randomUUID(), enableJsonResponse: jsonResponse }
+        : { sessionIdGenerator: undefined, enableJsonResponse: jsonResponse }
   return (req, res) =>
     server.startHTTP({
       url: new URL(req.url ?? '/', `http://${req.headers.host ?? '127.0.0.1'}`),
