@@ -3,11 +3,9 @@
 // MCP Inspector 2.x CLI in each of its protocol eras, mcpkit's own MCPClient (2025 until it
 // negotiates), and the v2 SDK Client over stdio, where the connection's first message pins the
 // era. Everything on 127.0.0.1 or over real pipes.
-import { spawn } from 'node:child_process'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
+import { join } from 'node:path'
 import { createMCPClient } from '@ai-sdk/mcp'
 import { MCPClient as MastraClient } from '@mastra/mcp'
 import { MCPClient } from '@mcpkit/mcp-client-core'
@@ -16,10 +14,13 @@ import { StdioClientTransport } from '@modelcontextprotocol/client/stdio'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createErasServer } from '../support/eras-server.js'
 import { textOf } from '../support/helpers.js'
-import { everythingScript, type Host, hostServer } from '../support/server-host.js'
-
-const require = createRequire(import.meta.url)
-const testsDir = dirname(dirname(require.resolve('../package.json')))
+import {
+  everythingScript,
+  type Host,
+  hostServer,
+  INSPECTOR_2_CLI,
+  runInspector,
+} from '../support/server-host.js'
 
 let host: Host
 beforeAll(async () => {
@@ -84,7 +85,7 @@ describe('@ai-sdk/mcp 2.x createMCPClient', () => {
         async () => ({ action: 'accept', content: { name: 'AI SDK' } }),
       )
       const tools = await client.tools()
-      const options = { toolCallId: 'call-1', messages: [] }
+      const options = { toolCallId: 'call-1', messages: [], context: {} }
       expect(sessionOf(await tools.whoami!.execute({}, options))).toBeNull()
       expect(textOf(await tools.greet!.execute({ greeting: 'Hey' }, options))).toBe('Hey, AI SDK!')
     } finally {
@@ -107,10 +108,6 @@ describe("mcpkit's MCPClient", () => {
 })
 
 describe('MCP Inspector 2.x CLI', () => {
-  const cli = join(
-    dirname(require.resolve('@modelcontextprotocol/inspector/package.json')),
-    'clients/launcher/build/index.js',
-  )
   let dir: string
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'mcpkit-inspector-'))
@@ -119,7 +116,7 @@ describe('MCP Inspector 2.x CLI', () => {
     await rm(dir, { recursive: true, force: true })
   })
 
-  /** Runs the CLI on a config file whose server has `protocolEra`; its own HOME, killed by group on timeout. */
+  /** Runs the CLI on a config file whose server has `protocolEra`, with its own HOME. */
   async function inspect(protocolEra: string, args: string[]) {
     const config = join(dir, `${protocolEra}.json`)
     await writeFile(
@@ -128,30 +125,12 @@ describe('MCP Inspector 2.x CLI', () => {
         mcpServers: { eras: { type: 'streamable-http', url: String(host.mcpUrl), protocolEra } },
       }),
     )
-    const child = spawn(
-      process.execPath,
-      [cli, '--cli', '--config', config, '--server', 'eras', '--format', 'json', ...args],
-      {
-        cwd: testsDir,
-        env: { ...process.env, HOME: dir },
-        stdio: ['ignore', 'pipe', 'pipe'],
-        detached: true,
-      },
+    const run = await runInspector(
+      ['--config', config, '--server', 'eras', '--format', 'json', ...args],
+      30_000,
+      { cli: INSPECTOR_2_CLI, env: { HOME: dir } },
     )
-    let stdout = ''
-    let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (text: string) => {
-      stdout += text
-    })
-    child.stderr.setEncoding('utf8').on('data', (text: string) => {
-      stderr += text
-    })
-    const timer = setTimeout(() => {
-      if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL')
-    }, 30_000)
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
-    clearTimeout(timer)
-    return { code, stderr, json: JSON.parse(stdout) as { result?: unknown } }
+    return { ...run, json: run.json as { result?: unknown } }
   }
 
   it.each([
@@ -192,7 +171,6 @@ describe('stdio: the first message pins the era of the connection', () => {
       new StdioClientTransport({
         command: process.execPath,
         args: [everythingScript(), 'stdio'],
-        cwd: testsDir,
         stderr: 'ignore',
       }),
     )

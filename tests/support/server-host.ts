@@ -292,17 +292,31 @@ export const INSPECTOR_CLI = join(
   'cli.js',
 )
 
-/** Runs `mcp-inspector-cli --cli …args`; resolves with its exit code, output and parsed JSON. */
+/** The Inspector 2.x launcher (`@modelcontextprotocol/inspector`), whose CLI speaks both eras. */
+export const INSPECTOR_2_CLI = join(
+  dirname(require.resolve('@modelcontextprotocol/inspector/package.json')),
+  'clients',
+  'launcher',
+  'build',
+  'index.js',
+)
+
+/**
+ * Runs `<cli> --cli …args` (default: the 1.x `mcp-inspector-cli`); resolves with its exit code,
+ * output and parsed JSON. `env` is added to the test's environment.
+ */
 export function runInspector(
   args: string[],
   timeoutMs = 30_000,
+  { cli = INSPECTOR_CLI, env }: { cli?: string; env?: Record<string, string> } = {},
 ): Promise<{ code: number | null; stdout: string; stderr: string; json: unknown }> {
   return new Promise((resolve, reject) => {
     // cwd: the CLI finds its own package.json relative to the working directory's parent.
     // Its own process group: the launcher starts the CLI proper as a child, and a timeout
     // ends both by the group id.
-    const child = spawn(process.execPath, [INSPECTOR_CLI, '--cli', ...args], {
+    const child = spawn(process.execPath, [cli, '--cli', ...args], {
       cwd: testsDir,
+      ...(env ? { env: { ...process.env, ...env } } : {}),
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     })

@@ -52,16 +52,6 @@ interface Question {
   params: Record<string, unknown>
 }
 
-/** Runs `fn` after the current I/O turn: `setImmediate` where there is one (Node, Bun). */
-const defer: (fn: () => void) => void =
-  typeof globalThis.setImmediate === 'function'
-    ? (fn) => {
-        globalThis.setImmediate(fn)
-      }
-    : (fn) => {
-        setTimeout(fn, 0)
-      }
-
 const never = new Promise<never>(() => {})
 
 /**
@@ -258,11 +248,11 @@ export class InputRound {
     if (this.#wakeScheduled || this.#lookingUp > 0) return
     if (this.#asked.length === 0 && !this.#suspension) return
     this.#wakeScheduled = true
-    defer(() => {
+    setTimeout(() => {
       this.#wakeScheduled = false
       if (this.#lookingUp > 0) return // the last lookup to finish schedules it again
       this.#wake?.()
-    })
+    }, 0)
   }
 
   async #push(method: InputMethod, params: Record<string, unknown>): Promise<unknown> {

@@ -20,6 +20,7 @@ export const DEFAULT_PROTOCOL_VERSION: ProtocolVersionOption = 'auto'
  * asked and the request that opened it.
  */
 export interface ServerFactoryContext {
+  /** `'legacy'`: a 2025 session or request; `'modern'`: a 2026-07-28 request or stdio connection. */
   era: 'legacy' | 'modern'
   /** The verified credentials of the request (HTTP only). */
   authInfo?: AuthInfo | undefined
