@@ -124,15 +124,9 @@ const FORBIDDEN_METHODS = new Set(['CONNECT', 'TRACE', 'TRACK'])
 /**
  * A web `Request` with the method, URL and headers of `req`, for the web-standard session
  * layer and for the hooks it calls. It has no body: the body is read (capped) before and
- * handed over parsed. `signal`, when given, is the request's (the SDK's stateless handler
- * cancels a request, or ends a `subscriptions/listen` stream, when it aborts). `undefined` for
- * the methods a `Request` cannot carry (answer 405).
+ * handed over parsed. `undefined` for the methods a `Request` cannot carry (answer 405).
  */
-export function toWebRequest(
-  req: IncomingMessage,
-  url: URL,
-  signal?: AbortSignal,
-): Request | undefined {
+export function toWebRequest(req: IncomingMessage, url: URL): Request | undefined {
   const method = req.method ?? 'GET'
   if (FORBIDDEN_METHODS.has(method.toUpperCase())) return undefined
   const headers = new Headers()
@@ -145,7 +139,7 @@ export function toWebRequest(
     if (typeof value === 'string') headers.append(name, value)
     else for (const item of value) headers.append(name, item)
   }
-  return new Request(url, signal ? { method, headers, signal } : { method, headers })
+  return new Request(url, { method, headers })
 }
 
 /**

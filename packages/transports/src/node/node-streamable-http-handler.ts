@@ -98,11 +98,7 @@ export class NodeStreamableHttpHandler {
         }
         body = read.value
       }
-      const request = toWebRequest(
-        req,
-        requestUrl(req),
-        this.#sessions.modern ? abortedWhenClientLeaves(res) : undefined,
-      )
+      const request = toWebRequest(req, requestUrl(req))
       if (!request) {
         writeRejection(res, {
           status: 405,
@@ -121,7 +117,11 @@ export class NodeStreamableHttpHandler {
         }
         authInfo = outcome.authInfo
       }
-      const response = await this.#sessions.handle(request, { authInfo, body })
+      const response = await this.#sessions.handle(request, {
+        authInfo,
+        body,
+        clientSignal: () => abortedWhenClientLeaves(res),
+      })
       // A long-lived stream (a 2025 GET, a 2026-07-28 `subscriptions/listen`) gets its headers
       // before its first event.
       await writeWebResponse(response, res, method === 'GET' || isListen(body))

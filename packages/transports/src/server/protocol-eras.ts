@@ -148,11 +148,20 @@ export class ModernHttpLeg {
   /** Answers one request whose `Host`/`Origin`, body and credentials were already checked. */
   async handle(
     request: Request,
-    call: { authInfo: AuthInfo | undefined; body: unknown },
+    call: {
+      authInfo: AuthInfo | undefined
+      body: unknown
+      /** For a `Request` made without one: the signal of the client leaving (`node:http`). */
+      clientSignal?: (() => AbortSignal) | undefined
+    },
   ): Promise<Response> {
     const mismatch = this.#paramHeaderRejection(request, call.body)
     if (mismatch) return mismatch
-    return this.#handler.fetch(request, {
+    // The SDK cancels the request, and ends a listen stream, when the request's signal aborts.
+    const served = call.clientSignal
+      ? new Request(request, { signal: call.clientSignal() })
+      : request
+    return this.#handler.fetch(served, {
       ...(call.authInfo ? { authInfo: call.authInfo } : {}),
       ...(call.body !== undefined ? { parsedBody: call.body } : {}),
     })

@@ -48,6 +48,11 @@ export interface StreamableHttpCall {
   authInfo: AuthInfo | undefined
   /** The parsed POST body (`undefined` for GET/DELETE). */
   body: unknown
+  /**
+   * The signal of the client leaving, for a `Request` made without one (`node:http`); asked for
+   * only by 2026-07-28 requests, whose cancellation and listen streams need it.
+   */
+  clientSignal?: (() => AbortSignal) | undefined
 }
 
 const randomSessionId = () => globalThis.crypto.randomUUID()
