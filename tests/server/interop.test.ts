@@ -10,12 +10,11 @@ import { createMCPClient } from '@ai-sdk/mcp'
 import { MCPClient as MastraClient } from '@mastra/mcp'
 import { MCPClient } from '@mcpkit/mcp-client-core'
 import { Client } from '@modelcontextprotocol/client'
-import { StdioClientTransport } from '@modelcontextprotocol/client/stdio'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createErasServer } from '../support/eras-server.js'
 import { textOf } from '../support/helpers.js'
 import {
-  everythingScript,
+  everythingStdioTransport,
   type Host,
   hostServer,
   INSPECTOR_2_CLI,
@@ -167,13 +166,7 @@ describe('stdio: the first message pins the era of the connection', () => {
       action: 'accept',
       content: { name: 'Stdio' },
     }))
-    await client.connect(
-      new StdioClientTransport({
-        command: process.execPath,
-        args: [everythingScript(), 'stdio'],
-        stderr: 'ignore',
-      }),
-    )
+    await client.connect(everythingStdioTransport())
     try {
       expect(client.getProtocolEra()).toBe(era)
       const result = await client.callTool({

@@ -6,11 +6,10 @@
 
 import type { MCPServer } from '@mcpkit/mcp-server-core'
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client'
-import { StdioClientTransport } from '@modelcontextprotocol/client/stdio'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createErasServer } from '../support/eras-server.js'
 import { modernCall, openListen } from '../support/modern-wire.js'
-import { everythingScript, type Host, hostServer } from '../support/server-host.js'
+import { everythingStdioTransport, type Host, hostServer } from '../support/server-host.js'
 
 let host: Host
 let server: MCPServer
@@ -84,13 +83,7 @@ describe('notifications reach 2025 sessions and 2026-07-28 listen streams', () =
       { name: 'stdio-listener', version: '1.0.0' },
       { versionNegotiation: { mode: { pin: '2026-07-28' } } },
     )
-    await client.connect(
-      new StdioClientTransport({
-        command: process.execPath,
-        args: [everythingScript(), 'stdio'],
-        stderr: 'ignore',
-      }),
-    )
+    await client.connect(everythingStdioTransport())
     try {
       const changed = nextNotification(client, 'notifications/tools/list_changed')
       const subscription = await client.listen({ toolsListChanged: true })

@@ -4,6 +4,7 @@ import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { MCPServer } from '@mcpkit/mcp-server-core'
+import { StdioClientTransport as StdioClientTransportV2 } from '@modelcontextprotocol/client/stdio'
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js'
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
@@ -250,6 +251,15 @@ export function startEverythingProcess(
     args: [...nodeArgs, everythingScript(), mode, '0', ...args],
     path: mode === 'http' ? '/mcp' : '/sse',
     label: `everything fixture (${mode})`,
+  })
+}
+
+/** A v2 SDK stdio client transport that starts the everything fixture (`serve-everything stdio`). */
+export function everythingStdioTransport(): StdioClientTransportV2 {
+  return new StdioClientTransportV2({
+    command: process.execPath,
+    args: [everythingScript(), 'stdio'],
+    stderr: 'ignore',
   })
 }
 

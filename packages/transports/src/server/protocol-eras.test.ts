@@ -175,65 +175,31 @@ describe.each([
 })
 
 describe('subscriptions/listen through the handler (node:http)', () => {
-  /** Opens a listen stream; resolves with its first event and a reader of the next ones. */
-  async function openListen(http: Listening, id: number) {
-    const listen = modernRequest(
-      'subscriptions/listen',
-      { notifications: { toolsListChanged: true } },
-      id,
-    )
-    const controller = new AbortController()
-    const response = await fetch(http.url(), {
-      method: 'POST',
-      headers: listen.headers,
-      body: listen.body,
-      signal: controller.signal,
-    })
-    cleanups.push(() => controller.abort())
-    if (response.headers.get('content-type')?.startsWith('application/json')) {
-      const answer = (await response.json()) as Record<string, unknown>
-      return { response, next: async () => answer, close: () => controller.abort() }
-    }
-    const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader()
-    let buffer = ''
-    const next = async (): Promise<Record<string, unknown>> => {
-      for (;;) {
-        const event = /^data: (.*)$/m.exec(buffer)
-        if (event) {
-          buffer = buffer.slice(event.index + event[0].length)
-          return JSON.parse(event[1]!) as Record<string, unknown>
-        }
-        const { value, done } = await reader.read()
-        if (done) throw new Error('the listen stream ended')
-        buffer += value
-      }
-    }
-    return { response, next, close: () => controller.abort() }
-  }
-
-  it('acknowledges, delivers bus events tagged with the subscription id, and caps streams', async () => {
+  it('delivers what is published on the handler bus, and caps open streams', async () => {
     const { http, handler } = await nodeSetup({ maxSubscriptions: 1 })
-    const first = await openListen(http, 7)
-    const ack = await first.next()
-    expect(ack).toMatchObject({ method: 'notifications/subscriptions/acknowledged' })
+    const client = await connect(http, { pin: '2026-07-28' })
+    const changed = new Promise((resolve) =>
+      client.setNotificationHandler('notifications/tools/list_changed', resolve),
+    )
+    const first = await client.listen({ toolsListChanged: true })
+    expect(first.honoredFilter).toMatchObject({ toolsListChanged: true })
     handler.eventBus?.publish({ kind: 'tools_list_changed' })
-    expect(await first.next()).toMatchObject({
-      method: 'notifications/tools/list_changed',
-      params: { _meta: { 'io.modelcontextprotocol/subscriptionId': 7 } },
+    await changed
+    await expect(client.listen({ toolsListChanged: true })).rejects.toMatchObject({
+      code: -32603,
+      message: expect.stringMatching(/limit/i),
     })
-    const refused = await openListen(http, 8)
-    expect(await refused.next()).toMatchObject({
-      id: 8,
-      error: { code: -32603, message: expect.stringMatching(/limit/i) },
-    })
-    // The client that leaves frees its place.
-    first.close()
-    let again: Record<string, unknown> | undefined
-    for (let attempt = 0; attempt < 50 && !again?.method; attempt++) {
-      const third = await openListen(http, 100 + attempt)
-      again = await third.next()
-      if (!again.method) await new Promise((resolve) => setTimeout(resolve, 20))
+    // A stream that ends frees its place.
+    await first.close()
+    await expect(first.closed).resolves.toBe('local')
+    let again: Awaited<ReturnType<Client['listen']>> | undefined
+    for (let attempt = 0; attempt < 50 && !again; attempt++) {
+      again = await client.listen({ toolsListChanged: true }).catch(async () => {
+        await new Promise((resolve) => setTimeout(resolve, 20))
+        return undefined
+      })
     }
-    expect(again).toMatchObject({ method: 'notifications/subscriptions/acknowledged' })
+    expect(again?.honoredFilter).toMatchObject({ toolsListChanged: true })
+    await again?.close()
   })
 })
