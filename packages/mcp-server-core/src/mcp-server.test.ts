@@ -1,5 +1,5 @@
 import type { LogHandler } from '@mcpkit/types'
-import { Client } from '@modelcontextprotocol/client'
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client'
 import { InMemoryTransport } from '@modelcontextprotocol/server'
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
@@ -309,5 +309,69 @@ describe('MCPServer', () => {
     expect(wrapped.description).toBe('listed')
     expect(wrapped.messages[0]?.content).toEqual({ type: 'text', text: 'wrapped' })
     await client.close()
+  })
+
+  it('createFetchHandler serves 2026-07-28 clients: tools that ask, agents and workflows', async () => {
+    const server = new MCPServer({
+      name: 'fetch-modern',
+      version: '1',
+      tools: {
+        greet: createMCPTool({
+          id: 'greet',
+          description: 'asks a name',
+          inputSchema: z.object({}),
+          execute: async (_input, { elicitation }) => {
+            const answer = await elicitation.sendRequest({
+              message: 'name?',
+              requestedSchema: { type: 'object', properties: { name: { type: 'string' } } },
+            })
+            return `hi ${String(answer.content?.name)}`
+          },
+        }),
+      },
+      agents: {
+        helper: {
+          name: 'Helper',
+          description: 'answers',
+          generate: async (message: string) => ({ text: `re: ${message}` }),
+        },
+      },
+      workflows: {
+        double: {
+          description: 'doubles',
+          inputSchema: z.object({ n: z.number() }),
+          createRun: async () => ({
+            start: async ({ inputData }: { inputData: { n: number } }) => ({
+              status: 'success',
+              result: inputData.n * 2,
+            }),
+          }),
+        },
+      },
+    })
+    const handler = server.createFetchHandler({ allowedHosts: ['fetch.test'] })
+    const client = new Client(
+      { name: 'modern', version: '1' },
+      { capabilities: { elicitation: {} }, versionNegotiation: { mode: { pin: '2026-07-28' } } },
+    )
+    client.setRequestHandler('elicitation/create', () => ({
+      action: 'accept',
+      content: { name: 'Ada' },
+    }))
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL('http://fetch.test/mcp'), {
+        fetch: (url, init) => handler(new Request(url, init)),
+      }),
+    )
+    const text = (result: unknown) => (result as { content: { text: string }[] }).content[0]?.text
+    expect(text(await client.callTool({ name: 'greet', arguments: {} }))).toBe('hi Ada')
+    expect(text(await client.callTool({ name: 'ask_helper', arguments: { message: 'q' } }))).toBe(
+      're: q',
+    )
+    expect(text(await client.callTool({ name: 'run_double', arguments: { n: 21 } }))).toContain(
+      '42',
+    )
+    await client.close()
+    await server.close()
   })
 })
