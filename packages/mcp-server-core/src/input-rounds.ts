@@ -190,9 +190,13 @@ export class InputRound {
       this.#scheduleWake()
       return answer
     }
-    this.#requireCapability(method)
-    this.#asked.push(question)
-    this.#scheduleWake()
+    try {
+      this.#requireCapability(method)
+      this.#asked.push(question)
+    } finally {
+      // Also when refused: questions asked beside this one still end the run.
+      this.#scheduleWake()
+    }
     // The run ends here: the client answers, retries, and the next run gets past this line.
     return never
   }
