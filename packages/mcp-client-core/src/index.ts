@@ -11,14 +11,23 @@ export {
   MCPClientError,
   type MCPErrorCode,
   MCPKitError,
+  type ProtocolEra,
+  type ProtocolVersionOption,
   RequestContext,
+  type Root,
   type ServerDefinition,
   type StdioServerDefinition,
   ToolExecutionError,
   type ToolInputIssue,
   ToolInputValidationError,
 } from '@mcpkit/types'
-export type { ElicitationHandler, ProgressUpdate } from './handlers.js'
+export type { ProtocolVerdict } from '@mcpkit/transports/client'
+export {
+  type MCPClientCacheOptions,
+  ProtocolEraCache,
+  type ProtocolEraCacheOptions,
+} from './client-cache.js'
+export type { ElicitationHandler, ProgressUpdate, SamplingHandler } from './handlers.js'
 export {
   type ListOptions,
   MCPClient,

@@ -3,6 +3,7 @@
  * is checked against the installed SDK by `sdk-contract.test.ts`, so an SDK upgrade that
  * changes one fails that test instead of a user's call.
  */
+import { SdkError, SdkErrorCode, SdkHttpError } from '@modelcontextprotocol/client'
 
 type RequestId = string | number
 
@@ -57,4 +58,35 @@ export function markNetworkFailure(error: unknown): void {
 /** Whether `error` was marked by `markNetworkFailure`. */
 export function isNetworkFailure(error: unknown): boolean {
   return typeof error === 'object' && error !== null && networkFailures.has(error)
+}
+
+/**
+ * What makes the SDK `Client` treat a transport as stdio during era negotiation: `stderr` and
+ * `pid` accessors. `ProcessStdioTransport` has both.
+ *
+ * Relies on: the SDK recognises stdio transports structurally (its docs say only that custom
+ * stdio-shaped transports probe in place). Recognised as stdio, a server that stays silent on
+ * the `server/discover` probe is a legacy server (the `initialize` handshake follows); not
+ * recognised, the silence would be a timeout error, as on HTTP.
+ */
+export interface StdioShaped {
+  readonly stderr: unknown
+  readonly pid: unknown
+}
+
+/**
+ * Whether a failed `connect()` is the era probe ending without a verdict: a stdio server that
+ * exited on the probe (probed in place, the SDK cannot fall back on the same process), or an
+ * HTTP probe answered 2xx with nothing usable. Both are `SdkError(EraNegotiationFailed)`, told
+ * apart from a 5xx (an `SdkHttpError` with that code) by class; which of the two it was, the
+ * caller knows from its own transport (the process ended / the fetch saw a 2xx).
+ *
+ * Relies on: the SDK reports both with that code and class, as 2.4 does.
+ */
+export function isProbeWithoutVerdict(error: unknown): boolean {
+  return (
+    error instanceof SdkError &&
+    !(error instanceof SdkHttpError) &&
+    error.code === SdkErrorCode.EraNegotiationFailed
+  )
 }

@@ -1,4 +1,4 @@
-import type { LogHandler } from './logging.js'
+import type { LoggingLevel, LogHandler } from './logging.js'
 import type { RequestContext } from './request-context.js'
 import type { RequireToolApproval } from './tool.js'
 
@@ -45,8 +45,37 @@ export interface AuthProvider {
   codeVerifier(): unknown
 }
 
+/**
+ * Which protocol era to speak with a server (`@mastra/mcp` 2.x's option):
+ *
+ * - `'auto'` (default): find out. Over HTTP a modern (2026-07-28) request goes first and the
+ *   answer decides; over stdio a `server/discover` probe does. A legacy server is then spoken to
+ *   with the `initialize` handshake (and, over HTTP, legacy SSE if it has only that).
+ * - `'2026-07-28'`: the modern era only; a server that does not speak it is an error.
+ * - `'legacy'`: the 2025 `initialize` handshake only, no probe.
+ */
+export type ProtocolVersionOption = 'auto' | '2026-07-28' | 'legacy'
+
+/**
+ * The protocol era a connection speaks: `'modern'` (2026-07-28 and later: stateless requests,
+ * `subscriptions/listen`, `input_required`) or `'legacy'` (2025-11-25 and earlier: the
+ * `initialize` handshake, sessions, server-initiated requests).
+ */
+export type ProtocolEra = 'modern' | 'legacy'
+
+/** A root the client offers a server (MCP `Root`): a `file://` URI, optionally named. */
+export interface Root {
+  uri: string
+  name?: string
+}
+
 /** Options every server definition takes, whatever its transport. */
 export interface ServerDefinitionOptions {
+  /**
+   * The protocol era to speak: `'auto'` (default) detects it, `'2026-07-28'` or `'legacy'`
+   * pins it. See `ProtocolVersionOption`.
+   */
+  protocolVersion?: ProtocolVersionOption
   /** Receives this server's log lines (mcpkit's own, and the server's when enabled). */
   logger?: LogHandler
   /** Milliseconds for connecting and for each request. Default: the client's `timeout`. */
@@ -55,6 +84,18 @@ export interface ServerDefinitionOptions {
   capabilities?: ClientCapabilities
   /** Forward the server's `notifications/message` to `logger`. Default `true`. */
   enableServerLogs?: boolean
+  /**
+   * The lowest level of server log lines asked for. On the modern era every request carries it
+   * (a server sends no log lines for a request that does not ask); on the legacy era it is sent
+   * once per connection with `logging/setLevel`, and only when set. Default `'info'` on the
+   * modern era; on the legacy era the server's own default.
+   */
+  serverLogLevel?: LoggingLevel
+  /**
+   * The roots offered to this server (`roots/list`, on both eras). Setting it announces the
+   * `roots` capability; `MCPClient.roots.set()` changes the list later and tells the server.
+   */
+  roots?: readonly Root[]
   /** Attach a `progressToken` to tool calls so `progress.onUpdate` hears them. Default `true`. */
   enableProgressTracking?: boolean
   /**

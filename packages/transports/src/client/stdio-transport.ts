@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process'
+import type { Readable } from 'node:stream'
 import { MCPClientError } from '@mcpkit/types'
 import {
   type JSONRPCMessage,
@@ -8,6 +9,7 @@ import {
 } from '@modelcontextprotocol/client'
 import { getDefaultEnvironment } from '@modelcontextprotocol/client/stdio'
 import spawn from 'cross-spawn'
+import type { StdioShaped } from '../sdk-contract.js'
 
 const STDERR_TAIL_LINES = 20
 const isWindows = process.platform === 'win32'
@@ -31,7 +33,7 @@ export interface ProcessStdioTransportOptions {
  * everything it started (an `npx` wrapper and the real server behind it). Framing comes from
  * the SDK; only process handling is ours.
  */
-export class ProcessStdioTransport implements Transport {
+export class ProcessStdioTransport implements Transport, StdioShaped {
   onclose?: (() => void) | undefined
   onerror?: ((error: Error) => void) | undefined
   onmessage?: ((message: JSONRPCMessage) => void) | undefined
@@ -51,6 +53,14 @@ export class ProcessStdioTransport implements Transport {
   /** The child's pid while it runs. */
   get pid(): number | undefined {
     return this.#child?.pid
+  }
+
+  /**
+   * The child's stderr when it is piped (`stderr: 'logger'`), else `null`. With `pid`, this is
+   * also what makes the SDK treat this transport as stdio (see `sdk-contract.ts`).
+   */
+  get stderr(): Readable | null {
+    return this.#child?.stderr ?? null
   }
 
   /** The last stderr lines (when stderr is piped), for error messages. */
