@@ -51,7 +51,11 @@ function logWaiter() {
 
 type Peer = 'http' | 'stdio'
 
-async function modernClient(peer: Peer, extra: Partial<ServerDefinition> = {}, id = `modern-${peer}`) {
+async function modernClient(
+  peer: Peer,
+  extra: Partial<ServerDefinition> = {},
+  id = `modern-${peer}`,
+) {
   let host: ModernHost | undefined
   let definition: ServerDefinition
   if (peer === 'http') {
@@ -108,7 +112,11 @@ describe.each(['http', 'stdio'] as const)('MCPClient on the 2026-07-28 era (%s)'
       expect(rounds.map((round) => round.responseKeys)).toEqual([[], ['name'], ['color']])
       expect(rounds[2]?.requestState).toEqual({ step: 'color', name: 'Ada' })
       const calls = host.requests.filter((request) => request.rpcMethod === 'tools/call')
-      expect(calls.map((call) => typeof call.params?.requestState)).toEqual(['undefined', 'undefined', 'string'])
+      expect(calls.map((call) => typeof call.params?.requestState)).toEqual([
+        'undefined',
+        'undefined',
+        'string',
+      ])
     }
   })
 
@@ -118,8 +126,13 @@ describe.each(['http', 'stdio'] as const)('MCPClient on the 2026-07-28 era (%s)'
     })
     client.sampling.onRequest('modern', async (request) => {
       const content = request.messages[0]?.content
-      const asked = content && !Array.isArray(content) && content.type === 'text' ? content.text : ''
-      return { model: 'test-model', role: 'assistant', content: { type: 'text', text: `summary of ${asked}` } }
+      const asked =
+        content && !Array.isArray(content) && content.type === 'text' ? content.text : ''
+      return {
+        model: 'test-model',
+        role: 'assistant',
+        content: { type: 'text', text: `summary of ${asked}` },
+      }
     })
     const tools = await client.listTools()
     expect(textOf(await tools.modern_summarize!.execute({ text: 'a long text' }))).toBe(
@@ -127,7 +140,10 @@ describe.each(['http', 'stdio'] as const)('MCPClient on the 2026-07-28 era (%s)'
     )
     expect(textOf(await tools.modern_list_roots!.execute({}))).toBe('file:///work/a')
     client.roots.set('modern', [{ uri: 'file:///work/b' }, { uri: 'file:///work/c' }])
-    expect(client.roots.get('modern')).toEqual([{ uri: 'file:///work/b' }, { uri: 'file:///work/c' }])
+    expect(client.roots.get('modern')).toEqual([
+      { uri: 'file:///work/b' },
+      { uri: 'file:///work/c' },
+    ])
     expect(textOf(await tools.modern_list_roots!.execute({}))).toBe('file:///work/b,file:///work/c')
   })
 
@@ -164,7 +180,11 @@ describe.each(['http', 'stdio'] as const)('MCPClient on the 2026-07-28 era (%s)'
     expect(read.contents[0]).toMatchObject({ uri: 'modern://status', text: 'ok' })
     const prompts = await client.prompts.list()
     expect(prompts.modern?.map((prompt) => prompt.name)).toEqual(['greet'])
-    const { messages } = await client.prompts.get({ serverName: 'modern', name: 'greet', args: { name: 'Ada' } })
+    const { messages } = await client.prompts.get({
+      serverName: 'modern',
+      name: 'greet',
+      args: { name: 'Ada' },
+    })
     expect(messages[0]?.content).toEqual({ type: 'text', text: 'Hello, Ada!' })
   })
 
@@ -203,7 +223,9 @@ describe.each(['http', 'stdio'] as const)('MCPClient on the 2026-07-28 era (%s)'
     await tools.modern_set_status!.execute({ status: 'busy' })
     await updated
     expect(updates).toEqual(['modern://status'])
-    expect((await client.resources.read('modern', 'modern://status')).contents[0]).toMatchObject({ text: 'busy' })
+    expect((await client.resources.read('modern', 'modern://status')).contents[0]).toMatchObject({
+      text: 'busy',
+    })
     await client.resources.unsubscribe('modern', 'modern://status')
     await log.waitFor((line) => line.message.includes('listen stream open'))
   })
@@ -226,14 +248,18 @@ describe('MCPClient on the 2026-07-28 era over HTTP', () => {
   it('mirrors arguments into Mcp-Param headers, and re-lists and retries once on a header mismatch', async () => {
     const { client, host } = await modernClient('http')
     const tools = await client.listTools()
-    expect(textOf(await tools.modern_region_echo!.execute({ region: 'eu-west', text: 'hi' }))).toBe('eu-west:hi')
+    expect(textOf(await tools.modern_region_echo!.execute({ region: 'eu-west', text: 'hi' }))).toBe(
+      'eu-west:hi',
+    )
     // The server starts mirroring a parameter the listed schema did not: the header is missing.
     host!.state.regionHeader = false
     const relisted = await client.listToolsets()
     host!.state.regionHeader = true
     const lists = host!.count('tools/list')
     const calls = host!.count('tools/call')
-    expect(textOf(await relisted.modern!.region_echo!.execute({ region: 'us', text: 'ok' }))).toBe('us:ok')
+    expect(textOf(await relisted.modern!.region_echo!.execute({ region: 'us', text: 'ok' }))).toBe(
+      'us:ok',
+    )
     // Refused (-32020, the header was missing), listed again, sent once more with the header.
     expect(host!.count('tools/list')).toBe(lists + 1)
     const sent = host!.requests.filter((request) => request.rpcMethod === 'tools/call').slice(calls)
@@ -250,7 +276,9 @@ describe('MCPClient on the 2026-07-28 era over HTTP', () => {
     const opened = log.lines.filter((line) => line.message.includes('listen stream open')).length
     host!.dropConnections()
     await log.waitFor(
-      (line) => line.message.includes('listen stream open') && log.lines.filter((each) => each.message.includes('listen stream open')).length > opened,
+      (line) =>
+        line.message.includes('listen stream open') &&
+        log.lines.filter((each) => each.message.includes('listen stream open')).length > opened,
     )
     await tools.modern!.add_tool!.execute({ name: 'after_drop' })
     await log.waitFor((line) => line.message.includes('tool list changed'))

@@ -17,12 +17,25 @@ export const repoRoot = path.dirname(testsDir)
 export const outputDir = path.join(testsDir, '.conformance')
 
 /**
- * The spec revisions to conform to, each run on its own wire (`--requirements <revision>`):
- * `MCPKIT_CONFORMANCE_REQUIREMENTS`, comma-separated, default `2025-11-25`. Adding
- * `2026-07-28` later is a change of this default (or of CI's environment), not of the runners.
+ * The revisions each side is held to by default. MCPClient speaks both eras, so the client side
+ * runs both; the server side adds 2026-07-28 once MCPServer serves it.
  */
-export function requirementRevisions() {
-  const list = process.env.MCPKIT_CONFORMANCE_REQUIREMENTS ?? '2025-11-25'
+const DEFAULT_REVISIONS = {
+  client: '2025-11-25,2026-07-28',
+  server: '2025-11-25',
+}
+
+/**
+ * The spec revisions one side (`leg`: 'client' or 'server') conforms to, each run on its own
+ * wire (`--requirements <revision>`): `MCPKIT_CONFORMANCE_REQUIREMENTS` (both sides) or
+ * `MCPKIT_CONFORMANCE_REQUIREMENTS_<CLIENT|SERVER>`, comma-separated; by default
+ * `DEFAULT_REVISIONS`.
+ */
+export function requirementRevisions(leg) {
+  const list =
+    process.env[`MCPKIT_CONFORMANCE_REQUIREMENTS_${leg.toUpperCase()}`] ??
+    process.env.MCPKIT_CONFORMANCE_REQUIREMENTS ??
+    DEFAULT_REVISIONS[leg]
   const revisions = list
     .split(',')
     .map((revision) => revision.trim())

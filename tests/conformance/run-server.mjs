@@ -291,7 +291,7 @@ async function main() {
   const started = Date.now()
   const { binary, version } = node22()
   const cli = conformanceCli()
-  const revisions = requirementRevisions()
+  const revisions = requirementRevisions('server')
   const { serveScript } = buildFixtures()
   console.log(
     `conformance ${CONFORMANCE_VERSION} on Node ${version}, requirements ${revisions.join(' + ')};`,

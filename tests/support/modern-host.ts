@@ -93,7 +93,9 @@ export class ModernHost {
   async stop(): Promise<void> {
     await this.handler.close()
     for (const socket of this.#sockets) socket.destroy()
-    await new Promise<void>((resolve) => (this.#server ? this.#server.close(() => resolve()) : resolve()))
+    await new Promise<void>((resolve) =>
+      this.#server ? this.#server.close(() => resolve()) : resolve(),
+    )
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -131,7 +133,11 @@ export class ModernHost {
     const request = new Request(new URL(req.url ?? '/', this.url), {
       method: req.method ?? 'GET',
       headers: Object.entries(req.headers).flatMap(([name, value]) =>
-        value === undefined ? [] : (Array.isArray(value) ? value : [value]).map((each) => [name, each] as [string, string]),
+        value === undefined
+          ? []
+          : (Array.isArray(value) ? value : [value]).map(
+              (each) => [name, each] as [string, string],
+            ),
       ),
       ...(body.length ? { body } : {}),
       signal: aborted.signal,

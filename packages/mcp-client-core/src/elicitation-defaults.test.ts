@@ -28,7 +28,11 @@ describe('withSchemaDefaults (SEP-1034)', () => {
 
   it('keeps what the user gave, even a falsy value, and leaves declines alone', () => {
     const given = { action: 'accept' as const, content: { age: 0, verified: false, name: '' } }
-    expect(withSchemaDefaults(request, given).content).toMatchObject({ age: 0, verified: false, name: '' })
+    expect(withSchemaDefaults(request, given).content).toMatchObject({
+      age: 0,
+      verified: false,
+      name: '',
+    })
     const declined = { action: 'decline' as const }
     expect(withSchemaDefaults(request, declined)).toBe(declined)
   })

@@ -1,4 +1,6 @@
 // What users of this package need without installing @mcpkit/types themselves.
+
+export type { ProtocolVerdict } from '@mcpkit/transports/client'
 export {
   type ApprovalOptions,
   type AuthenticateOptions,
@@ -21,7 +23,6 @@ export {
   type ToolInputIssue,
   ToolInputValidationError,
 } from '@mcpkit/types'
-export type { ProtocolVerdict } from '@mcpkit/transports/client'
 export {
   type MCPClientCacheOptions,
   ProtocolEraCache,

@@ -112,7 +112,10 @@ export class ListenStream {
     this.#timer = setTimeout(() => {
       this.#timer = undefined
       this.open().catch((error: unknown) => {
-        this.#options.log('info', `reopening the subscriptions/listen stream failed: ${String(error)}`)
+        this.#options.log(
+          'info',
+          `reopening the subscriptions/listen stream failed: ${String(error)}`,
+        )
         this.#scheduleReopen()
       })
     }, delay)

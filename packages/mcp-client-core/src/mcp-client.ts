@@ -19,7 +19,11 @@ import type {
   ResourceTemplateType,
 } from '@modelcontextprotocol/client'
 import { authenticate } from './authenticate.js'
-import { defaultResponseStore, type MCPClientCacheOptions, ProtocolEraCache } from './client-cache.js'
+import {
+  defaultResponseStore,
+  type MCPClientCacheOptions,
+  ProtocolEraCache,
+} from './client-cache.js'
 import type { ElicitationHandler, ProgressUpdate, SamplingHandler } from './handlers.js'
 import { InputValidatorCache } from './input-validator.js'
 import {
@@ -123,7 +127,11 @@ export class MCPClient {
     }
     // Everything that can throw runs before the client registers itself: a constructor that
     // fails must leave no registry entry behind, or a retry would report DUPLICATE_INSTANCE.
-    if (cache === null || typeof cache !== 'object' || (cache.partition !== undefined && typeof cache.partition !== 'string')) {
+    if (
+      cache === null ||
+      typeof cache !== 'object' ||
+      (cache.partition !== undefined && typeof cache.partition !== 'string')
+    ) {
       throw new MCPClientError(
         'INVALID_CONFIGURATION',
         '`cache` must be an object; its `partition`, when given, a string.',

@@ -12,8 +12,9 @@ export function listPrompts(
     async (client, era) => {
       if (!client.getServerCapabilities()?.prompts) return undefined
       const meta = server.requestMeta(era)
-      return (await client.listPrompts(meta ? { _meta: meta } : undefined, { timeout: server.timeout }))
-        .prompts
+      return (
+        await client.listPrompts(meta ? { _meta: meta } : undefined, { timeout: server.timeout })
+      ).prompts
     },
   )
 }

@@ -50,7 +50,8 @@ export function readResource(
   uri: string,
   requestContext: RequestContext | null,
 ): Promise<ReadResourceResult> {
-  const perCallCredentials = requestContext !== null && 'fetch' in server.definition && server.definition.fetch !== undefined
+  const perCallCredentials =
+    requestContext !== null && 'fetch' in server.definition && server.definition.fetch !== undefined
   return server.request(
     { what: `resources/read ${uri}`, idempotent: true, requestContext },
     (client, era) => {
@@ -131,6 +132,8 @@ function offersResources(client: Client): boolean {
 }
 
 /** A list request's params: only the `_meta`, when there is one. */
-function params(meta: Record<string, unknown> | undefined): { _meta: Record<string, unknown> } | undefined {
+function params(
+  meta: Record<string, unknown> | undefined,
+): { _meta: Record<string, unknown> } | undefined {
   return meta ? { _meta: meta } : undefined
 }

@@ -35,8 +35,8 @@ import {
   type Operation,
   requestError,
 } from './request-errors.js'
-import { cacheHintOf } from './sdk-contract.js'
 import { createSdkClient } from './sdk-client.js'
+import { cacheHintOf } from './sdk-contract.js'
 import { callTool, needsApproval, type ToolCallTarget } from './tool-call.js'
 import { toolId } from './tool-id.js'
 import { DEFAULT_TOOL_LIST_TTL_MS, ToolListCache } from './tool-list-cache.js'
@@ -206,7 +206,11 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
   #legacySetup(connection: ClientConnection): void {
     const { client } = connection
     const level = this.definition.serverLogLevel
-    if (level && this.definition.enableServerLogs !== false && client.getServerCapabilities()?.logging) {
+    if (
+      level &&
+      this.definition.enableServerLogs !== false &&
+      client.getServerCapabilities()?.logging
+    ) {
       client.setLoggingLevel(level, { timeout: this.timeout }).catch((error: unknown) => {
         this.log('warning', `could not set the server's log level to ${level}: ${String(error)}`)
       })
@@ -378,7 +382,10 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
     const connection = this.#connection
     if (!connection) return
     if (!announced) {
-      this.log('warning', 'roots set after connecting without the roots capability: they are offered from the next connection on')
+      this.log(
+        'warning',
+        'roots set after connecting without the roots capability: they are offered from the next connection on',
+      )
       return
     }
     if (connection.era === 'legacy') {

@@ -12,8 +12,8 @@ import {
 import {
   type CallToolResult,
   type Client,
-  ProtocolError,
   type ProtocolEra,
+  ProtocolError,
 } from '@modelcontextprotocol/client'
 import type { InputCheck } from './input-validator.js'
 import type { MCPTool } from './mcp-tool.js'
@@ -81,7 +81,10 @@ export async function callTool(
     if (!(error instanceof MCPKitError && isHeaderMismatch(error.cause))) throw error
     // The server's schema for this tool changed (its `Mcp-Param-*` headers no longer match):
     // list the tools again and send the call once more with the new definition.
-    target.log('info', `tools/call "${tool.name}": the server's headers for it changed; listing the tools again`)
+    target.log(
+      'info',
+      `tools/call "${tool.name}": the server's headers for it changed; listing the tools again`,
+    )
     target.invalidateTools()
     const relisted = (await target.tools(requestContext)).find((each) => each.name === tool.name)
     if (!relisted) await checkListed(target, tool, requestContext)

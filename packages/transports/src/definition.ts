@@ -21,11 +21,15 @@ const PROTOCOL_VERSIONS: readonly unknown[] = ['auto', '2026-07-28', 'legacy']
 
 /** Checks a roots list: an array of `{ uri: 'file://…', name? }`. Throws `INVALID_DEFINITION`. */
 export function validateRoots(serverName: string, roots: unknown): void {
-  if (!Array.isArray(roots)) throw invalid(serverName, '`roots` must be an array of { uri, name? }.')
+  if (!Array.isArray(roots))
+    throw invalid(serverName, '`roots` must be an array of { uri, name? }.')
   for (const root of roots as unknown[]) {
     const { uri, name } = (root ?? {}) as { uri?: unknown; name?: unknown }
     if (typeof uri !== 'string' || !uri.startsWith('file://')) {
-      throw invalid(serverName, `every root needs a \`uri\` starting with file://, got ${JSON.stringify(uri)}.`)
+      throw invalid(
+        serverName,
+        `every root needs a \`uri\` starting with file://, got ${JSON.stringify(uri)}.`,
+      )
     }
     if (name !== undefined && typeof name !== 'string') {
       throw invalid(serverName, `the root ${uri} has a \`name\` that is not a string.`)

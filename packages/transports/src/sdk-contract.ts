@@ -7,16 +7,32 @@ import { SdkError, SdkErrorCode, SdkHttpError } from '@modelcontextprotocol/clie
 
 type RequestId = string | number
 
+/** `{"method":"…","jsonrpc":"2.0","id":…` or `{"jsonrpc":"2.0","id":…`: an id at the head. */
+const ID_AT_HEAD =
+  /^\{(?:"method":"(?:[^"\\]|\\.)*",)?"jsonrpc":"2\.0","id":(\d+|"(?:[^"\\]|\\.)*")[,}]/
+
 /**
  * The id of the single JSON-RPC request in a POST body, or `undefined`.
  *
- * Relies on: the SDK's HTTP client transports serialise a request with `id` as its last key
- * (`JSON.stringify` of `{ jsonrpc, method, params, id }`), so the id is read from the body's
- * tail without parsing megabytes of tool arguments. If that ever changes, the tail check fails
- * and the whole body is parsed: slower, still right.
+ * Relies on: the SDK's HTTP client transports serialise a request with `id` either as its last
+ * key (`JSON.stringify` of `{ jsonrpc, method, params, id }`, the 2025 era) or right after
+ * `jsonrpc` and before `params` (`{ method, jsonrpc, id, params }` on the 2026-07-28 era, and
+ * `subscriptions/listen`'s `{ jsonrpc, id, method, params }`), so the id is read from the body's
+ * head or tail without parsing megabytes of tool arguments. If that ever changes, both checks
+ * fail and the whole body is parsed: slower, still right.
  */
 export function requestIdOf(body: unknown): RequestId | undefined {
   if (typeof body !== 'string') return undefined
+  const head = ID_AT_HEAD.exec(body.length > 512 ? body.slice(0, 512) : body)?.[1]
+  if (head !== undefined) {
+    if (!head.startsWith('"')) return Number(head)
+    try {
+      const id: unknown = JSON.parse(head)
+      if (typeof id === 'string') return id
+    } catch {
+      // Not a JSON string after all: try the tail, then the whole body.
+    }
+  }
   const at = body.lastIndexOf('"id":')
   if (at !== -1 && body.endsWith('}')) {
     const raw = body.slice(at + 5, -1)

@@ -183,10 +183,22 @@ function connectStdio(options: ConnectClientOptions): Promise<ClientConnection> 
       const { error, exited } = failure as StdioFailure
       // A server that ended during the probe: a legacy server that exits on any request before
       // `initialize`. It gets one more process, spoken to the legacy way from the start.
-      if (attempt.option === 'auto' && !attempt.prior && exited && isProbeWithoutVerdict(error.cause)) {
-        options.log?.('info', 'the server exited on the protocol probe; starting it again for the legacy initialize handshake')
+      if (
+        attempt.option === 'auto' &&
+        !attempt.prior &&
+        exited &&
+        isProbeWithoutVerdict(error.cause)
+      ) {
+        options.log?.(
+          'info',
+          'the server exited on the protocol probe; starting it again for the legacy initialize handshake',
+        )
         try {
-          return await connectStdioOnce(options, { option: 'auto', prior: { kind: 'legacy' } }, remaining())
+          return await connectStdioOnce(
+            options,
+            { option: 'auto', prior: { kind: 'legacy' } },
+            remaining(),
+          )
         } catch (again) {
           throw (again as StdioFailure).error
         }
@@ -270,7 +282,10 @@ function connectHttp(options: ConnectClientOptions, url: URL): Promise<ClientCon
   return withVerdict(options, async (attempt, remaining) => {
     const sseOnly =
       mode === 'sse' ||
-      (mode === 'auto' && options.verdict?.era === 'legacy' && options.verdict.transport === 'sse' && attempt.prior !== undefined)
+      (mode === 'auto' &&
+        options.verdict?.era === 'legacy' &&
+        options.verdict.transport === 'sse' &&
+        attempt.prior !== undefined)
     if (sseOnly) return connectSse(options, url, remaining, false)
     try {
       return await connectStreamable(options, url, attempt, remaining)
@@ -344,7 +359,10 @@ async function connectStreamable(
       probeStatus < 300 &&
       isProbeWithoutVerdict(error)
     if (!unusableProbeAnswer) throw connectError(serverName, target, options.timeout, error)
-    log?.('info', `the protocol probe was answered ${probeStatus} without a usable reply; speaking the legacy protocol`)
+    log?.(
+      'info',
+      `the protocol probe was answered ${probeStatus} without a usable reply; speaking the legacy protocol`,
+    )
     try {
       opened = await open({ kind: 'legacy' })
     } catch (again) {
@@ -399,7 +417,12 @@ async function connectSse(
   } catch (error) {
     await transport.close().catch(() => {})
     const how = fellBack ? ' (after Streamable HTTP answered 4xx)' : ''
-    throw connectError(options.serverName, `${target} over legacy SSE${how}`, options.timeout, error)
+    throw connectError(
+      options.serverName,
+      `${target} over legacy SSE${how}`,
+      options.timeout,
+      error,
+    )
   }
   // A legacy SSE session lives and dies with its stream: once the stream breaks, replies to
   // pending requests can never arrive, so close now and let them fail instead of time out.

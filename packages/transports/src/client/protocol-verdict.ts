@@ -33,7 +33,8 @@ export function versionNegotiation(
 ): VersionNegotiationOptions {
   const probe = probeTimeoutMs === undefined ? {} : { probe: { timeoutMs: probeTimeoutMs } }
   if (option === 'legacy') return { mode: 'legacy' }
-  if (option === MODERN_PROTOCOL_VERSION) return { mode: { pin: MODERN_PROTOCOL_VERSION }, ...probe }
+  if (option === MODERN_PROTOCOL_VERSION)
+    return { mode: { pin: MODERN_PROTOCOL_VERSION }, ...probe }
   return { mode: 'auto', ...probe }
 }
 
