@@ -7,7 +7,7 @@ import { MCPClient, type ServerDefinition } from '@mcpkit/mcp-client-core'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { buildFixtures } from '../fixtures/build.mjs'
 import { createMastraServer } from '../fixtures/mastra-server.js'
-import { textOf } from '../support/helpers.js'
+import { expectMCPError, textOf } from '../support/helpers.js'
 
 const cleanups: (() => Promise<unknown>)[] = []
 afterEach(async () => {
@@ -58,6 +58,16 @@ describe.each(['http', 'stdio'] as const)(
       expect(Object.keys(tools)).toEqual(expect.arrayContaining(['mastra_echo', 'mastra_book']))
       expect(mcp.getServerProtocolVersions()).toEqual({ mastra: '2026-07-28' })
       expect(textOf(await tools.mastra_echo!.execute({ text: 'hi' }))).toBe('echo: hi')
+    })
+
+    it('refuses a subscription the server cannot give with a typed error, sending nothing', async () => {
+      const mcp = await client()
+      await mcp.listTools()
+      const error = await expectMCPError(
+        mcp.resources.subscribe('mastra', 'mastra://anything'),
+        'CAPABILITY_NOT_SUPPORTED',
+      )
+      expect(error.message).toContain('"mastra"')
     })
 
     it('answers a tool that suspends for input with elicitation.onRequest', async () => {

@@ -9,6 +9,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { buildFixtures } from '../fixtures/build.mjs'
 import { activeResources, resourceSurplus, textOf } from '../support/helpers.js'
 import { type ModernHost, startModernHost } from '../support/modern-host.js'
+import { waitFor } from '../support/processes.js'
 
 const cleanups: (() => Promise<unknown>)[] = []
 afterEach(async () => {
@@ -231,16 +232,20 @@ describe.each(['http', 'stdio'] as const)('MCPClient on the 2026-07-28 era (%s)'
   })
 
   it('leaves no process, timer or socket behind after disconnect()', async () => {
+    const { client, host } = await modernClient(peer, {}, `modern-clean-${peer}`)
+    // Let the host's idle sockets of earlier tests close, then measure.
+    if (host) await waitFor(() => host.openConnections === 0, { timeoutMs: 5000 })
     const before = activeResources()
-    const { client } = await modernClient(peer, {}, `modern-clean-${peer}`)
     await client.resources.subscribe('modern', 'modern://status')
     await client.listTools()
+    if (host) expect(host.openConnections).toBeGreaterThan(0)
     await client.disconnect()
-    const surplus = resourceSurplus(before, activeResources())
-    // The HTTP host itself is the test's; the client must leave nothing of its own.
-    delete surplus.TCPServerWrap
-    delete surplus.TCPSocketWrap
-    expect(surplus).toEqual({})
+    // The listen stream is closed, not left open: the host sees every connection go.
+    if (host) await waitFor(() => host.openConnections === 0, { timeoutMs: 5000 })
+    await waitFor(() => Object.keys(resourceSurplus(before, activeResources())).length === 0, {
+      timeoutMs: 3000,
+    })
+    expect(resourceSurplus(before, activeResources())).toEqual({})
   })
 })
 
@@ -283,5 +288,47 @@ describe('MCPClient on the 2026-07-28 era over HTTP', () => {
     await tools.modern!.add_tool!.execute({ name: 'after_drop' })
     await log.waitFor((line) => line.message.includes('tool list changed'))
     expect((await client.listToolsets()).modern?.after_drop).toBeDefined()
+  })
+})
+
+describe('the same handlers on the legacy era (serveStdio serving both eras, pinned legacy)', () => {
+  async function legacyClient() {
+    const log = logWaiter()
+    const client = new MCPClient({
+      id: 'dual-legacy',
+      logger: log.logger,
+      servers: {
+        dual: {
+          ...modernStdio,
+          args: [...modernStdio.args, 'dual'],
+          stderr: 'ignore' as const,
+          protocolVersion: 'legacy' as const,
+          roots: [{ uri: 'file:///legacy/a' }],
+        },
+      },
+    })
+    cleanups.push(() => client.disconnect())
+    return { client, log }
+  }
+
+  it('answers elicitation (defaults filled), sampling and roots requests the server sends', async () => {
+    const { client } = await legacyClient()
+    client.elicitation.onRequest('dual', async (request) =>
+      request.message.includes('name')
+        ? { action: 'accept', content: { name: 'Bo' } }
+        : { action: 'accept', content: {} },
+    )
+    client.sampling.onRequest('dual', async () => ({
+      model: 'm',
+      role: 'assistant',
+      content: { type: 'text', text: 'short' },
+    }))
+    const tools = await client.listTools()
+    expect(client.getServerProtocolEras()).toEqual({ dual: 'legacy' })
+    expect(textOf(await tools.dual_interview!.execute({}))).toBe('Bo likes blue')
+    expect(textOf(await tools.dual_summarize!.execute({ text: 'x' }))).toBe('short')
+    expect(textOf(await tools.dual_list_roots!.execute({}))).toBe('file:///legacy/a')
+    client.roots.set('dual', [{ uri: 'file:///legacy/b', name: 'b' }])
+    expect(textOf(await tools.dual_list_roots!.execute({}))).toBe('file:///legacy/b')
   })
 })

@@ -55,6 +55,8 @@ export class ModernHost {
         else res.destroy()
       })
     })
+    // Idle keep-alive sockets close after 1 s, so "no connection left" is quick to check.
+    server.keepAliveTimeout = 1000
     server.on('connection', (socket) => {
       this.#sockets.add(socket)
       socket.once('close', () => this.#sockets.delete(socket))
