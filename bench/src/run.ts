@@ -16,8 +16,9 @@
  * BENCH_IDLE_CLIENTS, BENCH_ROUNDS, BENCH_JSON_RESPONSE=1 (server answers POSTs with JSON
  * instead of SSE), BENCH_PIN=1 (pin clients and servers to separate CPUs), BENCH_STRICT=1
  * (exit 1 when a target fails), BENCH_JSON_OUT=path (also write the results as JSON),
- * BENCH_CLIENT_PROFILE=1 (V8 CPU profiles of the raw-v2 and mcpkit runners during the cold
- * HTTP and tool-call phases, summarised at the end), BENCH_CLIENT_PHASES (comma-separated
+ * BENCH_CLIENT_PROFILE=1 (V8 CPU profiles of the raw-v2 and mcpkit runners, or those named in
+ * BENCH_CLIENT_PROFILE_RUNNERS, during the cold HTTP and tool-call phases, summarised at the
+ * end), BENCH_CLIENT_PHASES (comma-separated
  * subset of cold-http,cold-stdio,warm,calls,memory; default all).
  */
 import { spawnSync } from 'node:child_process'
@@ -86,6 +87,10 @@ const config = {
    */
   pin: process.env.BENCH_PIN === '1' && cpus().length >= 2 && hasTaskset(),
   profile: process.env.BENCH_CLIENT_PROFILE === '1',
+  /** Which runners BENCH_CLIENT_PROFILE=1 profiles (BENCH_CLIENT_PROFILE_RUNNERS). */
+  profileRunners: (process.env.BENCH_CLIENT_PROFILE_RUNNERS ?? 'raw-v2,mcpkit')
+    .split(',')
+    .map((name) => name.trim()),
   phases: [...phases],
   /** A cold-connect phase stops starting runs after this long. */
   coldBudgetMs: 60_000,
@@ -253,7 +258,7 @@ async function main() {
   if (phases.size !== allPhases.length) console.log(`  phases       ${config.phases.join(', ')}`)
   if (profileDirectory) {
     console.log(
-      `  profiles     ${profileDirectory} (raw-v2 and mcpkit runners; the profiler slows what it profiles, so ratios of this run are not the figures)`,
+      `  profiles     ${profileDirectory} (runners ${config.profileRunners.join(', ')}; the profiler slows what it profiles, so ratios of this run are not the figures)`,
     )
   }
   console.log(`  load avg     ${loadAtStart.toFixed(2)} (1 min) at start`)
@@ -314,7 +319,10 @@ async function main() {
     const measured = !!mcpkit && !mcpkit.error
     const verdict = (pass: boolean): Row['result'] => (!mcpkit ? 'n/a' : pass ? 'PASS' : 'FAIL')
     /** The contenders that get profiled with BENCH_CLIENT_PROFILE=1. */
-    const profiled = [rawV2, mcpkit].filter((contender): contender is Contender => !!contender)
+    const profiled = [rawV2, rawV1, mcpkit].filter(
+      (contender): contender is Contender =>
+        !!contender && config.profileRunners.includes(contender.name),
+    )
     const profileStart = async () => {
       if (!profileDirectory) return
       for (const contender of profiled) await ask(contender, { op: 'profile-start' })
@@ -647,7 +655,12 @@ async function main() {
         const controlResult = summary(control)
         await profileStop(
           label,
-          (name) => (name === 'mcpkit' ? mcpkitResult.calls : v2Result.calls),
+          (name) =>
+            name === 'mcpkit'
+              ? mcpkitResult.calls
+              : name === 'raw-v1'
+                ? v1Result.calls
+                : v2Result.calls,
           'call',
         )
         results[label] = {

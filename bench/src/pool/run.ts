@@ -26,7 +26,7 @@ import {
 } from '@modelcontextprotocol/client'
 import { Client as ClientV1 } from '@modelcontextprotocol/sdk/client/index.js'
 import { StreamableHTTPClientTransport as StreamableHTTPClientTransportV1 } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
-import { finishRun, gitDescription, packageVersion } from '../run-info.js'
+import { finishRun, gitDescription, packageVersion, rotate } from '../run-info.js'
 import { type HttpServerProcess, startHttpServer } from '../server-process.js'
 import { formatBytes, formatMs, formatRate, gc, quantile, renderTable } from '../stats.js'
 
@@ -38,6 +38,11 @@ const intEnv = (name: string, fallback: number) => {
 const config = {
   users: intEnv('BENCH_POOL_USERS', quick ? 40 : 200),
   requests: intEnv('BENCH_POOL_REQUESTS', quick ? 5 : 20),
+  /**
+   * The fresh contenders take turns in this many rounds (order rotated each round), each
+   * round a share of every user's requests, so a change of machine load hits them alike.
+   */
+  rounds: intEnv('BENCH_POOL_ROUNDS', quick ? 1 : 4),
   concurrency: intEnv('BENCH_POOL_CONCURRENCY', 50),
   memoryClients: intEnv('BENCH_POOL_MEMORY_CLIENTS', quick ? 50 : 200),
 }
@@ -55,9 +60,10 @@ interface LoadResult {
 async function runLoad(
   name: string,
   request: (user: string) => Promise<void>,
+  requestsPerUser = config.requests,
 ): Promise<LoadResult> {
   const jobs: string[] = []
-  for (let round = 0; round < config.requests; round++) {
+  for (let round = 0; round < requestsPerUser; round++) {
     for (let user = 0; user < config.users; user++) jobs.push(`user-${user}`)
   }
   const latencies: number[] = []
@@ -102,7 +108,7 @@ async function main(): Promise<never> {
   console.log('mcpkit bench: per-request toolsets, MCPClientPool vs a fresh client per request')
   console.log(`  commit       ${gitDescription()}`)
   console.log(
-    `  load         ${config.users} users × ${config.requests} requests, ${config.concurrency} concurrent, per workload and contender`,
+    `  load         ${config.users} users × ${config.requests} requests, ${config.concurrency} concurrent, per workload and contender; the fresh contenders in ${config.rounds} rotating round(s) of ${Math.max(1, Math.round(config.requests / config.rounds))} requests per user`,
   )
   console.log(`  date         ${new Date().toISOString()}`)
   console.log(`  node         ${process.version}`)
@@ -214,6 +220,12 @@ async function main(): Promise<never> {
       ]),
     )
     console.log('')
+    const list = (values: number[]) => values.map((value) => value.toFixed(2)).join(' ')
+    for (const ratios of roundRatios) {
+      console.log(
+        `${ratios.workload}: per-round p50 ratios: fresh MCPClient / fresh raw v2 ${list(ratios.freshVsV2)} (median ${quantile(ratios.freshVsV2, 0.5).toFixed(2)}×); / fresh raw v1 ${list(ratios.freshVsV1)}; raw v1 / raw v2 ${list(ratios.v1VsV2)}`,
+      )
+    }
     console.log(
       `server saw ${serverStats.sessionsOpened} sessions opened, ${serverStats.sessionsClosed} closed, ${serverStats.openSessions} still open`,
     )
@@ -229,6 +241,7 @@ async function main(): Promise<never> {
           errors: result.errors,
         })),
       })),
+      roundRatios,
       memory,
       rows,
     }
@@ -257,7 +270,7 @@ async function runContenders(server: HttpServerProcess, withCall: boolean): Prom
   await pool.close()
 
   let fresh = 0
-  const freshClient = await runLoad('fresh MCPClient per request', async (user) => {
+  const freshClient = async (user: string) => {
     // Per-request clients carry an id, as the instance guard asks of per-request code.
     const client = mcpkitClient(server, user, `${user}-${++fresh}`)
     try {
@@ -265,9 +278,9 @@ async function runContenders(server: HttpServerProcess, withCall: boolean): Prom
     } finally {
       await client.disconnect()
     }
-  })
+  }
 
-  const rawV2 = await runLoad('fresh raw SDK v2 Client per request', async (user) => {
+  const rawV2 = async (user: string) => {
     const transport = new StreamableHTTPClientTransportV2(server.url, {
       requestInit: { headers: { Authorization: `Bearer token-of-${user}` } },
     })
@@ -280,9 +293,9 @@ async function runContenders(server: HttpServerProcess, withCall: boolean): Prom
     } finally {
       await client.close()
     }
-  })
+  }
 
-  const rawV1 = await runLoad('fresh raw SDK v1 Client per request', async (user) => {
+  const rawV1 = async (user: string) => {
     const transport = new StreamableHTTPClientTransportV1(server.url, {
       requestInit: { headers: { Authorization: `Bearer token-of-${user}` } },
     })
@@ -295,9 +308,51 @@ async function runContenders(server: HttpServerProcess, withCall: boolean): Prom
     } finally {
       await client.close()
     }
+  }
+
+  // The fresh contenders in rotating rounds; each one's samples merged over the rounds.
+  const contenders = [
+    { name: 'fresh MCPClient per request', request: freshClient },
+    { name: 'fresh raw SDK v2 Client per request', request: rawV2 },
+    { name: 'fresh raw SDK v1 Client per request', request: rawV1 },
+  ]
+  const merged = new Map<string, LoadResult>(
+    contenders.map(({ name }) => [name, { name, latencies: [], seconds: 0, errors: 0 }]),
+  )
+  const perRound = Math.max(1, Math.round(config.requests / config.rounds))
+  const roundP50s = new Map<string, number[]>(contenders.map(({ name }) => [name, []]))
+  for (let round = 0; round < config.rounds; round++) {
+    for (const { name, request } of rotate(contenders, round)) {
+      const result = await runLoad(name, request, perRound)
+      const total = merged.get(name) as LoadResult
+      total.latencies.push(...result.latencies)
+      total.seconds += result.seconds
+      total.errors += result.errors
+      roundP50s.get(name)?.push(quantile(result.latencies, 0.5))
+    }
+  }
+  const paired = (name: string, base: string) => {
+    const mine = roundP50s.get(name) ?? []
+    const other = roundP50s.get(base) ?? []
+    return mine.map((value, round) => value / (other[round] ?? Number.NaN))
+  }
+  const [freshName, v2Name, v1Name] = contenders.map(({ name }) => name) as [string, string, string]
+  roundRatios.push({
+    workload: withCall ? 'toolsets + 1 call' : 'toolsets',
+    freshVsV2: paired(freshName, v2Name),
+    freshVsV1: paired(freshName, v1Name),
+    v1VsV2: paired(v1Name, v2Name),
   })
-  return [pooled, freshClient, rawV2, rawV1]
+  return [pooled, ...contenders.map(({ name }) => merged.get(name) as LoadResult)]
 }
+
+/** Per-round p50 ratios of the fresh contenders, for the notes. */
+const roundRatios: {
+  workload: string
+  freshVsV2: number[]
+  freshVsV1: number[]
+  v1VsV2: number[]
+}[] = []
 
 /** Heap and RSS added per warm, idle pooled client (after GC, so only what the pool holds). */
 async function measureIdleClients(server: HttpServerProcess) {

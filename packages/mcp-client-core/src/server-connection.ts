@@ -449,6 +449,10 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
     this.#tools.invalidate()
   }
 
+  get listedNames(): ReadonlySet<string> | undefined {
+    return this.#tools.names
+  }
+
   async listedToolNames(requestContext: RequestContext | null): Promise<ReadonlySet<string>> {
     const names = this.#tools.names
     if (names) return names

@@ -33,7 +33,9 @@ export interface ToolCallTarget {
   readonly closed: AbortSignal
   /** The compiled input check of a schema. */
   inputCheck(tool: MCPTool): InputCheck
-  /** The names of the tools the server lists (listing them first if needed). */
+  /** The names of the tools the server listed last, if it has listed them; no I/O. */
+  readonly listedNames: ReadonlySet<string> | undefined
+  /** The names of the tools the server lists, listing them first. */
   listedToolNames(requestContext: RequestContext | null): Promise<ReadonlySet<string>>
   /** Sends through the live connection, reconnecting (and re-sending when safe) as needed. */
   request<Result>(
@@ -71,9 +73,11 @@ export async function callTool(
   const { requestContext = null, signal } = context
   if (signal?.aborted) throw abortedError(target.name, tool.name, signal.reason)
   validate(target, tool, input)
-  await checkListed(target, tool, requestContext)
-  const refusal = await approve(target, tool, input, context)
-  if (refusal !== undefined) return refusal
+  checkListed(target, tool, target.listedNames ?? (await target.listedToolNames(requestContext)))
+  if (target.approvalGate) {
+    const refusal = await approve(target, target.approvalGate, tool, input, context)
+    if (refusal !== undefined) return refusal
+  }
   let result: CallToolResult
   try {
     result = await send(target, tool, input, context)
@@ -86,11 +90,11 @@ export async function callTool(
       `tools/call "${tool.name}": the server's headers for it changed; listing the tools again`,
     )
     target.invalidateTools()
-    const relisted = (await target.tools(requestContext)).find((each) => each.name === tool.name)
-    if (!relisted) await checkListed(target, tool, requestContext)
-    const current = relisted ?? tool
-    validate(target, current, input)
-    result = await send(target, current, input, context)
+    const tools = await target.tools(requestContext)
+    const current = tools.find((each) => each.name === tool.name)
+    if (!current) checkListed(target, tool, new Set(tools.map((each) => each.name)))
+    validate(target, current ?? tool, input)
+    result = await send(target, current ?? tool, input, context)
   }
   return mapResult(target, tool, result)
 }
@@ -128,12 +132,7 @@ function validate(target: ToolCallTarget, tool: MCPTool, input: Record<string, u
  * 2. The server still lists the tool. The list is fetched again only when it was invalidated
  * (`tools/list_changed`, a reconnect), so this is a set lookup on the hot path.
  */
-async function checkListed(
-  target: ToolCallTarget,
-  tool: MCPTool,
-  requestContext: RequestContext | null,
-): Promise<void> {
-  const listed = await target.listedToolNames(requestContext)
+function checkListed(target: ToolCallTarget, tool: MCPTool, listed: ReadonlySet<string>): void {
   if (listed.has(tool.name)) return
   const available = [...listed].map((name) => `"${name}"`).join(', ') || '(none)'
   throw new MCPClientError(
@@ -150,12 +149,11 @@ async function checkListed(
  */
 async function approve(
   target: ToolCallTarget,
+  gate: ApprovalGate,
   tool: MCPTool,
   input: Record<string, unknown>,
   context: ToolExecutionContext,
 ): Promise<unknown> {
-  const gate = target.approvalGate
-  if (!gate) return undefined
   const { signal, requestContext = null } = context
   const waiting = new AbortController()
   const stopWaiting = () => waiting.abort()

@@ -23,6 +23,7 @@ import {
   isProbeWithoutVerdict,
   requestIdOf,
   type StdioShaped,
+  watchRequestStreams,
 } from './sdk-contract.js'
 import { fixtureServerFactory, type Listening, listen, recordingClient } from './test-support.js'
 
@@ -326,5 +327,35 @@ describe('the SDK contract (era negotiation)', () => {
       params: {},
     })
     expect(requestIdOf(listen)).toBe('listen:1')
+  })
+})
+
+describe('the SDK contract (request streams)', () => {
+  it("delivers a stream's response before its onRequestStreamEnd, so watchRequestStreams tells answered from lost", async () => {
+    const http = await serve('streamable-http')
+    const transport = new StreamableHTTPClientTransport(new URL(http.url('/mcp')))
+    const recorder = recordingClient('contract-streams')
+    await recorder.client.connect(transport)
+    cleanups.push(() => recorder.client.close())
+    const seen: string[] = []
+    let streamEnded: () => void = () => {}
+    const ended = new Promise<void>((resolve) => {
+      streamEnded = resolve
+    })
+    watchRequestStreams(transport, {
+      answered: (id) => void seen.push(`answered ${id}`),
+      streamEnded: (id) => {
+        seen.push(`ended ${id}`)
+        streamEnded()
+      },
+    })
+    // The fixture answers every request on an SSE stream, then ends it.
+    await recorder.client.callTool({ name: 'whoami', arguments: {} })
+    await ended
+    const endings = seen.filter((entry) => entry.startsWith('ended'))
+    expect(endings).toHaveLength(1)
+    const id = endings[0]!.slice('ended '.length)
+    expect(seen.indexOf(`answered ${id}`)).toBeGreaterThanOrEqual(0)
+    expect(seen.indexOf(`answered ${id}`)).toBeLessThan(seen.indexOf(`ended ${id}`))
   })
 })

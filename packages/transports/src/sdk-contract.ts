@@ -3,7 +3,7 @@
  * is checked against the installed SDK by `sdk-contract.test.ts`, so an SDK upgrade that
  * changes one fails that test instead of a user's call.
  */
-import { SdkError, SdkErrorCode, SdkHttpError } from '@modelcontextprotocol/client'
+import { SdkError, SdkErrorCode, SdkHttpError, type Transport } from '@modelcontextprotocol/client'
 
 type RequestId = string | number
 
@@ -74,6 +74,39 @@ export function markNetworkFailure(error: unknown): void {
 /** Whether `error` was marked by `markNetworkFailure`. */
 export function isNetworkFailure(error: unknown): boolean {
   return typeof error === 'object' && error !== null && networkFailures.has(error)
+}
+
+/**
+ * Tells `answered(id)` of every response `transport` delivers, and `streamEnded(id)` when the
+ * response stream of request `id` ends or breaks (the transport's documented
+ * `onRequestStreamEnd`). `transport` must be connected: the SDK sets `onmessage` in `connect()`.
+ *
+ * Relies on: the Streamable HTTP client transport delivering every message of a request's
+ * stream, its response included, to `onmessage` before it calls that request's
+ * `onRequestStreamEnd`, so a stream that ends with its request still unanswered really ended
+ * without the answer.
+ */
+export function watchRequestStreams(
+  transport: Transport,
+  hooks: { answered(id: RequestId): void; streamEnded(id: RequestId): void },
+): void {
+  const onmessage = transport.onmessage
+  transport.onmessage = (message, extra) => {
+    if ('id' in message && !('method' in message)) hooks.answered(message.id as RequestId)
+    onmessage?.(message, extra)
+  }
+  const send = transport.send.bind(transport)
+  transport.send = (message, options) => {
+    if (!('method' in message) || !('id' in message)) return send(message, options)
+    const id = message.id as RequestId
+    return send(message, {
+      ...options,
+      onRequestStreamEnd: () => {
+        options?.onRequestStreamEnd?.()
+        hooks.streamEnded(id)
+      },
+    })
+  }
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { HttpServerDefinition } from '@mcpkit/types'
 import type { FetchLike, Transport } from '@modelcontextprotocol/client'
-import { markNetworkFailure, requestIdOf } from '../sdk-contract.js'
+import { markNetworkFailure, requestIdOf, watchRequestStreams } from '../sdk-contract.js'
 import { currentRequestContext } from './request-context-storage.js'
 
 type RequestId = string | number
@@ -29,8 +29,8 @@ interface Tracked {
  *   stream is how it is cancelled), so cancelling one request aborts that request alone. JSON
  *   responses are released at once.
  * - It sees what the SDK's errors do not say: a request whose response stream ended before
- *   the answer (`onStreamLost`), a session the server no longer knows (`sessionExpired`, a 404
- *   to a POST), credentials the server refuses (`credentialsRefused`, a 401 or 403 to a POST),
+ *   the answer (`onStreamLost`, from the transport's `onRequestStreamEnd`), a session the server
+ *   no longer knows (`sessionExpired`, a 404 to a POST), credentials the server refuses (`credentialsRefused`, a 401 or 403 to a POST),
  *   how the era probe was answered (`probeStatus`), and the network failing under a request
  *   (`isNetworkFailure`).
  */
@@ -90,12 +90,8 @@ export class TransportFetch {
       if (response.body && response.headers.get('content-type')?.includes('text/event-stream')) {
         // Before `attach`, answers go by unseen: the handshake's stream is not tracked.
         const id = post && this.#attached ? requestIdOf(init.body) : undefined
-        if (id === undefined) {
-          this.#remember(tracked)
-        } else {
-          this.#unanswered.set(id, tracked)
-          return this.#watchEnd(response, id, tracked)
-        }
+        if (id === undefined) this.#remember(tracked)
+        else this.#unanswered.set(id, tracked)
       } else {
         group.delete(controller)
       }
@@ -123,62 +119,31 @@ export class TransportFetch {
   }
 
   /**
-   * The response, with its body watched: when the stream ends while its request is still
-   * unanswered, `onStreamLost` hears of it. The SDK parses events ahead of our check, so the
-   * check runs after the current turn, once any answer read from the stream was delivered.
-   */
-  #watchEnd(response: Response, id: RequestId, tracked: Tracked): Response {
-    const reader = response.body!.getReader()
-    const ended = () => {
-      setTimeout(() => {
-        if (this.#unanswered.get(id) !== tracked) return
-        this.#unanswered.delete(id)
-        tracked.group.delete(tracked.controller)
-        // A stream we aborted ourselves (the request was cancelled) was not lost.
-        if (!tracked.controller.signal.aborted) this.onStreamLost?.(id)
-      }, 0)
-    }
-    const body = new ReadableStream<Uint8Array>({
-      async pull(stream) {
-        try {
-          const { done, value } = await reader.read()
-          if (done) {
-            stream.close()
-            ended()
-          } else {
-            stream.enqueue(value)
-          }
-        } catch (error) {
-          stream.error(error)
-          ended()
-        }
-      },
-      cancel: (reason) => reader.cancel(reason),
-    })
-    return new Response(body, {
-      status: response.status,
-      statusText: response.statusText,
-      headers: response.headers,
-    })
-  }
-
-  /**
-   * Sees responses arrive on `transport`, which must already be connected (the SDK sets its
-   * `onmessage` in `connect()`), to move the streams that carried them among the recent ones.
+   * Watches `transport`, which must already be connected (the SDK sets its `onmessage` in
+   * `connect()`): responses move the streams that carried them among the recent ones, and a
+   * request whose stream ends before its response (the transport's `onRequestStreamEnd`) is
+   * reported to `onStreamLost`.
    */
   attach(transport: Transport): void {
     this.#attached = true
-    const onmessage = transport.onmessage
-    transport.onmessage = (message, extra) => {
-      if ('id' in message && !('method' in message)) {
-        const tracked = this.#unanswered.get(message.id as RequestId)
-        if (tracked) {
-          this.#unanswered.delete(message.id as RequestId)
-          this.#remember(tracked)
-        }
-      }
-      onmessage?.(message, extra)
-    }
+    watchRequestStreams(transport, {
+      answered: (id) => {
+        const tracked = this.#unanswered.get(id)
+        if (!tracked) return
+        this.#unanswered.delete(id)
+        this.#remember(tracked)
+      },
+      streamEnded: (id) => this.#streamEnded(id),
+    })
+  }
+
+  /** A request's stream ended: if its response never came on it, it may never come. */
+  #streamEnded(id: RequestId): void {
+    const tracked = this.#unanswered.get(id)
+    if (!tracked) return
+    this.#unanswered.delete(id)
+    this.#remember(tracked)
+    this.onStreamLost?.(id)
   }
 
   #remember(tracked: Tracked): void {
