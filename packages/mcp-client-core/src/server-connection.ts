@@ -91,6 +91,8 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
   readonly #responses: ResponseCacheStore
   #connection: ClientConnection | undefined
   #listen: ListenStream | undefined
+  /** The listen stream of a new modern connection, opened once its first request settled. */
+  #listenPending: ListenStream | undefined
   #negotiated: NegotiatedProtocol | undefined
   #connecting: Promise<ClientConnection> | undefined
   #closing: Promise<void> | undefined
@@ -222,7 +224,11 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
     }
   }
 
-  /** A modern connection: its one `subscriptions/listen` stream. */
+  /**
+   * A modern connection: its one `subscriptions/listen` stream. It opens once the request that
+   * caused the connection has its answer (or failed), so a cold call does not share the wire
+   * with it; `relisten()` opens it at once.
+   */
   #startListening(connection: ClientConnection): void {
     const listen = new ListenStream({
       client: connection.client,
@@ -234,7 +240,14 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
       onLost: () => this.#tools.invalidate(),
     })
     this.#listen = listen
-    listen.start()
+    this.#listenPending = listen
+  }
+
+  #openPendingListen(): void {
+    const pending = this.#listenPending
+    if (!pending) return
+    this.#listenPending = undefined
+    if (pending === this.#listen) pending.start()
   }
 
   /** What the listen stream asks for: every list change the server announces, and our URIs. */
@@ -257,6 +270,7 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
   async relisten(): Promise<SubscriptionFilter | undefined> {
     const connection = await this.connect()
     if (connection.era !== 'modern' || !this.#listen) return undefined
+    if (this.#listenPending === this.#listen) this.#listenPending = undefined
     return this.#listen.open()
   }
 
@@ -266,6 +280,7 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
     this.#connection = undefined
     void this.#listen?.close()
     this.#listen = undefined
+    this.#listenPending = undefined
     this.#tools.invalidate()
     if (!this.#closing) this.log('info', 'connection closed; the next call reconnects')
   }
@@ -309,6 +324,8 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
           continue
         }
         throw connectionClosedError(this.name, operation, attempt > 0, error)
+      } finally {
+        if (this.#listenPending && this.#connection === connection) this.#openPendingListen()
       }
     }
   }
