@@ -74,6 +74,7 @@ export class ProtocolEraCache {
     return entry.verdict
   }
 
+  /** Keeps what a connection to `server` learned in `partition`, replacing an older verdict. */
   set(partition: string, server: string, verdict: ProtocolVerdict): void {
     const key = entryKey(partition, server)
     this.#entries.delete(key)
@@ -84,6 +85,7 @@ export class ProtocolEraCache {
     }
   }
 
+  /** Forgets the verdict for `server` in `partition` (it did not work). */
   delete(partition: string, server: string): void {
     this.#entries.delete(entryKey(partition, server))
   }

@@ -9,7 +9,6 @@ import {
 } from '@modelcontextprotocol/client'
 import { getDefaultEnvironment } from '@modelcontextprotocol/client/stdio'
 import spawn from 'cross-spawn'
-import type { StdioShaped } from '../sdk-contract.js'
 
 const STDERR_TAIL_LINES = 20
 const isWindows = process.platform === 'win32'
@@ -33,7 +32,7 @@ export interface ProcessStdioTransportOptions {
  * everything it started (an `npx` wrapper and the real server behind it). Framing comes from
  * the SDK; only process handling is ours.
  */
-export class ProcessStdioTransport implements Transport, StdioShaped {
+export class ProcessStdioTransport implements Transport {
   onclose?: (() => void) | undefined
   onerror?: ((error: Error) => void) | undefined
   onmessage?: ((message: JSONRPCMessage) => void) | undefined
@@ -57,7 +56,8 @@ export class ProcessStdioTransport implements Transport, StdioShaped {
 
   /**
    * The child's stderr when it is piped (`stderr: 'logger'`), else `null`. With `pid`, this is
-   * also what makes the SDK treat this transport as stdio (see `sdk-contract.ts`).
+   * also what makes the SDK treat this transport as stdio (`StdioShaped` in `sdk-contract.ts`,
+   * checked by its test).
    */
   get stderr(): Readable | null {
     return this.#child?.stderr ?? null
