@@ -96,19 +96,26 @@ function countMethods(body: unknown): void {
   }
 }
 
+/** A POST's parsed body, its JSON-RPC methods counted; `undefined` once a 400 was answered. */
+async function countedBody(req: IncomingMessage, res: ServerResponse): Promise<unknown> {
+  counters.posts++
+  let body: unknown
+  try {
+    body = await readBody(req)
+  } catch (error) {
+    sendJsonRpcError(res, 400, `Parse error: ${(error as Error).message}`)
+    return undefined
+  }
+  countMethods(body)
+  return body
+}
+
 async function handleMcp(req: IncomingMessage, res: ServerResponse): Promise<void> {
   const sessionHeader = req.headers['mcp-session-id']
   const sessionId = Array.isArray(sessionHeader) ? sessionHeader[0] : sessionHeader
   if (req.method === 'POST') {
-    counters.posts++
-    let body: unknown
-    try {
-      body = await readBody(req)
-    } catch (error) {
-      sendJsonRpcError(res, 400, `Parse error: ${(error as Error).message}`)
-      return
-    }
-    countMethods(body)
+    const body = await countedBody(req, res)
+    if (body === undefined) return
     if (sessionId) {
       const transport = transports.get(sessionId)
       if (!transport) return sendJsonRpcError(res, 404, 'Session not found')
@@ -155,16 +162,8 @@ async function handleModern(req: IncomingMessage, res: ServerResponse): Promise<
     await serveModern(req as NodeIncomingMessageLike, res)
     return
   }
-  counters.posts++
-  let body: unknown
-  try {
-    body = await readBody(req)
-  } catch (error) {
-    sendJsonRpcError(res, 400, `Parse error: ${(error as Error).message}`)
-    return
-  }
-  countMethods(body)
-  await serveModern(req as NodeIncomingMessageLike, res, body)
+  const body = await countedBody(req, res)
+  if (body !== undefined) await serveModern(req as NodeIncomingMessageLike, res, body)
 }
 
 const httpServer = createServer((req, res) => {

@@ -2,14 +2,12 @@
 // the response cache, so a result the server marks `public` is fetched once for everyone, and
 // one it marks `private` is never served to another user (another authorization context).
 import { MCPClient, MCPClientPool, type PoolEntryContext } from '@mcpkit/mcp-client-core'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { createModernState } from '../fixtures/modern-server.js'
+import { cleanupsAfterEach } from '../support/helpers.js'
 import { type ModernHost, startModernHost } from '../support/modern-host.js'
 
-const cleanups: (() => Promise<unknown>)[] = []
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-})
+const cleanups = cleanupsAfterEach()
 
 async function host(): Promise<ModernHost> {
   const started = await startModernHost(createModernState({ publicToolList: true }))

@@ -4,15 +4,12 @@
 // through `input_required`, answered by `elicitation.onRequest`.
 import { createServer, type Server } from 'node:http'
 import { MCPClient, type ServerDefinition } from '@mcpkit/mcp-client-core'
-import { afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { buildFixtures } from '../fixtures/build.mjs'
 import { createMastraServer } from '../fixtures/mastra-server.js'
-import { expectMCPError, textOf } from '../support/helpers.js'
+import { cleanupsAfterEach, expectMCPError, textOf } from '../support/helpers.js'
 
-const cleanups: (() => Promise<unknown>)[] = []
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-})
+const cleanups = cleanupsAfterEach()
 
 let fixturesDir: string
 beforeAll(() => {

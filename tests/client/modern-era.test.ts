@@ -5,16 +5,13 @@
 // one `subscriptions/listen` stream, reopened after a drop.
 import { MCPClient, type ServerDefinition } from '@mcpkit/mcp-client-core'
 import type { LogMessage } from '@mcpkit/types'
-import { afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { buildFixtures } from '../fixtures/build.mjs'
-import { activeResources, resourceSurplus, textOf } from '../support/helpers.js'
+import { activeResources, cleanupsAfterEach, resourceSurplus, textOf } from '../support/helpers.js'
 import { type ModernHost, startModernHost } from '../support/modern-host.js'
 import { waitFor } from '../support/processes.js'
 
-const cleanups: (() => Promise<unknown>)[] = []
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-})
+const cleanups = cleanupsAfterEach()
 
 let modernStdio: { command: string; args: string[] }
 beforeAll(() => {

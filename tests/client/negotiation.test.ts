@@ -5,18 +5,15 @@
 // the same user do not probe again; one client holds legacy and modern servers at once.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { MCPClient, MCPClientPool, ProtocolEraCache } from '@mcpkit/mcp-client-core'
-import { afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { buildFixtures } from '../fixtures/build.mjs'
 import { type FixtureServer, startFixture } from '../support/fixture-server.js'
-import { expectMCPError, textOf } from '../support/helpers.js'
+import { cleanupsAfterEach, expectMCPError, textOf } from '../support/helpers.js'
 import { type ModernHost, startModernHost } from '../support/modern-host.js'
 import { makeTempDir, readPids } from '../support/processes.js'
 import { everythingStdio } from '../support/servers.js'
 
-const cleanups: (() => Promise<unknown>)[] = []
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-})
+const cleanups = cleanupsAfterEach()
 
 let fixturesDir: string
 beforeAll(() => {
@@ -44,14 +41,20 @@ async function legacyHttp(): Promise<FixtureServer> {
 }
 
 describe('a probe that is not answered with an era', () => {
+  /** A modern host answering every POST with `status`, and a client of it named `name`. */
+  async function answering(status: number, name: string) {
+    const host = await modernHost()
+    host.front.status = status
+    const client = track(
+      new MCPClient({ id: `probe-${status}`, servers: { [name]: { url: host.url } } }),
+    )
+    return { host, client }
+  }
+
   it.each([401, 403])(
     'is refused credentials when answered %i, never a legacy verdict',
     async (status) => {
-      const host = await modernHost()
-      host.front.status = status
-      const client = track(
-        new MCPClient({ id: `probe-${status}`, servers: { guarded: { url: host.url } } }),
-      )
+      const { host, client } = await answering(status, 'guarded')
       const error = await expectMCPError(client.listTools(), 'UNAUTHORIZED')
       expect(error.serverName).toBe('guarded')
       expect(error.message).toContain('"guarded"')
@@ -63,11 +66,7 @@ describe('a probe that is not answered with an era', () => {
   )
 
   it.each([500, 502, 503])('is an error naming the server when answered %i', async (status) => {
-    const host = await modernHost()
-    host.front.status = status
-    const client = track(
-      new MCPClient({ id: `probe-${status}`, servers: { flaky: { url: host.url } } }),
-    )
+    const { host, client } = await answering(status, 'flaky')
     const error = await expectMCPError(client.listTools(), 'CONNECTION_FAILED')
     expect(error.message).toContain('"flaky"')
     expect(error.message).toContain(String(status))
@@ -186,14 +185,12 @@ describe('a legacy stdio server that exits on any request before initialize', ()
 })
 
 describe('pinned eras', () => {
+  const pinned = (id: string, name: string, url: URL, protocolVersion: '2026-07-28' | 'legacy') =>
+    track(new MCPClient({ id, servers: { [name]: { url, protocolVersion } } }))
+
   it("'2026-07-28' refuses a legacy server instead of falling back", async () => {
     const legacy = await legacyHttp()
-    const client = track(
-      new MCPClient({
-        id: 'pin-modern',
-        servers: { old: { url: legacy.url, protocolVersion: '2026-07-28' } },
-      }),
-    )
+    const client = pinned('pin-modern', 'old', legacy.url, '2026-07-28')
     const error = await expectMCPError(client.listTools(), 'CONNECTION_FAILED')
     expect(error.message).toContain('"old"')
     expect(legacy.requests.flatMap((request) => request.rpcMethods)).not.toContain('initialize')
@@ -201,12 +198,7 @@ describe('pinned eras', () => {
 
   it("'legacy' speaks the 2025 handshake without a probe", async () => {
     const legacy = await legacyHttp()
-    const client = track(
-      new MCPClient({
-        id: 'pin-legacy',
-        servers: { old: { url: legacy.url, protocolVersion: 'legacy' } },
-      }),
-    )
+    const client = pinned('pin-legacy', 'old', legacy.url, 'legacy')
     await client.listTools()
     expect(legacy.requests[0]?.rpcMethods).toEqual(['initialize'])
     expect(client.getServerProtocolEras()).toEqual({ old: 'legacy' })
@@ -214,12 +206,7 @@ describe('pinned eras', () => {
 
   it("'legacy' against a modern-only server fails with an error naming it", async () => {
     const host = await modernHost()
-    const client = track(
-      new MCPClient({
-        id: 'pin-legacy-modern',
-        servers: { fresh: { url: host.url, protocolVersion: 'legacy' } },
-      }),
-    )
+    const client = pinned('pin-legacy-modern', 'fresh', host.url, 'legacy')
     const error = await expectMCPError(client.listTools(), 'CONNECTION_FAILED')
     expect(error.message).toContain('"fresh"')
   })

@@ -349,16 +349,24 @@ async function authorizedSession(): Promise<void> {
   }
 }
 
-/** The server never grants the scope it asks for: the client must give up, not loop. */
-async function scopeRetryLimit(): Promise<void> {
-  try {
-    await authorizedSession()
-  } catch (error) {
-    log('gave up as expected:', describeError(error))
-    return
+/**
+ * A scenario where the client must give up: the session passes when it fails, and the suite's
+ * checks say whether it failed for the right reason.
+ */
+function refusedSession(why: string): () => Promise<void> {
+  return async () => {
+    try {
+      await authorizedSession()
+    } catch (error) {
+      log('refused as expected:', describeError(error))
+      return
+    }
+    throw new Error(`The session succeeded although ${why}`)
   }
-  throw new Error('The session succeeded although the server never grants the scope it asks for')
 }
+
+/** The server never grants the scope it asks for: the client must give up, not loop. */
+const scopeRetryLimit = refusedSession('the server never grants the scope it asks for')
 
 // ---------------------------------------------------------------------------------------------
 
@@ -382,21 +390,6 @@ const plainScenarios: Record<
   'json-schema-ref-no-deref': { run: refNoDereference },
 }
 
-/**
- * A scenario whose authorization server or resource misbehaves (2026-07-28 rules: RFC 9207
- * `iss`, RFC 8414 issuer echo, RFC 8707 resource): the client must refuse to go on. It passes
- * when the session fails; the suite's checks say whether it failed for the right reason.
- */
-async function refusedSession(): Promise<void> {
-  try {
-    await authorizedSession()
-  } catch (error) {
-    log('refused as expected:', describeError(error))
-    return
-  }
-  throw new Error('The session succeeded although the authorization should have been refused')
-}
-
 const authScenarios: Record<string, () => Promise<void>> = {
   'auth/scope-retry-limit': scopeRetryLimit,
 }
@@ -408,7 +401,9 @@ for (const name of [
   'auth/iss-normalized',
   'auth/metadata-issuer-mismatch',
 ]) {
-  authScenarios[name] = refusedSession
+  // The authorization server or resource misbehaves (2026-07-28 rules: RFC 9207 `iss`,
+  // RFC 8414 issuer echo, RFC 8707 resource): the client must refuse to go on.
+  authScenarios[name] = refusedSession('the authorization should have been refused')
 }
 for (const name of [
   'auth/metadata-default',

@@ -10,37 +10,33 @@ import { requestError } from './request-errors.js'
 const operation = { what: 'tools/call "x"', idempotent: false, requestContext: null }
 
 describe('requestError', () => {
-  it('says a request the negotiated era cannot express is NOT_SUPPORTED_BY_PROTOCOL, naming the era', () => {
-    const error = requestError(
-      'modern',
-      operation,
+  it.each([
+    [
+      'a request the negotiated era cannot express',
       new SdkError(SdkErrorCode.MethodNotSupportedByProtocolVersion, 'no such method'),
-      { timeout: 1000, failure: undefined, era: 'modern' },
-    )
-    expect(error.code).toBe('NOT_SUPPORTED_BY_PROTOCOL')
-    expect(error.message).toContain('2026-07-28')
-    expect(error.serverName).toBe('modern')
-  })
-
-  it('says a capability the server needs and the client did not announce is CAPABILITY_NOT_SUPPORTED', () => {
-    const error = requestError(
-      'modern',
-      operation,
+      'NOT_SUPPORTED_BY_PROTOCOL',
+      '2026-07-28',
+    ],
+    [
+      'a capability the server needs and the client did not announce',
       new ProtocolError(ProtocolErrorCode.MissingRequiredClientCapability, 'sampling'),
-      { timeout: 1000, failure: undefined, era: 'modern' },
-    )
-    expect(error.code).toBe('CAPABILITY_NOT_SUPPORTED')
-    expect(error.message).toContain('sampling.onRequest')
-  })
-
-  it('says a server that keeps asking for input past the limit is a SERVER_ERROR', () => {
-    const error = requestError(
-      'modern',
-      operation,
+      'CAPABILITY_NOT_SUPPORTED',
+      'sampling.onRequest',
+    ],
+    [
+      'a server that keeps asking for input past the limit',
       new SdkError(SdkErrorCode.InputRequiredRoundsExceeded, 'rounds'),
-      { timeout: 1000, failure: undefined, era: 'modern' },
-    )
-    expect(error.code).toBe('SERVER_ERROR')
-    expect(error.message).toContain('input_required')
+      'SERVER_ERROR',
+      'input_required',
+    ],
+  ])('words %s as a typed error naming the server', (_case, error, code, mentions) => {
+    const mapped = requestError('modern', operation, error, {
+      timeout: 1000,
+      failure: undefined,
+      era: 'modern',
+    })
+    expect(mapped.code).toBe(code)
+    expect(mapped.message).toContain(mentions)
+    expect(mapped.serverName).toBe('modern')
   })
 })
