@@ -10,7 +10,7 @@
 import { writeFileSync } from 'node:fs'
 import { Session } from 'node:inspector/promises'
 import { serveParent } from './child-process.js'
-import type { RunnerKind, RunnerRequest } from './protocol.js'
+import type { Era, Negotiation, RunnerKind, RunnerRequest } from './protocol.js'
 import { gc, nowMs } from './stats.js'
 
 const kind = process.argv[2] as RunnerKind
@@ -27,9 +27,19 @@ interface RawClient {
   close(): Promise<void>
 }
 interface RawSdk {
-  /** `new Client` + `new StreamableHTTPClientTransport(url)` + `connect`. */
-  connectHttp(url: URL): Promise<{ client: RawClient; terminateSession(): Promise<void> }>
-  /** `new Client` + `new StdioClientTransport({ command, args, stderr: 'ignore' })` + `connect`. */
+  /**
+   * `new Client` + `new StreamableHTTPClientTransport(url)` + `connect`; the v2 client with
+   * `versionNegotiation` `auto`, or pinned to `era` (v1 knows only the 2025 era).
+   */
+  connectHttp(
+    url: URL,
+    era: Era,
+    negotiation: Negotiation,
+  ): Promise<{ client: RawClient; terminateSession(): Promise<void> }>
+  /**
+   * `new Client` + `new StdioClientTransport({ command, args, stderr: 'ignore' })` + `connect`
+   * (the v2 client with `versionNegotiation` `auto`).
+   */
   connectStdio(command: { command: string; args: string[] }): Promise<RawClient>
 }
 
@@ -41,14 +51,17 @@ async function loadRawSdk(version: 'v1' | 'v2'): Promise<RawSdk> {
     const { Client, StreamableHTTPClientTransport } = await import('@modelcontextprotocol/client')
     const { StdioClientTransport } = await import('@modelcontextprotocol/client/stdio')
     return {
-      async connectHttp(url) {
-        const client = new Client(clientInfo)
+      async connectHttp(url, era, negotiation) {
+        const mode =
+          negotiation === 'auto' ? 'auto' : era === 'modern' ? { pin: '2026-07-28' } : 'legacy'
+        const client = new Client(clientInfo, { versionNegotiation: { mode } })
         const transport = new StreamableHTTPClientTransport(url)
         await client.connect(transport)
         return { client, terminateSession: () => transport.terminateSession() }
       },
       async connectStdio(command) {
-        const client = new Client(clientInfo)
+        // `auto`, as mcpkit's default: the SDK probes on a sibling process of the same command.
+        const client = new Client(clientInfo, { versionNegotiation: { mode: 'auto' } })
         await client.connect(new StdioClientTransport({ ...command, stderr: 'ignore' }))
         return client
       },
@@ -116,24 +129,30 @@ function requireMcpkit(): McpkitClientConstructor {
 
 const message = 'hello'
 let serverUrl: URL | undefined
+let modernUrl: URL | undefined
 let stdioCommand: { command: string; args: string[] } | undefined
 let unique = 0
 const uniqueId = (prefix: string) => `${prefix}-${process.pid}-${++unique}`
 
-/** The long-lived client of the warm and throughput phases. */
-let warm:
-  | {
-      list(): Promise<unknown>
-      listFlat?(): Promise<unknown>
-      call(): Promise<void>
-      close(): Promise<void>
-    }
-  | undefined
-
-function url(): URL {
-  if (!serverUrl) throw new Error('runner not set up')
-  return serverUrl
+interface Warm {
+  list(): Promise<unknown>
+  listFlat?(): Promise<unknown>
+  call(): Promise<void>
+  close(): Promise<void>
 }
+
+/** The long-lived client of the warm and throughput phases, per server. */
+const warm = new Map<Era, Warm>()
+
+function url(era: Era = 'legacy'): URL {
+  const chosen = era === 'modern' ? modernUrl : serverUrl
+  if (!chosen) throw new Error('runner not set up')
+  return chosen
+}
+
+/** mcpkit's `protocolVersion` for a server and negotiation. */
+const protocolVersion = (era: Era, negotiation: Negotiation) =>
+  negotiation === 'auto' ? 'auto' : era === 'modern' ? '2026-07-28' : 'legacy'
 
 function checkEcho(result: unknown): void {
   const text = (result as { content?: { text?: string }[] } | undefined)?.content?.[0]?.text
@@ -145,10 +164,10 @@ function checkEcho(result: unknown): void {
 // ---- operations -----------------------------------------------------------------------------
 
 /** Connects, lists and closes; returns when the list arrived (the close is timed by the caller). */
-async function coldHttp(terminate: boolean): Promise<number> {
+async function coldHttp(terminate: boolean, era: Era, negotiation: Negotiation): Promise<number> {
   const t0 = nowMs()
   if (kind !== 'mcpkit') {
-    const { client, terminateSession } = await requireRaw().connectHttp(url())
+    const { client, terminateSession } = await requireRaw().connectHttp(url(era), era, negotiation)
     await client.listTools()
     const listed = nowMs() - t0
     if (terminate) await terminateSession()
@@ -157,7 +176,7 @@ async function coldHttp(terminate: boolean): Promise<number> {
   }
   const client = new (requireMcpkit())({
     id: uniqueId('cold-http'),
-    servers: { bench: { url: url() } },
+    servers: { bench: { url: url(era), protocolVersion: protocolVersion(era, negotiation) } },
   })
   try {
     const toolsets = await client.listToolsets()
@@ -191,26 +210,31 @@ async function coldStdio(): Promise<number> {
   }
 }
 
-async function openWarm(): Promise<void> {
-  if (warm) return
+async function openWarm(era: Era): Promise<void> {
+  if (warm.has(era)) return
+  // The v2 clients negotiate (auto); the v1 client speaks the 2025 era it knows.
+  const negotiation: Negotiation = kind === 'raw-v1' ? 'pinned' : 'auto'
   if (kind !== 'mcpkit') {
-    const { client } = await requireRaw().connectHttp(url())
-    warm = {
+    const { client } = await requireRaw().connectHttp(url(era), era, negotiation)
+    warm.set(era, {
       list: () => client.listTools(),
       call: async () => checkEcho(await client.callTool({ name: 'echo', arguments: { message } })),
       close: () => client.close(),
-    }
+    })
     return
   }
-  const client = new (requireMcpkit())({ id: uniqueId('warm'), servers: { bench: { url: url() } } })
+  const client = new (requireMcpkit())({
+    id: uniqueId(`warm-${era}`),
+    servers: { bench: { url: url(era), protocolVersion: protocolVersion(era, negotiation) } },
+  })
   const echo = (await client.listToolsets()).bench?.echo
   if (!echo) throw new Error('listToolsets() has no bench.echo')
-  warm = {
+  warm.set(era, {
     list: () => client.listToolsets(),
     listFlat: () => client.listTools(),
     call: async () => checkEcho(await echo.execute({ message })),
     close: () => client.disconnect(),
-  }
+  })
 }
 
 async function sampleMicros(operation: () => Promise<unknown>, count: number, budgetMs: number) {
@@ -224,8 +248,8 @@ async function sampleMicros(operation: () => Promise<unknown>, count: number, bu
   return samples
 }
 
-async function runCalls(total: number, concurrency: number, budgetMs: number) {
-  const call = warm?.call
+async function runCalls(era: Era, total: number, concurrency: number, budgetMs: number) {
+  const call = warm.get(era)?.call
   if (!call) throw new Error('warm client not open')
   let issued = 0
   const deadline = nowMs() + budgetMs
@@ -255,7 +279,11 @@ async function idleMemory(count: number) {
   try {
     for (let index = 0; index < count; index++) {
       if (kind !== 'mcpkit') {
-        const { client } = await requireRaw().connectHttp(url())
+        const { client } = await requireRaw().connectHttp(
+          url(),
+          'legacy',
+          kind === 'raw-v1' ? 'pinned' : 'auto',
+        )
         await client.listTools()
         closers.push(() => client.close())
       } else {
@@ -288,6 +316,7 @@ async function handle(request: RunnerRequest): Promise<unknown> {
   switch (request.op) {
     case 'setup': {
       serverUrl = new URL(request.url)
+      modernUrl = new URL(request.modernUrl)
       stdioCommand = request.stdio
       if (kind === 'mcpkit') await loadMcpkit()
       else rawSdk = await loadRawSdk(kind === 'raw-v1' ? 'v1' : 'v2')
@@ -297,16 +326,24 @@ async function handle(request: RunnerRequest): Promise<unknown> {
     case 'cold-stdio': {
       gc()
       const t0 = nowMs()
+      const negotiation = request.op === 'cold-http' ? request.negotiation : undefined
       const listed =
-        request.op === 'cold-http' ? await coldHttp(request.terminate === true) : await coldStdio()
+        request.op === 'cold-http'
+          ? await coldHttp(
+              request.terminate === true,
+              request.era ?? 'legacy',
+              negotiation ?? (kind === 'raw-v1' ? 'pinned' : 'auto'),
+            )
+          : await coldStdio()
       return { ms: listed, totalMs: nowMs() - t0 }
     }
     case 'warm-open':
-      await openWarm()
+      await openWarm(request.era ?? 'legacy')
       return {}
     case 'warm-list': {
-      if (!warm) throw new Error('warm client not open')
-      const operation = request.flat ? warm.listFlat : warm.list
+      const client = warm.get(request.era ?? 'legacy')
+      if (!client) throw new Error('warm client not open')
+      const operation = request.flat ? client.listFlat : client.list
       if (!operation) return { samples: [] }
       gc()
       await sampleMicros(operation, request.warmup, request.budgetMs)
@@ -316,11 +353,12 @@ async function handle(request: RunnerRequest): Promise<unknown> {
       gc()
       // Let FinalizationRegistry callbacks (undici's abort-listener cleanup) run after the GC.
       await new Promise((resolve) => setTimeout(resolve, 20))
-      return runCalls(request.total, request.concurrency, request.budgetMs)
+      return runCalls(request.era ?? 'legacy', request.total, request.concurrency, request.budgetMs)
     }
     case 'warm-close': {
-      const client = warm
-      warm = undefined
+      const era = request.era ?? 'legacy'
+      const client = warm.get(era)
+      warm.delete(era)
       await client?.close()
       return {}
     }

@@ -7,13 +7,21 @@
  * is the 2025 one (`initialize`, sessions). Bound to 127.0.0.1 on an ephemeral port. Prints
  * `{"port":N}` on stdout once listening.
  *
- * Besides `/mcp` it answers `GET /stats` with counters (requests per JSON-RPC method, DELETEs,
+ * `/modern` serves the same tools with the SDK v2's `createMcpHandler` (a fresh `McpServer`
+ * per request, both eras on one endpoint: 2026-07-28 requests natively, 2025 ones statelessly),
+ * for the modern-era rows, where clients negotiate the era (`versionNegotiation: 'auto'`).
+ *
+ * Besides those it answers `GET /stats` with counters (requests per JSON-RPC method, DELETEs,
  * open sessions, server CPU) so the bench can see what each client actually sent.
  */
 import { randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import { NodeStreamableHTTPServerTransport } from '@modelcontextprotocol/node'
-import { McpServer } from '@modelcontextprotocol/server'
+import {
+  type NodeIncomingMessageLike,
+  NodeStreamableHTTPServerTransport,
+  toNodeHandler,
+} from '@modelcontextprotocol/node'
+import { createMcpHandler, McpServer } from '@modelcontextprotocol/server'
 import { z } from 'zod'
 
 const MAX_BODY_BYTES = 1_000_000
@@ -88,19 +96,26 @@ function countMethods(body: unknown): void {
   }
 }
 
+/** A POST's parsed body, its JSON-RPC methods counted; `undefined` once a 400 was answered. */
+async function countedBody(req: IncomingMessage, res: ServerResponse): Promise<unknown> {
+  counters.posts++
+  let body: unknown
+  try {
+    body = await readBody(req)
+  } catch (error) {
+    sendJsonRpcError(res, 400, `Parse error: ${(error as Error).message}`)
+    return undefined
+  }
+  countMethods(body)
+  return body
+}
+
 async function handleMcp(req: IncomingMessage, res: ServerResponse): Promise<void> {
   const sessionHeader = req.headers['mcp-session-id']
   const sessionId = Array.isArray(sessionHeader) ? sessionHeader[0] : sessionHeader
   if (req.method === 'POST') {
-    counters.posts++
-    let body: unknown
-    try {
-      body = await readBody(req)
-    } catch (error) {
-      sendJsonRpcError(res, 400, `Parse error: ${(error as Error).message}`)
-      return
-    }
-    countMethods(body)
+    const body = await countedBody(req, res)
+    if (body === undefined) return
     if (sessionId) {
       const transport = transports.get(sessionId)
       if (!transport) return sendJsonRpcError(res, 404, 'Session not found')
@@ -138,8 +153,27 @@ async function handleMcp(req: IncomingMessage, res: ServerResponse): Promise<voi
   res.writeHead(405, { allow: 'GET, POST, DELETE' }).end()
 }
 
+const modernHandler = createMcpHandler(buildServer)
+const serveModern = toNodeHandler(modernHandler)
+
+/** `/modern`: every POST counted like `/mcp`'s, then served by `createMcpHandler`. */
+async function handleModern(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  if (req.method !== 'POST') {
+    await serveModern(req as NodeIncomingMessageLike, res)
+    return
+  }
+  const body = await countedBody(req, res)
+  if (body !== undefined) await serveModern(req as NodeIncomingMessageLike, res, body)
+}
+
 const httpServer = createServer((req, res) => {
   const path = (req.url ?? '/').split('?')[0]
+  if (path === '/modern') {
+    handleModern(req, res).catch((error) => {
+      if (!res.headersSent) sendJsonRpcError(res, 500, String(error))
+    })
+    return
+  }
   if (path === '/mcp') {
     handleMcp(req, res).catch((error) => {
       if (!res.headersSent) sendJsonRpcError(res, 500, String(error))
@@ -174,6 +208,7 @@ httpServer.listen(0, '127.0.0.1', () => {
 // bench dies first (its IPC channel closes), stop too rather than linger as an orphan.
 function shutdown(): void {
   for (const transport of transports.values()) void transport.close()
+  void modernHandler.close()
   httpServer.closeAllConnections()
   httpServer.close(() => process.exit(0))
   setTimeout(() => process.exit(0), 500).unref()

@@ -3,14 +3,34 @@
 /** What a runner process drives: the SDK v2 `Client`, the SDK v1 `Client`, or `MCPClient`. */
 export type RunnerKind = 'raw-v2' | 'raw-v1' | 'mcpkit'
 
+/**
+ * Which server a request is about: `legacy`, the sessionful 2025-era endpoint (`/mcp`), or
+ * `modern`, the `createMcpHandler` endpoint that also speaks 2026-07-28 (`/modern`).
+ */
+export type Era = 'legacy' | 'modern'
+
+/**
+ * How a client finds the era: `auto` (the SDK v2's `versionNegotiation: { mode: 'auto' }`,
+ * mcpkit's default `protocolVersion: 'auto'`) or `pinned` to the server's era (no probe). The
+ * SDK v1 client knows only the 2025 era: it is always pinned, and never asked about `modern`.
+ */
+export type Negotiation = 'auto' | 'pinned'
+
 export type RunnerRequest = { id: number } & (
-  | { op: 'setup'; url: string; stdio: { command: string; args: string[] } }
-  | { op: 'cold-http'; terminate?: boolean }
+  | { op: 'setup'; url: string; modernUrl: string; stdio: { command: string; args: string[] } }
+  | { op: 'cold-http'; terminate?: boolean; era?: Era; negotiation?: Negotiation }
   | { op: 'cold-stdio' }
-  | { op: 'warm-open' }
-  | { op: 'warm-list'; flat?: boolean; count: number; warmup: number; budgetMs: number }
-  | { op: 'calls'; total: number; concurrency: number; budgetMs: number }
-  | { op: 'warm-close' }
+  | { op: 'warm-open'; era?: Era }
+  | {
+      op: 'warm-list'
+      flat?: boolean
+      count: number
+      warmup: number
+      budgetMs: number
+      era?: Era
+    }
+  | { op: 'calls'; total: number; concurrency: number; budgetMs: number; era?: Era }
+  | { op: 'warm-close'; era?: Era }
   | { op: 'idle-memory'; count: number }
   | { op: 'handles' }
   /** V8's CPU profiler (`node:inspector`) around a phase; `stop` writes `file` (.cpuprofile). */

@@ -27,7 +27,14 @@ import { createRequire } from 'node:module'
 import { cpus, loadavg } from 'node:os'
 import { dirname, join } from 'node:path'
 import { type Child, type ChildReply, startChild } from './child-process.js'
-import type { CallsResult, MemoryResult, RunnerKind, RunnerRequest } from './protocol.js'
+import type {
+  CallsResult,
+  Era,
+  MemoryResult,
+  Negotiation,
+  RunnerKind,
+  RunnerRequest,
+} from './protocol.js'
 import {
   benchDirectory,
   finishRun,
@@ -57,7 +64,7 @@ const intEnv = (name: string, fallback: number) => {
   const value = Number.parseInt(process.env[name] ?? '', 10)
   return Number.isFinite(value) && value > 0 ? value : fallback
 }
-const allPhases = ['cold-http', 'cold-stdio', 'warm', 'calls', 'memory'] as const
+const allPhases = ['cold-http', 'cold-stdio', 'warm', 'calls', 'modern', 'memory'] as const
 type Phase = (typeof allPhases)[number]
 const phases = new Set<Phase>(
   (process.env.BENCH_CLIENT_PHASES ?? allPhases.join(','))
@@ -306,6 +313,7 @@ async function main() {
       await ask(contender, {
         op: 'setup',
         url: server.url.href,
+        modernUrl: new URL('/modern', server.url).href,
         stdio: stdioCommand,
       })
       return contender
@@ -376,6 +384,8 @@ async function main() {
         contender: Contender | undefined
         op: 'cold-http' | 'cold-stdio'
         terminate?: boolean
+        era?: Era
+        negotiation?: Negotiation
       }[],
       profile = false,
     ) => {
@@ -387,10 +397,17 @@ async function main() {
         if (run === 0 && profile) await profileStart()
         for (const entry of rotate(entries, run + warmup)) {
           if (!entry.contender) continue
-          const result = await ask<{ ms: number; totalMs: number }>(entry.contender, {
-            op: entry.op,
-            ...(entry.terminate ? { terminate: true } : {}),
-          })
+          const result = await ask<{ ms: number; totalMs: number }>(
+            entry.contender,
+            entry.op === 'cold-http'
+              ? {
+                  op: 'cold-http',
+                  ...(entry.terminate ? { terminate: true } : {}),
+                  ...(entry.era ? { era: entry.era } : {}),
+                  ...(entry.negotiation ? { negotiation: entry.negotiation } : {}),
+                }
+              : { op: entry.op },
+          )
           if (result && run >= 0) {
             samples[entry.key]?.push(result.ms)
             const totals = samples[`${entry.key} total`] ?? []
@@ -576,16 +593,22 @@ async function main() {
     }
 
     // ---- 3. tool-call throughput -------------------------------------------------------------
-    if (phases.has('calls')) {
-      currentPhase = 'tool calls warm-up'
+    /**
+     * Tool calls on the `era` server by `participants` (raw v1 only on the legacy one), as rows
+     * labelled with `prefix`. Profiled (BENCH_CLIENT_PROFILE=1) on the legacy server only.
+     */
+    const measureCalls = async (era: Era, participants: Contender[], prefix: string) => {
+      const profiling = era === 'legacy'
+      currentPhase = `${prefix}tool calls warm-up`
       progress(
-        `tool calls over Streamable HTTP: ${config.seqCalls} sequential and ${config.concCalls} at concurrency ${config.concurrency} per contender, in ${config.rounds} rotating rounds`,
+        `${prefix}tool calls over Streamable HTTP: ${config.seqCalls} sequential and ${config.concCalls} at concurrency ${config.concurrency} per contender, in ${config.rounds} rotating rounds`,
       )
-      for (const contender of contenders) {
+      for (const contender of participants) {
         await ask<CallsResult>(
           contender,
           {
             op: 'calls',
+            era,
             total: config.warmupCalls,
             concurrency: 4,
             budgetMs: config.callBlockBudgetMs,
@@ -594,21 +617,31 @@ async function main() {
         )
       }
       for (const [label, total, concurrency] of [
-        ['tool calls, sequential', config.seqCalls, 1],
-        [`tool calls, ${config.concurrency} concurrent`, config.concCalls, config.concurrency],
+        [`${prefix}tool calls, sequential`, config.seqCalls, 1],
+        [
+          `${prefix}tool calls, ${config.concurrency} concurrent`,
+          config.concCalls,
+          config.concurrency,
+        ],
       ] as const) {
         currentPhase = label
         // Per round and contender: one block of calls. Contenders' blocks within a round run
         // back to back, so the per-round ratio is paired against the same machine load.
-        const blocks = new Map<Contender, Block[]>(contenders.map((contender) => [contender, []]))
+        const blocks = new Map<Contender, Block[]>(participants.map((contender) => [contender, []]))
         const perRound = Math.ceil(total / config.rounds)
-        await profileStart()
+        if (profiling) await profileStart()
         for (let round = 0; round < config.rounds; round++) {
-          for (const contender of rotate(contenders, round)) {
+          for (const contender of rotate(participants, round)) {
             const before = await server.stats()
             const result = await ask<CallsResult>(
               contender,
-              { op: 'calls', total: perRound, concurrency, budgetMs: config.callBlockBudgetMs },
+              {
+                op: 'calls',
+                era,
+                total: perRound,
+                concurrency,
+                budgetMs: config.callBlockBudgetMs,
+              },
               config.callBlockBudgetMs + config.operationTimeoutMs,
             )
             const after = await server.stats()
@@ -649,20 +682,23 @@ async function main() {
             blocks: mine,
           }
         }
+        const withV1 = participants.includes(rawV1)
         const v2Result = summary(rawV2)
         const v1Result = summary(rawV1)
         const mcpkitResult = summary(mcpkit)
         const controlResult = summary(control)
-        await profileStop(
-          label,
-          (name) =>
-            name === 'mcpkit'
-              ? mcpkitResult.calls
-              : name === 'raw-v1'
-                ? v1Result.calls
-                : v2Result.calls,
-          'call',
-        )
+        if (profiling) {
+          await profileStop(
+            label,
+            (name) =>
+              name === 'mcpkit'
+                ? mcpkitResult.calls
+                : name === 'raw-v1'
+                  ? v1Result.calls
+                  : v2Result.calls,
+            'call',
+          )
+        }
         results[label] = {
           rawV2: v2Result,
           rawV1: v1Result,
@@ -674,29 +710,31 @@ async function main() {
         rows.push({
           metric: label,
           rawV2: formatRate(v2Result.perSecond),
-          rawV1: shown(rawV1, formatRate(v1Result.perSecond)),
+          rawV1: withV1 ? shown(rawV1, formatRate(v1Result.perSecond)) : '—',
           mcpkit: shown(mcpkit, formatRate(mcpkitResult.perSecond)),
           vsV2: times(mcpkitResult.speedVsV2),
-          vsV1: times(mcpkitResult.speedVsV1),
+          vsV1: withV1 ? times(mcpkitResult.speedVsV1) : '—',
           target: '≥ 0.95× raw v2',
           result: verdict(!mcpkit?.error && Number.isFinite(speed) && speed >= 0.95),
         })
         rows.push({
           metric: `  client CPU per call (${concurrency === 1 ? 'sequential' : 'concurrent'})`,
           rawV2: formatMicros(v2Result.cpuPerCall),
-          rawV1: shown(rawV1, formatMicros(v1Result.cpuPerCall)),
+          rawV1: withV1 ? shown(rawV1, formatMicros(v1Result.cpuPerCall)) : '—',
           mcpkit: shown(mcpkit, formatMicros(mcpkitResult.cpuPerCall)),
           vsV2: times(mcpkitResult.cpuVsV2),
-          vsV1: times(mcpkitResult.cpuVsV1),
+          vsV1: withV1 ? times(mcpkitResult.cpuVsV1) : '—',
           target: '',
           result: '',
         })
         notes.push(
           `${label}: A/A control (second raw-v2 runner) ${formatRate(controlResult.perSecond)}, ${times(controlResult.speedVsV2)} raw v2; client CPU ${formatMicros(controlResult.cpuPerCall)}/call, ${times(controlResult.cpuVsV2)} raw v2: the noise floor of these ratios`,
         )
-        notes.push(
-          `${label}: raw v1 / raw v2 (the SDKs themselves): ${times(v1Result.speedVsV2)} calls/s, ${times(v1Result.cpuVsV2)} client CPU per call`,
-        )
+        if (withV1) {
+          notes.push(
+            `${label}: raw v1 / raw v2 (the SDKs themselves): ${times(v1Result.speedVsV2)} calls/s, ${times(v1Result.cpuVsV2)} client CPU per call`,
+          )
+        }
         notes.push(
           `${label}: server CPU per call while serving raw v2 ${formatMicros(v2Result.serverCpuPerCall)}, raw v1 ${formatMicros(v1Result.serverCpuPerCall)}, mcpkit ${formatMicros(mcpkitResult.serverCpuPerCall)}, control ${formatMicros(controlResult.serverCpuPerCall)}; calls measured raw v2 ${v2Result.calls}, raw v1 ${v1Result.calls}, mcpkit ${mcpkitResult.calls}, control ${controlResult.calls}`,
         )
@@ -715,8 +753,154 @@ async function main() {
         )
       }
     }
+    /**
+     * The 2026-07-28 era, on the same server process (`/modern`, `createMcpHandler`): raw v2 and
+     * mcpkit both negotiating (`auto`), cold, warm and tool calls; and what `auto` costs against
+     * a pinned era, on either server, measured interleaved in one loop.
+     */
+    const modernEra = async () => {
+      const participants = [rawV2, control, ...(mcpkit ? [mcpkit] : [])]
+      currentPhase = 'modern era wire profile'
+      for (const contender of [rawV2, mcpkit]) {
+        if (!contender) continue
+        const before = await server.stats()
+        await ask(contender, { op: 'cold-http', era: 'modern', negotiation: 'auto' })
+        await new Promise((resolve) => setTimeout(resolve, 100))
+        const methods = diffMethods(before, await server.stats())
+        results[`modern wire ${contender.name}`] = methods
+        notes.push(
+          `modern era, wire of one cold connect + list + close by ${contender.name} (auto): ${contender.error ? `error: ${contender.error}` : describeMethods(methods)}`,
+        )
+      }
+
+      currentPhase = 'modern era cold HTTP'
+      progress(
+        `modern era: cold connect + list over Streamable HTTP, auto and pinned, on both servers: ${config.coldHttpRuns} runs each, interleaved`,
+      )
+      const entry = (
+        key: string,
+        contender: Contender | undefined,
+        era: Era,
+        negotiation: Negotiation,
+      ) => ({ key, contender, op: 'cold-http' as const, era, negotiation })
+      const samples = await cold('modern cold HTTP', config.coldHttpRuns, config.coldHttpWarmup, [
+        entry('raw-v2', rawV2, 'modern', 'auto'),
+        entry('mcpkit', mcpkit, 'modern', 'auto'),
+        entry('control', control, 'modern', 'auto'),
+        entry('raw-v2 pinned', rawV2, 'modern', 'pinned'),
+        entry('mcpkit pinned', mcpkit, 'modern', 'pinned'),
+        entry('raw-v2 legacy auto', rawV2, 'legacy', 'auto'),
+        entry('mcpkit legacy auto', mcpkit, 'legacy', 'auto'),
+        entry('raw-v2 legacy pinned', rawV2, 'legacy', 'pinned'),
+        entry('mcpkit legacy pinned', mcpkit, 'legacy', 'pinned'),
+      ])
+      const of = (key: string) => median(samples[key] ?? [])
+      const r = Math.round((of('mcpkit') / of('raw-v2')) * 100) / 100
+      rows.push({
+        metric: 'modern era: cold connect + listToolsets, HTTP median',
+        rawV2: shown(rawV2, formatMs(of('raw-v2'))),
+        rawV1: '—',
+        mcpkit: shown(mcpkit, formatMs(of('mcpkit'))),
+        vsV2: ratio(of('mcpkit'), of('raw-v2')),
+        vsV1: '—',
+        target: '≤ 1.1× raw v2',
+        result: verdict(!mcpkit?.error && Number.isFinite(r) && r <= 1.1),
+      })
+      rows.push({
+        metric: 'modern era: cold connect + listToolsets, HTTP p95',
+        rawV2: formatMs(p95(samples['raw-v2'] ?? [])),
+        rawV1: '—',
+        mcpkit: shown(mcpkit, formatMs(p95(samples.mcpkit ?? []))),
+        vsV2: ratio(p95(samples.mcpkit ?? []), p95(samples['raw-v2'] ?? [])),
+        vsV1: '—',
+        target: '',
+        result: '',
+      })
+      const cost = (auto: string, pinned: string) =>
+        `${formatMs(of(auto))} vs ${formatMs(of(pinned))}: ${ratio(of(auto), of(pinned))}`
+      for (const [server, prefix] of [
+        ['modern server', ''],
+        ['legacy server', 'legacy '],
+      ] as const) {
+        rows.push({
+          metric: `  auto vs pinned era, cold HTTP median, ${server}`,
+          rawV2: cost(
+            `raw-v2 ${prefix}auto`.replace('raw-v2 auto', 'raw-v2'),
+            `raw-v2 ${prefix}pinned`,
+          ),
+          rawV1: '—',
+          mcpkit: shown(
+            mcpkit,
+            cost(`mcpkit ${prefix}auto`.replace('mcpkit auto', 'mcpkit'), `mcpkit ${prefix}pinned`),
+          ),
+          vsV2: '—',
+          vsV1: '—',
+          target: '',
+          result: '',
+        })
+      }
+      notes.push(
+        `modern era, cold HTTP, A/A control (second raw-v2 runner, auto): median ${formatMs(of('control'))} = ${ratio(of('control'), of('raw-v2'))} raw v2`,
+      )
+      notes.push(
+        'modern era: the auto vs pinned rows time a fresh client each run, so every auto run probes; an MCPClient that reconnects, or a pooled one of the same user, reuses the verdict and costs what the pinned era does',
+      )
+      for (const contender of contenders) {
+        if (contender.error)
+          notes.push(`${contender.name}: error in the modern cold phase: ${contender.error}`)
+        contender.error = undefined
+      }
+
+      currentPhase = 'modern era warm list'
+      progress('modern era: warm listToolsets() (mcpkit) vs listTools() (raw SDK v2)')
+      for (const contender of participants) await ask(contender, { op: 'warm-open', era: 'modern' })
+      const list = async (contender: Contender | undefined, count: number, warmup: number) => {
+        if (!contender) return { samples: [] as number[], requests: Number.NaN }
+        const before = await server.stats()
+        const samples =
+          (
+            await ask<{ samples: number[] }>(contender, {
+              op: 'warm-list',
+              era: 'modern',
+              count,
+              warmup,
+              budgetMs: config.warmBudgetMs,
+            })
+          )?.samples ?? []
+        const after = await server.stats()
+        return {
+          samples,
+          requests: (after.methods['tools/list'] ?? 0) - (before.methods['tools/list'] ?? 0),
+        }
+      }
+      const rawList = await list(rawV2, config.warmSamplesRaw, 50)
+      const mcpkitList = await list(mcpkit, config.warmSamplesMcpkit, 500)
+      results['modern warm'] = { rawV2: rawList, mcpkit: mcpkitList }
+      rows.push({
+        metric: 'modern era: warm listToolsets() median',
+        rawV2: `${formatMicros(median(rawList.samples))} (listTools)`,
+        rawV1: '—',
+        mcpkit: shown(mcpkit, formatMicros(median(mcpkitList.samples))),
+        vsV2: ratio(median(mcpkitList.samples), median(rawList.samples)),
+        vsV1: '—',
+        target: '< 50 µs',
+        result: verdict(!mcpkit?.error && median(mcpkitList.samples) < 50),
+      })
+      notes.push(
+        `modern era, warm: tools/list requests the server received during raw v2's ${config.warmSamplesRaw + 50} listTools() calls: ${rawList.requests}; during mcpkit's ${mcpkitList.samples.length + 500} listToolsets() calls: ${mcpkitList.requests} (its list stays fresh while the subscriptions/listen stream would tell it of a change)`,
+      )
+
+      await measureCalls('modern', participants, 'modern era: ')
+      currentPhase = 'modern era warm close'
+      for (const contender of participants)
+        await ask(contender, { op: 'warm-close', era: 'modern' })
+    }
+    if (phases.has('calls')) await measureCalls('legacy', contenders, '')
     currentPhase = 'warm close'
     for (const contender of contenders) await ask(contender, { op: 'warm-close' })
+
+    // ---- 4. the 2026-07-28 era ----------------------------------------------------------------
+    if (phases.has('modern')) await modernEra()
 
     // ---- 4. memory per idle connected client ------------------------------------------------
     if (phases.has('memory')) {

@@ -1,6 +1,7 @@
 // How connecting to an HTTP server ends: SSE fallback only when the server says it does not
-// speak Streamable HTTP (4xx on the first POST); a refused port or a hanging server is a clear
-// error naming server and URL, quickly, with no fallback and nothing left running afterwards.
+// speak Streamable HTTP (4xx on the POSTs: the 2026-07-28 probe, then `initialize`); a refused
+// port or a hanging server is a clear error naming server and URL, quickly, with no fallback
+// and nothing left running afterwards.
 import { MCPClient } from '@mcpkit/mcp-client-core'
 import { MCPClientError } from '@mcpkit/types'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -35,15 +36,15 @@ describe('connecting over HTTP', () => {
     } finally {
       await client.disconnect()
     }
-    const first = sseOnly.requests[0]
-    expect(first?.method).toBe('POST')
-    expect(first?.path).toBe('/mcp')
-    expect(first?.status).toBe(405)
-    // exactly one Streamable HTTP attempt, then the SSE stream
-    expect(
-      sseOnly.requests.filter((request) => request.path === '/mcp' && request.method === 'POST'),
-    ).toHaveLength(1)
-    expect(sseOnly.requests[1]?.method).toBe('GET')
+    // The modern probe and the legacy `initialize`, both answered 405, then the SSE stream.
+    const posts = sseOnly.requests.filter(
+      (request) => request.path === '/mcp' && request.method === 'POST',
+    )
+    expect(posts.map((request) => [request.rpcMethods, request.status])).toEqual([
+      [['server/discover'], 405],
+      [['initialize'], 405],
+    ])
+    expect(sseOnly.requests[2]?.method).toBe('GET')
   })
 
   it('reports a refused port as CONNECTION_FAILED naming server and URL, quickly, without trying SSE', async () => {
@@ -213,8 +214,8 @@ describe('connecting over HTTP', () => {
       expect(errors.misconfigured?.code).toBe('CONNECTION_FAILED')
       expect(errors.misconfigured?.message).toContain(wrong.href)
       expect(errors.misconfigured?.message).toMatch(/404/)
-      // one Streamable HTTP POST, one SSE GET, nothing more
-      expect(server.requests.map((request) => request.method)).toEqual(['POST', 'GET'])
+      // the modern probe and `initialize` over Streamable HTTP, one SSE GET, nothing more
+      expect(server.requests.map((request) => request.method)).toEqual(['POST', 'POST', 'GET'])
     } finally {
       await client.disconnect()
       await server.stop()

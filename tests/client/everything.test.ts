@@ -62,6 +62,12 @@ describe.each(transports)('server-everything over %s', (transport: EverythingTra
     expect(Object.keys((sum?.inputSchema.properties ?? {}) as object).sort()).toEqual(['a', 'b'])
   })
 
+  it('finds in auto mode (the default) that it speaks the legacy era', async () => {
+    await client.listTools()
+    expect(client.getServerProtocolEras()).toEqual({ everything: 'legacy' })
+    expect(client.getServerProtocolVersions().everything).toMatch(/^2025-/)
+  })
+
   it('listToolsets() nests the same tools under the server name', async () => {
     const toolsets = await client.listToolsets()
     expect(Object.keys(toolsets)).toEqual(['everything'])

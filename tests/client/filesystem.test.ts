@@ -52,6 +52,8 @@ describe('server-filesystem over stdio', () => {
       head: 1,
     })) as { content: string }
     expect(head.content).toBe('first line')
+    // `protocolVersion` is `auto` by default: the probe found a legacy stdio server.
+    expect(client.getServerProtocolEras()).toEqual({ files: 'legacy' })
   })
 
   it('answers resource and prompt calls on a server without them with CAPABILITY_NOT_SUPPORTED', async () => {

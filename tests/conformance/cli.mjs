@@ -17,22 +17,25 @@ export const repoRoot = path.dirname(testsDir)
 export const outputDir = path.join(testsDir, '.conformance')
 
 /**
- * What each side conforms to by default: `MCPServer` serves both eras, so the server side runs
- * both revisions; the client side joins 2026-07-28 when `MCPClient` speaks it.
+ * The revisions each side is held to by default: `MCPClient` speaks both eras, and `MCPServer`
+ * serves both on one endpoint.
  */
-const DEFAULT_REQUIREMENTS = {
+const DEFAULT_REVISIONS = {
+  client: '2025-11-25,2026-07-28',
   server: '2025-11-25,2026-07-28',
-  client: '2025-11-25',
 }
 
 /**
- * The spec revisions `leg` ('client' or 'server') conforms to, each run on its own wire
- * (`--requirements <revision>`): `MCPKIT_CONFORMANCE_REQUIREMENTS` (comma-separated, both
- * sides), else the side's default above.
+ * The spec revisions one side (`leg`: 'client' or 'server') conforms to, each run on its own
+ * wire (`--requirements <revision>`): `MCPKIT_CONFORMANCE_REQUIREMENTS` (both sides) or
+ * `MCPKIT_CONFORMANCE_REQUIREMENTS_<CLIENT|SERVER>`, comma-separated; by default
+ * `DEFAULT_REVISIONS`.
  */
 export function requirementRevisions(leg) {
-  const list = process.env.MCPKIT_CONFORMANCE_REQUIREMENTS ?? DEFAULT_REQUIREMENTS[leg]
-  if (list === undefined) throw new Error(`no requirement revisions for the ${leg} side`)
+  const list =
+    process.env[`MCPKIT_CONFORMANCE_REQUIREMENTS_${leg.toUpperCase()}`] ??
+    process.env.MCPKIT_CONFORMANCE_REQUIREMENTS ??
+    DEFAULT_REVISIONS[leg]
   const revisions = list
     .split(',')
     .map((revision) => revision.trim())

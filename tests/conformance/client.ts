@@ -97,6 +97,132 @@ async function toolsCall(client: MCPClient): Promise<void> {
   expectText(await callTool(client, 'add_numbers', { a: 5, b: 3 }), 'The sum of 5 and 3 is 8')
 }
 
+/**
+ * SEP-2575: every request carries the `_meta` envelope and `MCP-Protocol-Version`, and a first
+ * version the server rejects (-32022) is retried with one it supports (the era probe's
+ * corrective step). The client declares roots, sampling and elicitation so their declarations
+ * are checked too. The mock answers what follows the probe loosely: a listing error is logged.
+ */
+async function requestMetadata(client: MCPClient): Promise<void> {
+  client.sampling.onRequest(SERVER, async () => ({
+    model: 'none',
+    role: 'assistant',
+    content: { type: 'text', text: '' },
+  }))
+  const { errors } = await client.listToolsWithErrors()
+  if (errors[SERVER]) log('listing after the probe:', describeError(errors[SERVER]))
+  const version = client.getServerProtocolVersions()[SERVER]
+  log('negotiated', version)
+  if (errors[SERVER] && version === undefined) throw errors[SERVER]
+}
+
+/** The tool calls a scenario asks for, in `MCP_CONFORMANCE_CONTEXT.toolCalls`. */
+function contextToolCalls(): { name: string; arguments: Record<string, unknown> }[] {
+  const context = JSON.parse(process.env.MCP_CONFORMANCE_CONTEXT ?? '{}') as {
+    toolCalls?: { name: string; arguments: Record<string, unknown> }[]
+  }
+  return context.toolCalls ?? []
+}
+
+/**
+ * SEP-2243: arguments a tool's `inputSchema` marks with `x-mcp-header` are mirrored into
+ * `Mcp-Param-*` headers. A `null` in the scenario's arguments stands for "not provided" (the
+ * header must be left out); the tool's schema does not allow `null`, and MCPClient validates
+ * arguments before sending, so such a key is left out of the call, as an app would.
+ */
+async function customHeaders(client: MCPClient): Promise<void> {
+  const tools = await listServerTools(client)
+  for (const call of contextToolCalls()) {
+    const tool = tools[call.name]
+    if (!tool) throw new Error(`Tool "${call.name}" is not listed`)
+    const args = Object.fromEntries(
+      Object.entries(call.arguments).filter(([, value]) => value !== null),
+    )
+    log(`${call.name} ->`, JSON.stringify(await tool.execute(args)))
+  }
+}
+
+/**
+ * SEP-2243: tools whose `x-mcp-header` declarations break the rules are left out of the list (by
+ * the SDK, on the 2026-07-28 era over HTTP); the valid one is still called.
+ */
+async function invalidToolHeaders(client: MCPClient): Promise<void> {
+  const tools = await listServerTools(client)
+  for (const tool of Object.values(tools)) await tool.execute({ region: 'us-west1' })
+}
+
+/** SEP-2243: `Mcp-Method` on every POST, `Mcp-Name` on calls, reads and gets. */
+async function standardHeaders(client: MCPClient): Promise<void> {
+  const tools = Object.values(await listServerTools(client))
+  if (tools[0]) await tools[0].execute({})
+  const resource = (await client.resources.list())[SERVER]?.[0]
+  if (resource) await client.resources.read(SERVER, resource.uri)
+  const prompt = (await client.prompts.list())[SERVER]?.[0]
+  if (prompt) await client.prompts.get({ serverName: SERVER, name: prompt.name, args: {} })
+}
+
+/**
+ * SEP-2322: `input_required` results are answered by `elicitation.onRequest` and the call
+ * retried with a byte-exact `requestState` (only when there was one), on a fresh request id,
+ * without leaking into unrelated calls; a result without `resultType` is not retried.
+ */
+async function requestState(client: MCPClient): Promise<void> {
+  client.elicitation.onRequest(SERVER, async (request) => {
+    log('elicitation request:', JSON.stringify(request))
+    return { action: 'accept', content: { confirmed: true } }
+  })
+  const tools = await listServerTools(client)
+  for (const name of ['test_mrtr_echo_state', 'test_mrtr_no_state', 'test_mrtr_unrelated']) {
+    const tool = tools[name]
+    if (!tool) throw new Error(`Tool "${name}" is not listed`)
+    log(`${name} ->`, JSON.stringify(await tool.execute({})))
+  }
+  try {
+    log('no result type ->', JSON.stringify(await tools.test_mrtr_no_result_type?.execute({})))
+  } catch (error) {
+    // A 2026-07-28 result must say its type: the SDK refuses it, without retrying.
+    log('test_mrtr_no_result_type refused:', describeError(error))
+  }
+}
+
+/** SEP-2106: a network `$ref` in a tool's input schema is never fetched (nor on first use). */
+async function refNoDereference(client: MCPClient): Promise<void> {
+  const tools = await listServerTools(client)
+  for (const tool of Object.values(tools)) {
+    void tool.inputZodSchema
+    await tool.needsApproval({})
+  }
+}
+
+/**
+ * The mock servers of the SEP-2243 and SEP-2322 scenarios implement neither `server/discover`
+ * nor a usable `initialize`, although the scenarios are 2026-07-28 ones: the probe is answered
+ * here, as the SDK's own conformance client does, and everything else goes to the mock.
+ */
+function answeringDiscover(): ServerOptions {
+  return {
+    protocolVersion: '2026-07-28',
+    fetch: async (url, init) => {
+      if (typeof init?.body === 'string' && init.body.includes('"server/discover"')) {
+        const { id } = JSON.parse(init.body) as { id: unknown }
+        return Response.json({
+          jsonrpc: '2.0',
+          id,
+          result: {
+            resultType: 'complete',
+            supportedVersions: ['2026-07-28'],
+            capabilities: { tools: {}, resources: {}, prompts: {} },
+            ttlMs: 0,
+            cacheScope: 'private',
+            _meta: { 'io.modelcontextprotocol/serverInfo': { name: 'mock', version: '1.0.0' } },
+          },
+        })
+      }
+      return fetch(url, init)
+    },
+  }
+}
+
 /** SEP-1034: the client fills in the schema's defaults for fields the user left out. */
 async function elicitationDefaults(client: MCPClient): Promise<void> {
   client.elicitation.onRequest(SERVER, async (request) => {
@@ -223,16 +349,24 @@ async function authorizedSession(): Promise<void> {
   }
 }
 
-/** The server never grants the scope it asks for: the client must give up, not loop. */
-async function scopeRetryLimit(): Promise<void> {
-  try {
-    await authorizedSession()
-  } catch (error) {
-    log('gave up as expected:', describeError(error))
-    return
+/**
+ * A scenario where the client must give up: the session passes when it fails, and the suite's
+ * checks say whether it failed for the right reason.
+ */
+function refusedSession(why: string): () => Promise<void> {
+  return async () => {
+    try {
+      await authorizedSession()
+    } catch (error) {
+      log('refused as expected:', describeError(error))
+      return
+    }
+    throw new Error(`The session succeeded although ${why}`)
   }
-  throw new Error('The session succeeded although the server never grants the scope it asks for')
 }
+
+/** The server never grants the scope it asks for: the client must give up, not loop. */
+const scopeRetryLimit = refusedSession('the server never grants the scope it asks for')
 
 // ---------------------------------------------------------------------------------------------
 
@@ -242,16 +376,34 @@ const plainScenarios: Record<
 > = {
   initialize: { run: initialize },
   tools_call: { run: toolsCall },
-  'elicitation-sep1034-client-defaults': {
-    run: elicitationDefaults,
-    // The SDK fills in defaults only when the client announces `elicitation.form.applyDefaults`.
-    options: { capabilities: { elicitation: { form: { applyDefaults: true } } } },
-  },
+  // MCPClient fills in the defaults itself (on both eras), whatever capabilities it announces.
+  'elicitation-sep1034-client-defaults': { run: elicitationDefaults },
   'sse-retry': { run: sseRetry },
+  'request-metadata': {
+    run: requestMetadata,
+    options: { roots: [{ uri: 'file:///conformance', name: 'conformance' }] },
+  },
+  'http-standard-headers': { run: standardHeaders, options: answeringDiscover() },
+  'http-custom-headers': { run: customHeaders, options: answeringDiscover() },
+  'http-invalid-tool-headers': { run: invalidToolHeaders, options: answeringDiscover() },
+  'sep-2322-client-request-state': { run: requestState, options: answeringDiscover() },
+  'json-schema-ref-no-deref': { run: refNoDereference },
 }
 
 const authScenarios: Record<string, () => Promise<void>> = {
   'auth/scope-retry-limit': scopeRetryLimit,
+}
+for (const name of [
+  'auth/resource-mismatch',
+  'auth/iss-supported-missing',
+  'auth/iss-wrong-issuer',
+  'auth/iss-unexpected',
+  'auth/iss-normalized',
+  'auth/metadata-issuer-mismatch',
+]) {
+  // The authorization server or resource misbehaves (2026-07-28 rules: RFC 9207 `iss`,
+  // RFC 8414 issuer echo, RFC 8707 resource): the client must refuse to go on.
+  authScenarios[name] = refusedSession('the authorization should have been refused')
 }
 for (const name of [
   'auth/metadata-default',
@@ -267,6 +419,11 @@ for (const name of [
   'auth/token-endpoint-auth-post',
   'auth/token-endpoint-auth-none',
   'auth/pre-registration',
+  'auth/offline-access-scope',
+  'auth/offline-access-not-supported',
+  'auth/authorization-server-migration',
+  'auth/iss-supported',
+  'auth/iss-not-advertised',
 ]) {
   authScenarios[name] = authorizedSession
 }

@@ -2,7 +2,8 @@
 /**
  * Runs the client side of the official MCP conformance suite (pinned in `cli.mjs`) against
  * MCPClient through `client.ts`: `conformance client --requirements <revision>` once per spec
- * revision (`MCPKIT_CONFORMANCE_REQUIREMENTS`, default `2025-11-25`; see `cli.mjs`), each on
+ * revision (default `2025-11-25` and `2026-07-28`; `MCPKIT_CONFORMANCE_REQUIREMENTS`, see
+ * `cli.mjs`), each on
  * that revision's wire. It runs inside a fresh network namespace: the suite's mock servers bind
  * every interface, so they and the client share a namespace with loopback only.
  *

@@ -297,3 +297,47 @@ describe('demo API: leaving while a call waits for approval', () => {
     expect(await waitFor(() => !isProcessAlive(utilitiesPid))).toBe(true)
   })
 })
+
+describe('demo API: the protocol era of each server', () => {
+  const demos: Demo[] = []
+  afterAll(async () => {
+    for (const demo of demos) await demo.close()
+  })
+
+  type Status = {
+    servers: Record<string, { era: string; protocolVersion: string } | undefined>
+    notesProtocolVersion: string
+  }
+
+  it('reports the era each server was reached on, notes negotiated (auto) by default', async () => {
+    const demo = await createDemo({ provider: new RuleBasedProvider(), userCount: 1 })
+    demos.push(demo)
+    const alice = demo.users[0]!
+    const before = await api<Status>(demo, '/api/pool', { user: alice })
+    expect(before.body.notesProtocolVersion).toBe('auto')
+    // The utilities server (stdio) is connected at start; the notes one on the first chat.
+    expect(before.body.servers.utilities).toMatchObject({
+      era: expect.stringMatching(/^(legacy|modern)$/),
+    })
+    expect(before.body.servers.notes).toBeUndefined()
+    await chat(demo, alice, 'list notes')
+    const after = await api<Status>(demo, '/api/pool', { user: alice })
+    const notes = after.body.servers.notes
+    expect(notes?.era).toMatch(/^(legacy|modern)$/)
+    expect(notes?.protocolVersion).toMatch(notes?.era === 'modern' ? /^2026-07-28$/ : /^2025-/)
+  })
+
+  it('speaks the legacy era to the notes service when pinned so', async () => {
+    const demo = await createDemo({
+      provider: new RuleBasedProvider(),
+      userCount: 1,
+      notesProtocolVersion: 'legacy',
+    })
+    demos.push(demo)
+    const alice = demo.users[0]!
+    await chat(demo, alice, 'list notes')
+    const status = await api<Status>(demo, '/api/pool', { user: alice })
+    expect(status.body.notesProtocolVersion).toBe('legacy')
+    expect(status.body.servers.notes?.era).toBe('legacy')
+  })
+})

@@ -1,6 +1,6 @@
 import { createServer } from 'node:net'
 import { isMCPKitError, type MCPErrorCode, type MCPKitError } from '@mcpkit/types'
-import { expect } from 'vitest'
+import { afterEach, expect } from 'vitest'
 
 /**
  * Awaits `promise` (or calls `fn`), expects it to fail with an mcpkit error of `code`, and
@@ -109,4 +109,16 @@ export async function outcomeWithin<T>(
   } finally {
     clearTimeout(timer)
   }
+}
+
+/**
+ * Cleanups of the current test, run after it in reverse order (servers stopped after the clients
+ * that used them). Call at the top of a test file; push what each test starts.
+ */
+export function cleanupsAfterEach(): (() => Promise<unknown>)[] {
+  const cleanups: (() => Promise<unknown>)[] = []
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
+  })
+  return cleanups
 }

@@ -1,6 +1,11 @@
 import { randomBytes } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
-import { MCPClient, MCPClientPool, type MCPTool } from '@mcpkit/mcp-client-core'
+import {
+  MCPClient,
+  type MCPClientCacheOptions,
+  MCPClientPool,
+  type MCPTool,
+} from '@mcpkit/mcp-client-core'
 import { ApprovalQueue } from '@mcpkit/tool-approval'
 import {
   type ApprovalDecider,
@@ -9,6 +14,8 @@ import {
   type ApprovalOutcome,
   type ApprovalRequest,
   type LogHandler,
+  type ProtocolEra,
+  type ProtocolVersionOption,
   RequestContext,
 } from '@mcpkit/types'
 import {
@@ -49,6 +56,24 @@ export interface DemoOptions {
   approvalTimeout?: number
   /** Receives the log lines of the pool, the clients and the tool servers. */
   logger?: LogHandler
+  /**
+   * The protocol era the notes clients speak (`protocolVersion` of their server definition).
+   * Default `DEFAULT_NOTES_PROTOCOL_VERSION`.
+   */
+  notesProtocolVersion?: ProtocolVersionOption
+}
+
+/**
+ * The notes clients' `protocolVersion` by default: `'auto'` reaches the notes service on the
+ * 2026-07-28 era as soon as it serves it, and on the 2025 one until then. Pin `'2026-07-28'`
+ * to require the modern era.
+ */
+export const DEFAULT_NOTES_PROTOCOL_VERSION: ProtocolVersionOption = 'auto'
+
+/** What a server's client negotiated, as the page shows it. */
+export interface ServerEra {
+  era: ProtocolEra
+  protocolVersion: string
 }
 
 /** Approval decisions counted by outcome since the demo started. */
@@ -185,14 +210,32 @@ export async function createDemo(options: DemoOptions = {}): Promise<Demo> {
     })
     cleanups.push(() => pool.close({ drainTimeout: 2000 }))
 
+    // The era each server's client negotiated, latest first seen; the page shows it.
+    const serverEras: Record<string, ServerEra | undefined> = {}
+    const noteEras = (client: MCPClient): void => {
+      const versions = client.getServerProtocolVersions()
+      for (const [server, era] of Object.entries(client.getServerProtocolEras())) {
+        const protocolVersion = versions[server]
+        if (era && protocolVersion) serverEras[server] = { era, protocolVersion }
+      }
+    }
+    noteEras(utilities)
+
     let freshClients = 0
-    const buildUserClient = (user: DemoUser, id: string): MCPClient =>
+    const notesProtocolVersion = options.notesProtocolVersion ?? DEFAULT_NOTES_PROTOCOL_VERSION
+    const buildUserClient = (
+      user: DemoUser,
+      id: string,
+      cache?: MCPClientCacheOptions,
+    ): MCPClient =>
       new MCPClient({
         id,
+        ...(cache ? { cache } : {}),
         servers: {
           notes: {
             url: notes.url,
             transport: 'streamable-http',
+            protocolVersion: notesProtocolVersion,
             requestInit: { headers: { authorization: `Bearer ${user.token}` } },
             timeout: 15_000,
             // Only the destructive tool waits for a human; reads and adds run at once.
@@ -205,8 +248,8 @@ export async function createDemo(options: DemoOptions = {}): Promise<Demo> {
       })
 
     const acquire = (user: DemoUser) =>
-      pool.acquire({ user: user.name, credentials: user.token }, ({ id }) =>
-        buildUserClient(user, `mcpkit-demo-${instance}-${id}`),
+      pool.acquire({ user: user.name, credentials: user.token }, ({ id, cache }) =>
+        buildUserClient(user, `mcpkit-demo-${instance}-${id}`, cache),
       )
 
     const chat = async (
@@ -222,6 +265,7 @@ export async function createDemo(options: DemoOptions = {}): Promise<Demo> {
         // toolsets listed for this request. Warm clients answer from their cached list.
         lease = await acquire(user)
         const toolsets = await lease.client.listToolsets()
+        noteEras(lease.client)
         for (const serverTools of Object.values(toolsets)) {
           for (const tool of Object.values(serverTools)) tools[tool.id] = agentTool(tool, user)
         }
@@ -248,6 +292,8 @@ export async function createDemo(options: DemoOptions = {}): Promise<Demo> {
         provider: provider.name,
         sharedClient: { server: 'utilities', tools: utilityTools.map((tool) => tool.id) },
         freshClients,
+        servers: { ...serverEras },
+        notesProtocolVersion,
       }),
       ...(logger ? { logger } : {}),
     })

@@ -14,7 +14,14 @@ export {
   type ToolOutcome,
 } from './agent.js'
 export { ExpressionError, evaluate } from './calculator.js'
-export { type ApprovalCounts, createDemo, type Demo, type DemoOptions } from './demo.js'
+export {
+  type ApprovalCounts,
+  createDemo,
+  DEFAULT_NOTES_PROTOCOL_VERSION,
+  type Demo,
+  type DemoOptions,
+  type ServerEra,
+} from './demo.js'
 export {
   createNotesServer,
   type Note,

@@ -1,8 +1,8 @@
 // `pnpm demo` starts the demo and serves the page until Ctrl-C; `pnpm demo --scenario` runs
 // the scripted multi-user session, prints its summary and exits 0 only if every check holds.
 import { parseArgs } from 'node:util'
-import type { LogMessage } from '@mcpkit/types'
-import { createDemo } from './demo.js'
+import type { LogMessage, ProtocolVersionOption } from '@mcpkit/types'
+import { createDemo, DEFAULT_NOTES_PROTOCOL_VERSION } from './demo.js'
 import { formatScenarioReport, runScenario } from './scenario.js'
 
 const { values } = parseArgs({
@@ -11,23 +11,31 @@ const { values } = parseArgs({
     users: { type: 'string' },
     port: { type: 'string' },
     verbose: { type: 'boolean', default: false },
+    'protocol-version': { type: 'string' },
     help: { type: 'boolean', default: false },
   },
   allowPositionals: false,
 })
 
 if (values.help) {
-  console.log(`Usage: pnpm demo [--port N] [--users N] [--verbose]
+  console.log(`Usage: pnpm demo [--port N] [--users N] [--protocol-version V] [--verbose]
        pnpm demo --scenario [--users N]
 
-  --port      port of the web page on 127.0.0.1 (default: PORT, else 3000; 0 = any free port)
-  --users     demo users (default 5; scenario: 20)
-  --verbose   print every log line of the pool, clients and servers
+  --port              port of the web page on 127.0.0.1 (default: PORT, else 3000; 0 = any free port)
+  --users             demo users (default 5; scenario: 20)
+  --protocol-version  era of the notes clients: auto, 2026-07-28 or legacy (default ${DEFAULT_NOTES_PROTOCOL_VERSION})
+  --verbose           print every log line of the pool, clients and servers
 Set OPENAI_API_KEY (and optionally OPENAI_BASE_URL, OPENAI_MODEL) to use a real model.`)
   process.exit(0)
 }
 
 const userCount = values.users === undefined ? undefined : Number(values.users)
+const protocolVersion = values['protocol-version']
+if (protocolVersion !== undefined && !['auto', '2026-07-28', 'legacy'].includes(protocolVersion)) {
+  console.error(`--protocol-version must be auto, 2026-07-28 or legacy, not ${protocolVersion}`)
+  process.exit(2)
+}
+const notesProtocolVersion = protocolVersion as ProtocolVersionOption | undefined
 
 if (values.scenario) {
   const report = await runScenario({
@@ -44,7 +52,12 @@ if (values.scenario) {
   }
   const requestedPort = values.port ?? process.env.PORT
   const start = (port: number) =>
-    createDemo({ port, ...(userCount === undefined ? {} : { userCount }), logger })
+    createDemo({
+      port,
+      ...(userCount === undefined ? {} : { userCount }),
+      ...(notesProtocolVersion ? { notesProtocolVersion } : {}),
+      logger,
+    })
   const demo = await start(Number(requestedPort ?? 3000)).catch((error: unknown) => {
     // Port 3000 is only a default: take any free port rather than fail.
     if (requestedPort === undefined && (error as { code?: unknown }).code === 'EADDRINUSE') {

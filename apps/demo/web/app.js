@@ -18,6 +18,7 @@ const elements = {
   pendingList: document.getElementById('pending-list'),
   pool: document.getElementById('pool'),
   approvalCounts: document.getElementById('approval-counts'),
+  servers: document.getElementById('servers'),
   provider: document.getElementById('provider'),
   error: document.getElementById('error'),
 }
@@ -250,6 +251,11 @@ async function refreshStats() {
   }
   for (const node of elements.approvalCounts.querySelectorAll('[data-count]')) {
     node.textContent = String(status.approvals[node.dataset.count] ?? 0)
+  }
+  // The protocol era each server's client negotiated: 2026-07-28 (modern) or a 2025 revision.
+  for (const node of elements.servers.querySelectorAll('[data-server]')) {
+    const server = status.servers?.[node.dataset.server]
+    node.textContent = server ? `${server.era} (${server.protocolVersion})` : 'not connected yet'
   }
 }
 

@@ -1,4 +1,11 @@
-import type { ElicitRequestFormParams, ElicitResult } from '@modelcontextprotocol/client'
+import type { Root } from '@mcpkit/types'
+import type {
+  CreateMessageRequestParams,
+  CreateMessageResult,
+  CreateMessageResultWithTools,
+  ElicitRequestFormParams,
+  ElicitResult,
+} from '@modelcontextprotocol/client'
 
 /** A progress notification as `progress.onUpdate` handlers receive it. */
 export interface ProgressUpdate {
@@ -9,12 +16,27 @@ export interface ProgressUpdate {
 }
 
 /**
- * Answers a server's `elicitation/create` request. Form mode only: that is what the client
- * announces, and URL-mode requests are declined before they reach a handler.
+ * Answers a server's request for user input (`elicitation/create`, or an elicitation embedded
+ * in a 2026-07-28 `input_required` result). Form mode only: that is what the client announces,
+ * and URL-mode requests are declined before they reach a handler. Fields the handler leaves out
+ * of an accepted answer are filled with the schema's defaults (SEP-1034).
  */
 export type ElicitationHandler = (
   request: ElicitRequestFormParams,
 ) => ElicitResult | Promise<ElicitResult>
+
+/**
+ * Answers a server's request for an LLM completion (`sampling/createMessage`, or one embedded
+ * in an `input_required` result): run `request.messages` through your model and return
+ * `{ model, role: 'assistant', content }`. Deprecated by the 2026-07-28 revision (SEP-2577) but
+ * still part of both eras.
+ */
+export type SamplingHandler = (
+  request: CreateMessageRequestParams,
+) =>
+  | CreateMessageResult
+  | CreateMessageResultWithTools
+  | Promise<CreateMessageResult | CreateMessageResultWithTools>
 
 /** Handlers registered on `MCPClient` for one server; they outlive reconnects. */
 export interface ServerHandlers {
@@ -23,15 +45,20 @@ export interface ServerHandlers {
   readonly promptListChanged: Set<() => void>
   readonly progress: Set<(update: ProgressUpdate) => void>
   elicitation: ElicitationHandler | undefined
+  sampling: SamplingHandler | undefined
+  /** The roots offered to the server; `undefined` until set (then `roots` is announced). */
+  roots: readonly Root[] | undefined
 }
 
-export function createServerHandlers(): ServerHandlers {
+export function createServerHandlers(roots: readonly Root[] | undefined): ServerHandlers {
   return {
     resourceUpdated: new Set(),
     resourceListChanged: new Set(),
     promptListChanged: new Set(),
     progress: new Set(),
     elicitation: undefined,
+    sampling: undefined,
+    roots,
   }
 }
 
@@ -42,4 +69,5 @@ export function clearServerHandlers(handlers: ServerHandlers): void {
   handlers.promptListChanged.clear()
   handlers.progress.clear()
   handlers.elicitation = undefined
+  handlers.sampling = undefined
 }

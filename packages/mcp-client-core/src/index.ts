@@ -1,4 +1,6 @@
 // What users of this package need without installing @mcpkit/types themselves.
+
+export type { ProtocolVerdict } from '@mcpkit/transports/client'
 export {
   type ApprovalOptions,
   type AuthenticateOptions,
@@ -11,14 +13,22 @@ export {
   MCPClientError,
   type MCPErrorCode,
   MCPKitError,
+  type ProtocolEra,
+  type ProtocolVersionOption,
   RequestContext,
+  type Root,
   type ServerDefinition,
   type StdioServerDefinition,
   ToolExecutionError,
   type ToolInputIssue,
   ToolInputValidationError,
 } from '@mcpkit/types'
-export type { ElicitationHandler, ProgressUpdate } from './handlers.js'
+export {
+  type MCPClientCacheOptions,
+  ProtocolEraCache,
+  type ProtocolEraCacheOptions,
+} from './client-cache.js'
+export type { ElicitationHandler, ProgressUpdate, SamplingHandler } from './handlers.js'
 export {
   type ListOptions,
   MCPClient,

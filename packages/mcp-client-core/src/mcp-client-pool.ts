@@ -1,6 +1,12 @@
 import { createHmac, randomBytes } from 'node:crypto'
 import { canonicalJson, type LogHandler, MCPClientError } from '@mcpkit/types'
+import type { ResponseCacheStore } from '@modelcontextprotocol/client'
 import { LRUCache } from 'lru-cache'
+import {
+  defaultResponseStore,
+  type MCPClientCacheOptions,
+  ProtocolEraCache,
+} from './client-cache.js'
 import type { MCPClient } from './mcp-client.js'
 
 const DEFAULT_MAX = 100
@@ -23,6 +29,14 @@ export interface PoolEntryContext {
    * per-user id would make the second one throw `DUPLICATE_INSTANCE`.
    */
   id: string
+  /**
+   * What the client may share with the pool's other clients: pass it as `new MCPClient({
+   * cache })`. Its `partition` is this key's authorization context (the user and a keyed
+   * fingerprint of the credentials): response-cache entries a server marks `private`, and the
+   * protocol eras learned, are shared only with clients of the same key; `public` entries with
+   * every client of the pool.
+   */
+  cache: MCPClientCacheOptions
 }
 
 /** Builds the client for a key; called once per pool entry. */
@@ -41,6 +55,11 @@ export interface MCPClientPoolOptions {
   warm?: boolean
   /** Receives the pool's own log lines (evictions, disconnect failures). */
   logger?: LogHandler
+  /**
+   * The response cache shared by the pool's clients (public entries for all, private ones per
+   * key). Default: an in-memory store of the SDK's.
+   */
+  responseCacheStore?: ResponseCacheStore
 }
 
 /** A client handed out by `acquire`; give it back with `release()`. */
@@ -106,12 +125,15 @@ export class MCPClientPool {
   /** Entries that left the cache and are not disconnected yet, by key. */
   readonly #leaving = new Map<string, Set<Entry>>()
   readonly #usersKeys = new Map<string, Set<string>>()
+  readonly #responses: ResponseCacheStore
+  readonly #eras = new ProtocolEraCache()
   #entryIds = 0
   #closed: Promise<void> | undefined
   #stats = { hits: 0, misses: 0, evictions: 0, expirations: 0, failures: 0, inUse: 0 }
 
   constructor(options: MCPClientPoolOptions = {}) {
     const { max = DEFAULT_MAX, idleTtl = DEFAULT_IDLE_TTL_MS, warm = true, logger } = options
+    this.#responses = options.responseCacheStore ?? defaultResponseStore()
     if (!Number.isInteger(max) || max < 1) {
       throw new MCPClientError('INVALID_CONFIGURATION', '`max` must be a positive integer.')
     }
@@ -269,7 +291,12 @@ export class MCPClientPool {
         // The key's previous client (evicted or expired) finishes disconnecting first, so its
         // server sessions are gone before a new client opens more with the same credentials.
         await Promise.all(previous.map((old) => old.gone))
-        const client = await create({ user, id })
+        const cache: MCPClientCacheOptions = {
+          partition: createHmac('sha256', this.#secret).update(cacheKey).digest('base64url'),
+          responses: this.#responses,
+          eras: this.#eras,
+        }
+        const client = await create({ user, id, cache })
         try {
           if (this.#warm) await client.listToolsets()
         } catch (error) {

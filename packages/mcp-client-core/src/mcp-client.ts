@@ -1,11 +1,13 @@
-import { validateServerDefinition } from '@mcpkit/transports'
+import { validateRoots, validateServerDefinition } from '@mcpkit/transports'
 import {
   type ApprovalOptions,
   type AuthenticateOptions,
   type LogHandler,
   MCPClientError,
   type MCPKitError,
+  type ProtocolEra,
   type RequestContext,
+  type Root,
   type ServerDefinition,
 } from '@mcpkit/types'
 import type {
@@ -17,7 +19,12 @@ import type {
   ResourceTemplateType,
 } from '@modelcontextprotocol/client'
 import { authenticate } from './authenticate.js'
-import type { ElicitationHandler, ProgressUpdate } from './handlers.js'
+import {
+  defaultResponseStore,
+  type MCPClientCacheOptions,
+  ProtocolEraCache,
+} from './client-cache.js'
+import type { ElicitationHandler, ProgressUpdate, SamplingHandler } from './handlers.js'
 import { InputValidatorCache } from './input-validator.js'
 import {
   configurationFingerprint,
@@ -54,6 +61,12 @@ export interface MCPClientOptions {
    * those calls are denied.
    */
   approval?: ApprovalOptions
+  /**
+   * What this client may share with other clients, and its authorization context: the
+   * response cache and the protocol eras learned. `MCPClientPool` passes one to `create`; a
+   * client without one shares nothing.
+   */
+  cache?: MCPClientCacheOptions
 }
 
 /** Options of list calls: the request context reaches the custom `fetch` of HTTP servers. */
@@ -99,7 +112,7 @@ export class MCPClient {
         'new MCPClient(options): options must be an object with `servers`.',
       )
     }
-    const { id, servers, timeout = DEFAULT_TIMEOUT_MS, logger, approval } = options
+    const { id, servers, timeout = DEFAULT_TIMEOUT_MS, logger, approval, cache = {} } = options
     if (servers === null || typeof servers !== 'object' || Array.isArray(servers)) {
       throw new MCPClientError(
         'INVALID_CONFIGURATION',
@@ -114,18 +127,41 @@ export class MCPClient {
     }
     // Everything that can throw runs before the client registers itself: a constructor that
     // fails must leave no registry entry behind, or a retry would report DUPLICATE_INSTANCE.
+    if (
+      cache === null ||
+      typeof cache !== 'object' ||
+      (cache.partition !== undefined && typeof cache.partition !== 'string')
+    ) {
+      throw new MCPClientError(
+        'INVALID_CONFIGURATION',
+        '`cache` must be an object; its `partition`, when given, a string.',
+      )
+    }
     const validators = new InputValidatorCache()
+    const shared = {
+      partition: cache.partition ?? '',
+      responses: cache.responses ?? defaultResponseStore(),
+      eras: cache.eras ?? new ProtocolEraCache(),
+    }
     for (const [name, definition] of Object.entries(servers)) {
       validateServerDefinition(name, definition)
       this.#servers.set(
         name,
-        new ServerConnection({ name, definition, timeout, logger, validators, approval }),
+        new ServerConnection({
+          name,
+          definition,
+          timeout,
+          logger,
+          validators,
+          approval,
+          cache: shared,
+        }),
       )
     }
     this.id = id
     this.#registryKey =
       id === undefined
-        ? `config:${configurationFingerprint({ servers, timeout, logger, approval })}`
+        ? `config:${configurationFingerprint({ servers, timeout, logger, approval, cache })}`
         : `id:${id}`
     registerInstance(this.#registryKey, this, id)
   }
@@ -133,6 +169,27 @@ export class MCPClient {
   /** The configured server names. */
   get serverNames(): string[] {
     return [...this.#servers.keys()]
+  }
+
+  /**
+   * The protocol revision negotiated with each server (`'2026-07-28'` for the modern era,
+   * `'2025-11-25'` or older for the legacy one), keyed by server name; `undefined` for servers
+   * not connected yet. The name `@mastra/mcp` 2.x uses.
+   */
+  getServerProtocolVersions(): Record<string, string | undefined> {
+    const versions: Record<string, string | undefined> = {}
+    for (const [name, server] of this.#servers) versions[name] = server.negotiated?.protocolVersion
+    return versions
+  }
+
+  /**
+   * The protocol era each server speaks (`'modern'`: 2026-07-28; `'legacy'`: the `initialize`
+   * handshake), keyed by server name; `undefined` for servers not connected yet.
+   */
+  getServerProtocolEras(): Record<string, ProtocolEra | undefined> {
+    const eras: Record<string, ProtocolEra | undefined> = {}
+    for (const [name, server] of this.#servers) eras[name] = server.negotiated?.era
+    return eras
   }
 
   #server(serverName: string): ServerConnection {
@@ -327,6 +384,44 @@ export class MCPClient {
       return () => {
         if (handlers.elicitation === handler) handlers.elicitation = undefined
       }
+    },
+  }
+
+  /** Answers servers' requests for LLM completions (sampling). */
+  readonly sampling = {
+    /**
+     * Sets the server's sampling handler (one per server; a new one replaces the old). It
+     * answers `sampling/createMessage` on the legacy era and sampling requests embedded in
+     * `input_required` results on the modern one. The client announces the `sampling`
+     * capability to connections opened after a handler is set: set it before the first call.
+     * Returns a function that removes it.
+     */
+    onRequest: (serverName: string, handler: SamplingHandler): Unsubscribe => {
+      if (typeof handler !== 'function') throw new TypeError('The handler must be a function.')
+      const handlers = this.#server(serverName).handlers
+      handlers.sampling = handler
+      return () => {
+        if (handlers.sampling === handler) handlers.sampling = undefined
+      }
+    },
+  }
+
+  /** The roots offered to each server (`roots/list`, on both eras). */
+  readonly roots = {
+    /** The roots offered to the server; `undefined` when it has none. */
+    get: (serverName: string): Root[] | undefined => {
+      const roots = this.#server(serverName).handlers.roots
+      return roots?.map((root) => ({ ...root }))
+    },
+    /**
+     * Replaces the roots offered to the server and tells it they changed
+     * (`notifications/roots/list_changed` on a legacy connection; a modern server asks for them
+     * when a request needs them). The `roots` capability is announced to connections opened
+     * once a server has roots (from `set`, or the definition's `roots`).
+     */
+    set: (serverName: string, roots: readonly Root[]): void => {
+      validateRoots(serverName, roots)
+      this.#server(serverName).setRoots(roots)
     },
   }
 

@@ -9,10 +9,13 @@ export function listPrompts(
 ): Promise<Prompt[] | undefined> {
   return server.request(
     { what: 'prompts/list', idempotent: true, requestContext },
-    async (client) =>
-      client.getServerCapabilities()?.prompts
-        ? (await client.listPrompts(undefined, { timeout: server.timeout })).prompts
-        : undefined,
+    async (client, era) => {
+      if (!client.getServerCapabilities()?.prompts) return undefined
+      const meta = server.requestMeta(era)
+      return (
+        await client.listPrompts(meta ? { _meta: meta } : undefined, { timeout: server.timeout })
+      ).prompts
+    },
   )
 }
 
@@ -32,13 +35,15 @@ export function getPrompt(
   const { name, args, version, requestContext } = request
   return server.request(
     { what: `prompts/get "${name}"`, idempotent: true, requestContext },
-    (client) => {
+    (client, era) => {
       server.assertCapability(client, 'prompts')
+      const meta = server.requestMeta(era)
       return client.getPrompt(
         {
           name,
           ...(args === undefined ? {} : { arguments: args }),
           ...(version === undefined ? {} : { version }),
+          ...(meta ? { _meta: meta } : {}),
         },
         { timeout: server.timeout },
       )

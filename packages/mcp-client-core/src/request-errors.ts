@@ -1,6 +1,18 @@
 import type { ConnectionFailure } from '@mcpkit/transports/client'
-import { MCPClientError, type MCPErrorCode, MCPKitError, type RequestContext } from '@mcpkit/types'
-import { ProtocolError, SdkError, SdkErrorCode, SdkHttpError } from '@modelcontextprotocol/client'
+import {
+  MCPClientError,
+  type MCPErrorCode,
+  MCPKitError,
+  type ProtocolEra,
+  type RequestContext,
+} from '@mcpkit/types'
+import {
+  ProtocolError,
+  ProtocolErrorCode,
+  SdkError,
+  SdkErrorCode,
+  SdkHttpError,
+} from '@modelcontextprotocol/client'
 
 /** One request to a server, as error messages and the retry rule see it. */
 export interface Operation {
@@ -19,7 +31,11 @@ export function requestError(
   serverName: string,
   operation: Operation,
   error: unknown,
-  context: { timeout: number; failure: ConnectionFailure | undefined },
+  context: {
+    timeout: number
+    failure: ConnectionFailure | undefined
+    era?: ProtocolEra | undefined
+  },
 ): MCPKitError {
   if (error instanceof MCPKitError) return error
   const fail = (code: MCPErrorCode, message: string) =>
@@ -44,7 +60,31 @@ export function requestError(
         )
       case SdkErrorCode.CapabilityNotSupported:
         return fail('CAPABILITY_NOT_SUPPORTED', `${operation.what} failed: ${error.message}`)
+      case SdkErrorCode.MethodNotSupportedByProtocolVersion:
+        return fail(
+          'NOT_SUPPORTED_BY_PROTOCOL',
+          `${operation.what} cannot be sent: the server speaks the ${eraName(context.era)}, which has no such request.`,
+        )
+      case SdkErrorCode.InputRequiredRoundsExceeded:
+        return fail(
+          'SERVER_ERROR',
+          `${operation.what} failed: the server kept asking for input (input_required) past the limit of rounds.`,
+        )
+      case SdkErrorCode.UnsupportedResultType:
+        return fail(
+          'SERVER_ERROR',
+          `${operation.what} failed: the server answered with a kind of result this client does not know.`,
+        )
     }
+  }
+  if (
+    error instanceof ProtocolError &&
+    error.code === ProtocolErrorCode.MissingRequiredClientCapability
+  ) {
+    return fail(
+      'CAPABILITY_NOT_SUPPORTED',
+      `${operation.what} needs a capability this client did not announce (${error.message}); register its handler (sampling.onRequest, roots.set) before the first call.`,
+    )
   }
   if (error instanceof SdkHttpError) {
     return fail(
@@ -94,6 +134,10 @@ export function abortedError(
     `Server "${serverName}": tools/call "${toolName}" was aborted${why ? `: ${why}` : ''}.`,
     { serverName, cause: cause ?? reason },
   )
+}
+
+function eraName(era: ProtocolEra | undefined): string {
+  return era === 'modern' ? '2026-07-28 protocol' : 'legacy (2025) protocol'
 }
 
 export function describe(error: unknown): string {

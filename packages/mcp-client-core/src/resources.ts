@@ -1,4 +1,4 @@
-import type { RequestContext } from '@mcpkit/types'
+import { MCPClientError, type RequestContext } from '@mcpkit/types'
 import type {
   Client,
   ReadResourceResult,
@@ -14,9 +14,10 @@ export function listResources(
 ): Promise<Resource[] | undefined> {
   return server.request(
     { what: 'resources/list', idempotent: true, requestContext },
-    async (client) =>
+    async (client, era) =>
       offersResources(client)
-        ? (await client.listResources(undefined, { timeout: server.timeout })).resources
+        ? (await client.listResources(params(server.requestMeta(era)), { timeout: server.timeout }))
+            .resources
         : undefined,
   )
 }
@@ -28,30 +29,76 @@ export function listResourceTemplates(
 ): Promise<ResourceTemplateType[] | undefined> {
   return server.request(
     { what: 'resources/templates/list', idempotent: true, requestContext },
-    async (client) =>
+    async (client, era) =>
       offersResources(client)
-        ? (await client.listResourceTemplates(undefined, { timeout: server.timeout }))
-            .resourceTemplates
+        ? (
+            await client.listResourceTemplates(params(server.requestMeta(era)), {
+              timeout: server.timeout,
+            })
+          ).resourceTemplates
         : undefined,
   )
 }
 
+/**
+ * One resource. On the modern era a server's cache hint may let the response cache answer;
+ * with a custom `fetch` and a request context, whose credentials may differ from call to call,
+ * the cache is neither read nor written, so one caller's private resource never reaches another.
+ */
 export function readResource(
   server: ServerConnection,
   uri: string,
   requestContext: RequestContext | null,
 ): Promise<ReadResourceResult> {
+  const perCallCredentials =
+    requestContext !== null && 'fetch' in server.definition && server.definition.fetch !== undefined
   return server.request(
     { what: `resources/read ${uri}`, idempotent: true, requestContext },
-    (client) => {
+    (client, era) => {
       server.assertCapability(client, 'resources')
-      return client.readResource({ uri }, { timeout: server.timeout })
+      const meta = server.requestMeta(era)
+      return client.readResource(meta ? { uri, _meta: meta } : { uri }, {
+        timeout: server.timeout,
+        ...(perCallCredentials ? { cacheMode: 'bypass' as const } : {}),
+      })
     },
   )
 }
 
-/** Subscribes to `uri`; the subscription is renewed whenever the connection is. */
+/**
+ * Subscribes to `uri`: `resources/subscribe` on the legacy era, the listen stream's
+ * `resourceSubscriptions` on the modern one. The subscription is renewed whenever the
+ * connection is. A server without subscriptions, or that declines this one, rejects with
+ * `CAPABILITY_NOT_SUPPORTED`, and earlier subscriptions stay.
+ */
 export async function subscribe(server: ServerConnection, uri: string): Promise<object> {
+  const connection = await server.connect()
+  server.assertCapability(connection.client, 'resources.subscribe')
+  if (connection.era === 'modern') {
+    const added = !server.subscriptions.has(uri)
+    server.subscriptions.add(uri)
+    let honored: string[] | undefined
+    try {
+      honored = (await server.relisten())?.resourceSubscriptions
+    } catch (error) {
+      if (added) server.subscriptions.delete(uri)
+      throw new MCPClientError(
+        'SERVER_ERROR',
+        `Server "${server.name}": subscribing to ${uri} failed: the server refused the subscriptions/listen stream (${error instanceof Error ? error.message : String(error)}).`,
+        { serverName: server.name, cause: error },
+      )
+    }
+    if (!honored?.includes(uri)) {
+      if (added) server.subscriptions.delete(uri)
+      await server.relisten().catch(() => undefined)
+      throw new MCPClientError(
+        'CAPABILITY_NOT_SUPPORTED',
+        `Server "${server.name}" declined the subscription to ${uri} (2026-07-28 subscriptions/listen).`,
+        { serverName: server.name },
+      )
+    }
+    return {}
+  }
   const result = await server.request(
     { what: `resources/subscribe ${uri}`, idempotent: true, requestContext: null },
     (client) => {
@@ -63,8 +110,14 @@ export async function subscribe(server: ServerConnection, uri: string): Promise<
   return result
 }
 
-export function unsubscribe(server: ServerConnection, uri: string): Promise<object> {
+export async function unsubscribe(server: ServerConnection, uri: string): Promise<object> {
   server.subscriptions.delete(uri)
+  const connection = await server.connect()
+  if (connection.era === 'modern') {
+    server.assertCapability(connection.client, 'resources.subscribe')
+    await server.relisten()
+    return {}
+  }
   return server.request(
     { what: `resources/unsubscribe ${uri}`, idempotent: true, requestContext: null },
     (client) => {
@@ -76,4 +129,11 @@ export function unsubscribe(server: ServerConnection, uri: string): Promise<obje
 
 function offersResources(client: Client): boolean {
   return client.getServerCapabilities()?.resources !== undefined
+}
+
+/** A list request's params: only the `_meta`, when there is one. */
+function params(
+  meta: Record<string, unknown> | undefined,
+): { _meta: Record<string, unknown> } | undefined {
+  return meta ? { _meta: meta } : undefined
 }

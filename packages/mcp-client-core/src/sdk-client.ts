@@ -3,7 +3,11 @@ import {
   Client,
   type ClientCapabilities,
   type jsonSchemaValidator,
+  ProtocolError,
+  ProtocolErrorCode,
+  type ResponseCacheStore,
 } from '@modelcontextprotocol/client'
+import { withSchemaDefaults } from './elicitation-defaults.js'
 import type { ProgressUpdate, ServerHandlers } from './handlers.js'
 import { CLIENT_INFO } from './version.js'
 
@@ -15,24 +19,36 @@ export interface SdkClientOptions {
   log: Log
   /** The server said its tool list changed. */
   onToolListChanged: () => void
+  /** The response cache (this server's part of it) and the client's authorization context. */
+  responseCache: { store: ResponseCacheStore; partition: string }
 }
 
 /**
  * The SDK `Client` for one connection attempt, every notification and request handler
  * registered: they route to the handlers `MCPClient` keeps per server, so they outlive the
- * connection. The client announces `elicitation` (form mode) and speaks the legacy protocol
- * revisions (`initialize`, sessions).
+ * connection. The same handlers answer a legacy server's requests and the requests a modern
+ * server embeds in `input_required` results (the SDK fulfils those and retries the call).
+ *
+ * It announces `elicitation` (form mode) always, `sampling` when a sampling handler is
+ * registered (or the definition's `capabilities` has it), and `roots` when the server has a
+ * roots list. The era is set by `connectClient` from the definition's `protocolVersion`.
  */
 export function createSdkClient(options: SdkClientOptions): Client {
   const { definition, handlers, log } = options
-  const capabilities = definition.capabilities ?? {}
+  const declared = definition.capabilities ?? {}
+  const sampling = handlers.sampling !== undefined || declared.sampling !== undefined
+  const roots = handlers.roots !== undefined || declared.roots !== undefined
   const client = new Client(CLIENT_INFO, {
     // mcpkit's capability type is looser than the SDK's JSON types; the values are the user's.
     capabilities: {
-      ...capabilities,
-      elicitation: capabilities.elicitation ?? {},
+      ...declared,
+      elicitation: declared.elicitation ?? {},
+      ...(sampling ? { sampling: declared.sampling ?? {} } : {}),
+      ...(roots ? { roots: { listChanged: true, ...declared.roots } } : {}),
     } as ClientCapabilities,
     jsonSchemaValidator: options.outputValidator,
+    responseCacheStore: options.responseCache.store,
+    cachePartition: options.responseCache.partition,
   })
   const emit = <Argument>(set: Set<(argument: Argument) => void>, argument: Argument) => {
     for (const handler of set) {
@@ -89,8 +105,23 @@ export function createSdkClient(options: SdkClientOptions): Client {
       log('warning', 'declined a URL-mode elicitation request: this client offers forms only')
       return { action: 'decline' }
     }
-    return handler(request.params)
+    return withSchemaDefaults(request.params, await handler(request.params))
   })
+  if (sampling) {
+    client.setRequestHandler('sampling/createMessage', async (request) => {
+      const handler = handlers.sampling
+      if (!handler) {
+        throw new ProtocolError(
+          ProtocolErrorCode.InvalidRequest,
+          'This client has no sampling handler for this server (sampling.onRequest).',
+        )
+      }
+      return handler(request.params)
+    })
+  }
+  if (roots) {
+    client.setRequestHandler('roots/list', () => ({ roots: [...(handlers.roots ?? [])] }))
+  }
   client.onerror = (error) => log('debug', `transport: ${error.message}`)
   return client
 }

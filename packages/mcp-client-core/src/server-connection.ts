@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { type ApprovalGate, createApprovalGate } from '@mcpkit/tool-approval'
 import {
   type ClientConnection,
@@ -10,13 +11,23 @@ import {
   type LogHandler,
   logTo,
   MCPClientError,
+  type ProtocolEra,
   type RequestContext,
+  type Root,
   type ServerDefinition,
   type ToolExecutionContext,
 } from '@mcpkit/types'
-import type { Client, ServerCapabilities } from '@modelcontextprotocol/client'
+import {
+  type Client,
+  LOG_LEVEL_META_KEY,
+  type ResponseCacheStore,
+  type ServerCapabilities,
+  type SubscriptionFilter,
+} from '@modelcontextprotocol/client'
+import { namespacedStore, type ProtocolEraCache } from './client-cache.js'
 import { clearServerHandlers, createServerHandlers, type ServerHandlers } from './handlers.js'
 import type { InputCheck, InputValidatorCache } from './input-validator.js'
+import { ListenStream } from './listen-stream.js'
 import { buildTool, type MCPTool, type ToolCaller } from './mcp-tool.js'
 import {
   connectionClosedError,
@@ -25,9 +36,17 @@ import {
   requestError,
 } from './request-errors.js'
 import { createSdkClient } from './sdk-client.js'
+import { cacheHintOf } from './sdk-contract.js'
 import { callTool, needsApproval, type ToolCallTarget } from './tool-call.js'
 import { toolId } from './tool-id.js'
 import { DEFAULT_TOOL_LIST_TTL_MS, ToolListCache } from './tool-list-cache.js'
+
+/** What a client shares with others of its authorization context (see `MCPClientCacheOptions`). */
+export interface SharedCache {
+  readonly partition: string
+  readonly responses: ResponseCacheStore
+  readonly eras: ProtocolEraCache
+}
 
 export interface ServerConnectionOptions {
   name: string
@@ -37,11 +56,19 @@ export interface ServerConnectionOptions {
   validators: InputValidatorCache
   /** The client's `approval` option: who decides calls that `requireToolApproval` holds. */
   approval: ApprovalOptions | undefined
+  cache: SharedCache
+}
+
+/** What was negotiated with a server: its era and protocol revision. */
+export interface NegotiatedProtocol {
+  readonly era: ProtocolEra
+  readonly protocolVersion: string
 }
 
 /**
- * One configured server: connects on first use (once, however many callers wait), keeps the
- * connection and its tool list, reconnects after the server went away, and turns SDK failures
+ * One configured server: connects on first use (once, however many callers wait), in the
+ * protocol era it speaks, keeps the connection, its tool list and (on the 2026-07-28 era) its
+ * `subscriptions/listen` stream, reconnects after the server went away, and turns SDK failures
  * into `MCPClientError`s. Tool calls go through `tool-call.ts`; resource and prompt requests
  * through `resources.ts` and `prompts.ts`; all of them through `request()`.
  */
@@ -50,14 +77,23 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
   readonly definition: ServerDefinition
   readonly timeout: number
   readonly log: Log
-  readonly handlers: ServerHandlers = createServerHandlers()
+  readonly handlers: ServerHandlers
   /** Resource URIs subscribed to; renewed on every new connection. */
   readonly subscriptions = new Set<string>()
   readonly approvalGate: ApprovalGate | undefined
   readonly #validators: InputValidatorCache
-  readonly #tools: ToolListCache
+  readonly #tools = new ToolListCache()
+  readonly #toolListTtl: number
   readonly #closed = new AbortController()
+  readonly #cache: SharedCache
+  /** This server, as era verdicts and response-cache entries are kept: URL, or command line. */
+  readonly #serverKey: string
+  readonly #responses: ResponseCacheStore
   #connection: ClientConnection | undefined
+  #listen: ListenStream | undefined
+  /** The listen stream of a new modern connection, opened once its first request settled. */
+  #listenPending: ListenStream | undefined
+  #negotiated: NegotiatedProtocol | undefined
   #connecting: Promise<ClientConnection> | undefined
   #closing: Promise<void> | undefined
   #probing: Promise<void> | undefined
@@ -71,9 +107,16 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
     this.definition = definition
     this.timeout = definition.timeout ?? options.timeout
     this.log = logTo(definition.logger ?? options.logger, options.name)
+    this.handlers = createServerHandlers(definition.roots)
     this.#validators = options.validators
-    this.#tools = new ToolListCache(definition.toolListTtl ?? DEFAULT_TOOL_LIST_TTL_MS)
+    this.#toolListTtl = definition.toolListTtl ?? DEFAULT_TOOL_LIST_TTL_MS
     this.#usesRequestContext = 'fetch' in definition && definition.fetch !== undefined
+    this.#cache = options.cache
+    this.#serverKey = serverKeyOf(definition)
+    this.#responses = namespacedStore(
+      options.cache.responses,
+      JSON.stringify([options.name, this.#serverKey]),
+    )
     this.approvalGate = approvalGateFor(options.name, definition, options.approval)
     if (this.approvalGate && !options.approval?.handler) {
       this.log(
@@ -97,6 +140,11 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
     return this.#connection?.client.getServerCapabilities()
   }
 
+  /** The era and revision negotiated by the latest connection; `undefined` before the first. */
+  get negotiated(): NegotiatedProtocol | undefined {
+    return this.#negotiated
+  }
+
   // ── connection ──────────────────────────────────────────────────────────────
 
   /** The live connection, opening it (once, however many callers wait) if needed. */
@@ -110,41 +158,129 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
   }
 
   async #open(): Promise<ClientConnection> {
-    const connection = await connectClient({
-      serverName: this.name,
-      definition: this.definition,
-      createClient: () =>
-        createSdkClient({
-          definition: this.definition,
-          handlers: this.handlers,
-          outputValidator: this.#validators.outputValidator,
-          log: this.log,
-          onToolListChanged: () => this.#tools.invalidate(),
-        }),
-      timeout: this.timeout,
-      log: this.log,
-      signal: this.#closed.signal,
-    })
+    const { partition, eras } = this.#cache
+    const verdict = eras.get(partition, this.#serverKey)
+    let connection: ClientConnection
+    try {
+      connection = await connectClient({
+        serverName: this.name,
+        definition: this.definition,
+        createClient: () =>
+          createSdkClient({
+            definition: this.definition,
+            handlers: this.handlers,
+            outputValidator: this.#validators.outputValidator,
+            log: this.log,
+            onToolListChanged: () => {
+              this.log('debug', "the server's tool list changed")
+              this.#tools.invalidate()
+            },
+            responseCache: { store: this.#responses, partition },
+          }),
+        timeout: this.timeout,
+        verdict,
+        log: this.log,
+        signal: this.#closed.signal,
+      })
+    } catch (error) {
+      if (verdict) eras.delete(partition, this.#serverKey)
+      throw error
+    }
     if (this.#closing) {
       await connection.close().catch(() => {})
       throw disconnectedError(this.name)
     }
+    eras.set(partition, this.#serverKey, connection.verdict)
     connection.client.onclose = () => this.#forget(connection)
     connection.onstreamlost = () => this.#probe(connection)
     this.#connection = connection
-    this.log('debug', `connected over ${connection.kind}`)
+    this.#negotiated = { era: connection.era, protocolVersion: connection.protocolVersion }
+    this.log(
+      'debug',
+      `connected over ${connection.kind}, protocol ${connection.protocolVersion} (${connection.era} era)`,
+    )
+    if (connection.era === 'modern') this.#startListening(connection)
+    else this.#legacySetup(connection)
+    return connection
+  }
+
+  /** A legacy connection: the server log level (when asked for), and the subscriptions. */
+  #legacySetup(connection: ClientConnection): void {
+    const { client } = connection
+    const level = this.definition.serverLogLevel
+    if (
+      level &&
+      this.definition.enableServerLogs !== false &&
+      client.getServerCapabilities()?.logging
+    ) {
+      client.setLoggingLevel(level, { timeout: this.timeout }).catch((error: unknown) => {
+        this.log('warning', `could not set the server's log level to ${level}: ${String(error)}`)
+      })
+    }
     for (const uri of this.subscriptions) {
-      connection.client.subscribeResource({ uri }).catch((error: unknown) => {
+      client.subscribeResource({ uri }).catch((error: unknown) => {
         this.log('warning', `could not renew the subscription to ${uri}`, { error: String(error) })
       })
     }
-    return connection
+  }
+
+  /**
+   * A modern connection: its one `subscriptions/listen` stream. It opens once the request that
+   * caused the connection has its answer (or failed), so a cold call does not share the wire
+   * with it; `relisten()` opens it at once.
+   */
+  #startListening(connection: ClientConnection): void {
+    const listen = new ListenStream({
+      client: connection.client,
+      filter: () => this.#listenFilter(connection.client),
+      timeout: this.timeout,
+      log: this.log,
+      onOpen: (honored) => this.log('debug', 'subscriptions/listen stream open', { honored }),
+      // A change may have gone by unseen: the tool list is fetched again on next use.
+      onLost: () => this.#tools.invalidate(),
+    })
+    this.#listen = listen
+    this.#listenPending = listen
+  }
+
+  #openPendingListen(): void {
+    const pending = this.#listenPending
+    if (!pending) return
+    this.#listenPending = undefined
+    if (pending === this.#listen) pending.start()
+  }
+
+  /** What the listen stream asks for: every list change the server announces, and our URIs. */
+  #listenFilter(client: Client): SubscriptionFilter {
+    const capabilities = client.getServerCapabilities()
+    const filter: SubscriptionFilter = {}
+    if (capabilities?.tools?.listChanged) filter.toolsListChanged = true
+    if (capabilities?.prompts?.listChanged) filter.promptsListChanged = true
+    if (capabilities?.resources?.listChanged) filter.resourcesListChanged = true
+    if (capabilities?.resources?.subscribe && this.subscriptions.size > 0) {
+      filter.resourceSubscriptions = [...this.subscriptions]
+    }
+    return filter
+  }
+
+  /**
+   * Re-opens the listen stream of the live modern connection with the current subscriptions,
+   * and returns what the server honours; `undefined` on a legacy connection.
+   */
+  async relisten(): Promise<SubscriptionFilter | undefined> {
+    const connection = await this.connect()
+    if (connection.era !== 'modern' || !this.#listen) return undefined
+    if (this.#listenPending === this.#listen) this.#listenPending = undefined
+    return this.#listen.open()
   }
 
   /** Drops a connection that died, so the next call opens a new one. */
   #forget(connection: ClientConnection): void {
     if (this.#connection !== connection) return
     this.#connection = undefined
+    void this.#listen?.close()
+    this.#listen = undefined
+    this.#listenPending = undefined
     this.#tools.invalidate()
     if (!this.#closing) this.log('info', 'connection closed; the next call reconnects')
   }
@@ -158,23 +294,29 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
    * Runs `send` on the live connection with the operation's request context. When the session
    * expired (the server did not run the request) the connection is renewed and the request
    * sent once more; when the connection dropped mid-request it is sent again only if the
-   * operation is idempotent.
+   * operation is idempotent. `send` gets the connection's era to shape the request.
    */
   async request<Result>(
     operation: Operation,
-    send: (client: Client) => Promise<Result>,
+    send: (client: Client, era: ProtocolEra) => Promise<Result>,
   ): Promise<Result> {
     for (let attempt = 0; ; attempt++) {
       const connection = this.#connection ?? (await this.connect())
       try {
         return await (this.#usesRequestContext
-          ? runWithRequestContext(operation.requestContext, () => send(connection.client))
-          : send(connection.client))
+          ? runWithRequestContext(operation.requestContext, () =>
+              send(connection.client, connection.era),
+            )
+          : send(connection.client, connection.era))
       } catch (error) {
         if (this.#closing) throw disconnectedError(this.name, error)
         const failure = connection.failureOf(error)
         if (failure !== 'session-expired' && failure !== 'connection-lost') {
-          throw requestError(this.name, operation, error, { timeout: this.timeout, failure })
+          throw requestError(this.name, operation, error, {
+            timeout: this.timeout,
+            failure,
+            era: connection.era,
+          })
         }
         this.#drop(connection)
         if (attempt === 0 && (failure === 'session-expired' || operation.idempotent)) {
@@ -182,20 +324,35 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
           continue
         }
         throw connectionClosedError(this.name, operation, attempt > 0, error)
+      } finally {
+        if (this.#listenPending && this.#connection === connection) this.#openPendingListen()
       }
     }
+  }
+
+  /**
+   * The `_meta` every modern request carries: the log level asked of the server (a 2026-07-28
+   * server sends no log lines for a request without one). Nothing on the legacy era.
+   */
+  requestMeta(era: ProtocolEra): Record<string, unknown> | undefined {
+    if (era !== 'modern' || this.definition.enableServerLogs === false) return undefined
+    return { [LOG_LEVEL_META_KEY]: this.definition.serverLogLevel ?? 'info' }
   }
 
   /**
    * A response stream ended before its request was answered: is the server still there? The
    * SDK leaves such a request pending until its timeout; if the server is gone (or forgot the
    * session), dropping the connection fails it now, as `CONNECTION_CLOSED` (or sent again if
-   * idempotent).
+   * idempotent). The 2026-07-28 era has no `ping`; `server/discover` asks the same.
    */
   #probe(connection: ClientConnection): void {
     if (this.#probing || this.#connection !== connection || this.#closing) return
-    const ping = () => connection.client.ping({ timeout: Math.min(this.timeout, 5000) })
-    this.#probing = (this.#usesRequestContext ? runWithRequestContext(null, ping) : ping())
+    const options = { timeout: Math.min(this.timeout, 5000) }
+    const ask = () =>
+      connection.era === 'modern'
+        ? connection.client.discover(options)
+        : connection.client.ping(options)
+    this.#probing = (this.#usesRequestContext ? runWithRequestContext(null, ask) : ask())
       .then(
         () => {},
         (error: unknown) => {
@@ -228,6 +385,33 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
     }
   }
 
+  // ── roots ───────────────────────────────────────────────────────────────────
+
+  /**
+   * Replaces the roots offered to the server and tells a live legacy connection they changed
+   * (`notifications/roots/list_changed`; a modern server asks for them on each request that
+   * needs them). A connection opened without the `roots` capability learns of them only when
+   * it is renewed.
+   */
+  setRoots(roots: readonly Root[]): void {
+    const announced = this.handlers.roots !== undefined || this.definition.capabilities?.roots
+    this.handlers.roots = roots.map((root) => ({ ...root }))
+    const connection = this.#connection
+    if (!connection) return
+    if (!announced) {
+      this.log(
+        'warning',
+        'roots set after connecting without the roots capability: they are offered from the next connection on',
+      )
+      return
+    }
+    if (connection.era === 'legacy') {
+      connection.client.sendRootsListChanged().catch((error: unknown) => {
+        this.log('warning', `could not tell the server its roots changed: ${String(error)}`)
+      })
+    }
+  }
+
   // ── tools ───────────────────────────────────────────────────────────────────
 
   /** The cached tool list, if it is fresh and the connection it came from is live; no I/O. */
@@ -235,15 +419,31 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
     return this.#connection ? this.#tools.fresh() : undefined
   }
 
-  /** The tool list, from cache when fresh; concurrent callers share one `tools/list`. */
+  /**
+   * The tool list, from cache when fresh; concurrent callers share one `tools/list`. A list is
+   * fresh until the server says it changed, when it will say so (`tools.listChanged`, on the
+   * modern era through an acknowledged listen stream); otherwise for the server's `ttlMs` hint
+   * (modern era), or `toolListTtl`.
+   */
   tools(requestContext: RequestContext | null): Promise<readonly MCPTool[]> {
     return this.#tools.get(async () => {
-      const { tools, capabilities } = await this.request(
+      const { tools, freshFor } = await this.request(
         { what: 'tools/list', idempotent: true, requestContext },
-        async (client) => ({
-          tools: (await client.listTools(undefined, { timeout: this.timeout })).tools,
-          capabilities: client.getServerCapabilities(),
-        }),
+        async (client, era) => {
+          const notified =
+            era === 'modern'
+              ? this.#listen?.honored?.toolsListChanged === true
+              : client.getServerCapabilities()?.tools?.listChanged === true
+          const meta = this.requestMeta(era)
+          const result = await client.listTools(meta ? { _meta: meta } : undefined, {
+            timeout: this.timeout,
+          })
+          const hint = era === 'modern' ? cacheHintOf(result).ttlMs : undefined
+          return {
+            tools: result.tools,
+            freshFor: notified ? Number.POSITIVE_INFINITY : (hint ?? this.#toolListTtl),
+          }
+        },
       )
       return {
         tools: tools.map((definition) =>
@@ -256,9 +456,14 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
             log: this.log,
           }),
         ),
-        listChanged: capabilities?.tools?.listChanged === true,
+        freshFor,
       }
     })
+  }
+
+  /** Forgets the tool list, so the next use lists the tools again. */
+  invalidateTools(): void {
+    this.#tools.invalidate()
   }
 
   get listedNames(): ReadonlySet<string> | undefined {
@@ -306,8 +511,11 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
       await this.#connecting?.catch(() => {})
       const connection = this.#connection
       this.#connection = undefined
+      const listen = this.#listen
+      this.#listen = undefined
       this.#tools.invalidate()
       this.subscriptions.clear()
+      await listen?.close()
       if (connection) {
         await connection.close().catch((error: unknown) => {
           this.log('warning', `error while closing: ${String(error)}`)
@@ -317,6 +525,25 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
     })()
     return this.#closing
   }
+}
+
+/**
+ * A server's identity for era verdicts and response-cache entries: an HTTP endpoint's URL
+ * (without its fragment), or a stdio server's command line, directory and environment (hashed:
+ * the environment may hold secrets).
+ */
+function serverKeyOf(definition: ServerDefinition): string {
+  if (definition.url !== undefined) {
+    const url = new URL(String(definition.url))
+    url.hash = ''
+    return `url:${url.href}`
+  }
+  const { command, args = [], cwd, env = {} } = definition
+  const environment = Object.entries(env).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+  const digest = createHash('sha256')
+    .update(JSON.stringify([command, args, cwd ?? null, environment]))
+    .digest('base64url')
+  return `stdio:${digest}`
 }
 
 /** The approval gate of a server, with mistakes in the settings as configuration errors. */

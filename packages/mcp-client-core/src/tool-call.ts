@@ -1,5 +1,6 @@
 import type { ApprovalGate } from '@mcpkit/tool-approval'
 import {
+  type Log,
   MCPClientError,
   MCPKitError,
   type RequestContext,
@@ -8,7 +9,12 @@ import {
   ToolExecutionError,
   ToolInputValidationError,
 } from '@mcpkit/types'
-import type { CallToolResult, Client } from '@modelcontextprotocol/client'
+import {
+  type CallToolResult,
+  type Client,
+  type ProtocolEra,
+  ProtocolError,
+} from '@modelcontextprotocol/client'
 import type { InputCheck } from './input-validator.js'
 import type { MCPTool } from './mcp-tool.js'
 import { abortedError, type Operation } from './request-errors.js'
@@ -20,6 +26,7 @@ export interface ToolCallTarget {
   readonly definition: ServerDefinition
   /** Milliseconds per request. */
   readonly timeout: number
+  readonly log: Log
   /** Holds the calls `requireToolApproval` selects; `undefined` when it selects none. */
   readonly approvalGate: ApprovalGate | undefined
   /** Aborts when the client is disconnected. */
@@ -31,10 +38,26 @@ export interface ToolCallTarget {
   /** The names of the tools the server lists, listing them first. */
   listedToolNames(requestContext: RequestContext | null): Promise<ReadonlySet<string>>
   /** Sends through the live connection, reconnecting (and re-sending when safe) as needed. */
-  request<Result>(operation: Operation, send: (client: Client) => Promise<Result>): Promise<Result>
+  request<Result>(
+    operation: Operation,
+    send: (client: Client, era: ProtocolEra) => Promise<Result>,
+  ): Promise<Result>
+  /** The `_meta` keys a request on `era` carries (the modern era's log level). */
+  requestMeta(era: ProtocolEra): Record<string, unknown> | undefined
   /** A progress token for a call without a `runId`. */
   nextProgressToken(): string
+  /** The server's tools, listed again when the cached list was invalidated. */
+  tools(requestContext: RequestContext | null): Promise<readonly MCPTool[]>
+  /** Forgets the cached tool list. */
+  invalidateTools(): void
 }
+
+/**
+ * The JSON-RPC error a 2026-07-28 server answers when a `tools/call`'s `Mcp-Param-*` headers do
+ * not match its arguments (SEP-2243 `HeaderMismatch`): the tool's schema changed since it was
+ * listed.
+ */
+const HEADER_MISMATCH = -32020
 
 /**
  * A tool call, the one path every call takes to its server, whatever handed out the tool
@@ -55,8 +78,29 @@ export async function callTool(
     const refusal = await approve(target, target.approvalGate, tool, input, context)
     if (refusal !== undefined) return refusal
   }
-  const result = await send(target, tool, input, context)
+  let result: CallToolResult
+  try {
+    result = await send(target, tool, input, context)
+  } catch (error) {
+    if (!(error instanceof MCPKitError && isHeaderMismatch(error.cause))) throw error
+    // The server's schema for this tool changed (its `Mcp-Param-*` headers no longer match):
+    // list the tools again and send the call once more with the new definition.
+    target.log(
+      'info',
+      `tools/call "${tool.name}": the server's headers for it changed; listing the tools again`,
+    )
+    target.invalidateTools()
+    const tools = await target.tools(requestContext)
+    const current = tools.find((each) => each.name === tool.name)
+    if (!current) checkListed(target, tool, new Set(tools.map((each) => each.name)))
+    validate(target, current ?? tool, input)
+    result = await send(target, current ?? tool, input, context)
+  }
   return mapResult(target, tool, result)
+}
+
+function isHeaderMismatch(error: unknown): boolean {
+  return error instanceof ProtocolError && error.code === HEADER_MISMATCH
 }
 
 /** Whether `requireToolApproval` holds this call (policy only, nobody is asked). */
@@ -157,24 +201,33 @@ async function send(
   const controller = signal ? new AbortController() : undefined
   const onAbort = () => controller?.abort(signal?.reason)
   signal?.addEventListener('abort', onAbort, { once: true })
-  const params: {
-    name: string
-    arguments: Record<string, unknown>
-    _meta?: { progressToken: string }
-  } = { name: tool.name, arguments: input }
-  if (target.definition.enableProgressTracking !== false) {
-    params._meta = { progressToken: runId ?? target.nextProgressToken() }
-  }
+  const progressToken =
+    target.definition.enableProgressTracking !== false
+      ? (runId ?? target.nextProgressToken())
+      : undefined
   const { annotations } = tool
   const idempotent = annotations?.readOnlyHint === true || annotations?.idempotentHint === true
   try {
     return (await target.request(
       { what: `tools/call "${tool.name}"`, idempotent, requestContext },
-      (client) =>
-        client.callTool(params, {
+      (client, era) => {
+        const meta = {
+          ...target.requestMeta(era),
+          ...(progressToken === undefined ? {} : { progressToken }),
+        }
+        const params = {
+          name: tool.name,
+          arguments: input,
+          ...(Object.keys(meta).length > 0 ? { _meta: meta } : {}),
+        }
+        return client.callTool(params, {
           timeout: target.timeout,
           ...(controller ? { signal: controller.signal } : {}),
-        }),
+          // The modern era mirrors arguments into `Mcp-Param-*` headers from the definition
+          // the tool was listed with; a mismatch is retried above after listing again.
+          ...(era === 'modern' ? { toolDefinition: tool.definition } : {}),
+        })
+      },
     )) as CallToolResult
   } catch (error) {
     if (signal?.aborted && !(error instanceof MCPKitError && error.code === 'DISCONNECTED')) {

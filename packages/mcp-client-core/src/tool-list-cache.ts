@@ -3,11 +3,14 @@ import type { MCPTool } from './mcp-tool.js'
 /** How long a fetched tool list stays fresh when the server does not announce `listChanged`. */
 export const DEFAULT_TOOL_LIST_TTL_MS = 10_000
 
-/** One fetched tool list, and what the server said about keeping it. */
+/** One fetched tool list, and how long it may be used. */
 export interface ToolList {
   readonly tools: readonly MCPTool[]
-  /** The server announces `tools.listChanged`: the list is fresh until it says otherwise. */
-  readonly listChanged: boolean
+  /**
+   * Milliseconds the list stays fresh: `Infinity` while the server will say when it changes
+   * (`tools/list_changed`), else its `ttlMs` hint or `toolListTtl`.
+   */
+  readonly freshFor: number
 }
 
 interface Entry {
@@ -18,20 +21,14 @@ interface Entry {
 
 /**
  * One server's tool list, kept so that a warm `listTools()` / `listToolsets()` makes no
- * request: until the server says the list changed (servers with `tools.listChanged`), or for
- * `ttl` milliseconds (servers without), and never across a reconnect. Concurrent callers share
- * one `tools/list`.
+ * request: until the server says the list changed, or for as long as the fetch said it stays
+ * fresh, and never across a reconnect. Concurrent callers share one `tools/list`.
  */
 export class ToolListCache {
-  readonly #ttl: number
   #entry: Entry | undefined
   #loading: Promise<readonly MCPTool[]> | undefined
   /** Bumped whenever the list becomes invalid, so a slow load cannot store a stale list. */
   #generation = 0
-
-  constructor(ttl: number) {
-    this.#ttl = ttl
-  }
 
   /** The list, if it is fresh; no I/O. */
   fresh(): readonly MCPTool[] | undefined {
@@ -65,12 +62,12 @@ export class ToolListCache {
 
   async #load(fetch: () => Promise<ToolList>): Promise<readonly MCPTool[]> {
     const generation = this.#generation
-    const { tools, listChanged } = await fetch()
+    const { tools, freshFor } = await fetch()
     if (generation === this.#generation) {
       this.#entry = {
         tools,
         names: new Set(tools.map((tool) => tool.name)),
-        expiresAt: listChanged ? Number.POSITIVE_INFINITY : Date.now() + this.#ttl,
+        expiresAt: Date.now() + freshFor,
       }
     }
     return tools

@@ -3,8 +3,12 @@ export {
   type ConnectClientOptions,
   type ConnectionFailure,
   connectClient,
-  type TransportKind,
 } from './client/connect.js'
+export {
+  MODERN_PROTOCOL_VERSION,
+  type ProtocolVerdict,
+  type TransportKind,
+} from './client/protocol-verdict.js'
 export { runWithRequestContext } from './client/request-context-storage.js'
 export {
   ProcessStdioTransport,

@@ -1,5 +1,6 @@
 import {
   type HttpServerDefinition,
+  LOGGING_LEVELS,
   MCPClientError,
   type ServerDefinition,
   type StdioServerDefinition,
@@ -14,6 +15,26 @@ function invalid(serverName: string, message: string): MCPClientError {
   return new MCPClientError('INVALID_DEFINITION', `Server "${serverName}": ${message}`, {
     serverName,
   })
+}
+
+const PROTOCOL_VERSIONS: readonly unknown[] = ['auto', '2026-07-28', 'legacy']
+
+/** Checks a roots list: an array of `{ uri: 'file://…', name? }`. Throws `INVALID_DEFINITION`. */
+export function validateRoots(serverName: string, roots: unknown): void {
+  if (!Array.isArray(roots))
+    throw invalid(serverName, '`roots` must be an array of { uri, name? }.')
+  for (const root of roots as unknown[]) {
+    const { uri, name } = (root ?? {}) as { uri?: unknown; name?: unknown }
+    if (typeof uri !== 'string' || !uri.startsWith('file://')) {
+      throw invalid(
+        serverName,
+        `every root needs a \`uri\` starting with file://, got ${JSON.stringify(uri)}.`,
+      )
+    }
+    if (name !== undefined && typeof name !== 'string') {
+      throw invalid(serverName, `the root ${uri} has a \`name\` that is not a string.`)
+    }
+  }
 }
 
 /**
@@ -41,7 +62,17 @@ export function validateServerDefinition(
       'needs `command` (stdio server) or `url` (Streamable HTTP or SSE server).',
     )
   }
-  const { timeout, toolListTtl } = definition
+  const { timeout, toolListTtl, protocolVersion, serverLogLevel, roots } = definition
+  if (protocolVersion !== undefined && !PROTOCOL_VERSIONS.includes(protocolVersion)) {
+    throw invalid(
+      serverName,
+      `\`protocolVersion\` must be 'auto', '2026-07-28' or 'legacy', got ${JSON.stringify(protocolVersion)}.`,
+    )
+  }
+  if (serverLogLevel !== undefined && !LOGGING_LEVELS.includes(serverLogLevel)) {
+    throw invalid(serverName, `\`serverLogLevel\` must be one of ${LOGGING_LEVELS.join(', ')}.`)
+  }
+  if (roots !== undefined) validateRoots(serverName, roots)
   for (const [field, value] of [
     ['timeout', timeout],
     ['toolListTtl', toolListTtl],
@@ -77,6 +108,12 @@ export function validateServerDefinition(
     !['auto', 'streamable-http', 'sse'].includes(http.transport)
   ) {
     throw invalid(serverName, "`transport` must be 'auto', 'streamable-http' or 'sse'.")
+  }
+  if (http.transport === 'sse' && protocolVersion === '2026-07-28') {
+    throw invalid(
+      serverName,
+      "`transport: 'sse'` (legacy HTTP+SSE) cannot speak `protocolVersion: '2026-07-28'`; drop one of them.",
+    )
   }
   if (http.fetch !== undefined && typeof http.fetch !== 'function') {
     throw invalid(serverName, '`fetch` must be a function.')

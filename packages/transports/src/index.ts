@@ -1,1 +1,5 @@
-export { type ResolvedServerDefinition, validateServerDefinition } from './definition.js'
+export {
+  type ResolvedServerDefinition,
+  validateRoots,
+  validateServerDefinition,
+} from './definition.js'

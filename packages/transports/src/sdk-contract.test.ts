@@ -5,15 +5,26 @@
 import {
   Client,
   type FetchLike,
+  SdkError,
+  SdkErrorCode,
+  SdkHttpError,
   SSEClientTransport,
   StreamableHTTPClientTransport,
   type Transport,
 } from '@modelcontextprotocol/client'
+import { createMcpHandler, fromJsonSchema, McpServer } from '@modelcontextprotocol/server'
 import { afterEach, describe, expect, it } from 'vitest'
 import { TransportFetch } from './client/http-fetch.js'
+import { ProcessStdioTransport } from './client/stdio-transport.js'
 import { NodeSseHandler } from './node/node-sse-handler.js'
 import { NodeStreamableHttpHandler } from './node/node-streamable-http-handler.js'
-import { isNetworkFailure, requestIdOf, watchRequestStreams } from './sdk-contract.js'
+import {
+  isNetworkFailure,
+  isProbeWithoutVerdict,
+  requestIdOf,
+  type StdioShaped,
+  watchRequestStreams,
+} from './sdk-contract.js'
 import { fixtureServerFactory, type Listening, listen, recordingClient } from './test-support.js'
 
 const cleanups: (() => Promise<unknown> | unknown)[] = []
@@ -161,6 +172,161 @@ describe('the SDK contract (a fetch that throws by itself)', () => {
     })
     const client = new Client({ name: 'bare', version: '1.0.0' })
     await expect(client.connect(transport)).rejects.toBe(failure)
+  })
+})
+
+/** A legacy stdio server by hand: answers `initialize` and `tools/list`, ignores the rest. */
+const silentOnProbe = `
+const readline = require('node:readline')
+const send = (message) => process.stdout.write(JSON.stringify(message) + '\\n')
+readline.createInterface({ input: process.stdin }).on('line', (line) => {
+  const message = JSON.parse(line)
+  if (message.method === 'initialize') {
+    return send({ jsonrpc: '2.0', id: message.id, result: {
+      protocolVersion: message.params.protocolVersion, capabilities: { tools: {} },
+      serverInfo: { name: 'silent', version: '1.0.0' } } })
+  }
+  if (message.method === 'tools/list') return send({ jsonrpc: '2.0', id: message.id, result: { tools: [] } })
+  if (message.method === 'exit-on-probe' || (message.method === 'server/discover' && process.argv[1] === 'exit')) process.exit(3)
+}).on('close', () => process.exit(0))
+`
+
+function stdioTransport(mode: 'silent' | 'exit' = 'silent') {
+  const transport = new ProcessStdioTransport({
+    serverName: 'contract',
+    command: process.execPath,
+    args: ['-e', silentOnProbe, mode],
+    stderr: 'ignore',
+  })
+  cleanups.push(() => transport.close())
+  return transport
+}
+
+const autoClient = (probeMs: number) =>
+  new Client(
+    { name: 'contract', version: '1.0.0' },
+    { versionNegotiation: { mode: 'auto', probe: { timeoutMs: probeMs } } },
+  )
+
+describe('the SDK contract (era negotiation)', () => {
+  it('treats a transport with `stderr` and `pid` as stdio: a silent probe is a legacy verdict', async () => {
+    const transport = stdioTransport()
+    const shaped: StdioShaped = transport
+    expect('stderr' in shaped && 'pid' in shaped).toBe(true)
+    const client = autoClient(300)
+    await client.connect(transport, { timeout: 5000 })
+    cleanups.push(() => client.close())
+    expect(client.getProtocolEra()).toBe('legacy')
+    expect((await client.listTools()).tools).toEqual([])
+  })
+
+  it('treats a transport without them as HTTP: the same silence is a timeout error', async () => {
+    const inner = stdioTransport()
+    // The same process behind a plain Transport that hides `stderr` and `pid`.
+    const plain: Transport = {
+      start: () => inner.start(),
+      send: (message) => inner.send(message),
+      close: () => inner.close(),
+    }
+    inner.onmessage = (message) => plain.onmessage?.(message)
+    inner.onclose = () => plain.onclose?.()
+    const failure = await autoClient(300)
+      .connect(plain, { timeout: 5000 })
+      .then(
+        () => undefined,
+        (error: unknown) => error,
+      )
+    expect(failure).toBeInstanceOf(SdkError)
+    expect((failure as SdkError).code).toBe(SdkErrorCode.RequestTimeout)
+  })
+
+  it('fails an in-place probe whose server exits with EraNegotiationFailed, not an HTTP error', async () => {
+    const transport = stdioTransport('exit')
+    const failure = await autoClient(2000)
+      .connect(transport, { timeout: 5000 })
+      .then(
+        () => undefined,
+        (error: unknown) => error,
+      )
+    expect(isProbeWithoutVerdict(failure)).toBe(true)
+    expect(transport.exitDescription).toBe('exit code 3')
+  })
+
+  it('fails a probe answered 2xx without a usable reply the same way, and a 5xx as an SdkHttpError', async () => {
+    const answers = new Map<string, () => Response>([
+      [
+        'empty',
+        () => new Response('', { status: 200, headers: { 'content-type': 'application/json' } }),
+      ],
+      [
+        'text',
+        () => new Response('hello', { status: 200, headers: { 'content-type': 'text/plain' } }),
+      ],
+      ['down', () => new Response('down', { status: 503 })],
+    ])
+    const outcome = async (name: string) => {
+      const transport = new StreamableHTTPClientTransport(new URL('http://contract.invalid/mcp'), {
+        fetch: async () => answers.get(name)!(),
+      })
+      return autoClient(2000)
+        .connect(transport, { timeout: 5000 })
+        .then(
+          () => undefined,
+          (error: unknown) => error,
+        )
+    }
+    expect(isProbeWithoutVerdict(await outcome('empty'))).toBe(true)
+    expect(isProbeWithoutVerdict(await outcome('text'))).toBe(true)
+    const down = await outcome('down')
+    expect(down).toBeInstanceOf(SdkHttpError)
+    expect((down as SdkHttpError).status).toBe(503)
+    expect(isProbeWithoutVerdict(down)).toBe(false)
+  })
+
+  it('POSTs modern-era requests with `id` last or right after `jsonrpc`, where requestIdOf looks', async () => {
+    const handler = createMcpHandler(
+      () => {
+        const server = new McpServer({ name: 'contract-modern', version: '1.0.0' })
+        const inputSchema = fromJsonSchema({
+          type: 'object',
+          properties: { id: { type: 'number' } },
+        })
+        server.registerTool('noop', { inputSchema }, async () => ({ content: [] }))
+        return server
+      },
+      { legacy: 'reject' },
+    )
+    cleanups.push(() => handler.close())
+    const posted: string[] = []
+    const transport = new StreamableHTTPClientTransport(new URL('http://contract.invalid/mcp'), {
+      fetch: async (url, init) => {
+        if (init?.method === 'POST') posted.push(String(init.body))
+        return handler.fetch(new Request(url, init))
+      },
+    })
+    const client = autoClient(2000)
+    await client.connect(transport, { timeout: 5000 })
+    cleanups.push(() => client.close())
+    expect(client.getProtocolEra()).toBe('modern')
+    await client.listTools()
+    await client.callTool({ name: 'noop', arguments: { id: 7 } })
+    const requests = posted.filter((body) => JSON.parse(body).method !== 'server/discover')
+    expect(requests.length).toBe(2)
+    for (const body of requests) {
+      const { id, method } = JSON.parse(body) as { id: number; method: string }
+      const atHead = body.startsWith(`{"method":"${method}","jsonrpc":"2.0","id":${id},"params":`)
+      expect(atHead || body.endsWith(`"id":${id}}`), body).toBe(true)
+      expect(requestIdOf(body)).toBe(id)
+    }
+    // A tool argument named `id` does not mislead it.
+    expect(requestIdOf(requests[1])).toBe(JSON.parse(requests[1] ?? '{}').id)
+    const listen = JSON.stringify({
+      jsonrpc: '2.0',
+      id: 'listen:1',
+      method: 'subscriptions/listen',
+      params: {},
+    })
+    expect(requestIdOf(listen)).toBe('listen:1')
   })
 })
 

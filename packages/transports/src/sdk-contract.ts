@@ -3,21 +3,36 @@
  * is checked against the installed SDK by `sdk-contract.test.ts`, so an SDK upgrade that
  * changes one fails that test instead of a user's call.
  */
-
-import type { Transport } from '@modelcontextprotocol/client'
+import { SdkError, SdkErrorCode, SdkHttpError, type Transport } from '@modelcontextprotocol/client'
 
 type RequestId = string | number
+
+/** `{"method":"…","jsonrpc":"2.0","id":…` or `{"jsonrpc":"2.0","id":…`: an id at the head. */
+const ID_AT_HEAD =
+  /^\{(?:"method":"(?:[^"\\]|\\.)*",)?"jsonrpc":"2\.0","id":(\d+|"(?:[^"\\]|\\.)*")[,}]/
 
 /**
  * The id of the single JSON-RPC request in a POST body, or `undefined`.
  *
- * Relies on: the SDK's HTTP client transports serialise a request with `id` as its last key
- * (`JSON.stringify` of `{ jsonrpc, method, params, id }`), so the id is read from the body's
- * tail without parsing megabytes of tool arguments. If that ever changes, the tail check fails
- * and the whole body is parsed: slower, still right.
+ * Relies on: the SDK's HTTP client transports serialise a request with `id` either as its last
+ * key (`JSON.stringify` of `{ jsonrpc, method, params, id }`, the 2025 era) or right after
+ * `jsonrpc` and before `params` (`{ method, jsonrpc, id, params }` on the 2026-07-28 era, and
+ * `subscriptions/listen`'s `{ jsonrpc, id, method, params }`), so the id is read from the body's
+ * head or tail without parsing megabytes of tool arguments. If that ever changes, both checks
+ * fail and the whole body is parsed: slower, still right.
  */
 export function requestIdOf(body: unknown): RequestId | undefined {
   if (typeof body !== 'string') return undefined
+  const head = ID_AT_HEAD.exec(body.length > 512 ? body.slice(0, 512) : body)?.[1]
+  if (head !== undefined) {
+    if (!head.startsWith('"')) return Number(head)
+    try {
+      const id: unknown = JSON.parse(head)
+      if (typeof id === 'string') return id
+    } catch {
+      // Not a JSON string after all: try the tail, then the whole body.
+    }
+  }
   const at = body.lastIndexOf('"id":')
   if (at !== -1 && body.endsWith('}')) {
     const raw = body.slice(at + 5, -1)
@@ -92,4 +107,35 @@ export function watchRequestStreams(
       },
     })
   }
+}
+
+/**
+ * What makes the SDK `Client` treat a transport as stdio during era negotiation: `stderr` and
+ * `pid` accessors. `ProcessStdioTransport` has both.
+ *
+ * Relies on: the SDK recognises stdio transports structurally (its docs say only that custom
+ * stdio-shaped transports probe in place). Recognised as stdio, a server that stays silent on
+ * the `server/discover` probe is a legacy server (the `initialize` handshake follows); not
+ * recognised, the silence would be a timeout error, as on HTTP.
+ */
+export interface StdioShaped {
+  readonly stderr: unknown
+  readonly pid: unknown
+}
+
+/**
+ * Whether a failed `connect()` is the era probe ending without a verdict: a stdio server that
+ * exited on the probe (probed in place, the SDK cannot fall back on the same process), or an
+ * HTTP probe answered 2xx with nothing usable. Both are `SdkError(EraNegotiationFailed)`, told
+ * apart from a 5xx (an `SdkHttpError` with that code) by class; which of the two it was, the
+ * caller knows from its own transport (the process ended / the fetch saw a 2xx).
+ *
+ * Relies on: the SDK reports both with that code and class, as 2.4 does.
+ */
+export function isProbeWithoutVerdict(error: unknown): boolean {
+  return (
+    error instanceof SdkError &&
+    !(error instanceof SdkHttpError) &&
+    error.code === SdkErrorCode.EraNegotiationFailed
+  )
 }

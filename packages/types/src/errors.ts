@@ -33,6 +33,11 @@ export type MCPErrorCode =
   | 'DISCONNECTED'
   /** The server does not offer this capability (resources, prompts, subscribe, …). */
   | 'CAPABILITY_NOT_SUPPORTED'
+  /**
+   * The request cannot be expressed in the protocol era the server speaks (e.g. a 2025-only
+   * request on a 2026-07-28 connection); the message names the era and what to use instead.
+   */
+  | 'NOT_SUPPORTED_BY_PROTOCOL'
   /** The server does not have a tool of that name. */
   | 'TOOL_NOT_FOUND'
   /** Tool arguments do not match the tool's input schema; `issues` names the fields. */

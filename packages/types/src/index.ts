@@ -33,7 +33,7 @@ export {
   logTo,
   safeLog,
 } from './logging.js'
-export type { ProtocolVersionOption } from './protocol-version.js'
+export type { ProtocolEra, ProtocolVersionOption } from './protocol-version.js'
 export { readCapped } from './read-capped.js'
 export { RequestContext } from './request-context.js'
 export type { ResourceAuth, ResourceAuthDenial, ResourceAuthInfo } from './resource-auth.js'
@@ -43,6 +43,7 @@ export type {
   EventSourceInit,
   FetchWithContext,
   HttpServerDefinition,
+  Root,
   ServerDefinition,
   ServerDefinitionOptions,
   StdioServerDefinition,

@@ -1,4 +1,5 @@
-import type { LogHandler } from './logging.js'
+import type { LoggingLevel, LogHandler } from './logging.js'
+import type { ProtocolEra, ProtocolVersionOption } from './protocol-version.js'
 import type { RequestContext } from './request-context.js'
 import type { RequireToolApproval } from './tool.js'
 
@@ -45,8 +46,19 @@ export interface AuthProvider {
   codeVerifier(): unknown
 }
 
+/** A root the client offers a server (MCP `Root`): a `file://` URI, optionally named. */
+export interface Root {
+  uri: string
+  name?: string
+}
+
 /** Options every server definition takes, whatever its transport. */
 export interface ServerDefinitionOptions {
+  /**
+   * The protocol era to speak: `'auto'` (default) detects it, `'2026-07-28'` or `'legacy'`
+   * pins it. See `ProtocolVersionOption`.
+   */
+  protocolVersion?: ProtocolVersionOption
   /** Receives this server's log lines (mcpkit's own, and the server's when enabled). */
   logger?: LogHandler
   /** Milliseconds for connecting and for each request. Default: the client's `timeout`. */
@@ -55,6 +67,18 @@ export interface ServerDefinitionOptions {
   capabilities?: ClientCapabilities
   /** Forward the server's `notifications/message` to `logger`. Default `true`. */
   enableServerLogs?: boolean
+  /**
+   * The lowest level of server log lines asked for. On the modern era every request carries it
+   * (a server sends no log lines for a request that does not ask); on the legacy era it is sent
+   * once per connection with `logging/setLevel`, and only when set. Default `'info'` on the
+   * modern era; on the legacy era the server's own default.
+   */
+  serverLogLevel?: LoggingLevel
+  /**
+   * The roots offered to this server (`roots/list`, on both eras). Setting it announces the
+   * `roots` capability; `MCPClient.roots.set()` changes the list later and tells the server.
+   */
+  roots?: readonly Root[]
   /** Attach a `progressToken` to tool calls so `progress.onUpdate` hears them. Default `true`. */
   enableProgressTracking?: boolean
   /**

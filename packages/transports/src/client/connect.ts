@@ -1,11 +1,16 @@
-import type { HttpServerDefinition, LoggingLevel, ServerDefinition } from '@mcpkit/types'
-import { formatIssues, isMCPKitError, MCPClientError } from '@mcpkit/types'
+import type {
+  HttpServerDefinition,
+  LoggingLevel,
+  ProtocolEra,
+  ProtocolVersionOption,
+  ServerDefinition,
+  StdioServerDefinition,
+} from '@mcpkit/types'
+import { isMCPKitError, MCPClientError } from '@mcpkit/types'
 import {
   type Client,
-  InsufficientScopeError,
-  OAuthClientFlowError,
   type OAuthClientProvider,
-  OAuthError,
+  type PriorDiscovery,
   ProtocolError,
   SdkError,
   SdkErrorCode,
@@ -14,16 +19,23 @@ import {
   SseError,
   StreamableHTTPClientTransport,
   type Transport,
-  UnauthorizedError,
 } from '@modelcontextprotocol/client'
 import { validateServerDefinition } from '../definition.js'
-import { isNetworkFailure } from '../sdk-contract.js'
+import { isNetworkFailure, isProbeWithoutVerdict } from '../sdk-contract.js'
+import { connectError, describe, isUnauthorized, withDeadline } from './connect-errors.js'
 import { TransportFetch } from './http-fetch.js'
+import {
+  eraOf,
+  type ProtocolVerdict,
+  priorOf,
+  protocolVersionOf,
+  type TransportKind,
+  versionNegotiation,
+} from './protocol-verdict.js'
 import { runWithRequestContext } from './request-context-storage.js'
 import { ProcessStdioTransport } from './stdio-transport.js'
 
-/** Which wire protocol a connection ended up on. */
-export type TransportKind = 'stdio' | 'streamable-http' | 'sse'
+export type { ProtocolVerdict, TransportKind } from './protocol-verdict.js'
 
 /**
  * What a failed request says about its connection: the server refused the credentials, it no
@@ -37,6 +49,15 @@ export interface ClientConnection {
   readonly client: Client
   readonly transport: Transport
   readonly kind: TransportKind
+  /** The protocol era the connection speaks. */
+  readonly era: ProtocolEra
+  /** The protocol revision negotiated (`'2026-07-28'`, `'2025-11-25'`, …). */
+  readonly protocolVersion: string
+  /**
+   * What this connection learned about the server's era, to pass as `verdict` to the next
+   * connect within the same authorization context (so it does not probe again).
+   */
+  readonly verdict: ProtocolVerdict
   /** Classifies a request's error; `undefined` when it says nothing about the connection. */
   failureOf(error: unknown): ConnectionFailure | undefined
   /**
@@ -58,10 +79,18 @@ export interface ConnectClientOptions {
   /**
    * Makes the SDK `Client` for one attempt, handlers registered. Each attempt (and the SSE
    * fallback) gets a fresh client, so a failed attempt never leaves a half-connected one behind.
+   * `connectClient` sets its version negotiation from the definition's `protocolVersion`.
    */
   createClient: () => Client
-  /** Milliseconds for the whole handshake, fallback included. */
+  /** Milliseconds for the whole handshake, probe and fallbacks included. */
   timeout: number
+  /**
+   * What an earlier connection to this server learned about its protocol era
+   * (`ClientConnection.verdict`): the probe is skipped. Pass only a verdict learned within the
+   * same authorization context. A verdict that no longer holds (the connect fails with it) is
+   * dropped and the server probed again, once.
+   */
+  verdict?: ProtocolVerdict | undefined
   log?:
     | ((level: LoggingLevel, message: string, details?: Record<string, unknown>) => void)
     | undefined
@@ -74,13 +103,35 @@ export interface ConnectClientOptions {
 
 const FALLBACK_STATUSES = new Set([400, 404, 405])
 const TERMINATE_TIMEOUT_MS = 2000
+/**
+ * How long a stdio server may stay silent on the `server/discover` probe before it counts as a
+ * legacy server (some ignore requests that come before `initialize`): at most this, and at
+ * most half the connect timeout, so the `initialize` that follows has time too.
+ */
+const STDIO_PROBE_TIMEOUT_MS = 5000
+
+/** One attempt's plan: the era option, and the verdict to start from. */
+interface Attempt {
+  readonly option: ProtocolVersionOption
+  readonly prior: PriorDiscovery | undefined
+}
 
 /**
- * Builds the transport a server definition asks for and performs the MCP handshake on it.
- * `url` servers use Streamable HTTP, falling back to legacy SSE only when the first POST is
- * answered 400, 404 or 405 (or always SSE with `transport: 'sse'`). A refused connection or a
- * timeout is an error naming the server and URL, never a fallback. The handshake runs with a
- * `null` request context.
+ * Builds the transport a server definition asks for and opens the connection on it, in the
+ * protocol era the definition's `protocolVersion` asks for (`'auto'`: the era the server
+ * speaks, found as the MCP backwards-compatibility rules say).
+ *
+ * - HTTP: a modern request (`server/discover`) goes first; an answer that is not a modern one
+ *   makes it a legacy server, spoken to with `initialize` over Streamable HTTP, or over legacy
+ *   SSE when that POST is answered 400, 404 or 405 (or always SSE with `transport: 'sse'`). A
+ *   401/403 is refused credentials, never a legacy verdict; a 5xx, a refused connection or a
+ *   timeout is an error naming the server and URL, never a fallback. A 2xx probe answer the
+ *   client cannot use is a legacy verdict.
+ * - stdio: a `server/discover` probe; a silent server is a legacy one. A legacy server that
+ *   exits on the probe (some exit on any request before `initialize`) is started again, once,
+ *   and spoken to with `initialize`.
+ *
+ * The handshake runs with a `null` request context.
  */
 export function connectClient(options: ConnectClientOptions): Promise<ClientConnection> {
   const resolved = validateServerDefinition(options.serverName, options.definition)
@@ -92,9 +143,84 @@ export function connectClient(options: ConnectClientOptions): Promise<ClientConn
     : connect()
 }
 
-async function connectStdio(options: ConnectClientOptions): Promise<ClientConnection> {
+/** `connectOnce`, again without the verdict when a supplied verdict no longer holds. */
+async function withVerdict(
+  options: ConnectClientOptions,
+  connectOnce: (attempt: Attempt, deadline: () => number) => Promise<ClientConnection>,
+): Promise<ClientConnection> {
+  const option = protocolVersionOf(options.definition)
+  const started = Date.now()
+  const remaining = () => Math.max(1, options.timeout - (Date.now() - started))
+  const prior = priorOf(options.verdict, option)
+  if (!prior) return connectOnce({ option, prior: undefined }, remaining)
+  try {
+    return await connectOnce({ option, prior }, remaining)
+  } catch (error) {
+    if (!isStaleVerdictFailure(error) || options.signal?.aborted) throw error
+    options.log?.('info', `the cached protocol era (${prior.kind}) did not work; probing again`, {
+      error: describe(error),
+    })
+    return connectOnce({ option, prior: undefined }, remaining)
+  }
+}
+
+/** A failure a stale era verdict can explain (not refused credentials, a timeout, an abort). */
+function isStaleVerdictFailure(error: unknown): boolean {
+  return (
+    isMCPKitError(error, 'CONNECTION_FAILED') &&
+    !isUnauthorized(error.cause) &&
+    !isNetworkFailure(error.cause)
+  )
+}
+
+// ── stdio ─────────────────────────────────────────────────────────────────────
+
+function connectStdio(options: ConnectClientOptions): Promise<ClientConnection> {
+  return withVerdict(options, async (attempt, remaining) => {
+    try {
+      return await connectStdioOnce(options, attempt, remaining())
+    } catch (failure) {
+      const { error, exited } = failure as StdioFailure
+      // A server that ended during the probe: a legacy server that exits on any request before
+      // `initialize`. It gets one more process, spoken to the legacy way from the start.
+      if (
+        attempt.option === 'auto' &&
+        !attempt.prior &&
+        exited &&
+        isProbeWithoutVerdict(error.cause)
+      ) {
+        options.log?.(
+          'info',
+          'the server exited on the protocol probe; starting it again for the legacy initialize handshake',
+        )
+        try {
+          return await connectStdioOnce(
+            options,
+            { option: 'auto', prior: { kind: 'legacy' } },
+            remaining(),
+          )
+        } catch (again) {
+          throw (again as StdioFailure).error
+        }
+      }
+      throw error
+    }
+  })
+}
+
+interface StdioFailure {
+  readonly error: MCPClientError
+  /** The child process ended during the attempt. */
+  readonly exited: boolean
+}
+
+async function connectStdioOnce(
+  options: ConnectClientOptions,
+  attempt: Attempt,
+  timeout: number,
+): Promise<ClientConnection> {
   const { serverName, log } = options
-  const definition = options.definition as Extract<ServerDefinition, { command: string }>
+  const definition = options.definition as StdioServerDefinition
   const transport = new ProcessStdioTransport({
     serverName,
     command: definition.command,
@@ -105,77 +231,183 @@ async function connectStdio(options: ConnectClientOptions): Promise<ClientConnec
     onStderrLine: (line) => log?.('info', line, { stream: 'stderr' }),
   })
   const client = options.createClient()
+  const probeTimeout = Math.min(STDIO_PROBE_TIMEOUT_MS, Math.floor(timeout / 2))
+  client.setVersionNegotiation(versionNegotiation(attempt.option, probeTimeout))
   const target = `command "${[definition.command, ...(definition.args ?? [])].join(' ')}"`
   try {
     await withDeadline(
-      client.connect(transport, { timeout: options.timeout }),
-      options.timeout,
+      client.connect(transport, { timeout, ...(attempt.prior ? { prior: attempt.prior } : {}) }),
+      timeout,
       options.signal,
     )
   } catch (error) {
+    // Whether the server ended by itself: asked before our close() ends it.
+    const exited = transport.exitDescription !== undefined
     await transport.close().catch(() => {})
-    if (isMCPKitError(error, 'COMMAND_NOT_FOUND')) throw error
+    if (isMCPKitError(error, 'COMMAND_NOT_FOUND')) {
+      throw { error, exited: false } satisfies StdioFailure
+    }
     const stderr = transport.stderrTail.length
       ? ` Last stderr lines:\n${transport.stderrTail.join('\n')}`
       : ''
-    const exited = transport.exitDescription
-      ? ` The process ended (${transport.exitDescription}).`
-      : ''
-    throw connectError(serverName, target, options.timeout, error, `${exited}${stderr}`)
+    const ended = exited ? ` The process ended (${transport.exitDescription}).` : ''
+    throw {
+      error: connectError(serverName, target, options.timeout, error, `${ended}${stderr}`),
+      exited,
+    } satisfies StdioFailure
   }
+  const era = eraOf(client)
+  const discover = client.getDiscoverResult()
   return {
     client,
     transport,
     kind: 'stdio',
+    era,
+    protocolVersion: client.getNegotiatedProtocolVersion() ?? '',
+    verdict:
+      era === 'modern' && discover
+        ? { era: 'modern', discover }
+        : { era: 'legacy', transport: 'stdio' },
     failureOf: (error) => commonFailure(error) ?? closedFailure(client, error),
     onstreamlost: undefined,
     close: () => client.close(),
   }
 }
 
-async function connectHttp(options: ConnectClientOptions, url: URL): Promise<ClientConnection> {
-  const { serverName, log } = options
+// ── HTTP ──────────────────────────────────────────────────────────────────────
+
+function connectHttp(options: ConnectClientOptions, url: URL): Promise<ClientConnection> {
   const definition = options.definition as HttpServerDefinition
   const mode = definition.transport ?? 'auto'
-  const started = Date.now()
-  const remaining = () => Math.max(1, options.timeout - (Date.now() - started))
-  const target = `URL ${url.href}`
+  return withVerdict(options, async (attempt, remaining) => {
+    const sseOnly =
+      mode === 'sse' ||
+      (mode === 'auto' &&
+        options.verdict?.era === 'legacy' &&
+        options.verdict.transport === 'sse' &&
+        attempt.prior !== undefined)
+    if (sseOnly) return connectSse(options, url, remaining, false)
+    try {
+      return await connectStreamable(options, url, attempt, remaining)
+    } catch (error) {
+      const status = httpStatusOf(error)
+      if (
+        mode === 'streamable-http' ||
+        attempt.option === '2026-07-28' ||
+        status === undefined ||
+        !FALLBACK_STATUSES.has(status)
+      ) {
+        throw error
+      }
+      options.log?.('info', `Streamable HTTP answered ${status}; trying the legacy SSE transport`, {
+        url: url.href,
+      })
+      return connectSse(options, url, remaining, true)
+    }
+  })
+}
 
-  if (mode !== 'sse') {
+/** The HTTP status of a failed Streamable HTTP handshake (the SDK's typed error). */
+function httpStatusOf(error: unknown): number | undefined {
+  const cause = error instanceof MCPClientError ? error.cause : error
+  return cause instanceof SdkHttpError ? cause.status : undefined
+}
+
+async function connectStreamable(
+  options: ConnectClientOptions,
+  url: URL,
+  attempt: Attempt,
+  remaining: () => number,
+): Promise<ClientConnection> {
+  const { serverName, log } = options
+  const definition = options.definition as HttpServerDefinition
+  const target = `URL ${url.href}`
+  const open = async (prior: PriorDiscovery | undefined) => {
     const transportFetch = new TransportFetch(definition)
     const transport = new StreamableHTTPClientTransport(
       url,
       httpTransportOptions(definition, transportFetch),
     )
     const client = options.createClient()
+    client.setVersionNegotiation(versionNegotiation(attempt.option, undefined))
+    const timeout = remaining()
     try {
       await withDeadline(
-        client.connect(transport, { timeout: options.timeout }),
-        options.timeout,
+        client.connect(transport, { timeout, ...(prior ? { prior } : {}) }),
+        timeout,
         options.signal,
-      )
-      transportFetch.attach(transport)
-      return httpConnection(client, transport, transportFetch, 'streamable-http', () =>
-        closeStreamable(client, transport, log),
       )
     } catch (error) {
       await transport.close().catch(() => {})
-      const status = error instanceof SdkHttpError ? error.status : undefined
-      if (mode === 'streamable-http' || status === undefined || !FALLBACK_STATUSES.has(status)) {
-        throw connectError(serverName, target, options.timeout, error)
-      }
-      log?.('info', `Streamable HTTP answered ${status}; trying the legacy SSE transport`, {
-        url: url.href,
-      })
+      throw { error, probeStatus: transportFetch.probeStatus }
     }
+    return { client, transport, transportFetch }
   }
 
+  let opened: Awaited<ReturnType<typeof open>>
+  try {
+    opened = await open(attempt.prior)
+  } catch (failure) {
+    const { error, probeStatus } = failure as { error: unknown; probeStatus: number | undefined }
+    // A 2xx answer to the probe that the client could not use (an empty body, a proxy's page):
+    // not a modern server, so a legacy one; anything else the probe met stays an error.
+    const unusableProbeAnswer =
+      attempt.option === 'auto' &&
+      !attempt.prior &&
+      probeStatus !== undefined &&
+      probeStatus >= 200 &&
+      probeStatus < 300 &&
+      isProbeWithoutVerdict(error)
+    if (!unusableProbeAnswer) throw connectError(serverName, target, options.timeout, error)
+    log?.(
+      'info',
+      `the protocol probe was answered ${probeStatus} without a usable reply; speaking the legacy protocol`,
+    )
+    try {
+      opened = await open({ kind: 'legacy' })
+    } catch (again) {
+      throw connectError(serverName, target, options.timeout, (again as { error: unknown }).error)
+    }
+  }
+  const { client, transport, transportFetch } = opened
+  transportFetch.attach(transport)
+  const era = eraOf(client)
+  const discover = client.getDiscoverResult()
+  return httpConnection({
+    client,
+    transport,
+    transportFetch,
+    kind: 'streamable-http',
+    verdict:
+      era === 'modern' && discover
+        ? { era: 'modern', discover }
+        : { era: 'legacy', transport: 'streamable-http' },
+    close: () => closeStreamable(client, transport, log),
+  })
+}
+
+async function connectSse(
+  options: ConnectClientOptions,
+  url: URL,
+  remaining: () => number,
+  fellBack: boolean,
+): Promise<ClientConnection> {
+  const definition = options.definition as HttpServerDefinition
+  const target = `URL ${url.href}`
+  if (protocolVersionOf(definition) === '2026-07-28') {
+    throw new MCPClientError(
+      'CONNECTION_FAILED',
+      `Cannot connect to server "${options.serverName}" (${target}): it speaks only legacy SSE, which has no 2026-07-28 era (protocolVersion: '2026-07-28').`,
+      { serverName: options.serverName },
+    )
+  }
   const sseFetch = new TransportFetch(definition)
   const transport = new SSEClientTransport(url, {
     ...httpTransportOptions(definition, sseFetch),
     ...(definition.eventSourceInit ? { eventSourceInit: definition.eventSourceInit } : {}),
   })
   const client = options.createClient()
+  client.setVersionNegotiation({ mode: 'legacy' })
   try {
     await withDeadline(
       client.connect(transport, { timeout: remaining() }),
@@ -184,8 +416,13 @@ async function connectHttp(options: ConnectClientOptions, url: URL): Promise<Cli
     )
   } catch (error) {
     await transport.close().catch(() => {})
-    const fellBack = mode === 'auto' ? ' (after Streamable HTTP answered 4xx)' : ''
-    throw connectError(serverName, `${target} over legacy SSE${fellBack}`, options.timeout, error)
+    const how = fellBack ? ' (after Streamable HTTP answered 4xx)' : ''
+    throw connectError(
+      options.serverName,
+      `${target} over legacy SSE${how}`,
+      options.timeout,
+      error,
+    )
   }
   // A legacy SSE session lives and dies with its stream: once the stream breaks, replies to
   // pending requests can never arrive, so close now and let them fail instead of time out.
@@ -195,20 +432,32 @@ async function connectHttp(options: ConnectClientOptions, url: URL): Promise<Cli
     onerror?.(error)
     if (error instanceof SseError) void transport.close()
   }
-  return httpConnection(client, transport, sseFetch, 'sse', () => client.close())
-}
-
-function httpConnection(
-  client: Client,
-  transport: Transport,
-  transportFetch: TransportFetch,
-  kind: 'streamable-http' | 'sse',
-  close: () => Promise<void>,
-): ClientConnection {
-  const connection: ClientConnection = {
+  return httpConnection({
     client,
     transport,
-    kind,
+    transportFetch: sseFetch,
+    kind: 'sse',
+    verdict: { era: 'legacy', transport: 'sse' },
+    close: () => client.close(),
+  })
+}
+
+function httpConnection(parts: {
+  client: Client
+  transport: Transport
+  transportFetch: TransportFetch
+  kind: 'streamable-http' | 'sse'
+  verdict: ProtocolVerdict
+  close: () => Promise<void>
+}): ClientConnection {
+  const { client, transportFetch } = parts
+  const connection: ClientConnection = {
+    client,
+    transport: parts.transport,
+    kind: parts.kind,
+    era: eraOf(client),
+    protocolVersion: client.getNegotiatedProtocolVersion() ?? '',
+    verdict: parts.verdict,
     failureOf(error) {
       const common = commonFailure(error)
       if (common) return common
@@ -223,7 +472,7 @@ function httpConnection(
       return closedFailure(client, error)
     },
     onstreamlost: undefined,
-    close,
+    close: parts.close,
   }
   transportFetch.onStreamLost = () => connection.onstreamlost?.()
   return connection
@@ -270,108 +519,11 @@ async function closeStreamable(
   log: ConnectClientOptions['log'],
 ) {
   // The spec asks clients to end their session; servers otherwise keep it until their TTL.
+  // A modern connection has no session, so nothing is sent.
   if (transport.sessionId) {
     await withDeadline(transport.terminateSession(), TERMINATE_TIMEOUT_MS).catch((error) => {
       log?.('warning', `could not end the session with DELETE: ${describe(error)}`)
     })
   }
   await client.close()
-}
-
-class DeadlineError extends Error {}
-
-/** `promise`, or a rejection when `ms` pass or `signal` aborts, whichever comes first. */
-async function withDeadline<T>(promise: Promise<T>, ms: number, signal?: AbortSignal): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
-  let onAbort: (() => void) | undefined
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new DeadlineError()), ms)
-    if (!signal) return
-    onAbort = () => reject(signal.reason ?? new Error('Connection attempt aborted'))
-    if (signal.aborted) onAbort()
-    else signal.addEventListener('abort', onAbort, { once: true })
-  })
-  // The losing promise must not surface as an unhandled rejection.
-  promise.catch(() => {})
-  try {
-    return await Promise.race([promise, deadline])
-  } finally {
-    clearTimeout(timer)
-    if (onAbort) signal?.removeEventListener('abort', onAbort)
-  }
-}
-
-function connectError(
-  serverName: string,
-  target: string,
-  timeout: number,
-  error: unknown,
-  suffix = '',
-): MCPClientError {
-  if (error instanceof MCPClientError && error.code !== 'CONNECTION_CLOSED') return error
-  if ((error as { name?: unknown })?.name === 'AbortError') {
-    return new MCPClientError(
-      'DISCONNECTED',
-      `Connecting to server "${serverName}" was abandoned: the client was disconnected.`,
-      { serverName, cause: error },
-    )
-  }
-  if (isUnauthorized(error)) {
-    return new MCPClientError(
-      'UNAUTHORIZED',
-      `Server "${serverName}" (${target}) refused the credentials: ${describe(error)}. Check the token, or complete the OAuth authorization.`,
-      { serverName, cause: error },
-    )
-  }
-  const timedOut =
-    error instanceof DeadlineError ||
-    (error instanceof SdkError && error.code === SdkErrorCode.RequestTimeout)
-  if (timedOut) {
-    return new MCPClientError(
-      'CONNECT_TIMEOUT',
-      `Server "${serverName}" (${target}) did not complete the MCP handshake within ${timeout} ms.${suffix}`,
-      { serverName, cause: error },
-    )
-  }
-  return new MCPClientError(
-    'CONNECTION_FAILED',
-    `Cannot connect to server "${serverName}" (${target}): ${describe(error)}.${suffix}`,
-    { serverName, cause: error },
-  )
-}
-
-function describe(error: unknown): string {
-  if (error instanceof SdkHttpError) return `HTTP ${error.status}: ${error.message}`
-  // A document that failed the SDK's schema (e.g. OAuth metadata): its issues, not a JSON dump.
-  const issues = (error as { issues?: unknown } | null)?.issues
-  if (Array.isArray(issues) && issues.length > 0) {
-    return `a document the server or its authorization server sent is invalid (${formatIssues(issues, 3)})`
-  }
-  if (error instanceof Error) {
-    const cause = error.cause as { code?: string; message?: string } | undefined
-    if (cause?.code === 'ECONNREFUSED') return 'connection refused (ECONNREFUSED)'
-    if (cause?.code) return `${error.message} (${cause.code})`
-    return error.message
-  }
-  return String(error)
-}
-
-/**
- * Whether `error` is the server refusing our credentials (401, or 403 for missing scope), or
- * the OAuth flow that should have got better ones failing (a refused grant, an issuer that does
- * not match, an insecure endpoint).
- */
-function isUnauthorized(error: unknown): boolean {
-  if (
-    error instanceof UnauthorizedError ||
-    error instanceof InsufficientScopeError ||
-    error instanceof OAuthClientFlowError ||
-    error instanceof OAuthError
-  ) {
-    return true
-  }
-  if (error instanceof SdkHttpError) return error.status === 401 || error.status === 403
-  // The SSE transport's errors still carry the HTTP status as a numeric `code`.
-  if (error instanceof SseError) return error.code === 401 || error.code === 403
-  return false
 }

@@ -8,33 +8,41 @@ type RequestId = string | number
 /** How many answered or standalone SSE streams stay linked to the transport's signal. */
 const RECENT_STREAMS = 64
 
+/** One request's own abort controller, and the set of its signal's controllers it is in. */
+interface Tracked {
+  readonly controller: AbortController
+  readonly group: Set<AbortController>
+}
+
 /**
  * The fetch every HTTP request of one connection goes through.
  *
  * - It calls the definition's `fetch(url, init, requestContext)` with the context of the call
  *   that caused the request (`null` in the handshake), or the global `fetch`.
- * - It gives each request its own abort signal. The SDK passes one long-lived signal to every
- *   request, and fetch adds an abort listener to that signal each time: long-lived clients
- *   collected thousands of listeners. Here the transport's signal carries one listener, which
- *   aborts what may still be open when the transport closes: requests waiting for headers, SSE
- *   streams of unanswered requests, and the most recent answered or standalone streams (a
- *   server should end a POST stream once it has answered; a GET stream lives until replaced).
- *   JSON responses are released at once.
+ * - It gives each request its own abort controller. On the legacy era the SDK passes one
+ *   long-lived signal to every request, and fetch adds an abort listener to that signal each
+ *   time: long-lived clients collected thousands of listeners. Here each signal the SDK passes
+ *   carries one listener, which aborts what of that signal may still be open: requests waiting
+ *   for headers, SSE streams of unanswered requests, and the most recent answered or standalone
+ *   streams (a server should end a POST stream once it has answered; a GET stream lives until
+ *   replaced). On the modern era each request has a signal of its own (closing a request's
+ *   stream is how it is cancelled), so cancelling one request aborts that request alone. JSON
+ *   responses are released at once.
  * - It sees what the SDK's errors do not say: a request whose response stream ended before
- *   the answer (`onStreamLost`, from the transport's `onRequestStreamEnd`), a session the server no longer knows (`sessionExpired`, a 404
- *   to a POST), credentials the server refuses (`credentialsRefused`, a 401 or 403 to a POST),
- *   and the network failing under a request (`isNetworkFailure`).
+ *   the answer (`onStreamLost`, from the transport's `onRequestStreamEnd`), a session the server
+ *   no longer knows (`sessionExpired`, a 404 to a POST), credentials the server refuses (`credentialsRefused`, a 401 or 403 to a POST),
+ *   how the era probe was answered (`probeStatus`), and the network failing under a request
+ *   (`isNetworkFailure`).
  */
 export class TransportFetch {
   readonly fetch: FetchLike
-  /** Requests whose response headers have not arrived. */
-  readonly #awaitingHeaders = new Set<AbortController>()
+  /** Per abort signal the SDK passed: the controllers of its requests still worth aborting. */
+  readonly #groups = new WeakMap<AbortSignal, Set<AbortController>>()
   /** SSE streams of requests not answered yet, by JSON-RPC id. */
-  readonly #unanswered = new Map<RequestId, AbortController>()
+  readonly #unanswered = new Map<RequestId, Tracked>()
   /** A ring of the most recent answered POST streams and GET streams. */
-  readonly #recent: (AbortController | undefined)[] = new Array(RECENT_STREAMS)
+  readonly #recent: (Tracked | undefined)[] = new Array(RECENT_STREAMS)
   #recentCursor = 0
-  #listeningTo: AbortSignal | undefined
   #attached = false
   /** Set once a POST was answered 404: the session is gone, whatever the SDK's error says. */
   sessionExpired = false
@@ -43,6 +51,8 @@ export class TransportFetch {
    * legacy SSE's errors say only in their message. Cleared by the next POST that succeeds.
    */
   credentialsRefused = false
+  /** The HTTP status the `server/discover` era probe was answered with, once it was. */
+  probeStatus: number | undefined
   /**
    * Called when the SSE stream of a request ended (or broke) before its answer came: the
    * answer may never come. Set by whoever owns the connection.
@@ -57,34 +67,55 @@ export class TransportFetch {
     this.fetch = async (url, init) => {
       const outer = init?.signal
       if (!outer || outer.aborted) return base(url, init)
-      this.#listen(outer)
-      const controller = new AbortController()
-      this.#awaitingHeaders.add(controller)
+      const tracked: Tracked = { controller: new AbortController(), group: this.#groupOf(outer) }
+      const { controller, group } = tracked
+      group.add(controller)
+      const post = init?.method === 'POST'
       let response: Response
       try {
         response = await base(url, { ...init, signal: controller.signal })
       } catch (error) {
+        group.delete(controller)
         // The Fetch standard rejects with a TypeError when the network fails; anything else a
         // custom `fetch` throws is its own refusal, which the call reports as it is.
         if (error instanceof TypeError && !controller.signal.aborted) markNetworkFailure(error)
         throw error
-      } finally {
-        this.#awaitingHeaders.delete(controller)
       }
-      const post = init?.method === 'POST'
       if (post) {
         if (response.status === 404) this.sessionExpired = true
         if (response.status === 401 || response.status === 403) this.credentialsRefused = true
         else if (response.ok) this.credentialsRefused = false
+        if (this.probeStatus === undefined && isProbe(init.body)) this.probeStatus = response.status
       }
       if (response.body && response.headers.get('content-type')?.includes('text/event-stream')) {
         // Before `attach`, answers go by unseen: the handshake's stream is not tracked.
         const id = post && this.#attached ? requestIdOf(init.body) : undefined
-        if (id === undefined) this.#remember(controller)
-        else this.#unanswered.set(id, controller)
+        if (id === undefined) this.#remember(tracked)
+        else this.#unanswered.set(id, tracked)
+      } else {
+        group.delete(controller)
       }
       return response
     }
+  }
+
+  /** The controllers of `signal`'s requests; the first time, one listener that aborts them. */
+  #groupOf(signal: AbortSignal): Set<AbortController> {
+    let group = this.#groups.get(signal)
+    if (!group) {
+      const members = new Set<AbortController>()
+      group = members
+      this.#groups.set(signal, members)
+      signal.addEventListener(
+        'abort',
+        () => {
+          for (const controller of members) controller.abort(signal.reason)
+          members.clear()
+        },
+        { once: true },
+      )
+    }
+    return group
   }
 
   /**
@@ -97,10 +128,10 @@ export class TransportFetch {
     this.#attached = true
     watchRequestStreams(transport, {
       answered: (id) => {
-        const controller = this.#unanswered.get(id)
-        if (!controller) return
+        const tracked = this.#unanswered.get(id)
+        if (!tracked) return
         this.#unanswered.delete(id)
-        this.#remember(controller)
+        this.#remember(tracked)
       },
       streamEnded: (id) => this.#streamEnded(id),
     })
@@ -108,36 +139,22 @@ export class TransportFetch {
 
   /** A request's stream ended: if its response never came on it, it may never come. */
   #streamEnded(id: RequestId): void {
-    const controller = this.#unanswered.get(id)
-    if (!controller) return
+    const tracked = this.#unanswered.get(id)
+    if (!tracked) return
     this.#unanswered.delete(id)
-    this.#remember(controller)
+    this.#remember(tracked)
     this.onStreamLost?.(id)
   }
 
-  #remember(controller: AbortController): void {
-    this.#recent[this.#recentCursor] = controller
+  #remember(tracked: Tracked): void {
+    const evicted = this.#recent[this.#recentCursor]
+    if (evicted) evicted.group.delete(evicted.controller)
+    this.#recent[this.#recentCursor] = tracked
     this.#recentCursor = (this.#recentCursor + 1) % RECENT_STREAMS
   }
+}
 
-  #listen(outer: AbortSignal): void {
-    if (this.#listeningTo === outer) return
-    this.#listeningTo = outer
-    outer.addEventListener(
-      'abort',
-      () => {
-        for (const controller of [
-          ...this.#awaitingHeaders,
-          ...this.#unanswered.values(),
-          ...this.#recent,
-        ]) {
-          controller?.abort(outer.reason)
-        }
-        this.#awaitingHeaders.clear()
-        this.#unanswered.clear()
-        this.#recent.fill(undefined)
-      },
-      { once: true },
-    )
-  }
+/** Whether a POST body is the `server/discover` era probe (which is small: no arguments). */
+function isProbe(body: unknown): boolean {
+  return typeof body === 'string' && body.length < 4096 && body.includes('"server/discover"')
 }

@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process'
+import type { Readable } from 'node:stream'
 import { MCPClientError } from '@mcpkit/types'
 import {
   type JSONRPCMessage,
@@ -51,6 +52,15 @@ export class ProcessStdioTransport implements Transport {
   /** The child's pid while it runs. */
   get pid(): number | undefined {
     return this.#child?.pid
+  }
+
+  /**
+   * The child's stderr when it is piped (`stderr: 'logger'`), else `null`. With `pid`, this is
+   * also what makes the SDK treat this transport as stdio (`StdioShaped` in `sdk-contract.ts`,
+   * checked by its test).
+   */
+  get stderr(): Readable | null {
+    return this.#child?.stderr ?? null
   }
 
   /** The last stderr lines (when stderr is piped), for error messages. */

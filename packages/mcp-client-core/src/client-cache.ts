@@ -1,0 +1,153 @@
+import type { ProtocolVerdict } from '@mcpkit/transports/client'
+import {
+  type CacheEntry,
+  type CacheKey,
+  type CacheScope,
+  InMemoryResponseCacheStore,
+  type MaybePromise,
+  type ResponseCacheStore,
+} from '@modelcontextprotocol/client'
+
+const DEFAULT_ERA_TTL_MS = 60 * 60_000
+const DEFAULT_ERA_MAX = 10_000
+
+/**
+ * What clients may share about servers, and with whom. `MCPClientPool` passes one to each
+ * client it creates (`create({ cache })`); a client without one shares nothing.
+ */
+export interface MCPClientCacheOptions {
+  /**
+   * The authorization context of the client's credentials: a stable, non-secret identity of
+   * the user and credentials (the pool uses its keyed fingerprint of `{ user, credentials }`).
+   * Response-cache entries a server marks `private`, and what was learned about a server's
+   * protocol era, are shared only between clients with the same `partition`. Default `''`.
+   */
+  partition?: string
+  /**
+   * The SDK response cache (SEP-2549) the client's connections use. Entries a server marks
+   * `public` are shared by every client on this store; `private` ones only within `partition`;
+   * each server has its own part of the store. Default: a store per client.
+   */
+  responses?: ResponseCacheStore
+  /** Protocol-era verdicts, kept per `partition` and server. Default: one per client. */
+  eras?: ProtocolEraCache
+}
+
+/** Options of `new ProtocolEraCache()`. */
+export interface ProtocolEraCacheOptions {
+  /**
+   * How long a verdict is trusted, in milliseconds. A server upgraded to the 2026-07-28 era
+   * would still be spoken to the legacy way until then. Default 3600000 (1 hour).
+   */
+  ttl?: number
+  /** Most verdicts kept; the oldest goes first. Default 10000. */
+  max?: number
+}
+
+/**
+ * Which protocol era each server speaks, learned by a connection's probe and reused by the next
+ * connection to the same server (a reconnect, or another pooled client) so it does not probe
+ * again. Kept per authorization context (`partition`): a verdict learned with one user's token
+ * is never used with another's. Per server: a stdio server is its command line and environment;
+ * an HTTP server is its endpoint URL (origin and path, so two MCP endpoints on one origin do
+ * not share a verdict).
+ */
+export class ProtocolEraCache {
+  readonly #ttl: number
+  readonly #max: number
+  readonly #entries = new Map<string, { verdict: ProtocolVerdict; storedAt: number }>()
+
+  constructor(options: ProtocolEraCacheOptions = {}) {
+    this.#ttl = options.ttl ?? DEFAULT_ERA_TTL_MS
+    this.#max = options.max ?? DEFAULT_ERA_MAX
+  }
+
+  /** The verdict for `server` in `partition`, while it is fresh. */
+  get(partition: string, server: string): ProtocolVerdict | undefined {
+    const key = entryKey(partition, server)
+    const entry = this.#entries.get(key)
+    if (!entry) return undefined
+    if (Date.now() - entry.storedAt >= this.#ttl) {
+      this.#entries.delete(key)
+      return undefined
+    }
+    return entry.verdict
+  }
+
+  /** Keeps what a connection to `server` learned in `partition`, replacing an older verdict. */
+  set(partition: string, server: string, verdict: ProtocolVerdict): void {
+    const key = entryKey(partition, server)
+    this.#entries.delete(key)
+    this.#entries.set(key, { verdict, storedAt: Date.now() })
+    if (this.#entries.size > this.#max) {
+      const oldest = this.#entries.keys().next().value
+      if (oldest !== undefined) this.#entries.delete(oldest)
+    }
+  }
+
+  /** Forgets the verdict for `server` in `partition` (it did not work). */
+  delete(partition: string, server: string): void {
+    this.#entries.delete(entryKey(partition, server))
+  }
+
+  /** How many verdicts are held. */
+  get size(): number {
+    return this.#entries.size
+  }
+}
+
+function entryKey(partition: string, server: string): string {
+  return JSON.stringify([partition, server])
+}
+
+/** A fresh in-memory response store (the SDK's), for a client that was given none. */
+export function defaultResponseStore(): ResponseCacheStore {
+  return new InMemoryResponseCacheStore()
+}
+
+/**
+ * `store` as seen by one server's connections: every key's partition is moved under
+ * `namespace`, so two servers that report the same `serverInfo` (two deployments of one
+ * program, or one URL reached with two credentials in one client) never read each other's
+ * entries. Public entries stay shared between clients of the same server; private ones stay
+ * under the client's `cachePartition`, which the SDK puts in the partition it hands us.
+ */
+export function namespacedStore(store: ResponseCacheStore, namespace: string): ResponseCacheStore {
+  // The keys written through this view, for `evict`/`clear` (bounded: the store itself caps
+  // what it holds, and deleting a key it already dropped is a no-op).
+  const written = new Map<string, CacheKey>()
+  const move = (key: CacheKey): CacheKey => ({
+    ...key,
+    partition: JSON.stringify([namespace, key.partition ?? '']),
+  })
+  return {
+    get: (key): MaybePromise<CacheEntry | undefined> => store.get(move(key)),
+    set: (key, entry: { value: string; expiresAt?: number; scope?: CacheScope }) => {
+      const moved = move(key)
+      const id = JSON.stringify([moved.method, moved.params ?? '', moved.partition])
+      written.delete(id)
+      written.set(id, moved)
+      if (written.size > WRITTEN_KEYS_MAX) {
+        const oldest = written.keys().next().value
+        if (oldest !== undefined) written.delete(oldest)
+      }
+      return store.set(moved, entry)
+    },
+    delete: (key) => store.delete(move(key)),
+    // Method-wide eviction would reach other servers' entries: drop only ours.
+    evict: async (method) => {
+      for (const [id, key] of written) {
+        if (key.method !== method) continue
+        written.delete(id)
+        await store.delete(key)
+      }
+    },
+    clear: async () => {
+      const keys = [...written.values()]
+      written.clear()
+      for (const key of keys) await store.delete(key)
+    },
+  }
+}
+
+const WRITTEN_KEYS_MAX = 4096

@@ -1,0 +1,145 @@
+import type { Log } from '@mcpkit/types'
+import type { Client, McpSubscription, SubscriptionFilter } from '@modelcontextprotocol/client'
+
+/** Reopen delays after a stream ends unexpectedly: 250 ms, doubling, at most 10 s. */
+const REOPEN_BASE_MS = 250
+const REOPEN_MAX_MS = 10_000
+/** Reopens in a row that fail before giving up until the next connection. */
+const REOPEN_ATTEMPTS = 8
+
+export interface ListenStreamOptions {
+  client: Client
+  /** What to ask for, read at each (re)open: the list changes and resource subscriptions. */
+  filter: () => SubscriptionFilter
+  /** Milliseconds to wait for the server to acknowledge a stream. */
+  timeout: number
+  log: Log
+  /** A stream was acknowledged; `honored` is what the server will deliver on it. */
+  onOpen: (honored: SubscriptionFilter) => void
+  /** The stream ended without us closing it: notifications may have been missed. */
+  onLost: () => void
+}
+
+/**
+ * The one `subscriptions/listen` stream of a 2026-07-28 connection (that era delivers
+ * `list_changed` and `resources/updated` only there). Its notifications reach the SDK client's
+ * notification handlers, as a legacy server's unsolicited ones do. A stream the server or the
+ * network ends is reopened (with backoff, a bounded number of times in a row); a new filter
+ * (a resource subscribed or unsubscribed) replaces the stream, the new one acknowledged before
+ * the old one closes so nothing falls in between. `close()` ends it and every timer.
+ */
+export class ListenStream {
+  readonly #options: ListenStreamOptions
+  #current: McpSubscription | undefined
+  #honored: SubscriptionFilter | undefined
+  #generation = 0
+  #failures = 0
+  #timer: NodeJS.Timeout | undefined
+  #closed = false
+
+  constructor(options: ListenStreamOptions) {
+    this.#options = options
+  }
+
+  /** What the open stream delivers; `undefined` while none is open. */
+  get honored(): SubscriptionFilter | undefined {
+    return this.#honored
+  }
+
+  /**
+   * Opens the stream with the current filter, replacing the open one. Resolves with what the
+   * server honours; rejects when the server refuses the stream (the old one stays open then).
+   */
+  async open(): Promise<SubscriptionFilter> {
+    if (this.#closed) throw new Error('the listen stream is closed')
+    const generation = ++this.#generation
+    this.#clearTimer()
+    const filter = this.#options.filter()
+    const previous = this.#current
+    if (isEmpty(filter)) {
+      this.#current = undefined
+      this.#honored = {}
+      await previous?.close()
+      return {}
+    }
+    const subscription = await this.#options.client.listen(filter, {
+      timeout: this.#options.timeout,
+    })
+    if (this.#closed || generation !== this.#generation) {
+      // Closed meanwhile, or a newer filter was asked for: that stream covers this one.
+      await subscription.close()
+      return subscription.honoredFilter
+    }
+    this.#current = subscription
+    this.#honored = subscription.honoredFilter
+    this.#failures = 0
+    void subscription.closed.then((reason) => this.#ended(subscription, reason))
+    await previous?.close()
+    this.#options.onOpen(subscription.honoredFilter)
+    return subscription.honoredFilter
+  }
+
+  /** Ends the stream and stops reopening it. Idempotent. */
+  async close(): Promise<void> {
+    this.#closed = true
+    this.#clearTimer()
+    const current = this.#current
+    this.#current = undefined
+    this.#honored = undefined
+    await current?.close().catch(() => {})
+  }
+
+  #ended(subscription: McpSubscription, reason: 'local' | 'graceful' | 'remote'): void {
+    if (this.#closed || subscription !== this.#current) return
+    this.#current = undefined
+    this.#honored = undefined
+    this.#options.onLost()
+    this.#options.log('info', `the subscriptions/listen stream ended (${reason}); reopening it`)
+    this.#scheduleReopen()
+  }
+
+  #scheduleReopen(): void {
+    if (this.#closed || this.#timer) return
+    if (this.#failures >= REOPEN_ATTEMPTS) {
+      this.#options.log(
+        'warning',
+        `the subscriptions/listen stream could not be reopened ${REOPEN_ATTEMPTS} times in a row; change notifications stop until the next connection`,
+      )
+      return
+    }
+    const delay = Math.min(REOPEN_BASE_MS * 2 ** this.#failures, REOPEN_MAX_MS)
+    this.#failures += 1
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined
+      this.open().catch((error: unknown) => {
+        this.#options.log(
+          'info',
+          `reopening the subscriptions/listen stream failed: ${String(error)}`,
+        )
+        this.#scheduleReopen()
+      })
+    }, delay)
+  }
+
+  /** Opens the first stream in the background; a failure is retried like a dropped stream. */
+  start(): void {
+    this.open().catch((error: unknown) => {
+      this.#options.log('info', `opening the subscriptions/listen stream failed: ${String(error)}`)
+      this.#scheduleReopen()
+    })
+  }
+
+  #clearTimer(): void {
+    clearTimeout(this.#timer)
+    this.#timer = undefined
+  }
+}
+
+function isEmpty(filter: SubscriptionFilter): boolean {
+  return (
+    !filter.toolsListChanged &&
+    !filter.promptsListChanged &&
+    !filter.resourcesListChanged &&
+    !(filter.resourceSubscriptions && filter.resourceSubscriptions.length > 0)
+  )
+}
