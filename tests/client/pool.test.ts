@@ -1,7 +1,9 @@
 /**
  * MCPClientPool against a real MCPServer over Streamable HTTP on 127.0.0.1. The server counts
  * sessions opened and closed, so "shared one connect", "disconnected on release" and "not
- * reused after rotation" are read off the server, not off the pool's own bookkeeping.
+ * reused after rotation" are read off the server, not off the pool's own bookkeeping. Sessions
+ * exist on the 2025 era only, so these clients speak it (`protocolVersion: 'legacy'`); the pool on
+ * the 2026-07-28 era is in cache-scope.test.ts.
  */
 import { MCPClient, MCPClientPool } from '@mcpkit/mcp-client-core'
 import { createMCPTool, MCPServer } from '@mcpkit/mcp-server-core'
@@ -61,6 +63,7 @@ function clientFor(token: string) {
       servers: {
         target: {
           url: host.mcpUrl,
+          protocolVersion: 'legacy',
           requestInit: { headers: { Authorization: `Bearer ${token}` } },
         },
       },

@@ -94,12 +94,33 @@ describe('@ai-sdk/mcp 2.x createMCPClient', () => {
 })
 
 describe("mcpkit's MCPClient", () => {
-  it('is served on the same endpoint (2025 session)', async () => {
+  it('lands on 2026-07-28 by default (no session) and answers a two-question round', async () => {
     const client = new MCPClient({ id: 'mcpkit-interop', servers: { eras: { url: host.mcpUrl } } })
     try {
+      client.elicitation.onRequest('eras', (request) => ({
+        action: 'accept',
+        content: /dish/i.test(request.message) ? { dish: 'ramen' } : { table: 4 },
+      }))
       const tools = await client.listTools()
-      const result = await tools.eras_whoami!.execute!({}, {} as never)
-      expect(sessionOf(result)).toEqual(expect.any(String))
+      expect(client.getServerProtocolEras()).toEqual({ eras: 'modern' })
+      expect(sessionOf(await tools.eras_whoami!.execute({}))).toBeNull()
+      expect(textOf(await tools.eras_order!.execute({ restaurant: 'Kaze' }))).toBe(
+        'Kaze: ramen at table 4',
+      )
+    } finally {
+      await client.disconnect()
+    }
+  })
+
+  it("is served a 2025 session on the same endpoint with protocolVersion: 'legacy'", async () => {
+    const client = new MCPClient({
+      id: 'mcpkit-interop-legacy',
+      servers: { eras: { url: host.mcpUrl, protocolVersion: 'legacy' } },
+    })
+    try {
+      const tools = await client.listTools()
+      expect(client.getServerProtocolEras()).toEqual({ eras: 'legacy' })
+      expect(sessionOf(await tools.eras_whoami!.execute({}))).toEqual(expect.any(String))
     } finally {
       await client.disconnect()
     }
