@@ -2,14 +2,16 @@
  * The MCP conformance suite's client under test: one script for every scenario, built on
  * `MCPClient`. The conformance CLI starts it as `<command> <server-url>` with the scenario
  * name in `MCP_CONFORMANCE_SCENARIO` (and scenario data, such as pre-registered OAuth
- * credentials, in `MCP_CONFORMANCE_CONTEXT`).
+ * credentials, in `MCP_CONFORMANCE_CONTEXT`). `MCPKIT_CONFORMANCE_AUTH_FLOW=authenticate`
+ * makes `MCPClient.authenticate()` the first call of the authorization scenarios (see
+ * `AUTH_FLOW`); `run.mjs` runs them both ways.
  *
  * It prints `mcpkit-conformance-client: ok <scenario>` when the scenario went as expected and
  * the process then ended by itself; `run.mjs` counts a scenario without that line as failed,
  * so an exception or a handle left open after `disconnect()` is not hidden by checks that
  * happened to pass.
  */
-import { MCPClient } from '@mcpkit/mcp-client-core'
+import { InsufficientScopeClientError, isMCPKitError, MCPClient } from '@mcpkit/mcp-client-core'
 import { MCPOAuthClientProvider } from '@mcpkit/oauth'
 import type { HttpServerDefinition } from '@mcpkit/types'
 
@@ -262,58 +264,120 @@ async function sseRetry(client: MCPClient): Promise<void> {
 // Authorization scenarios
 
 /**
- * `MCPOAuthClientProvider` for a headless run: the suite's authorization servers approve at
- * once and redirect to our `redirect_uri` with the code, so "the browser" is one fetch that
- * reads the callback URL off the redirect. The app then finishes the flow with
- * `finishAuthorization(callbackUrl)` (which checks `state`), as a real app does from its
- * callback route.
+ * How an authorization scenario starts (`MCPKIT_CONFORMANCE_AUTH_FLOW`):
+ * - `request` (default): the first request gets the server's 401 and the transport starts the
+ *   flow, as in a web app: the provider's hook gets the authorization URL, the call fails, the
+ *   app's callback route finishes the authorization, the call is made again;
+ * - `authenticate`: `MCPClient.authenticate()` is the first call, as in a command-line program:
+ *   it reads the server's challenge itself, and the browser comes back to a loopback server.
  */
-function headlessProvider(preRegistered?: { client_id: string; client_secret: string }) {
+const AUTH_FLOW =
+  process.env.MCPKIT_CONFORMANCE_AUTH_FLOW === 'authenticate' ? 'authenticate' : 'request'
+
+/** Within the suite's 30 s per scenario, on a machine running every scenario at once. */
+const AUTHENTICATE_TIMEOUT_MS = 25_000
+
+/** The loopback redirect of a command-line program: `authenticate()` picks the port. */
+const LOOPBACK_REDIRECT_URL = 'http://127.0.0.1/callback'
+
+/**
+ * "The browser": the suite's authorization servers approve at once and redirect to the
+ * `redirect_uri` with the code (or an error), so one fetch reads the callback URL.
+ */
+async function approve(authorizationUrl: URL): Promise<string> {
+  const response = await fetch(authorizationUrl, { redirect: 'manual' })
+  await response.body?.cancel()
+  const location = response.headers.get('location')
+  if (!location)
+    throw new Error(`Authorization endpoint answered ${response.status} without a redirect`)
+  const callback = new URL(location)
+  if (!callback.searchParams.has('code') && !callback.searchParams.has('error')) {
+    throw new Error(`Authorization endpoint redirected without a code: ${location}`)
+  }
+  return location
+}
+
+/**
+ * `MCPOAuthClientProvider` as the flow in use has it, with the seed's options (no `serverUrl`:
+ * the server definition gives it). In `request` mode the app's callback route is simulated:
+ * the hook keeps the callback URL, `withAuthorization` hands it to `finishAuthorization()`
+ * (which checks `state`). In `authenticate` mode the hook drives the browser to the loopback
+ * server `authenticate()` listens on (a redirect URL without a port is the transport's own
+ * flow, which a command-line program answers by running `authenticate()` again).
+ */
+function conformanceProvider(preRegistered?: { client_id: string; client_secret: string }) {
   let authorizations = 0
   const flow = { pendingCallback: undefined as string | undefined }
+  const redirectUrl = AUTH_FLOW === 'authenticate' ? LOOPBACK_REDIRECT_URL : REDIRECT_URL
   const provider = new MCPOAuthClientProvider({
-    serverUrl,
-    redirectUrl: REDIRECT_URL,
-    clientMetadata: { client_name: 'mcpkit-conformance-client', redirect_uris: [REDIRECT_URL] },
+    redirectUrl,
+    clientMetadata: { client_name: 'mcpkit-conformance-client', redirect_uris: [redirectUrl] },
     clientMetadataUrl: CLIENT_METADATA_URL,
     ...(preRegistered
-      ? { clientInformation: { ...preRegistered, redirect_uris: [REDIRECT_URL] } }
+      ? { clientInformation: { ...preRegistered, redirect_uris: [redirectUrl] } }
       : {}),
     onRedirectToAuthorization: async (authorizationUrl) => {
+      const scope = authorizationUrl.searchParams.get('scope') ?? 'none'
+      const redirectUri = new URL(authorizationUrl.searchParams.get('redirect_uri') ?? redirectUrl)
+      if (AUTH_FLOW === 'authenticate' && redirectUri.port === '') {
+        log(`the transport asked for an authorization (scope=${scope}); authenticate() will run`)
+        return
+      }
       authorizations += 1
       if (authorizations > MAX_AUTHORIZATIONS) {
         throw new Error(`Giving up after ${MAX_AUTHORIZATIONS} authorization attempts`)
       }
-      const response = await fetch(authorizationUrl, { redirect: 'manual' })
-      await response.body?.cancel()
-      const location = response.headers.get('location')
-      if (!location || !new URL(location).searchParams.has('code')) {
-        throw new Error(`Authorization endpoint answered ${response.status} without a code`)
+      const callback = await approve(authorizationUrl)
+      log(`authorization #${authorizations}: approved (scope=${scope})`)
+      if (AUTH_FLOW === 'authenticate') {
+        // To the loopback server; it answers once the code is exchanged (or refused).
+        const landed = await fetch(callback)
+        log(`loopback callback answered ${landed.status}: ${await landed.text()}`)
+      } else {
+        flow.pendingCallback = callback
       }
-      log(
-        `authorization #${authorizations}: got a code`,
-        `(scope=${authorizationUrl.searchParams.get('scope') ?? 'none'})`,
-      )
-      flow.pendingCallback = location
     },
   })
   return { provider, flow }
 }
 
+type ConformanceProvider = ReturnType<typeof conformanceProvider>
+
 /**
- * Runs `operation`; when it failed because the server asked for authorization (the provider
- * was sent to the authorization endpoint), finishes the authorization as the app's callback
- * route would and runs it again. Bounded by the hook's limit on authorizations.
+ * Runs `operation`, as an app does around its calls:
+ * - `request` mode: when the server asked for authorization (the hook was sent to the
+ *   authorization endpoint), the callback route finishes it; when it refused for lack of scope
+ *   (`INSUFFICIENT_SCOPE`), the app sends the user to authorize the wider scope
+ *   (`authorizationUrl()`) and finishes that;
+ * - `authenticate` mode: when the server refused the credentials (`UNAUTHORIZED`, e.g. its
+ *   authorization server changed), `authenticate({ force: true })` runs again. (A wider scope
+ *   is asked for by MCPClient itself, through the loopback flow.)
+ *
+ * Then it runs `operation` again; bounded by the hook's limit on authorizations.
  */
 async function withAuthorization<T>(
-  { provider, flow }: ReturnType<typeof headlessProvider>,
+  client: MCPClient,
+  { provider, flow }: ConformanceProvider,
   label: string,
   operation: () => Promise<T>,
 ): Promise<T> {
-  for (;;) {
+  for (let attempt = 0; ; attempt++) {
     try {
       return await operation()
     } catch (error) {
+      if (attempt >= MAX_AUTHORIZATIONS) throw error
+      if (AUTH_FLOW === 'authenticate') {
+        if (!isMCPKitError(error, 'UNAUTHORIZED')) throw error
+        log(`${label} was refused (${describeError(error)}); authenticate() again`)
+        await client.authenticate(SERVER, { force: true, timeout: AUTHENTICATE_TIMEOUT_MS })
+        continue
+      }
+      if (error instanceof InsufficientScopeClientError && error.scope) {
+        log(`${label} needs scope "${error.scope}" (${describeError(error)}); authorizing it`)
+        flow.pendingCallback = await approve(
+          await provider.authorizationUrl({ scope: error.scope }),
+        )
+      }
       const callback = flow.pendingCallback
       if (callback === undefined) throw error
       flow.pendingCallback = undefined
@@ -335,12 +399,16 @@ function preRegisteredCredentials(): { client_id: string; client_secret: string 
   return { client_id: context.client_id, client_secret: context.client_secret }
 }
 
+/** An authorized session: list the tools, call `test-tool`, authorizing as the flow says. */
 async function authorizedSession(): Promise<void> {
-  const headless = headlessProvider(preRegisteredCredentials())
-  const client = createClient({ authProvider: headless.provider })
+  const auth = conformanceProvider(preRegisteredCredentials())
+  const client = createClient({ authProvider: auth.provider })
   try {
-    await withAuthorization(headless, 'listing tools', () => listServerTools(client))
-    const result = await withAuthorization(headless, 'calling test-tool', () =>
+    if (AUTH_FLOW === 'authenticate') {
+      await client.authenticate(SERVER, { timeout: AUTHENTICATE_TIMEOUT_MS })
+    }
+    await withAuthorization(client, auth, 'listing tools', () => listServerTools(client))
+    const result = await withAuthorization(client, auth, 'calling test-tool', () =>
       callTool(client, 'test-tool', {}),
     )
     expectText(result, 'test')
@@ -419,6 +487,7 @@ for (const name of [
   'auth/token-endpoint-auth-post',
   'auth/token-endpoint-auth-none',
   'auth/pre-registration',
+  // 2026-07-28
   'auth/offline-access-scope',
   'auth/offline-access-not-supported',
   'auth/authorization-server-migration',
@@ -442,7 +511,12 @@ async function main(): Promise<void> {
     return
   }
   const authorized = authScenarios[scenario]
-  if (authorized) return authorized()
+  if (authorized) {
+    log(
+      `authorization flow: ${AUTH_FLOW === 'authenticate' ? 'authenticate() first' : 'a request first'}`,
+    )
+    return authorized()
+  }
   const known = [...Object.keys(plainScenarios), ...Object.keys(authScenarios)]
   throw new Error(`Unknown scenario "${scenario}"; this client handles: ${known.join(', ')}`)
 }

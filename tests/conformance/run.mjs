@@ -12,6 +12,12 @@
  * clients at once and a TypeScript loader in each of them costs enough CPU on two cores to make
  * `sse-retry`'s reconnect timing check flaky.
  *
+ * The revision's required authorization scenarios then run a second time (`--suite auth`, then
+ * `--suite draft` for those 2026-07-28 added, `--spec-version <revision>`) with
+ * `MCPKIT_CONFORMANCE_AUTH_FLOW=authenticate`:
+ * `MCPClient.authenticate()` first, as a command-line program does, where the first run makes
+ * a request first; each is reported as `<scenario> (authenticate() first)` and counts too.
+ *
  * Only the revision's required scenarios count (the ones the CLI scores, plus ALSO_REQUIRED in
  * `cli.mjs`); the others the CLI runs (extensions, scenarios added later) are reported as "not
  * scored". A scenario passes when none of its checks failed or warned, at least one succeeded,
@@ -41,6 +47,8 @@ import {
 } from './cli.mjs'
 
 const EXPECTED_FAILURES = path.join('conformance', 'expected-failures.yml')
+/** Appended to the name of an auth scenario run with `authenticate()` as the first call. */
+const AUTH_FIRST = ' (authenticate() first)'
 const SCENARIO_TIMEOUT_MS = 30_000
 const OK_MARKER = 'mcpkit-conformance-client: ok'
 
@@ -67,7 +75,7 @@ function transpileClient() {
 }
 
 /** Runs the CLI in its own network namespace, echoing its output; resolves to its exit. */
-function runCli(nodeBinary, cli, clientScript, selection, output) {
+function runCli(nodeBinary, cli, clientScript, selection, output, env = {}) {
   // The CLI splits --command on spaces and appends the server URL.
   if (process.execPath.includes(' ')) throw new Error(`Node path has a space: ${process.execPath}`)
   const args = [
@@ -85,7 +93,7 @@ function runCli(nodeBinary, cli, clientScript, selection, output) {
   const child = spawn(
     'unshare',
     ['-n', 'sh', '-c', 'ip link set lo up && exec "$@"', 'sh', nodeBinary, cli, ...args],
-    { cwd: testsDir, stdio: ['ignore', 'pipe', 'inherit'] },
+    { cwd: testsDir, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } },
   )
   let stdout = ''
   child.stdout.on('data', (chunk) => {
@@ -145,6 +153,33 @@ async function runRevision({ binary, cli, clientScript, expected }, revision) {
     results[index] = judge(result.name, resultDirectories(alone).get(result.name))
   }
 
+  // The authorization scenarios once more with `MCPClient.authenticate()` as the first call
+  // (the client's `MCPKIT_CONFORMANCE_AUTH_FLOW`): a command-line program reads the server's
+  // challenge itself, where a request-first client gets it from the transport's 401.
+  const authRequired = required.filter((name) => name.startsWith('auth/'))
+  const authFirstRuns = []
+  if (authRequired.length > 0) {
+    // The suite's `auth` set, then its `draft` set (what 2026-07-28 introduced) if a required
+    // scenario is still missing: two smaller bursts than `all`, on two cores.
+    const authDirectories = new Map()
+    for (const suite of ['auth', 'draft']) {
+      const missing = authRequired.filter((name) => !authDirectories.has(name))
+      if (missing.length === 0) break
+      console.log(`\n${revision}: the auth scenarios again, authenticate() first (suite ${suite})`)
+      const authOutput = path.join(clientDir, revision, 'results-authenticate-first', suite)
+      const selection = ['--suite', suite, '--spec-version', revision]
+      authFirstRuns.push(
+        await runCli(binary, cli, clientScript, selection, authOutput, {
+          MCPKIT_CONFORMANCE_AUTH_FLOW: 'authenticate',
+        }),
+      )
+      for (const [name, dir] of resultDirectories(authOutput)) authDirectories.set(name, dir)
+    }
+    for (const name of authRequired) {
+      results.push({ ...judge(name, authDirectories.get(name)), name: `${name}${AUTH_FIRST}` })
+    }
+  }
+
   const notRun = applyExpectedFailures(results, expected, 'expected-failures.yml')
   for (const name of notRun) console.log(`note: ${name} in expected-failures.yml is not required`)
   const unscored = [...notScored].map(([name, reason]) => ({
@@ -157,7 +192,9 @@ async function runRevision({ binary, cli, clientScript, expected }, revision) {
   if (results.length === 0) failed = 1 // a requirement set that asks nothing of us is a mistake
   // Exit 1 is the CLI's own verdict on what we judged above; anything else (a crash, a kill, no
   // summary) means the run did not finish.
-  const finished = run.code <= 1 && !run.signal && run.stdout.includes('SUITE SUMMARY')
+  const finished =
+    [run, ...authFirstRuns].every((each) => each.code <= 1 && !each.signal) &&
+    run.stdout.includes('SUITE SUMMARY')
   if (!finished && failed === 0) failed = 1
   return { revision, run, finished, passed, failed, expectedFailures, results, unscored }
 }

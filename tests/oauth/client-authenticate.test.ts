@@ -243,20 +243,26 @@ describe('MCPClient.authenticate()', () => {
     const noProvider = await expectMCPError(plain.authenticate('open'), 'INVALID_CONFIGURATION')
     expect(noProvider.message).toMatch(/authProvider/)
 
-    const elsewhere = new MCPClient({
-      id: `oauth-authenticate-test-${++clientCount}`,
-      servers: {
-        other: {
-          url: new URL('/other', server.url),
-          authProvider: new MCPOAuthClientProvider({
-            serverUrl: server.url,
-            redirectUrl: 'http://127.0.0.1/callback',
-          }),
-        },
-      },
-    })
-    clients.push(elsewhere)
-    await expectMCPError(elsewhere.authenticate('other'), 'INVALID_CONFIGURATION')
+    // A provider for another URL is refused as soon as the client is built.
+    const elsewhere = await expectMCPError(
+      (async () =>
+        new MCPClient({
+          id: `oauth-authenticate-test-${++clientCount}`,
+          servers: {
+            other: {
+              url: new URL('/other', server.url),
+              authProvider: new MCPOAuthClientProvider({
+                serverUrl: server.url,
+                redirectUrl: 'http://127.0.0.1/callback',
+              }),
+            },
+          },
+        }))(),
+      'INVALID_CONFIGURATION',
+    )
+    expect(elsewhere.message).toMatch(
+      /Server "other": its authProvider is the MCPOAuthClientProvider of/,
+    )
 
     const web = new MCPClient({
       id: `oauth-authenticate-test-${++clientCount}`,

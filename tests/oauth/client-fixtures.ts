@@ -10,7 +10,14 @@
 import { generateKeyPairSync, type KeyObject, verify } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { MCPClient } from '@mcpkit/mcp-client-core'
 import { createMCPTool, MCPServer } from '@mcpkit/mcp-server-core'
+import {
+  MCPOAuthClientProvider,
+  type OAuthStorage,
+  type OAuthStorageEntry,
+  oauthStorageKey,
+} from '@mcpkit/oauth'
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js'
 import { z } from 'zod'
 
@@ -20,6 +27,11 @@ interface OidcGrant {
   addOIDCScope(scope: string): void
   addResourceScope(resource: string, scope: string): void
   save(): Promise<string>
+}
+
+interface OidcClient {
+  clientId: string
+  metadata(): Record<string, unknown>
 }
 
 interface OidcInteraction {
@@ -37,6 +49,10 @@ interface OidcContext {
 
 interface OidcProvider {
   callback(): (req: IncomingMessage, res: ServerResponse) => void
+  on(
+    event: 'registration_create.success',
+    listener: (ctx: unknown, client: OidcClient) => void,
+  ): void
   use(middleware: (ctx: OidcContext, next: () => Promise<void>) => Promise<void>): void
   interactionDetails(req: IncomingMessage, res: ServerResponse): Promise<OidcInteraction>
   interactionFinished(
@@ -70,6 +86,8 @@ export interface AuthorizationServer {
   readonly issuer: string
   /** What the server handled, in order (authorization, token, registration, …). */
   readonly requests: RecordedRequest[]
+  /** The metadata of every client registered dynamically, in order. */
+  readonly registrations: Record<string, unknown>[]
   /** Public key the access tokens are signed with. */
   readonly publicKey: KeyObject
   /** Access token lifetime, in seconds, for tokens issued from now on. */
@@ -84,12 +102,15 @@ export interface AuthorizationServer {
 
 const MACHINE_CLIENT = { clientId: 'machine-client', clientSecret: 'machine-secret-0123456789' }
 const SCOPE = 'mcp:tools'
+/** A scope some tools need on top of `mcp:tools` (see `toolScopes`); granted when asked for. */
+export const ADMIN_SCOPE = 'mcp:admin'
 
 export async function startAuthorizationServer(): Promise<AuthorizationServer> {
   const { default: Provider, errors } = (await import(OIDC_PROVIDER)) as OidcModule
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
   const jwk = { ...privateKey.export({ format: 'jwk' }), kid: 'test-key', alg: 'ES256', use: 'sig' }
   const requests: RecordedRequest[] = []
+  const registrations: Record<string, unknown>[] = []
   const resources = new Set<string>()
   const state = { accessTokenTtl: 300 }
 
@@ -129,7 +150,7 @@ export async function startAuthorizationServer(): Promise<AuthorizationServer> {
             throw new errors.InvalidTarget(`unknown resource ${resourceIndicator}`)
           }
           return {
-            scope: SCOPE,
+            scope: `${SCOPE} ${ADMIN_SCOPE}`,
             audience: resourceIndicator,
             accessTokenTTL: state.accessTokenTtl,
             accessTokenFormat: 'jwt',
@@ -159,6 +180,9 @@ export async function startAuthorizationServer(): Promise<AuthorizationServer> {
       url: async (_ctx: unknown, interaction: { uid: string }) => `/interaction/${interaction.uid}`,
     },
   })
+  provider.on('registration_create.success', (_ctx, client) => {
+    registrations.push(client.metadata())
+  })
   provider.use(async (ctx, next) => {
     try {
       await next()
@@ -185,6 +209,7 @@ export async function startAuthorizationServer(): Promise<AuthorizationServer> {
   return {
     issuer,
     requests,
+    registrations,
     publicKey,
     resources,
     machineClient: MACHINE_CLIENT,
@@ -305,11 +330,40 @@ export async function browse(
 export interface ProtectedServer {
   /** The MCP endpoint, also the resource indicator its tokens are minted for. */
   readonly url: URL
+  /** Where its RFC 9728 metadata is served. */
+  readonly metadataUrl: string
+  /**
+   * The authorization server its metadata names, and the only one whose tokens it accepts.
+   * Set it to move the resource to another authorization server.
+   */
+  authorizationServer: AuthorizationServer
   /** Tokens answered 401 from now on, as if revoked. */
   readonly revoked: Set<string>
   /** Bearer tokens seen, in order, with whether they were accepted. */
   readonly seen: { token: string; accepted: boolean }[]
+  /** `METHOD path` of every request, in order. */
+  readonly hits: string[]
   close(): Promise<void>
+}
+
+export interface ProtectedServerOptions {
+  /** `scopes_supported` of its metadata. Default `['mcp:tools']`; `null` leaves it out. */
+  scopesSupported?: string[] | null
+  /**
+   * Where the metadata is served. Default the path-aware well-known URL; any other path is
+   * found only through the challenge's `resource_metadata` (nothing is served at the
+   * well-known URLs then).
+   */
+  metadataPath?: string
+  /** `scope` of the 401 challenge; default none. */
+  challengeScope?: string
+  /** The `resource` the metadata names. Default the server's own URL. */
+  resource?: string
+  /**
+   * Scopes a tool needs on top of `mcp:tools`: a `tools/call` whose token lacks them is
+   * answered 403 `insufficient_scope` with `scope` listing every scope the call needs.
+   */
+  toolScopes?: Record<string, string[]>
 }
 
 const whoami = createMCPTool({
@@ -323,35 +377,53 @@ const whoami = createMCPTool({
   }),
 })
 
+const purge = createMCPTool({
+  id: 'purge',
+  description: 'Deletes everything (tests give it a scope of its own)',
+  inputSchema: z.object({}),
+  execute: async (_input, { extra }) => ({ purgedBy: extra.authInfo?.extra?.subject ?? null }),
+})
+
 /**
  * An `MCPServer` at `/mcp` that accepts a bearer token only if it is an ES256 JWT signed by
- * `authorizationServer`, issued by it, for this server's URL (audience), not expired, with
- * the scope `mcp:tools`. Anything else gets 401 with `WWW-Authenticate` pointing at the RFC
+ * its authorization server, issued by it, for this server's URL (audience), not expired, with
+ * the scope `mcp:tools` (and a tool's `toolScopes` for calls of that tool, else 403
+ * `insufficient_scope`). Anything else gets 401 with `WWW-Authenticate` pointing at the RFC
  * 9728 metadata, which names the authorization server. The server registers its URL as a
  * resource with the authorization server.
  */
 export async function startProtectedServer(
   authorizationServer: AuthorizationServer,
-  options: { scopesSupported?: string[] } = {},
+  options: ProtectedServerOptions = {},
 ): Promise<ProtectedServer> {
-  const server = new MCPServer({ name: 'protected', version: '1.0.0', tools: { whoami } })
+  const server = new MCPServer({ name: 'protected', version: '1.0.0', tools: { whoami, purge } })
   const revoked = new Set<string>()
   const seen: { token: string; accepted: boolean }[] = []
+  const hits: string[] = []
   const http = createServer()
   await listen(http)
   const origin = `http://127.0.0.1:${(http.address() as AddressInfo).port}`
   const url = new URL(`${origin}/mcp`)
-  const metadataUrl = `${origin}/.well-known/oauth-protected-resource/mcp`
+  const metadataPath = options.metadataPath ?? '/.well-known/oauth-protected-resource/mcp'
+  const metadataUrl = `${origin}${metadataPath}`
+  const state = { authorizationServer }
   authorizationServer.resources.add(url.href)
+  const challenge = (parameters: Record<string, string | undefined>) =>
+    `Bearer ${Object.entries({ ...parameters, resource_metadata: metadataUrl })
+      .filter(([, value]) => value !== undefined)
+      .map(([name, value]) => `${name}="${value}"`)
+      .join(', ')}`
 
-  http.on('request', (req: IncomingMessage, res: ServerResponse) => {
+  http.on('request', async (req: IncomingMessage, res: ServerResponse) => {
     const requestUrl = new URL(req.url ?? '/', origin)
-    if (requestUrl.pathname === '/.well-known/oauth-protected-resource/mcp') {
+    hits.push(`${req.method} ${requestUrl.pathname}`)
+    if (requestUrl.pathname === metadataPath) {
+      const scopes = options.scopesSupported === undefined ? [SCOPE] : options.scopesSupported
       res.writeHead(200, { 'content-type': 'application/json' }).end(
         JSON.stringify({
-          resource: url.href,
-          authorization_servers: [authorizationServer.issuer],
-          scopes_supported: options.scopesSupported ?? [SCOPE],
+          resource: options.resource ?? url.href,
+          authorization_servers: [state.authorizationServer.issuer],
+          ...(scopes === null ? {} : { scopes_supported: scopes }),
           bearer_methods_supported: ['header'],
         }),
       )
@@ -362,23 +434,49 @@ export async function startProtectedServer(
       return
     }
     const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1]
+    const current = state.authorizationServer
     const authInfo =
       token && !revoked.has(token)
         ? verifyAccessToken(token, {
-            publicKey: authorizationServer.publicKey,
-            issuer: authorizationServer.issuer,
+            publicKey: current.publicKey,
+            issuer: current.issuer,
             audience: url.href,
           })
         : undefined
     if (token) seen.push({ token, accepted: authInfo !== undefined })
     if (!authInfo) {
+      await drain(req)
       res
         .writeHead(401, {
-          'www-authenticate': `Bearer resource_metadata="${metadataUrl}"${token ? ', error="invalid_token"' : ''}`,
+          'www-authenticate': challenge({
+            error: token ? 'invalid_token' : undefined,
+            scope: options.challengeScope,
+          }),
           'content-type': 'application/json',
         })
         .end(JSON.stringify({ error: 'invalid_token' }))
       return
+    }
+    if (options.toolScopes && req.method === 'POST') {
+      const body = await readJson(req)
+      ;(req as IncomingMessage & { body?: unknown }).body = body
+      const call = body as { method?: string; params?: { name?: string } } | undefined
+      const needed =
+        call?.method === 'tools/call' ? options.toolScopes[call.params?.name ?? ''] : []
+      const missing = (needed ?? []).filter((scope) => !authInfo.scopes.includes(scope))
+      if (missing.length > 0) {
+        res
+          .writeHead(403, {
+            'www-authenticate': challenge({
+              error: 'insufficient_scope',
+              scope: [SCOPE, ...(needed ?? [])].join(' '),
+              error_description: `needs ${missing.join(' ')}`,
+            }),
+            'content-type': 'application/json',
+          })
+          .end(JSON.stringify({ error: 'insufficient_scope' }))
+        return
+      }
     }
     ;(req as IncomingMessage & { auth?: AuthInfo }).auth = authInfo
     server.startHTTP({ url: requestUrl, httpPath: '/mcp', req, res }).catch((error: unknown) => {
@@ -388,13 +486,39 @@ export async function startProtectedServer(
 
   return {
     url,
+    metadataUrl,
+    get authorizationServer() {
+      return state.authorizationServer
+    },
+    set authorizationServer(next: AuthorizationServer) {
+      next.resources.add(url.href)
+      state.authorizationServer = next
+    },
     revoked,
     seen,
+    hits,
     close: async () => {
+      state.authorizationServer.resources.delete(url.href)
       authorizationServer.resources.delete(url.href)
       await server.close()
       await closeServer(http)
     },
+  }
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = []
+  for await (const chunk of req) chunks.push(chunk as Buffer)
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'))
+  } catch {
+    return undefined
+  }
+}
+
+async function drain(req: IncomingMessage): Promise<void> {
+  for await (const _chunk of req) {
+    // discard
   }
 }
 
@@ -490,4 +614,121 @@ export async function startStaticServer(
     res.end(body)
   })
   return { origin, hits, close: () => closeServer(http) }
+}
+
+// ── clients ─────────────────────────────────────────────────────────────────────────────────
+
+/** Where a web app's authorization server sends users back; the browser stops there. */
+export const WEB_REDIRECT_URL = 'http://127.0.0.1:9/oauth/callback'
+
+/**
+ * A command-line program's provider, with the options of `@mastra/mcp`'s documentation (no
+ * `serverUrl` unless given: the server definition supplies it): a loopback redirect URL without
+ * a port (`MCPClient.authenticate()` listens on an ephemeral one), and a "browser" that logs in
+ * as `user` and lands on the loopback callback. `visits` lists the authorization URLs it was
+ * sent to.
+ */
+export function cliProvider(options: { user: string; serverUrl?: URL; storage?: OAuthStorage }) {
+  const visits: URL[] = []
+  const provider = new MCPOAuthClientProvider({
+    ...(options.serverUrl ? { serverUrl: options.serverUrl } : {}),
+    redirectUrl: 'http://127.0.0.1/callback',
+    principal: options.user,
+    ...(options.storage ? { storage: options.storage } : {}),
+    onRedirectToAuthorization: async (authorizationUrl) => {
+      visits.push(authorizationUrl)
+      await browse(authorizationUrl, { user: options.user })
+    },
+  })
+  return { provider, visits }
+}
+
+/**
+ * A web app's provider: the browser logs in as `user` and stops at the app's callback route
+ * (`WEB_REDIRECT_URL`), whose URL `finish()` hands to `finishAuthorization()`, as the route
+ * would. `visits` lists the authorization URLs.
+ */
+export function webProvider(options: { user: string; serverUrl?: URL; storage?: OAuthStorage }) {
+  const visits: URL[] = []
+  const callbacks: URL[] = []
+  const provider = new MCPOAuthClientProvider({
+    ...(options.serverUrl ? { serverUrl: options.serverUrl } : {}),
+    redirectUrl: WEB_REDIRECT_URL,
+    principal: options.user,
+    ...(options.storage ? { storage: options.storage } : {}),
+    onRedirectToAuthorization: async (authorizationUrl) => {
+      visits.push(authorizationUrl)
+      const landed = await browse(authorizationUrl, {
+        user: options.user,
+        stopAt: (url) => url.href.startsWith(WEB_REDIRECT_URL),
+      })
+      callbacks.push(landed.url)
+    },
+  })
+  return {
+    provider,
+    visits,
+    callbacks,
+    /** The callback route: finishes the authorization the browser came back from. */
+    async finish(): Promise<void> {
+      const callback = callbacks.shift()
+      if (!callback) throw new Error('the browser did not come back to the callback route')
+      await provider.finishAuthorization(callback)
+    },
+  }
+}
+
+/** Calls a tool of server `protected` and returns its structured result. */
+export async function callProtected(
+  client: MCPClient,
+  tool: 'whoami' | 'purge',
+): Promise<Record<string, unknown>> {
+  const found = (await client.listToolsets()).protected?.[tool]
+  if (!found) throw new Error(`no ${tool} tool`)
+  const result = (await found.execute({})) as { content?: { text?: string }[] }
+  return JSON.parse(result.content?.map((part) => part.text ?? '').join('') ?? '{}')
+}
+
+/**
+ * The `MCPClient`s (server `protected`) and protected servers of one test file, all closed by
+ * `cleanUp()` after each test.
+ */
+export function testClients(idPrefix: string) {
+  const clients: MCPClient[] = []
+  const servers: ProtectedServer[] = []
+  let count = 0
+  return {
+    /** A client of `server` whose definition has `authProvider`. */
+    clientFor(server: ProtectedServer, authProvider: MCPOAuthClientProvider): MCPClient {
+      const client = new MCPClient({
+        id: `${idPrefix}-${++count}`,
+        timeout: 15_000,
+        servers: { protected: { url: server.url, authProvider } },
+      })
+      clients.push(client)
+      return client
+    },
+    /** A unique client id, for clients a test builds itself. */
+    nextId: () => `${idPrefix}-${++count}`,
+    /** Closes `server` after the test. */
+    keep<Server extends ProtectedServer>(server: Server): Server {
+      servers.push(server)
+      return server
+    },
+    async cleanUp(): Promise<void> {
+      await Promise.all(clients.splice(0).map((client) => client.disconnect()))
+      await Promise.all(servers.splice(0).map((server) => server.close()))
+    },
+  }
+}
+
+/** One entry of a provider's storage, parsed; `undefined` when absent. */
+export function storedEntry(
+  storage: OAuthStorage,
+  server: ProtectedServer,
+  user: string,
+  entry: OAuthStorageEntry,
+): Record<string, unknown> | undefined {
+  const value = storage.get(oauthStorageKey({ serverUrl: server.url, principal: user, entry }))
+  return typeof value === 'string' ? (JSON.parse(value) as Record<string, unknown>) : undefined
 }

@@ -68,6 +68,19 @@ describe('configuration fails closed', () => {
       () => createProtectedResource({ ...base, verifier, toolScopes: { x: ['a b'] } }),
       'INVALID_CONFIGURATION',
     )
+    // Refresh tokens are no resource's scope (2026-07-28: servers do not name offline_access in
+    // challenges or scopes_supported).
+    for (const scopes of [
+      { requiredScopes: ['notes:read', 'offline_access'] },
+      { toolScopes: { x: ['offline_access'] } },
+      { scopesSupported: ['offline_access'] },
+    ]) {
+      const error = await expectMCPError(
+        () => createProtectedResource({ ...base, verifier, ...scopes }),
+        'INVALID_CONFIGURATION',
+      )
+      expect(error.message).toMatch(/offline_access is not a scope of this resource/)
+    }
   })
 
   it('refuses verifiers that could not check anything', async () => {

@@ -31,6 +31,12 @@ const LEFT_OUT: Record<string, Record<string, string>> = {
     SchemaIssue: 'the input of formatIssues',
     ServerAuthorizationRequest:
       'the contract between MCPClient.authenticate() and @mcpkit/oauth; apps call authenticate()',
+    ScopeStepUpRequest:
+      "the contract between MCPClient's scope step-up and @mcpkit/oauth; MCPClient runs it",
+    ScopeChallenge: 'part of ScopeStepUpRequest',
+    ServerAttachableAuthProvider:
+      'the contract by which MCPClient gives an auth provider its server URL',
+    attachAuthProvider: 'MCPClient calls it for each server definition; apps never need to',
   },
 }
 

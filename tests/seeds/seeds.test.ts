@@ -5,7 +5,8 @@
  * `@mastra/mcp`, changed only where it must be (each change is commented `CHANGED:`). This test
  * type-checks them all with `strict` (tests/seeds/tsconfig.json), compiles them, and runs each
  * against real servers on 127.0.0.1: the seed world (tests/seeds/support/seed-world.ts) over
- * Streamable HTTP and legacy SSE, and a stdio server. Server examples are started as processes
+ * Streamable HTTP and legacy SSE, an OAuth-protected server with its authorization server
+ * (oidc-provider), and a stdio server. Server examples are started as processes
  * and an MCPClient connects to them. What is skipped, and why, is in tests/seeds/README.md.
  *
  * Needs built packages. Run: `pnpm test:seeds`.
@@ -19,6 +20,8 @@ import { join } from 'node:path'
 import { MCPClient } from '@mcpkit/mcp-client-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { REPO_ROOT, run, temporaryDirectory } from '../packaging/support/workspace.js'
+import { type OAuthStack, startOAuthStack } from '../support/oauth-e2e.js'
+import { userAgent } from '../support/oidc-issuer.js'
 import { killPids } from '../support/processes.js'
 import { type SeedWorld, startSeedWorld } from './support/seed-world.js'
 
@@ -34,6 +37,12 @@ interface ProgramExample {
   prints?: string[]
   /** Answers typed when a prompt appears on stdout, in order. */
   answers?: { after: string; type: string }[]
+  /**
+   * The user at the browser: when the program prints `Please visit: <authorization URL>`, a
+   * headless browser signs in there as `user` and, once the authorization server sends it to
+   * `redirectUri` (the app's callback route, not fetched), types that callback URL.
+   */
+  signIn?: { user: string; redirectUri: string }
 }
 interface ServerExample {
   kind: 'stdio-server' | 'http-server'
@@ -68,7 +77,11 @@ const EXAMPLES: Record<string, Example> = {
   '002-elicitation-setup': { kind: 'program', prints: ['Server needs: Please provide'] },
   '002-prompts': { kind: 'program', prints: ['Prompts from myWeatherServer:'] },
   '002-progress': { kind: 'program', prints: ['📊 Progress: 3 / 3', 'Token: run-42'] },
-  '002-oauth-provider': { kind: 'program' },
+  '002-oauth-provider': {
+    kind: 'program',
+    signIn: { user: 'seed-user', redirectUri: 'http://localhost:3000/oauth/callback' },
+    prints: ['Please visit: '],
+  },
   '002-simple-token': { kind: 'program', prints: ['your-access-token'] },
   '002-custom-storage': { kind: 'program' },
   '002-static-tools': {
@@ -98,6 +111,7 @@ const EXAMPLES: Record<string, Example> = {
 
 let work: { path: string; remove(): Promise<void> }
 let world: SeedWorld
+let oauth: OAuthStack
 let api: http.Server
 let environment: NodeJS.ProcessEnv
 
@@ -124,6 +138,9 @@ beforeAll(async () => {
   await cp(join(SEEDS_DIR, 'tsconfig.json'), join(work.path, 'tsconfig.json'))
 
   world = await startSeedWorld()
+  // An OAuth-protected MCP server and its authorization server (oidc-provider, open dynamic
+  // registration) for the OAuth examples.
+  oauth = await startOAuthStack({ registration: true })
   api = http.createServer((req, res) => {
     const token = req.headers.authorization?.replace(/^Bearer /, '') ?? 'nobody'
     res.writeHead(200, { 'content-type': 'application/json' })
@@ -134,6 +151,7 @@ beforeAll(async () => {
     ...process.env,
     SEED_HTTP_URL: world.host.mcpUrl.href,
     SEED_SSE_URL: world.host.sseUrl.href,
+    SEED_OAUTH_URL: oauth.resource,
     SEED_STDIO_SERVER: STDIO_SERVER,
     SEED_API_URL: `http://127.0.0.1:${(api.address() as AddressInfo).port}`,
     WEATHER_API_KEY: 'weather-key-from-env',
@@ -148,6 +166,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await world?.close()
+  await oauth?.close()
   await new Promise<void>((resolve) => (api ? api.close(() => resolve()) : resolve()))
   await work?.remove()
 })
@@ -178,8 +197,22 @@ function runExample(name: string, example: ProgramExample): Promise<string> {
     let output = ''
     const answers = [...(example.answers ?? [])]
     let answeredUpTo = 0
+    let signedIn = false
     const onOutput = (text: string) => {
       output += text
+      const visit = example.signIn && !signedIn && /Please visit: (\S+)/.exec(output)
+      if (visit && example.signIn) {
+        signedIn = true
+        void userAgent(example.signIn.user)
+          .authorize(visit[1]!, example.signIn.redirectUri)
+          .then(
+            (callback) => child.stdin.write(`${callback.href}\n`),
+            (error: unknown) => {
+              output += `\n[test] the sign-in failed: ${String(error)}\n`
+              child.stdin.end()
+            },
+          )
+      }
       const next = answers[0]
       const at = next ? output.indexOf(next.after, answeredUpTo) : -1
       if (next && at !== -1) {

@@ -42,14 +42,18 @@ export interface OAuthStack {
   close(): Promise<void>
 }
 
-/** Starts oidc-provider and the protected MCPServer; access tokens live `accessTokenTtl` s. */
+/**
+ * Starts oidc-provider and the protected MCPServer; access tokens live `accessTokenTtl` s.
+ * `registration` opens dynamic client registration, for clients nobody registered beforehand.
+ */
 export async function startOAuthStack(
-  options: { accessTokenTtl?: number } = {},
+  options: { accessTokenTtl?: number; registration?: boolean } = {},
 ): Promise<OAuthStack> {
   const http = await startLateBoundHttp()
   const resource = http.url('/mcp')
   const redirectUri = `http://127.0.0.1:${await refusedPort()}/callback`
   const issuer = await startOidcIssuer({
+    registration: options.registration === true,
     resources: {
       [resource]: {
         scope: 'notes:read notes:write',

@@ -54,6 +54,8 @@ const trimSlash = (value: string) => value.replace(/\/$/, '')
 export async function startOidcIssuer(options: {
   resources: Record<string, ResourceServerConfig>
   clients: RegisteredClient[]
+  /** Open dynamic client registration (RFC 7591), as an app's unknown clients need. */
+  registration?: boolean
 }): Promise<OidcIssuer> {
   const resources = new Map(
     Object.entries(options.resources).map(([indicator, config]) => [trimSlash(indicator), config]),
@@ -72,7 +74,13 @@ export async function startOidcIssuer(options: {
     use: 'sig',
   }
 
+  // The scopes a dynamically registered client may ask for: OpenID's and the resources'.
+  const scopes = new Set(['openid', 'offline_access'])
+  for (const config of resources.values()) {
+    for (const scope of config.scope.split(' ')) scopes.add(scope)
+  }
   const provider = new Provider(issuer, {
+    scopes: [...scopes],
     clients: options.clients.map((client) => ({
       response_types: [],
       grant_types: [],
@@ -90,6 +98,7 @@ export async function startOidcIssuer(options: {
     },
     features: {
       devInteractions: { enabled: false },
+      registration: { enabled: options.registration === true },
       clientCredentials: { enabled: true },
       introspection: { enabled: true },
       revocation: { enabled: true },

@@ -3,6 +3,8 @@ import {
   type HttpServerDefinition,
   type Log,
   MCPClientError,
+  type ScopeChallenge,
+  type ScopeStepUpRequest,
   type ServerAuthorizationRequest,
   type ServerDefinition,
 } from '@mcpkit/types'
@@ -10,6 +12,31 @@ import {
 /** What this package uses of `@mcpkit/oauth`: the contract lives in `@mcpkit/types`. */
 interface OAuthModule {
   authorizeServer(request: ServerAuthorizationRequest): Promise<void>
+  stepUpServer(request: ScopeStepUpRequest): Promise<void>
+}
+
+/**
+ * A 403 `insufficient_scope` the transport passed up (the `authProvider` said
+ * `onInsufficientScope: 'throw'`): `@mcpkit/oauth` widens the authorization, and the request
+ * is then sent once more, or it throws what the caller gets (`InsufficientScopeClientError`).
+ * Without `@mcpkit/oauth`, `false`: the failure is reported as it is.
+ */
+export async function stepUpScope(request: {
+  serverName: string
+  definition: ServerDefinition
+  challenge: ScopeChallenge
+  log: Log
+}): Promise<boolean> {
+  const { definition, log } = request
+  if (!('url' in definition) || definition.url === undefined) return false
+  const oauth = await loadOAuth()
+  if (!oauth) return false
+  await oauth.stepUpServer({
+    ...request,
+    definition: definition as HttpServerDefinition,
+    log: (level, message) => log(level, message),
+  })
+  return true
 }
 
 /**
@@ -37,12 +64,8 @@ export async function authenticate(request: {
       'authenticate() needs an `authProvider` on the server definition (e.g. an MCPOAuthClientProvider).',
     )
   }
-  let oauth: OAuthModule
-  try {
-    oauth = (await import('@mcpkit/oauth')) satisfies OAuthModule
-  } catch (error) {
-    const code = (error as { code?: unknown } | null)?.code
-    if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND') throw error
+  const oauth = await loadOAuth()
+  if (!oauth) {
     throw refuse(
       'authenticate() runs the OAuth flow of @mcpkit/oauth: install it (npm i @mcpkit/oauth).',
     )
@@ -53,4 +76,15 @@ export async function authenticate(request: {
     options,
     log: (level, message) => log(level, message),
   })
+}
+
+/** `@mcpkit/oauth`, loaded on first use; `undefined` when it is not installed. */
+async function loadOAuth(): Promise<OAuthModule | undefined> {
+  try {
+    return (await import('@mcpkit/oauth')) satisfies OAuthModule
+  } catch (error) {
+    const code = (error as { code?: unknown } | null)?.code
+    if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND') throw error
+    return undefined
+  }
 }

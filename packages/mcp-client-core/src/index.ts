@@ -7,6 +7,7 @@ export {
   type AuthProvider,
   type FetchWithContext,
   type HttpServerDefinition,
+  InsufficientScopeClientError,
   isMCPKitError,
   type LogHandler,
   type LogMessage,

@@ -2,6 +2,7 @@ import { validateRoots, validateServerDefinition } from '@mcpkit/transports'
 import {
   type ApprovalOptions,
   type AuthenticateOptions,
+  attachAuthProvider,
   type LogHandler,
   MCPClientError,
   type MCPKitError,
@@ -145,6 +146,8 @@ export class MCPClient {
     }
     for (const [name, definition] of Object.entries(servers)) {
       validateServerDefinition(name, definition)
+      // A provider without `serverUrl` (the seed's MCPOAuthClientProvider) takes this one.
+      attachAuthProvider(name, definition)
       this.#servers.set(
         name,
         new ServerConnection({

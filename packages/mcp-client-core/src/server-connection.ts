@@ -7,6 +7,7 @@ import {
 } from '@mcpkit/transports/client'
 import {
   type ApprovalOptions,
+  InsufficientScopeClientError,
   type Log,
   type LogHandler,
   logTo,
@@ -14,16 +15,19 @@ import {
   type ProtocolEra,
   type RequestContext,
   type Root,
+  type ScopeChallenge,
   type ServerDefinition,
   type ToolExecutionContext,
 } from '@mcpkit/types'
 import {
   type Client,
+  InsufficientScopeError,
   LOG_LEVEL_META_KEY,
   type ResponseCacheStore,
   type ServerCapabilities,
   type SubscriptionFilter,
 } from '@modelcontextprotocol/client'
+import { stepUpScope } from './authenticate.js'
 import { namespacedStore, type ProtocolEraCache } from './client-cache.js'
 import { clearServerHandlers, createServerHandlers, type ServerHandlers } from './handlers.js'
 import type { InputCheck, InputValidatorCache } from './input-validator.js'
@@ -300,8 +304,30 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
     operation: Operation,
     send: (client: Client, era: ProtocolEra) => Promise<Result>,
   ): Promise<Result> {
+    let steppedUp = false
+    // A 403 insufficient_scope refused the request before it ran: once the auth provider holds
+    // a wider token (@mcpkit/oauth's step-up), it is sent once more; refused again, it fails.
+    const stepUp = async (error: unknown) => {
+      const challenge = scopeChallengeOf(error)
+      if (!challenge) return false
+      const { name: serverName, definition, log } = this
+      if (steppedUp) {
+        throw new InsufficientScopeClientError(
+          `Server "${serverName}": ${operation.what} was refused for lack of scope "${challenge.requiredScope ?? ''}" again after a new authorization: the authorization server did not grant it.`,
+          { requiredScope: challenge.requiredScope, serverName, cause: error },
+        )
+      }
+      steppedUp = true
+      return stepUpScope({ serverName, definition, challenge, log })
+    }
     for (let attempt = 0; ; attempt++) {
-      const connection = this.#connection ?? (await this.connect())
+      let connection: ClientConnection
+      try {
+        connection = this.#connection ?? (await this.connect())
+      } catch (error) {
+        if (await stepUp(error)) continue
+        throw error
+      }
       try {
         return await (this.#usesRequestContext
           ? runWithRequestContext(operation.requestContext, () =>
@@ -310,6 +336,7 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
           : send(connection.client, connection.era))
       } catch (error) {
         if (this.#closing) throw disconnectedError(this.name, error)
+        if (await stepUp(error)) continue
         const failure = connection.failureOf(error)
         if (failure !== 'session-expired' && failure !== 'connection-lost') {
           throw requestError(this.name, operation, error, {
@@ -544,6 +571,21 @@ function serverKeyOf(definition: ServerDefinition): string {
     .update(JSON.stringify([command, args, cwd ?? null, environment]))
     .digest('base64url')
   return `stdio:${digest}`
+}
+
+/** The challenge of a 403 `insufficient_scope` the transport passed up (also inside a connect error). */
+function scopeChallengeOf(error: unknown): ScopeChallenge | undefined {
+  const found = InsufficientScopeError.isInstance(error)
+    ? error
+    : error instanceof MCPClientError && InsufficientScopeError.isInstance(error.cause)
+      ? error.cause
+      : undefined
+  if (!found) return undefined
+  return {
+    requiredScope: found.requiredScope,
+    resourceMetadataUrl: found.resourceMetadataUrl?.href,
+    errorDescription: found.errorDescription,
+  }
 }
 
 /** The approval gate of a server, with mistakes in the settings as configuration errors. */

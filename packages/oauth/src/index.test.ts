@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest'
 import * as oauth from './index.js'
 
 describe('@mcpkit/oauth exports', () => {
-  it('exports the client, the loopback flow and the server API', () => {
+  it('exports the client, the loopback and step-up flows and the server API', () => {
     expect(Object.keys(oauth).sort()).toEqual([
       'DEFAULT_CLOCK_TOLERANCE_SECONDS',
       'DEFAULT_JWT_ALGORITHMS',
@@ -20,6 +20,7 @@ describe('@mcpkit/oauth exports', () => {
       'introspectionVerifier',
       'jwtVerifier',
       'oauthStorageKey',
+      'stepUpServer',
     ])
   })
 })

@@ -18,6 +18,7 @@ export {
   createSimpleTokenProvider,
   type SimpleTokenProviderOptions,
 } from './client/simple-token-provider.js'
+export { stepUpServer } from './client/step-up.js'
 // ── end client ──
 
 // ── server: protected resource (RFC 9728 metadata, bearer verification, scopes) ──

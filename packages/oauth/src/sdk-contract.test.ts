@@ -3,6 +3,7 @@
 // the test, then adapt the package (not this test) to the new behaviour.
 import { createRequire } from 'node:module'
 import {
+  auth,
   OAuthError as ClientOAuthError,
   discoverAuthorizationServerMetadata,
   type OAuthClientProvider,
@@ -12,6 +13,7 @@ import {
 import { OAuthError as ServerOAuthError } from '@modelcontextprotocol/server'
 import { describe, expect, it } from 'vitest'
 import {
+  beginAuthRun,
   fetchTokenWithoutReadingTokens,
   isOAuthError,
   refusingDiscoveryState,
@@ -144,5 +146,43 @@ describe('vetDiscoveryState()', () => {
     expect(vetted).toBe(2)
     // Only public metadata was read: nothing POSTed (no registration, no token request).
     expect(requests.filter((request) => request.method !== 'GET')).toEqual([])
+  })
+})
+
+describe('beginAuthRun()', () => {
+  it('runs first in every auth() run, before anything is saved, asked or redirected', async () => {
+    const { fetchFn } = fakeNetwork()
+    const calls: string[] = []
+    const record = (name: string) => () => {
+      calls.push(name)
+    }
+    const common: Partial<OAuthClientProvider> = {
+      discoveryState: () =>
+        beginAuthRun(
+          async () => undefined,
+          () => calls.push('begin'),
+        ),
+      saveDiscoveryState: record('saveDiscoveryState'),
+      saveTokens: record('saveTokens'),
+    }
+    const machine = baseProvider({
+      ...common,
+      prepareTokenRequest: () => {
+        calls.push('prepareTokenRequest')
+        return new URLSearchParams({ grant_type: 'client_credentials' })
+      },
+    })
+    const { prepareTokenRequest: _none, ...interactive } = baseProvider({
+      ...common,
+      redirectUrl: 'https://app.example.com/callback',
+      redirectToAuthorization: record('redirectToAuthorization'),
+    })
+    for (const provider of [machine, interactive as OAuthClientProvider]) {
+      calls.length = 0
+      await auth(provider, { serverUrl: RESOURCE, fetchFn })
+      expect(calls[0]).toBe('begin')
+      expect(calls.filter((call) => call === 'begin')).toHaveLength(1)
+      expect(calls.length).toBeGreaterThan(2)
+    }
   })
 })

@@ -96,3 +96,22 @@ export async function vetDiscoveryState(
   check(state)
   await save(state)
 }
+
+/**
+ * Reads the discovery result for one run of `auth()` and starts that run's flow state with it
+ * (`begin`): the provider keeps in memory what the run discovers and asks for, and stores it
+ * only once the run hands the user an authorization URL or yields tokens.
+ *
+ * Relies on: `auth()` calling `provider.discoveryState()` once at the start of every run,
+ * before it calls `saveDiscoveryState()`, `prepareTokenRequest()`,
+ * `redirectToAuthorization()` or `saveTokens()`. (The SDK documents what `discoveryState()`
+ * returns, not when it is called.)
+ */
+export async function beginAuthRun<State>(
+  read: () => Promise<State>,
+  begin: (state: State) => void,
+): Promise<State> {
+  const state = await read()
+  begin(state)
+  return state
+}

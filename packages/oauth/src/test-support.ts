@@ -1,5 +1,7 @@
 // Helpers of this package's unit tests (not exported by the package): an MCP server and its
-// authorization server inside a `fetch`, and a way to catch what a call throws.
+// authorization server inside a `fetch`, a machine client of it, and a way to catch what a call
+// throws.
+import { MCPOAuthClientProvider } from './client/oauth-client-provider.js'
 
 /** The protected MCP server of `fakeNetwork()`. */
 export const RESOURCE = 'https://mcp.example.com/mcp'
@@ -82,6 +84,19 @@ export function fakeNetwork(
     tokenRequests: () => requests.filter((request) => request.url === `${ISSUER}/token`),
   }
 }
+
+/** A `client_credentials` provider of `fakeNetwork()`'s server, bound to its issuer. */
+export function machineProvider(options: { fetch?: FakeFetch } = {}): MCPOAuthClientProvider {
+  return MCPOAuthClientProvider.clientCredentials({
+    serverUrl: RESOURCE,
+    clientId: 'machine',
+    clientSecret: 'secret',
+    expectedIssuer: ISSUER,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  })
+}
+
+type FakeFetch = ReturnType<typeof fakeNetwork>['fetchFn']
 
 /** What `action` threw (or rejected with); fails the test when it did not. */
 export async function errorOf(action: () => unknown): Promise<Error & { code?: string }> {

@@ -23,6 +23,12 @@ export type MCPErrorCode =
    * provider could not obtain better ones (for OAuth: the user must authorize first).
    */
   | 'UNAUTHORIZED'
+  /**
+   * The server answered 403 `insufficient_scope`: the token lacks a scope this request needs,
+   * and no new authorization could be run here (a service with no user at hand, a static
+   * token). `InsufficientScopeClientError` carries the scope to ask for.
+   */
+  | 'INSUFFICIENT_SCOPE'
   /** Connecting took longer than the server's `timeout`. */
   | 'CONNECT_TIMEOUT'
   /** A request took longer than its timeout. */
@@ -124,6 +130,36 @@ export class ToolExecutionError extends MCPKitError {
     super('TOOL_EXECUTION_ERROR', options.message, { serverName: options.serverName })
     this.toolName = options.toolName
     this.result = options.result
+  }
+}
+
+/**
+ * A server refused a request with 403 `insufficient_scope` and the client could not widen its
+ * authorization by itself (code `INSUFFICIENT_SCOPE`). Nothing was run on the server. Show the
+ * user what `scope` adds and start an authorization for it (for `MCPOAuthClientProvider`:
+ * `provider.authorizationUrl({ scope: error.scope })`), then send the request again.
+ */
+export class InsufficientScopeClientError extends MCPClientError {
+  /** What the server's challenge says the request needs (its `scope`), when it said. */
+  readonly requiredScope: string | undefined
+  /**
+   * The scope to ask for: the scopes already granted plus `requiredScope`, so the new token
+   * keeps working for everything the old one did.
+   */
+  readonly scope: string | undefined
+
+  constructor(
+    message: string,
+    options: {
+      requiredScope?: string | undefined
+      scope?: string | undefined
+      serverName?: string | undefined
+      cause?: unknown
+    } = {},
+  ) {
+    super('INSUFFICIENT_SCOPE', message, { serverName: options.serverName, cause: options.cause })
+    this.requiredScope = options.requiredScope
+    this.scope = options.scope
   }
 }
 

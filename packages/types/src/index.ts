@@ -11,9 +11,17 @@ export type {
   ApprovalOutcome,
   ApprovalRequest,
 } from './approval.js'
-export type { AuthenticateOptions, ServerAuthorizationRequest } from './authenticate.js'
+export {
+  type AuthenticateOptions,
+  attachAuthProvider,
+  type ScopeChallenge,
+  type ScopeStepUpRequest,
+  type ServerAttachableAuthProvider,
+  type ServerAuthorizationRequest,
+} from './authenticate.js'
 export { canonicalJson } from './canonical-json.js'
 export {
+  InsufficientScopeClientError,
   isMCPKitError,
   MCPClientError,
   type MCPErrorCode,

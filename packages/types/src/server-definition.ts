@@ -1,5 +1,5 @@
 import type { LoggingLevel, LogHandler } from './logging.js'
-import type { ProtocolEra, ProtocolVersionOption } from './protocol-version.js'
+import type { ProtocolVersionOption } from './protocol-version.js'
 import type { RequestContext } from './request-context.js'
 import type { RequireToolApproval } from './tool.js'
 
@@ -44,6 +44,13 @@ export interface AuthProvider {
   redirectToAuthorization(authorizationUrl: URL): unknown
   saveCodeVerifier(codeVerifier: string): unknown
   codeVerifier(): unknown
+  /**
+   * What a 403 `insufficient_scope` does, as the SDK transport option of that name: the SDK
+   * re-authorizes by itself (`'reauthorize'`, its default), or passes the answer up
+   * (`'throw'`) for `MCPClient` to step up through `@mcpkit/oauth`. `@mcpkit/oauth`'s
+   * providers say `'throw'`.
+   */
+  readonly onInsufficientScope?: 'reauthorize' | 'throw'
 }
 
 /** A root the client offers a server (MCP `Root`): a `file://` URI, optionally named. */

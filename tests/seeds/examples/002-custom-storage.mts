@@ -49,7 +49,6 @@ class DatabaseOAuthStorage implements OAuthStorage {
 }
 
 const provider = new MCPOAuthClientProvider({
-  serverUrl: process.env.SEED_HTTP_URL!, // CHANGED: added; mcpkit keys stored tokens by server
   redirectUrl: 'http://localhost:3000/callback',
   clientMetadata: {
     /* ... */
@@ -58,10 +57,17 @@ const provider = new MCPOAuthClientProvider({
   storage: new DatabaseOAuthStorage(db, 'user-123'),
 })
 
-// ── check (added by the test): tokens the provider saves land in the user's rows ──
+// ── check (added by the test): put in a server definition, the provider keeps that server's
+// tokens in the user's rows ──
+const { MCPClient } = await import('@mcpkit/mcp')
+const client = new MCPClient({
+  servers: { notes: { url: process.env.SEED_HTTP_URL!, authProvider: provider } },
+})
 await provider.saveTokens({ access_token: 'at-123', token_type: 'Bearer' })
 assert.equal((await provider.tokens())?.access_token, 'at-123')
 const rows = [...db.rows.values()]
 assert.ok(rows.length > 0 && rows.every((row) => row.user_id === 'user-123'))
 console.log('stored keys:', rows.map((row) => row.key).join(', '))
+assert.ok(rows.every((row) => row.key.includes(encodeURIComponent(process.env.SEED_HTTP_URL!))))
+await client.disconnect()
 ok('002-custom-storage')

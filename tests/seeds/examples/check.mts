@@ -14,6 +14,18 @@ export function ok(example: string): void {
   console.log(`SEED OK ${example}`)
 }
 
+/** The next line typed on stdin (the test types what a user would: a callback URL, …). */
+export async function readLine(): Promise<string> {
+  const { createInterface } = await import('node:readline')
+  const lines = createInterface({ input: process.stdin })
+  try {
+    for await (const line of lines) return line
+    throw new Error('stdin ended before a line was typed')
+  } finally {
+    lines.close()
+  }
+}
+
 /** The text parts of a tool result, joined. */
 export function textOf(result: unknown): string {
   const content = (result as { content?: { type: string; text?: string }[] }).content ?? []

@@ -1,11 +1,14 @@
 import { MCPClientError } from '@mcpkit/types'
 import {
   auth,
-  type OAuthClientProvider,
+  type OAuthDiscoveryState,
   validateAuthorizationResponseIssuer,
 } from '@modelcontextprotocol/client'
 import { describeAuthFailure, trackingFetch } from './auth-failure.js'
+import { callbackDiscovery, endPendingAuthorization } from './discovery-record.js'
+import { flowProviders } from './flow-providers.js'
 import type { ProviderContext } from './provider-context.js'
+import { unattached } from './provider-store.js'
 
 /** What finishes an authorization: the callback URL, or its `code` and `state` parameters. */
 export type AuthorizationCallback =
@@ -27,7 +30,9 @@ interface CallbackParameters {
  * Finishes an authorization after the user came back to the redirect URL: the callback's
  * `state` must be the pending one (used once; a callback with another `state` is refused and
  * its code never used); an error response is reported once its `iss` checks out (RFC 9207);
- * then the SDK's `auth()` checks `iss` and exchanges the code (PKCE, `resource`).
+ * then the SDK's `auth()` checks `iss` and exchanges the code (PKCE, `resource`) with the
+ * discovery result the authorization was started with. Whatever the outcome, the pending
+ * authorization is over.
  */
 export async function finishAuthorization(
   context: ProviderContext,
@@ -35,6 +40,7 @@ export async function finishAuthorization(
 ): Promise<void> {
   const { settings, store, provider } = context
   const { serverUrl, principal } = settings
+  if (serverUrl === undefined) throw unattached()
   const refuse = (message: string) => new MCPClientError('UNAUTHORIZED', message)
   const { code, state, error, errorDescription, iss } = parseCallback(callback)
   const expected = await store.get('state')
@@ -57,9 +63,11 @@ export async function finishAuthorization(
     })
   if (error) {
     try {
-      await checkErrorResponseIssuer(provider, iss)
+      await checkErrorResponseIssuer(await callbackDiscovery(store), iss)
     } catch (cause) {
       throw failure(cause, 'Finishing the authorization')
+    } finally {
+      await endPendingAuthorization(store)
     }
     throw refuse(
       `The authorization server refused the authorization for MCP server ${serverUrl}: ${error}${errorDescription ? ` (${errorDescription})` : ''}.`,
@@ -68,7 +76,7 @@ export async function finishAuthorization(
   if (!code) throw refuse(`The authorization callback for MCP server ${serverUrl} has no \`code\`.`)
   let result: string
   try {
-    result = await auth(provider, {
+    result = await auth(flowProviders(provider, {}).exchange, {
       serverUrl,
       authorizationCode: code,
       ...(iss === undefined ? {} : { iss }),
@@ -77,7 +85,7 @@ export async function finishAuthorization(
   } catch (cause) {
     throw failure(cause, 'Exchanging the authorization code')
   } finally {
-    await store.delete('code-verifier')
+    await endPendingAuthorization(store)
   }
   if (result !== 'AUTHORIZED') {
     throw refuse(
@@ -87,16 +95,17 @@ export async function finishAuthorization(
 }
 
 /**
- * Checks the `iss` of an error response (RFC 9207) against the issuer the provider recorded
- * at discovery, before its `error` is shown to anyone: in a mix-up attack that text is the
- * attacker's. Throws the SDK's `IssuerMismatchError`. (For a response with a code, `auth()`
- * makes the same check itself before the code is sent anywhere.)
+ * Checks the `iss` of an error response (RFC 9207) against the issuer recorded at discovery
+ * (`discovery`, the pending authorization's), before its `error` is shown to anyone: in a
+ * mix-up attack that text is the attacker's. Throws the SDK's `IssuerMismatchError`. (For a
+ * response with a code, `auth()` makes the same check itself before the code is sent
+ * anywhere.)
  */
 export async function checkErrorResponseIssuer(
-  provider: OAuthClientProvider,
+  discovery: OAuthDiscoveryState | undefined,
   iss: string | undefined,
 ): Promise<void> {
-  const metadata = (await provider.discoveryState?.())?.authorizationServerMetadata
+  const metadata = discovery?.authorizationServerMetadata
   validateAuthorizationResponseIssuer({
     iss,
     expectedIssuer: metadata?.issuer,

@@ -3,26 +3,45 @@ import {
   auth,
   createFetchWithInit,
   type FetchLike,
+  isStrictScopeSuperset,
   type OAuthClientProvider,
 } from '@modelcontextprotocol/client'
-import { sameUrlUpToTrailingSlash } from '../shared/canonical-url.js'
 import { describeAuthFailure, trackingFetch } from './auth-failure.js'
 import { checkErrorResponseIssuer } from './authorization-callback.js'
 import { authorizationDeadline, untilAborted } from './authorization-deadline.js'
+import { callbackDiscovery, endPendingAuthorization } from './discovery-record.js'
+import { flowProviders } from './flow-providers.js'
 import {
   type AuthorizationResponse,
   type LoopbackCallback,
   loopbackRedirect,
   startLoopbackCallback,
 } from './loopback-callback.js'
-import { loopbackFlowProvider } from './loopback-flow-provider.js'
+import { providerContextOf } from './provider-context.js'
+import { probeServerChallenge } from './server-challenge.js'
+import { heldScope } from './token-renewal.js'
 
 const DEFAULT_TIMEOUT_MS = 5 * 60_000
 
 /**
- * OAuth for command-line programs (RFC 8252), as `MCPClient.authenticate()` runs it: the SDK's
- * `auth()` with the server definition's `authProvider`, the authorization response received on
- * a loopback server on 127.0.0.1, and the code exchanged. The provider's redirect URL must be
+ * Providers that went through the loopback flow in this process: a command-line program with
+ * a browser at hand, whose step-up (403 `insufficient_scope`) runs that flow again.
+ */
+const loopbackProviders = new WeakSet<object>()
+
+/** Whether `provider` authorizes through `authorizeServer()`'s loopback flow in this process. */
+export function authorizesThroughLoopback(provider: object): boolean {
+  return loopbackProviders.has(provider)
+}
+
+/**
+ * OAuth for command-line programs (RFC 8252), as `MCPClient.authenticate()` runs it: first the
+ * server's challenge (a request without credentials: its `WWW-Authenticate` names the
+ * protected-resource metadata and the scope to ask for), then the SDK's `auth()` with the
+ * server definition's `authProvider`, discovery run afresh from that challenge, the
+ * authorization response received on a loopback server on 127.0.0.1, and the code exchanged.
+ * A provider that is not bound to a server yet is bound to the definition's `url`. The
+ * provider's redirect URL must be
  * `http://127.0.0.1:<port>/<path>` (or `localhost`); without a port (or port 0) an ephemeral
  * port is used and the authorization server must accept any loopback port, as RFC 8252 §7.3
  * requires. A callback whose `state` is not the one sent is answered 400 and ignored: its code
@@ -57,11 +76,18 @@ export async function authorizeServer(request: ServerAuthorizationRequest): Prom
     )
   }
   const serverUrl = new URL(definition.url)
-  const bound = (provider as { serverUrl?: unknown }).serverUrl
-  if (typeof bound === 'string' && !sameUrlUpToTrailingSlash(bound, serverUrl)) {
-    throw misconfigured(
-      `the authProvider is for ${bound}, but the server's url is ${serverUrl.href}. Give the provider this server's URL.`,
-    )
+  const context = providerContextOf(provider)
+  if (context) {
+    // The provider of this definition: bound to its URL now if it was not (used without an
+    // MCPClient), refused if it belongs to another server.
+    const attach = (provider as unknown as { attachToServer(server: object): void }).attachToServer
+    try {
+      attach.call(provider, { serverName, url: serverUrl })
+    } catch {
+      throw misconfigured(
+        `the authProvider is for ${context.settings.serverUrl}, but the server's url is ${serverUrl.href}. Give each server its own provider.`,
+      )
+    }
   }
   const timeout = options.timeout ?? DEFAULT_TIMEOUT_MS
   if (typeof timeout !== 'number' || !(timeout > 0)) {
@@ -107,32 +133,68 @@ export async function authorizeServer(request: ServerAuthorizationRequest): Prom
     })
 
   let hookSettled: Promise<unknown> = Promise.resolve()
+  let started = false
   try {
     if (!options.force) {
       const tokens = await step((async () => provider.tokens())(), 'Reading the stored tokens')
-      if (tokens?.access_token) {
+      const held = context ? await heldScope(context.store) : tokens?.scope
+      const wider = options.scope !== undefined && isStrictScopeSuperset(options.scope, held)
+      if (tokens?.access_token && !wider) {
+        if (hasLoopbackRedirect(provider)) loopbackProviders.add(provider)
         log('debug', 'authenticate(): the auth provider already has an access token')
         return
       }
     }
 
-    if (!provider.redirectUrl) {
+    // Refused before anything is sent: a redirect that cannot come back to this process.
+    const redirect = provider.redirectUrl
+      ? loopbackRedirect(String(provider.redirectUrl), misconfigured)
+      : undefined
+
+    // The spec's discovery starts from the server's answer to a request without credentials:
+    // its challenge may name protected-resource metadata that no well-known URL serves, and
+    // the scope to ask for.
+    const challenge = await step(probeServerChallenge(serverUrl, fetchFn), 'Asking the server')
+    if (challenge.resourceMetadataUrl || challenge.scope) {
+      log(
+        'debug',
+        `authenticate(): the server's challenge names ${challenge.resourceMetadataUrl ? `resource metadata ${challenge.resourceMetadataUrl.href}` : 'no resource metadata'} and ${challenge.scope ? `scope "${challenge.scope}"` : 'no scope'}`,
+      )
+    } else {
+      log(
+        'debug',
+        `authenticate(): the server answered ${challenge.status} without a challenge; discovering from its well-known URLs`,
+      )
+    }
+    const fromChallenge = {
+      ...(challenge.resourceMetadataUrl
+        ? { resourceMetadataUrl: challenge.resourceMetadataUrl }
+        : {}),
+      ...(options.scope === undefined && challenge.scope ? { scope: challenge.scope } : scope),
+    }
+
+    if (!redirect) {
       // A machine client (client_credentials, jwt-bearer): no user, no browser.
-      const result = await step(auth(provider, { serverUrl, fetchFn, ...scope }), 'Getting a token')
+      const { start } = flowProviders(provider, {})
+      const result = await step(
+        auth(start, { serverUrl, fetchFn, ...fromChallenge }),
+        'Getting a token',
+      )
       if (result !== 'AUTHORIZED') throw fail('UNAUTHORIZED', 'no token was issued.')
       return
     }
 
-    const redirect = loopbackRedirect(String(provider.redirectUrl), misconfigured)
+    loopbackProviders.add(provider)
     loopback = await startLoopbackCallback(redirect, { fail: misconfigured, log })
     const callbackUrl = loopback.redirectUrl
     // The hook may drive the browser to the end (a headless login does): the loopback server
     // answers that browser only after the code exchange, so the hook is not awaited here; if it
     // fails, the wait for the callback fails with it.
     let hookFailed: Promise<never> | undefined
-    const flowProvider = loopbackFlowProvider(provider, {
+    const flow = flowProviders(provider, {
       redirectUrl: callbackUrl,
       onAuthorizationUrl: async (authorizationUrl) => {
+        started = true
         loopback?.expectState(authorizationUrl.searchParams.get('state') ?? undefined)
         waitingForCallback = true
         log('info', `authenticate(): waiting for the authorization at ${callbackUrl}`)
@@ -145,30 +207,33 @@ export async function authorizeServer(request: ServerAuthorizationRequest): Prom
       },
     })
 
-    const started = await step(
-      auth(flowProvider, {
+    const result = await step(
+      auth(flow.start, {
         serverUrl,
         fetchFn,
-        ...scope,
-        // A refresh cannot sign in someone else or widen the scope: `force` skips it.
-        ...(options.force ? { forceReauthorization: true } : {}),
+        ...fromChallenge,
+        // A refresh cannot sign in someone else or widen the scope: `force` (or a wider
+        // `scope` than the tokens hold) skips it.
+        ...(options.force || options.scope !== undefined ? { forceReauthorization: true } : {}),
       }),
       'Starting the authorization',
     )
     // A refresh token did the job: no browser needed.
-    if (started === 'AUTHORIZED') return
+    if (result === 'AUTHORIZED') return
 
     const exchange = async ({ params, answer }: AuthorizationResponse): Promise<void> => {
       const iss = params.get('iss') ?? undefined
       const error = params.get('error')
       if (error) {
-        await step(
-          checkErrorResponseIssuer(flowProvider, iss),
-          'Finishing the authorization',
-        ).catch((mismatch: unknown) => {
-          answer(400, 'This authorization response does not come from the expected server.')
-          throw mismatch
-        })
+        const discovery = context
+          ? await callbackDiscovery(context.store)
+          : await flow.exchange.discoveryState?.()
+        await step(checkErrorResponseIssuer(discovery, iss), 'Finishing the authorization').catch(
+          (mismatch: unknown) => {
+            answer(400, 'This authorization response does not come from the expected server.')
+            throw mismatch
+          },
+        )
         answer(200, `Authorization failed: ${error}. You can close this window.`)
         const description = params.get('error_description')
         throw fail(
@@ -179,7 +244,7 @@ export async function authorizeServer(request: ServerAuthorizationRequest): Prom
       const code = params.get('code') ?? ''
       try {
         const exchanged = await step(
-          auth(flowProvider, {
+          auth(flow.exchange, {
             serverUrl,
             authorizationCode: code,
             ...(iss === undefined ? {} : { iss }),
@@ -207,6 +272,21 @@ export async function authorizeServer(request: ServerAuthorizationRequest): Prom
     await untilAborted(hookSettled, deadline.signal).catch(() => {})
     deadline.dispose()
     if (loopback) await loopback.close()
+    // Whatever happened, this authorization is over: nothing it started steers the next one.
+    if (started && context) await endPendingAuthorization(context.store).catch(() => {})
+  }
+}
+
+function hasLoopbackRedirect(provider: OAuthClientProvider): boolean {
+  if (!provider.redirectUrl) return false
+  try {
+    loopbackRedirect(
+      String(provider.redirectUrl),
+      (message) => new MCPClientError('INVALID_CONFIGURATION', message),
+    )
+    return true
+  } catch {
+    return false
   }
 }
 

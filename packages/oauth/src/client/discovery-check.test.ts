@@ -3,13 +3,27 @@ import { isMCPKitError } from '@mcpkit/types'
 import { describe, expect, it } from 'vitest'
 import { errorOf } from '../test-support.js'
 import { MCPOAuthClientProvider } from './oauth-client-provider.js'
+import { MemoryOAuthStorage, oauthStorageKey } from './oauth-storage.js'
 
-function provider() {
+const SERVER = 'https://mcp.example.com/mcp'
+
+function provider(storage = new MemoryOAuthStorage()) {
   return new MCPOAuthClientProvider({
-    serverUrl: 'https://mcp.example.com/mcp',
+    serverUrl: SERVER,
     redirectUrl: 'https://app.example.com/callback',
+    storage,
   })
 }
+
+/** The discovery result kept with the tokens (what renewals use). */
+function storedDiscovery(storage: MemoryOAuthStorage): unknown {
+  const value = storage.get(
+    oauthStorageKey({ serverUrl: SERVER, principal: 'default', entry: 'discovery' }),
+  )
+  return value === undefined ? undefined : JSON.parse(value)
+}
+
+const TOKENS = { access_token: 'a', token_type: 'Bearer' }
 
 describe('saveDiscoveryState()', () => {
   const metadata = {
@@ -40,25 +54,30 @@ describe('saveDiscoveryState()', () => {
   })
 
   it('accepts https, and http on localhost and 127.0.0.1', async () => {
-    const built = provider()
+    const storage = new MemoryOAuthStorage()
+    const built = provider(storage)
     for (const authorizationServerUrl of [
       'https://login.example.com',
       'http://localhost:8080',
       'http://127.0.0.1:9000/tenant',
     ]) {
       await built.saveDiscoveryState({ authorizationServerUrl })
-      expect((await built.discoveryState())?.authorizationServerUrl).toBe(authorizationServerUrl)
+      await built.saveTokens(TOKENS)
+      expect(storedDiscovery(storage)).toEqual({ authorizationServerUrl })
     }
   })
 
-  it('stores the discovery state verbatim, resourceMetadataUrl included', async () => {
-    const built = provider()
+  it('stores the discovery state verbatim, resourceMetadataUrl included, once it led to tokens', async () => {
+    const storage = new MemoryOAuthStorage()
+    const built = provider(storage)
     const state = {
       authorizationServerUrl: 'https://login.example.com',
       authorizationServerMetadata: metadata,
       resourceMetadataUrl: 'https://mcp.example.com/.well-known/oauth-protected-resource/mcp',
     }
     await built.saveDiscoveryState(state)
-    expect(await built.discoveryState()).toEqual(state)
+    expect(storedDiscovery(storage)).toBeUndefined()
+    await built.saveTokens(TOKENS)
+    expect(storedDiscovery(storage)).toEqual(state)
   })
 })

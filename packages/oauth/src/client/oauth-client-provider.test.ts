@@ -31,6 +31,32 @@ describe('client information', () => {
     expect(await rotated.clientInformation()).toEqual({ client_id: 'app', client_secret: 's2' })
   })
 
+  it('keeps registrations per authorization server and shows each only to its issuer', async () => {
+    const built = provider()
+    await built.saveClientInformation({ client_id: 'at-a', issuer: ISSUER }, { issuer: ISSUER })
+    await built.saveClientInformation(
+      { client_id: 'at-b', issuer: 'https://b.example.com' },
+      { issuer: 'https://b.example.com' },
+    )
+    expect((await built.clientInformation({ issuer: ISSUER }))?.client_id).toBe('at-a')
+    expect((await built.clientInformation({ issuer: 'https://b.example.com' }))?.client_id).toBe(
+      'at-b',
+    )
+    expect(await built.clientInformation({ issuer: 'https://c.example.com' })).toBeUndefined()
+  })
+
+  it('binds a pre-registered client to the first authorization server it is used with', async () => {
+    const built = provider({ clientInformation: { client_id: 'app' } })
+    // The SDK stamps it with the issuer on first use and saves it.
+    expect(await built.clientInformation({ issuer: ISSUER })).toEqual({ client_id: 'app' })
+    await built.saveClientInformation({ client_id: 'app', issuer: ISSUER }, { issuer: ISSUER })
+    const error = await errorOf(() =>
+      built.clientInformation({ issuer: 'https://elsewhere.example.com' }),
+    )
+    expect(isMCPKitError(error, 'UNAUTHORIZED')).toBe(true)
+    expect(error.message).toMatch(/pre-registered client belongs to https:\/\/login\.example\.com/)
+  })
+
   it('forgets a registration whose secret expired', async () => {
     const built = provider()
     await built.saveClientInformation({
@@ -104,6 +130,39 @@ describe('redirectToAuthorization()', () => {
       machine.redirectToAuthorization(new URL('https://login.example.com/authorize')),
     )
     expect(isMCPKitError(error, 'UNAUTHORIZED')).toBe(true)
+  })
+})
+
+describe('the server URL', () => {
+  it('comes from the server definition it is attached to, once; another URL is refused', () => {
+    const seed = new MCPOAuthClientProvider({ redirectUrl: REDIRECT })
+    expect(() => seed.serverUrl).toThrow(/put it in a server definition/)
+    seed.attachToServer({ serverName: 'docs', url: new URL(`${SERVER}#top`) })
+    expect(seed.serverUrl).toBe(SERVER)
+    seed.attachToServer({ serverName: 'again', url: `${SERVER}/` })
+    expect(() =>
+      seed.attachToServer({ serverName: 'other', url: 'https://x.example.com/mcp' }),
+    ).toThrow(
+      /Server "other": its authProvider is the MCPOAuthClientProvider of https:\/\/mcp\.example\.com\/mcp/,
+    )
+    const given = provider()
+    expect(() =>
+      given.attachToServer({ serverName: 'other', url: 'https://x.example.com' }),
+    ).toThrow(/give each server definition its own provider/)
+  })
+
+  it('is needed before anything is stored, and the error says where it comes from', async () => {
+    const seed = new MCPOAuthClientProvider({ redirectUrl: REDIRECT })
+    for (const action of [
+      () => seed.tokens(),
+      () => seed.saveTokens({ access_token: 't', token_type: 'Bearer' }),
+      () => seed.finishAuthorization({ code: 'c', state: 's' }),
+      () => seed.authorizationUrl(),
+    ]) {
+      const error = await errorOf(action)
+      expect(isMCPKitError(error, 'INVALID_CONFIGURATION')).toBe(true)
+      expect(error.message).toMatch(/pass `serverUrl`/)
+    }
   })
 })
 

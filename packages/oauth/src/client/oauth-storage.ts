@@ -44,13 +44,19 @@ export class MemoryOAuthStorage implements OAuthStorage {
   }
 }
 
-/** What a provider stores, one key each. */
+/**
+ * What a provider stores, one key each: the tokens (with the scope asked for), the client
+ * registrations (one per authorization server, by issuer), the PKCE verifier and `state` of the
+ * authorization in progress, the discovery result that led to the stored tokens, and the one
+ * the authorization in progress was started with (`pending-authorization`).
+ */
 export type OAuthStorageEntry =
   | 'tokens'
   | 'client-information'
   | 'code-verifier'
   | 'state'
   | 'discovery'
+  | 'pending-authorization'
 
 /**
  * The storage key of one entry: `mcpkit-oauth:v1:<server URL>:<principal>:<entry>`, the server

@@ -12,19 +12,22 @@ export type ClientMetadata = OAuthClientMetadata & { [field: string]: unknown }
 /** Options of `new MCPOAuthClientProvider()`: authorization code with PKCE, for users. */
 export interface MCPOAuthClientProviderOptions {
   /**
-   * The MCP server this provider authorizes against (the protected resource), as in the
-   * server definition's `url`. Every storage key includes it.
+   * The MCP server this provider authorizes against (the protected resource). Every storage key
+   * includes it. Leave it out when the provider goes in a server definition: `MCPClient` gives
+   * it the definition's `url`. Give it when the provider is used on its own (a callback route
+   * calling `finishAuthorization()`, `tokens()` outside a client); it must then equal the
+   * definition's `url` wherever the provider is also used.
    */
-  serverUrl: string | URL
+  serverUrl?: string | URL
   /** Where the authorization server sends the browser back with the code. */
   redirectUrl: string | URL
   /**
    * Metadata for dynamic client registration (RFC 7591; extension fields such as OpenID's
    * `application_type` are sent as given). Default: a public client
-   * (`token_endpoint_auth_method: 'none'`) named `mcpkit` with `redirect_uris: [redirectUrl]`,
-   * completed as the SDK registers clients: `grant_types` authorization code and refresh token,
-   * `application_type` `'native'` for a loopback or custom-scheme `redirectUrl` (RFC 8252),
-   * `'web'` otherwise.
+   * (`token_endpoint_auth_method: 'none'`) named `mcpkit` with `redirect_uris: [redirectUrl]`.
+   * Either is completed as the SDK registers clients, fields you set kept as they are:
+   * `grant_types` authorization code and refresh token, `application_type` `'native'` for
+   * loopback or custom-scheme redirect URIs (RFC 8252), `'web'` otherwise.
    */
   clientMetadata?: ClientMetadata
   /**
@@ -67,8 +70,11 @@ export interface MCPOAuthClientProviderOptions {
 
 /** Options of `MCPOAuthClientProvider.clientCredentials()`: a machine client, no user. */
 export interface ClientCredentialsOptions {
-  /** The MCP server this provider authorizes against. Every storage key includes it. */
-  serverUrl: string | URL
+  /**
+   * The MCP server this provider authorizes against. Every storage key includes it. Leave it
+   * out when the provider goes in a server definition (`MCPClient` gives it the `url`).
+   */
+  serverUrl?: string | URL
   clientId: string
   /** The client secret (`client_secret_basic` or `_post`, as the server supports). */
   clientSecret?: string

@@ -12,7 +12,7 @@ function provider(options: Partial<ConstructorParameters<typeof MCPOAuthClientPr
 }
 
 describe('options', () => {
-  it('refuses what cannot work, with INVALID_DEFINITION', async () => {
+  it('refuses what cannot work, with INVALID_CONFIGURATION', async () => {
     const cases = [
       () => provider({ serverUrl: 'not a url' }),
       () => provider({ redirectUrl: '/relative' }),
@@ -24,7 +24,7 @@ describe('options', () => {
     ]
     for (const build of cases) {
       const error = await errorOf(build)
-      expect(isMCPKitError(error, 'INVALID_DEFINITION'), error.message).toBe(true)
+      expect(isMCPKitError(error, 'INVALID_CONFIGURATION'), error.message).toBe(true)
     }
   })
 
@@ -45,9 +45,17 @@ describe('options', () => {
     expect(cli.clientMetadata).toMatchObject({ application_type: 'native' })
   })
 
-  it('keeps clientMetadata as given, and makes a client_credentials provider without redirect', () => {
+  it('keeps clientMetadata as given, completed as the SDK registers it, and makes a client_credentials provider without redirect', () => {
     const metadata = { client_name: 'mine', redirect_uris: [REDIRECT] }
-    expect(provider({ clientMetadata: metadata }).clientMetadata).toEqual(metadata)
+    // The fields given stay as they are; grant_types (refresh tokens wanted) and
+    // application_type are added as the SDK adds them to the registration.
+    expect(provider({ clientMetadata: metadata }).clientMetadata).toEqual({
+      ...metadata,
+      grant_types: ['authorization_code', 'refresh_token'],
+      application_type: 'web',
+    })
+    const own = { ...metadata, grant_types: ['authorization_code'], application_type: 'native' }
+    expect(provider({ clientMetadata: own }).clientMetadata).toEqual(own)
     const machine = MCPOAuthClientProvider.clientCredentials({
       serverUrl: `${SERVER}#fragment`,
       clientId: 'machine',

@@ -18,8 +18,11 @@ const DEFAULT_REFRESH_BEFORE_EXPIRY_MS = 60_000
 
 /** A provider's options, checked and completed with their defaults. */
 export interface ProviderSettings {
-  /** Canonical (see `canonicalUrl`). */
-  serverUrl: string
+  /**
+   * Canonical (see `canonicalUrl`); `undefined` until the provider is attached to a server
+   * definition, when the options had none.
+   */
+  serverUrl: string | undefined
   principal: string
   storage: OAuthStorage
   redirectUrl: string | undefined
@@ -35,13 +38,13 @@ export interface ProviderSettings {
 
 /**
  * Checks the options of `new MCPOAuthClientProvider()` (either grant) and fills in the
- * defaults. Throws `MCPClientError` code `INVALID_DEFINITION` naming the option at fault.
+ * defaults. Throws `MCPClientError` code `INVALID_CONFIGURATION` naming the option at fault.
  */
 export function providerSettings(
   options: MCPOAuthClientProviderOptions | ClientCredentialsProviderOptions,
 ): ProviderSettings {
   if (options === null || typeof options !== 'object') {
-    throw invalidOption('options must be an object with `serverUrl` and `redirectUrl`.')
+    throw invalidOption('options must be an object with `redirectUrl`.')
   }
   return 'grantType' in options && options.grantType === 'client_credentials'
     ? clientCredentialsSettings(options)
@@ -50,19 +53,21 @@ export function providerSettings(
 
 function authorizationCodeSettings(options: MCPOAuthClientProviderOptions): ProviderSettings {
   const redirectUrl = parseUrl(options.redirectUrl, 'redirectUrl')
-  // The SDK completes the registration document the same way (grant_types, application_type):
-  // asking it shows the user the document that is actually registered.
-  const clientMetadata: ClientMetadata = options.clientMetadata
-    ? { ...options.clientMetadata }
-    : resolveClientMetadata({
-        redirectUrl,
-        clientMetadata: {
+  // Completed as the SDK completes the registration document (grant_types, application_type),
+  // so the user sees the document that is actually registered. The provider renews tokens, so
+  // it wants refresh tokens: `refresh_token` in grant_types is also what makes the SDK ask for
+  // `offline_access` when the authorization server offers it (SEP-2207).
+  const clientMetadata: ClientMetadata = resolveClientMetadata({
+    redirectUrl,
+    clientMetadata: options.clientMetadata
+      ? { ...options.clientMetadata }
+      : {
           client_name: 'mcpkit',
           redirect_uris: [redirectUrl],
           response_types: ['code'],
           token_endpoint_auth_method: 'none',
         },
-      })
+  })
   const registered = (clientMetadata.redirect_uris ?? []).map(parsedOrAsGiven)
   if (!registered.includes(redirectUrl)) {
     throw invalidOption(
@@ -115,14 +120,17 @@ type BaseSettings = Pick<
 >
 
 function baseSettings(options: {
-  serverUrl: string | URL
+  serverUrl?: string | URL | undefined
   storage?: OAuthStorage
   principal?: string
   refreshBeforeExpiry?: number
   fetch?: FetchLike
   addClientAuthentication?: AddClientAuthentication
 }): BaseSettings {
-  const serverUrl = canonicalUrl(parseUrl(options.serverUrl, 'serverUrl'))
+  const serverUrl =
+    options.serverUrl === undefined
+      ? undefined
+      : canonicalUrl(parseUrl(options.serverUrl, 'serverUrl'))
   const principal = options.principal ?? DEFAULT_PRINCIPAL
   if (typeof principal !== 'string' || principal === '') {
     throw invalidOption('`principal` must be a non-empty string (a user id).')
@@ -149,7 +157,7 @@ function baseSettings(options: {
   }
 }
 
-/** `value` as an absolute URL's `href`; `INVALID_DEFINITION` naming `name` otherwise. */
+/** `value` as an absolute URL's `href`; `INVALID_CONFIGURATION` naming `name` otherwise. */
 function parseUrl(value: string | URL, name: string): string {
   try {
     return new URL(value).href
@@ -168,6 +176,7 @@ function parsedOrAsGiven(value: string): string {
   }
 }
 
-function invalidOption(message: string): MCPClientError {
-  return new MCPClientError('INVALID_DEFINITION', `MCPOAuthClientProvider: ${message}`)
+/** A provider option that cannot work (code `INVALID_CONFIGURATION`, as for client options). */
+export function invalidOption(message: string): MCPClientError {
+  return new MCPClientError('INVALID_CONFIGURATION', `MCPOAuthClientProvider: ${message}`)
 }

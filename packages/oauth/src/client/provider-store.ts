@@ -1,12 +1,20 @@
+import { MCPClientError } from '@mcpkit/types'
 import { type OAuthStorage, type OAuthStorageEntry, oauthStorageKey } from './oauth-storage.js'
 
 /** What `invalidateCredentials(scope)` forgets, per scope the SDK passes. */
 const ENTRIES_OF_SCOPE = {
-  all: ['tokens', 'client-information', 'code-verifier', 'state', 'discovery'],
+  all: [
+    'tokens',
+    'client-information',
+    'code-verifier',
+    'state',
+    'discovery',
+    'pending-authorization',
+  ],
   client: ['client-information'],
   tokens: ['tokens'],
-  verifier: ['code-verifier'],
-  discovery: ['discovery'],
+  verifier: ['code-verifier', 'pending-authorization'],
+  discovery: ['discovery', 'pending-authorization'],
 } as const satisfies Record<string, readonly OAuthStorageEntry[]>
 
 /** A scope of `OAuthClientProvider.invalidateCredentials()`. */
@@ -14,21 +22,38 @@ export type CredentialScope = keyof typeof ENTRIES_OF_SCOPE
 
 /**
  * One (server, principal)'s entries in an `OAuthStorage`: the provider reads and writes only
- * through this, so no key is ever built any other way than `oauthStorageKey`.
+ * through this, so no key is ever built any other way than `oauthStorageKey`. The server URL
+ * may come later than the storage (from the server definition the provider is attached to);
+ * until then every read and write fails with `INVALID_CONFIGURATION`, saying how to give it.
  */
 export class ProviderStore {
   /** The storage underneath, shared with other providers. */
   readonly storage: OAuthStorage
-  readonly #serverUrl: string
   readonly #principal: string
+  #serverUrl: string | undefined
 
-  constructor(options: { storage: OAuthStorage; serverUrl: string; principal: string }) {
+  constructor(options: {
+    storage: OAuthStorage
+    serverUrl: string | undefined
+    principal: string
+  }) {
     this.storage = options.storage
     this.#serverUrl = options.serverUrl
     this.#principal = options.principal
   }
 
+  /** The canonical server URL, once known. */
+  get serverUrl(): string | undefined {
+    return this.#serverUrl
+  }
+
+  /** Sets the server URL (canonical) the keys are made of. */
+  bind(serverUrl: string): void {
+    this.#serverUrl = serverUrl
+  }
+
   key(entry: OAuthStorageEntry): string {
+    if (this.#serverUrl === undefined) throw unattached()
     return oauthStorageKey({ serverUrl: this.#serverUrl, principal: this.#principal, entry })
   }
 
@@ -63,4 +88,12 @@ export class ProviderStore {
   async forget(scope: CredentialScope): Promise<void> {
     for (const entry of ENTRIES_OF_SCOPE[scope]) await this.delete(entry)
   }
+}
+
+/** A provider asked for its storage before anyone told it which server it is for. */
+export function unattached(): MCPClientError {
+  return new MCPClientError(
+    'INVALID_CONFIGURATION',
+    'MCPOAuthClientProvider does not know its MCP server yet: put it in a server definition (`authProvider` beside `url`) of an MCPClient, which gives it the URL, or pass `serverUrl` when you use the provider on its own (e.g. finishAuthorization() in a callback route, or tokens() outside a client).',
+  )
 }

@@ -13,7 +13,8 @@ describe('createSimpleTokenProvider()', () => {
     expect(isMCPKitError(error, 'UNAUTHORIZED')).toBe(true)
     expect(error.message).toMatch(/docs server/)
     const empty = await errorOf(() => createSimpleTokenProvider(''))
-    expect(isMCPKitError(empty, 'INVALID_DEFINITION')).toBe(true)
+    expect(isMCPKitError(empty, 'INVALID_CONFIGURATION')).toBe(true)
+    expect(simple.onInsufficientScope).toBe('throw')
   })
 
   it('stops the SDK’s auth() (a 401 retry, a 403 step-up) before any request', async () => {

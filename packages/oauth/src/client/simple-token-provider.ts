@@ -19,19 +19,28 @@ export interface SimpleTokenProviderOptions {
   label?: string
 }
 
+const staticTokenProviders = new WeakSet<object>()
+
+/** Whether `provider` was made by `createSimpleTokenProvider()`. */
+export function isStaticTokenProvider(provider: object): boolean {
+  return staticTokenProviders.has(provider)
+}
+
 /**
  * An auth provider for an access token you already have (from your own login, a vault, an
- * environment variable). Every request carries it. When the server refuses it (401, or 403
- * `insufficient_scope`) the call fails with `MCPClientError` code `UNAUTHORIZED`: there is no
- * discovery, registration or redirect, because a static token cannot be refreshed.
+ * environment variable). Every request carries it. When the server refuses it with 401 the call
+ * fails with `MCPClientError` code `UNAUTHORIZED`, with 403 `insufficient_scope` (through
+ * `MCPClient`) with `InsufficientScopeClientError` (code `INSUFFICIENT_SCOPE`, the scope it
+ * lacks in `requiredScope`): there is no discovery, registration or redirect, because a static
+ * token cannot be refreshed or widened.
  */
 export function createSimpleTokenProvider(
   token: string,
   options: SimpleTokenProviderOptions = {},
-): OAuthClientProvider {
+): OAuthClientProvider & { readonly onInsufficientScope: 'throw' } {
   if (typeof token !== 'string' || token === '') {
     throw new MCPClientError(
-      'INVALID_DEFINITION',
+      'INVALID_CONFIGURATION',
       'createSimpleTokenProvider(token): the token must be a non-empty string.',
     )
   }
@@ -46,10 +55,12 @@ export function createSimpleTokenProvider(
       'UNAUTHORIZED',
       `The server refused the access token given to createSimpleTokenProvider${options.label ? ` for ${options.label}` : ''} (HTTP 401, or 403 insufficient_scope): it is invalid, expired, for another server, or lacks a scope. A static token cannot be refreshed; supply a new one, or use MCPOAuthClientProvider.`,
     )
-  return {
+  const provider = {
     get redirectUrl() {
       return redirectUrl
     },
+    // A 403 goes up to MCPClient, which reports the missing scope without any OAuth flow.
+    onInsufficientScope: 'throw' as const,
     get clientMetadata() {
       return clientMetadata
     },
@@ -71,4 +82,6 @@ export function createSimpleTokenProvider(
       throw refused()
     },
   }
+  staticTokenProviders.add(provider)
+  return provider
 }

@@ -3,7 +3,14 @@
 // a real one are in tests/oauth/client-*.test.ts.
 import { isMCPKitError } from '@mcpkit/types'
 import { describe, expect, it } from 'vitest'
-import { errorOf, type FakeTokenResponse, fakeNetwork, ISSUER, RESOURCE } from '../test-support.js'
+import {
+  errorOf,
+  type FakeTokenResponse,
+  fakeNetwork,
+  ISSUER,
+  machineProvider,
+  RESOURCE,
+} from '../test-support.js'
 import { MCPOAuthClientProvider } from './oauth-client-provider.js'
 import { MemoryOAuthStorage, oauthStorageKey } from './oauth-storage.js'
 
@@ -71,6 +78,8 @@ async function signedIn(token?: (params: URLSearchParams) => FakeTokenResponse) 
     resourceMetadata: { resource: RESOURCE, authorization_servers: [ISSUER] },
   })
   await first.saveClientInformation({ client_id: 'app', issuer: ISSUER })
+  // Tokens keep the discovery that led to them (overwritten below with tokens about to expire).
+  await first.saveTokens({ access_token: 'first', token_type: 'Bearer', issuer: ISSUER })
   const now = Date.now()
   const tokensKey = oauthStorageKey({ serverUrl: SERVER, principal: 'erin', entry: 'tokens' })
   storage.set(
@@ -144,13 +153,7 @@ describe('renewal with a refresh token', () => {
 describe('renewal of a client_credentials token', () => {
   it('gets a new token through the SDK, with the scope of the server’s metadata', async () => {
     const network = fakeNetwork()
-    const machine = MCPOAuthClientProvider.clientCredentials({
-      serverUrl: SERVER,
-      clientId: 'machine',
-      clientSecret: 'secret',
-      expectedIssuer: ISSUER,
-      fetch: network.fetchFn,
-    })
+    const machine = machineProvider({ fetch: network.fetchFn })
     await machine.saveTokens({ access_token: 'expired', token_type: 'Bearer', expires_in: 0 })
     expect((await machine.tokens())?.access_token).toBe('access-1')
     expect(network.tokenRequests()).toHaveLength(1)

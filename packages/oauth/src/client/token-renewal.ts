@@ -1,3 +1,4 @@
+import type { OAuthDiscoveryState } from '@modelcontextprotocol/client'
 import {
   OAuthErrorCode,
   refreshAuthorization,
@@ -5,11 +6,11 @@ import {
   selectResourceURL,
 } from '@modelcontextprotocol/client'
 import { fetchTokenWithoutReadingTokens, isOAuthError } from '../sdk-contract.js'
-import { sameUrlUpToTrailingSlash } from '../shared/canonical-url.js'
 import { describeAuthFailure, trackingFetch } from './auth-failure.js'
+import { sameIssuer } from './client-registrations.js'
 import type { OAuthStorage } from './oauth-storage.js'
 import type { ProviderContext } from './provider-context.js'
-import type { ProviderStore } from './provider-store.js'
+import { type ProviderStore, unattached } from './provider-store.js'
 
 /** The `tokens` entry: the tokens exactly as the SDK saved them, and when they expire. */
 export interface StoredTokens {
@@ -19,6 +20,11 @@ export interface StoredTokens {
   expiresAt?: number
   /** Epoch ms when it was saved. */
   savedAt: number
+  /**
+   * The scope asked for when they were issued: what they hold when the authorization server
+   * left `scope` out of its answer (RFC 6749 §5.1: it may, when it granted what was asked).
+   */
+  requestedScope?: string
 }
 
 /**
@@ -29,14 +35,38 @@ export interface StoredTokens {
  */
 const renewals = new WeakMap<OAuthStorage, Map<string, Promise<StoredOAuthTokens | undefined>>>()
 
-/** Stores `tokens` (verbatim) with their expiry time. */
-export async function storeTokens(store: ProviderStore, tokens: StoredOAuthTokens): Promise<void> {
+/** Stores `tokens` (verbatim) with their expiry time and the scope that was asked for. */
+export async function storeTokens(
+  store: ProviderStore,
+  tokens: StoredOAuthTokens,
+  requestedScope?: string | undefined,
+): Promise<void> {
   const now = Date.now()
   const stored: StoredTokens = { tokens, savedAt: now }
   if (typeof tokens.expires_in === 'number' && Number.isFinite(tokens.expires_in)) {
     stored.expiresAt = now + tokens.expires_in * 1000
   }
+  if (requestedScope) stored.requestedScope = requestedScope
   await store.setJson('tokens', stored)
+}
+
+/**
+ * The scope the stored tokens hold: their `scope`, else the scope asked for when they were
+ * issued; `undefined` without tokens.
+ */
+export async function heldScope(store: ProviderStore): Promise<string | undefined> {
+  const stored = await readTokens(store)
+  if (!stored) return undefined
+  return stored.tokens.scope || stored.requestedScope
+}
+
+/**
+ * Whether the stored tokens are due for renewal (an access token within its margin, or
+ * expired): the only time a stored discovery result is worth reusing. `false` without tokens.
+ */
+export async function tokensDueForRenewal(context: ProviderContext): Promise<boolean> {
+  const stored = await readTokens(context.store)
+  return stored !== undefined && isExpiring(stored, context.settings.refreshBeforeExpiry)
 }
 
 /**
@@ -64,7 +94,7 @@ export async function currentTokens(
   return renewal
 }
 
-async function readTokens(store: ProviderStore): Promise<StoredTokens | undefined> {
+export async function readTokens(store: ProviderStore): Promise<StoredTokens | undefined> {
   const stored = await store.getJson<StoredTokens>('tokens')
   if (!stored || typeof stored !== 'object' || typeof stored.tokens?.access_token !== 'string') {
     return undefined
@@ -97,18 +127,17 @@ async function renew(
   stored: StoredTokens,
 ): Promise<StoredOAuthTokens | undefined> {
   const { settings, store, provider } = context
+  const serverUrl = settings.serverUrl
+  if (serverUrl === undefined) throw unattached()
   const tracking = trackingFetch(settings.fetch)
   const failure = (cause: unknown, action: string) =>
     describeAuthFailure(cause, {
-      subject: `${action} for MCP server ${settings.serverUrl}`,
+      subject: `${action} for MCP server ${serverUrl}`,
       lastUrl: tracking.lastUrl(),
     })
   if (settings.clientCredentials) {
     try {
-      await fetchTokenWithoutReadingTokens(provider, {
-        serverUrl: settings.serverUrl,
-        fetchFn: tracking.fetch,
-      })
+      await fetchTokenWithoutReadingTokens(provider, { serverUrl, fetchFn: tracking.fetch })
     } catch (cause) {
       throw failure(cause, 'Renewing the client_credentials token')
     }
@@ -117,13 +146,14 @@ async function renew(
   }
 
   const refreshToken = stored.tokens.refresh_token
-  const discovery = await provider.discoveryState?.()
+  // Where the stored tokens came from (never the discovery of a flow in progress).
+  const discovery = await store.getJson<OAuthDiscoveryState>('discovery')
   if (!refreshToken || !discovery?.authorizationServerUrl) return undefined
   // The identity the SDK stamps credentials with (SEP-2352): a refresh token, like the client
   // credentials, is only ever sent back to the authorization server that issued it.
   const issuer = discovery.authorizationServerMetadata?.issuer ?? discovery.authorizationServerUrl
   const boundElsewhere = (stamp: string | undefined) =>
-    stamp !== undefined && !sameUrlUpToTrailingSlash(stamp, issuer)
+    stamp !== undefined && !sameIssuer(stamp, issuer)
   const clientInformation = await provider.clientInformation({ issuer })
   if (!clientInformation || boundElsewhere(stored.tokens.issuer)) return undefined
   if (boundElsewhere(clientInformation.issuer)) return undefined
@@ -131,11 +161,7 @@ async function renew(
   // steps `auth()` takes for a refresh: the resource indicator chosen and checked by
   // `selectResourceURL` (sent as the metadata spells it), then `refreshAuthorization`.
   try {
-    const selected = await selectResourceURL(
-      settings.serverUrl,
-      provider,
-      discovery.resourceMetadata,
-    )
+    const selected = await selectResourceURL(serverUrl, provider, discovery.resourceMetadata)
     const resource =
       selected && discovery.resourceMetadata ? discovery.resourceMetadata.resource : selected
     const fresh = await refreshAuthorization(discovery.authorizationServerUrl, {
@@ -150,7 +176,11 @@ async function renew(
         : {}),
       fetchFn: tracking.fetch,
     })
-    await provider.saveTokens({ ...fresh, issuer: stored.tokens.issuer ?? issuer })
+    await storeTokens(
+      store,
+      { ...fresh, issuer: stored.tokens.issuer ?? issuer },
+      stored.requestedScope,
+    )
   } catch (cause) {
     if (isOAuthError(cause) && cause.code !== OAuthErrorCode.ServerError) {
       // Another process may have used (and rotated) this refresh token first.

@@ -15,6 +15,12 @@ export function scopeList(name: string, scopes: unknown): string[] {
         `\`${name}\`: ${JSON.stringify(scope)} is not a scope (no spaces, quotes or backslashes).`,
       )
     }
+    // These lists become the challenge's `scope` and the metadata's `scopes_supported`.
+    if (scope === 'offline_access') {
+      throw configurationError(
+        `\`${name}\`: offline_access is not a scope of this resource: refresh tokens are between the client and the authorization server, and the MCP authorization spec asks servers not to name it in WWW-Authenticate or scopes_supported. Leave it out.`,
+      )
+    }
   }
   return [...new Set(scopes as string[])]
 }

@@ -504,12 +504,16 @@ function commonFailure(error: unknown): ConnectionFailure | undefined {
 }
 
 function httpTransportOptions(definition: HttpServerDefinition, transportFetch: TransportFetch) {
+  // A provider that steps up through mcpkit (`@mcpkit/oauth`'s) has the transport pass a 403
+  // insufficient_scope up as the SDK's InsufficientScopeError, for MCPClient to handle.
+  const onInsufficientScope = definition.authProvider?.onInsufficientScope
   return {
     fetch: transportFetch.fetch,
     ...(definition.requestInit ? { requestInit: definition.requestInit } : {}),
     ...(definition.authProvider
       ? { authProvider: definition.authProvider as unknown as OAuthClientProvider }
       : {}),
+    ...(onInsufficientScope ? { onInsufficientScope } : {}),
   }
 }
 
