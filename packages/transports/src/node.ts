@@ -6,6 +6,7 @@ export {
 } from './node/node-streamable-http-handler.js'
 export { type ServeStdioOptions, type ServeStdioResult, serveStdio } from './node/serve-stdio.js'
 export type {
+  BodyAuthorizer,
   CreateServer,
   HttpServerSecurityOptions,
   PrincipalOf,

@@ -10,6 +10,7 @@ import {
   JsonRpcErrorCode,
   jsonRpcErrorResponse,
   jsonRpcPayloadProblem,
+  type RequestId,
 } from './json-rpc.js'
 import {
   isModernRequest,
@@ -22,6 +23,7 @@ import {
   defaultPrincipalOf,
   notifySession,
   type PrincipalOf,
+  reservationRefusal,
   ServerSession,
   type SessionHandlerOptions,
   SessionRegistry,
@@ -192,6 +194,7 @@ export class StreamableHttpSessions {
         parsedBody: call.body,
         ...(call.authInfo ? { authInfo: call.authInfo } : {}),
       })
+      if (method === 'POST') this.#cancelWhenClientLeaves(session, call)
       // A refused DELETE (bad headers) left the session open: forget the reason we guessed.
       if (method === 'DELETE' && !response.ok && this.registry.get(sessionId) === session) {
         session.endReason = undefined
@@ -215,18 +218,54 @@ export class StreamableHttpSessions {
     )
   }
 
+  /**
+   * When the client leaves before the answers of this POST's requests were written, the
+   * requests still running are cancelled (as a `notifications/cancelled` from the client
+   * would), so their handlers' signals abort and the session is no longer busy. Not with an
+   * `eventStore`: there the client may come back for the answers (`Last-Event-ID`).
+   */
+  #cancelWhenClientLeaves(session: StreamableSession, call: StreamableHttpCall): void {
+    if (!call.clientSignal || this.#options.eventStore) return
+    const messages = Array.isArray(call.body) ? call.body : [call.body]
+    const ids: RequestId[] = []
+    for (const message of messages as Array<{ id?: unknown; method?: unknown }>) {
+      const id = message?.id
+      if (
+        typeof message?.method === 'string' &&
+        (typeof id === 'string' || typeof id === 'number')
+      ) {
+        if (session.pending.has(id)) ids.push(id)
+      }
+    }
+    if (ids.length === 0) return
+    const signal = call.clientSignal()
+    signal.addEventListener(
+      'abort',
+      () => {
+        for (const requestId of ids) {
+          if (!session.pending.has(requestId)) continue
+          session.transport.onmessage?.({
+            jsonrpc: '2.0',
+            method: 'notifications/cancelled',
+            params: { requestId, reason: 'The client closed the connection.' },
+          })
+        }
+      },
+      { once: true },
+    )
+  }
+
   /** An `initialize` without a session id: a new session with its own `Server`. */
   async #open(request: Request, call: StreamableHttpCall): Promise<Response> {
-    if (!this.registry.reserve()) {
-      this.#log('warning', 'session refused: every session is busy', {
+    const principal = this.principalOf(call.authInfo)
+    const outcome = this.registry.reserve(principal)
+    if (outcome !== 'reserved') {
+      this.#log('warning', 'session refused: no room for another session', {
         maxSessions: this.registry.maxSessions,
+        reason: outcome,
       })
-      return jsonRpcErrorResponse(
-        503,
-        JsonRpcErrorCode.ServerError,
-        'Service Unavailable: too many active sessions; retry later.',
-        { 'retry-after': '1' },
-      )
+      const refusal = reservationRefusal(outcome)
+      return jsonRpcErrorResponse(refusal.status, refusal.code, refusal.message, refusal.headers)
     }
     let session: StreamableSession | undefined
     let registered = false
@@ -258,7 +297,7 @@ export class StreamableHttpSessions {
       session = new ServerSession(
         this.#options.createServer({ era: 'legacy', authInfo: call.authInfo, request }),
         transport,
-        this.principalOf(call.authInfo),
+        principal,
         this.#log,
       )
       await session.connect()
@@ -268,12 +307,12 @@ export class StreamableHttpSessions {
       })
       if (!registered) {
         // The SDK refused the initialize (bad headers, a batch, …): nothing to keep.
-        this.registry.release()
+        this.registry.release(principal)
         void session.close('closed')
       }
       return response
     } catch (error) {
-      if (!registered) this.registry.release()
+      if (!registered) this.registry.release(principal)
       if (session) void this.registry.end(session, 'closed')
       throw error
     }
@@ -307,6 +346,8 @@ export class StreamableHttpSessions {
     // The SDK forgets a request's abort controller only after its reply is sent; closing in the
     // same turn would abort (and allocate for) every finished handler.
     session.onidle = () => defer(finish)
+    // A client that leaves takes its request with it: closing the server aborts its handlers.
+    call.clientSignal?.().addEventListener('abort', finish, { once: true })
     try {
       await session.connect()
       const response = await transport.handleRequest(request, {
