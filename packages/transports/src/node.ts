@@ -1,4 +1,4 @@
-export { writeWebResponse } from './node/node-http.js'
+export { type StreamLimits, writeWebResponse } from './node/node-http.js'
 export { NodeSseHandler, type NodeSseRequestContext } from './node/node-sse-handler.js'
 export {
   type NodeHttpRequestContext,

@@ -13,6 +13,7 @@ export {
   DEFAULT_MAX_BODY_BYTES_IN_FLIGHT,
   DEFAULT_MAX_BUFFERED_BYTES_PER_STREAM,
   DEFAULT_MAX_JSON_DEPTH,
+  DEFAULT_STREAM_STALL_TIMEOUT_MS,
   type HttpServerSecurityOptions,
 } from './server/security.js'
 export {

@@ -6,6 +6,7 @@ import {
   type BodyLimits,
   bodyTimedOut,
   DEFAULT_MAX_BUFFERED_BYTES_PER_STREAM,
+  DEFAULT_STREAM_STALL_TIMEOUT_MS,
   payloadTooLarge,
   tooManyBodiesInFlight,
 } from '../server/security.js'
@@ -245,20 +246,63 @@ function headersOf(response: Response): Record<string, string> {
   return headers
 }
 
+/** Bounds of one response stream (`writeWebResponse`). */
+export interface StreamLimits {
+  /** Most bytes left unwritten when the next event comes; default 8 MiB. */
+  maxBufferedBytes?: number | undefined
+  /** Longest time written bytes may wait for the client without any progress; default 30 s. */
+  stallTimeoutMs?: number | undefined
+}
+
+/**
+ * Destroys `res` when what was written to it stops moving for `stallTimeoutMs`: a client that
+ * does not read holds nothing longer than that. Progress (`drain`) restarts the clock.
+ */
+function dropWhenStalled(res: ServerResponse, stallTimeoutMs: number): void {
+  if (res.destroyed || res.writableLength === 0 || res.listenerCount('mcpkit:stall') > 0) return
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const arm = () => {
+    clearTimeout(timer)
+    if (res.writableLength === 0 || res.destroyed) return stop()
+    timer = setTimeout(() => {
+      stop()
+      if (res.writableLength > 0) res.destroy()
+    }, stallTimeoutMs)
+    timer.unref?.()
+  }
+  const stop = () => {
+    clearTimeout(timer)
+    res.off('drain', arm)
+    res.off('finish', stop)
+    res.off('close', stop)
+    res.off('mcpkit:stall', arm)
+  }
+  res.on('drain', arm)
+  res.once('finish', stop)
+  res.once('close', stop)
+  // A marker, so repeated calls (one per event) keep one watcher.
+  res.on('mcpkit:stall', arm)
+  arm()
+}
+
 /**
  * Writes a web `Response` to `res`. A body that is complete at once (a JSON answer, or an SSE
  * stream whose only event is the reply) goes out as one write with `Content-Length`; a stream
  * still open is piped as it comes, and cancelled if the client goes away. What waits to be
  * written is bounded: past `maxBufferedBytes` unwritten (a client that stopped reading) the
  * stream is cancelled and the connection destroyed, so it cannot grow the server's memory.
+ * And what was written must be taken: bytes left unwritten for `stallTimeoutMs` with no
+ * progress (a client that does not read at all) get the connection destroyed too.
  * With `flush`, an SSE stream's headers go out before its first event (long-lived GET streams).
  */
 export async function writeWebResponse(
   response: Response,
   res: ServerResponse,
   flush: boolean,
-  maxBufferedBytes = DEFAULT_MAX_BUFFERED_BYTES_PER_STREAM,
+  limits: StreamLimits = {},
 ): Promise<void> {
+  const maxBufferedBytes = limits.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES_PER_STREAM
+  const stallTimeoutMs = limits.stallTimeoutMs ?? DEFAULT_STREAM_STALL_TIMEOUT_MS
   const headers = headersOf(response)
   const body = response.body
   if (!body) {
@@ -285,13 +329,14 @@ export async function writeWebResponse(
       headers['content-length'] = String(first.byteLength)
       res.writeHead(response.status, headers)
       res.end(first)
+      dropWhenStalled(res, stallTimeoutMs)
       return
     }
   }
   res.writeHead(response.status, headers)
   if (first) res.write(first)
   else res.flushHeaders()
-  await pipe(reader, res, pending, maxBufferedBytes)
+  await pipe(reader, res, pending, maxBufferedBytes, stallTimeoutMs)
 }
 
 /**
@@ -305,6 +350,7 @@ async function pipe(
   res: ServerResponse,
   pending: Promise<ReadableStreamReadResult<Uint8Array>> | undefined,
   maxBufferedBytes: number,
+  stallTimeoutMs: number,
 ): Promise<void> {
   let gone = false
   const onClose = () => {
@@ -328,6 +374,7 @@ async function pipe(
         break
       }
       res.write(value)
+      dropWhenStalled(res, stallTimeoutMs)
       read = reader.read()
     }
   } catch {

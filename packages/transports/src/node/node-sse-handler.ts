@@ -186,7 +186,7 @@ export class NodeSseHandler {
     await this.#sessions.open(transport, authInfo)
     const stream = new Response(transport.stream, { status: 200, headers: SSE_RESPONSE_HEADERS })
     // Writes the head at once, then pipes events as they come, until the stream ends.
-    void writeWebResponse(stream, res, true, this.#guard.maxBufferedBytesPerStream)
+    void writeWebResponse(stream, res, true, this.#guard.stream)
   }
 
   /** Open SSE sessions. */

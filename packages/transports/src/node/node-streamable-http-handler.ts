@@ -160,7 +160,7 @@ export class NodeStreamableHttpHandler {
         response,
         res,
         method === 'GET' || isListen(body),
-        this.#guard.maxBufferedBytesPerStream,
+        this.#guard.stream,
       )
     } catch (error) {
       this.#log('error', `Streamable HTTP request failed: ${describe(error)}`, {

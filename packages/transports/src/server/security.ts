@@ -40,6 +40,12 @@ export interface HttpServerSecurityOptions {
    */
   maxBufferedBytesPerStream?: number | undefined
   /**
+   * Longest time bytes written to a response stream may wait for the client with no progress;
+   * past it the connection is closed, so a client that stops reading holds nothing longer, even
+   * below `maxBufferedBytesPerStream`. Default 30 s.
+   */
+  streamStallTimeoutMs?: number | undefined
+  /**
    * Deepest nesting of arrays and objects a JSON body may have; a deeper one is answered 400
    * `-32600` before it is parsed. Default 64.
    */
@@ -54,6 +60,8 @@ export const DEFAULT_BODY_TIMEOUT_MS = 30_000
 export const DEFAULT_MAX_BODY_BYTES_IN_FLIGHT = 64 * 1024 * 1024
 /** Default `maxBufferedBytesPerStream`: 8 MiB. */
 export const DEFAULT_MAX_BUFFERED_BYTES_PER_STREAM = 8 * 1024 * 1024
+/** Default `streamStallTimeoutMs`: 30 s. */
+export const DEFAULT_STREAM_STALL_TIMEOUT_MS = 30_000
 /** Default `maxJsonDepth`. */
 export const DEFAULT_MAX_JSON_DEPTH = 64
 
@@ -173,6 +181,8 @@ export interface BodyLimits {
 export class RequestGuard {
   readonly maxBodyBytes: number
   readonly maxBufferedBytesPerStream: number
+  /** What `writeWebResponse` bounds a response stream with. */
+  readonly stream: { maxBufferedBytes: number; stallTimeoutMs: number }
   /** The body limits, one budget per handler. */
   readonly body: BodyLimits
   readonly #hosts: HostRule[] | undefined
@@ -186,6 +196,14 @@ export class RequestGuard {
       options.maxBufferedBytesPerStream,
       DEFAULT_MAX_BUFFERED_BYTES_PER_STREAM,
     )
+    this.stream = {
+      maxBufferedBytes: this.maxBufferedBytesPerStream,
+      stallTimeoutMs: positiveOption(
+        'streamStallTimeoutMs',
+        options.streamStallTimeoutMs,
+        DEFAULT_STREAM_STALL_TIMEOUT_MS,
+      ),
+    }
     this.body = {
       maxBytes: this.maxBodyBytes,
       timeoutMs: positiveOption('bodyTimeoutMs', options.bodyTimeoutMs, DEFAULT_BODY_TIMEOUT_MS),
