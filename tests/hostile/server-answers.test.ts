@@ -44,7 +44,7 @@ function hostileTools() {
       execute: async () => ({ here: shared, there: shared, list: [shared, shared] }),
     }),
   }
-  for (let index = 0; index < 30; index++) {
+  for (let index = 0; index < 110; index++) {
     tools[`filler_${index}`] = createMCPTool({
       id: `filler_${index}`,
       description: 'a tool among many',

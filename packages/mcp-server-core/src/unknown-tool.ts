@@ -1,12 +1,12 @@
 /** Longest part of a requested name echoed back in an error. */
 const MAX_ECHOED_NAME = 64
 /** Most tool names listed in an error. */
-const MAX_LISTED_TOOLS = 20
+const MAX_LISTED_TOOLS = 100
 
 /**
  * The message for a call of a tool that does not exist: the requested name, cut to 64
  * characters (a client sent it: a 1 MB name must not come back as a 1 MB answer), and the
- * first 20 tools that exist, with how many more there are.
+ * first 100 tools that exist, with how many more there are.
  */
 export function unknownToolMessage(name: unknown, tools: Iterable<string>): string {
   const text = typeof name === 'string' ? name : String(name)
