@@ -6,7 +6,6 @@
 // -32600 with no internal error text.
 import { createMCPTool, MCPServer } from '@mcpkit/mcp-server-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { z } from 'zod'
 import { modernCall } from '../support/modern-wire.js'
 import {
   type Host,

@@ -156,12 +156,7 @@ export class NodeStreamableHttpHandler {
       })
       // A long-lived stream (a 2025 GET, a 2026-07-28 `subscriptions/listen`) gets its headers
       // before its first event.
-      await writeWebResponse(
-        response,
-        res,
-        method === 'GET' || isListen(body),
-        this.#guard.stream,
-      )
+      await writeWebResponse(response, res, method === 'GET' || isListen(body), this.#guard.stream)
     } catch (error) {
       this.#log('error', `Streamable HTTP request failed: ${describe(error)}`, {
         method: req.method,
