@@ -13,6 +13,7 @@ import {
   validBodyAuthorizer,
 } from './authenticate.js'
 import { readJsonBody } from './body.js'
+import { withBoundedBody } from './bounded-body.js'
 import { rejectionResponse } from './json-rpc.js'
 import { RequestGuard } from './security.js'
 import {
@@ -90,7 +91,8 @@ export class StreamableHttpHandler {
       )
       if (refusal) return refusal
     }
-    return this.#sessions.handle(request, { authInfo, body })
+    const response = await this.#sessions.handle(request, { authInfo, body })
+    return withBoundedBody(response, this.#guard.maxBufferedBytesPerStream)
   }
 
   /** Live 2025 sessions (0 in stateless mode; 2026-07-28 requests have none). */
