@@ -202,4 +202,49 @@ describe('a client that goes away takes its calls with it', () => {
     )
     expect(counters.running).toBe(0)
   })
+
+  it('at maxRequestsInFlight one more request gets 503, and the places come back when clients leave', async () => {
+    const { server, counters } = hangingServer()
+    const host = await hostServer(server, { options: { maxRequestsInFlight: 5 } })
+    hosts.push(host)
+    const body = JSON.stringify({
+      jsonrpc: '2.0',
+      id: 5,
+      method: 'tools/call',
+      params: { name: 'hang', arguments: {}, _meta: envelope() },
+    })
+    const headers = {
+      ...mcpPostHeaders(),
+      'mcp-protocol-version': '2026-07-28',
+      'mcp-method': 'tools/call',
+      'mcp-name': 'hang',
+    }
+    const requests = Array.from({ length: 5 }, () => startPost(host.mcpUrl, headers, body))
+    expect(await waitFor(() => counters.running === 5, { timeoutMs: 5000, intervalMs: 10 })).toBe(
+      true,
+    )
+    const refused = await rawRequest(host.mcpUrl, { headers, body })
+    expect(refused.status).toBe(503)
+    expect(refused.headers['retry-after']).toBe('1')
+    for (const request of requests) request.destroy()
+    expect(await waitFor(() => counters.running === 0, { timeoutMs: 5000, intervalMs: 10 })).toBe(
+      true,
+    )
+    const served = await waitFor(
+      async () => {
+        const ping = await rawRequest(host.mcpUrl, {
+          headers: { ...headers, 'mcp-method': 'server/discover', 'mcp-name': '' },
+          body: JSON.stringify({
+            jsonrpc: '2.0',
+            id: 6,
+            method: 'server/discover',
+            params: { _meta: envelope() },
+          }),
+        })
+        return ping.status === 200
+      },
+      { timeoutMs: 5000, intervalMs: 50 },
+    )
+    expect(served, 'a place is free again').toBe(true)
+  })
 })

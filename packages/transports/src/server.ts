@@ -7,6 +7,7 @@ export {
   type ProtocolEraOptions,
   type ServerFactoryContext,
 } from './server/protocol-eras.js'
+export { DEFAULT_MAX_REQUESTS_IN_FLIGHT } from './server/request-slots.js'
 export {
   DEFAULT_BODY_TIMEOUT_MS,
   DEFAULT_MAX_BODY_BYTES,

@@ -18,6 +18,7 @@ import {
   type ProtocolEraOptions,
   protocolVersionOf,
 } from './protocol-eras.js'
+import { RequestSlots, releasedWithBody } from './request-slots.js'
 import { DEFAULT_MAX_BODY_BYTES } from './security.js'
 import {
   defaultPrincipalOf,
@@ -43,6 +44,13 @@ export interface StreamableHttpHandlerOptions extends SessionHandlerOptions, Pro
   eventStore?: EventStore | undefined
   /** The SSE `retry` hint (ms) sent with resumable streams; see the SDK. */
   retryInterval?: number | undefined
+  /**
+   * Most requests without a session (2026-07-28 requests, stateless 2025 ones) answered at
+   * once; one more gets 503 with `Retry-After`. A request holds its place until its answer has
+   * been written or its client has gone. `subscriptions/listen` streams have their own cap
+   * (`maxSubscriptions`). Default 1000.
+   */
+  maxRequestsInFlight?: number | undefined
 }
 
 /** Per-request inputs the runtime adapter has already worked out. */
@@ -89,6 +97,8 @@ export class StreamableHttpSessions {
   readonly #transportOptions: WebStandardStreamableHTTPServerTransportOptions
   readonly #principalOf: PrincipalOf
   readonly #log: Log
+  /** Places of the requests without a session being answered. */
+  readonly #slots: RequestSlots
   /** Stateless servers still answering; closed by `close()`. */
   readonly #oneShot = new Set<StreamableSession>()
 
@@ -105,6 +115,7 @@ export class StreamableHttpSessions {
     this.stateless = 'sessionIdGenerator' in options && options.sessionIdGenerator === undefined
     this.protocolVersion = protocolVersionOf(options.protocolVersion)
     this.registry = new SessionRegistry({ ...options, log: this.#log })
+    this.#slots = new RequestSlots(options.maxRequestsInFlight)
     this.modern =
       this.protocolVersion === 'legacy'
         ? undefined
@@ -159,14 +170,17 @@ export class StreamableHttpSessions {
       }
     }
     if (this.modern && (await isModernRequest(this.protocolVersion, request, call.body))) {
-      return this.modern.handle(request, call)
+      if ((call.body as { method?: unknown } | undefined)?.method === 'subscriptions/listen') {
+        return this.modern.handle(request, call)
+      }
+      return this.#inSlot(() => this.modern!.handle(request, call))
     }
     if (method !== 'POST' && method !== 'GET' && method !== 'DELETE') {
       return jsonRpcErrorResponse(405, JsonRpcErrorCode.ServerError, 'Method not allowed.', {
         allow: this.stateless ? 'POST' : 'GET, POST, DELETE',
       })
     }
-    if (this.stateless) return this.#serveOnce(request, call)
+    if (this.stateless) return this.#inSlot(() => this.#serveOnce(request, call))
 
     const sessionId = request.headers.get('mcp-session-id')
     if (sessionId !== null) {
@@ -253,6 +267,28 @@ export class StreamableHttpSessions {
       },
       { once: true },
     )
+  }
+
+  /** Serves a request without a session in one of the places `maxRequestsInFlight` allows. */
+  async #inSlot(serve: () => Promise<Response>): Promise<Response> {
+    const release = this.#slots.take()
+    if (!release) {
+      this.#log('warning', 'request refused: too many requests in flight', {
+        maxRequestsInFlight: this.#slots.max,
+      })
+      return jsonRpcErrorResponse(
+        503,
+        JsonRpcErrorCode.ServerError,
+        'Service Unavailable: too many requests in progress; retry later.',
+        { 'retry-after': '1' },
+      )
+    }
+    try {
+      return releasedWithBody(await serve(), release)
+    } catch (error) {
+      release()
+      throw error
+    }
   }
 
   /** An `initialize` without a session id: a new session with its own `Server`. */
