@@ -27,6 +27,7 @@ const LEFT_OUT: Record<string, Record<string, string>> = {
     safeLog: 'a helper the mcpkit packages share to call a log function safely',
     readCapped: 'a helper the mcpkit packages share to read request bodies with a size cap',
     canonicalJson: 'a helper the mcpkit packages share for argument digests and pool keys',
+    jsonValueProblem: 'a helper the mcpkit packages share to find values JSON cannot carry',
     formatIssues: 'a helper the mcpkit packages share to word schema errors',
     SchemaIssue: 'the input of formatIssues',
     ServerAuthorizationRequest:

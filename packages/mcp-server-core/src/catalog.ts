@@ -30,6 +30,22 @@ export interface ServerCatalog {
   readonly requestState: RequestStateCodec
   /** The SDK's per-method cache hints (2026-07-28 results only). */
   readonly cacheHints: Partial<Record<CacheableMethod, CacheHint>>
+  /** Longest a tool call may run (ms), unless the tool sets its own `timeoutMs`. */
+  readonly toolTimeoutMs: number
+}
+
+/** Default `toolTimeoutMs`: 10 minutes. */
+export const DEFAULT_TOOL_TIMEOUT_MS = 10 * 60 * 1000
+
+function toolTimeoutOf(value: unknown): number {
+  if (value === undefined) return DEFAULT_TOOL_TIMEOUT_MS
+  if (typeof value !== 'number' || !(value > 0)) {
+    throw new MCPServerError(
+      'INVALID_CONFIGURATION',
+      `new MCPServer(config): \`toolTimeoutMs\` must be a positive number of milliseconds (or Infinity), got ${String(value)}.`,
+    )
+  }
+  return value
 }
 
 /** Checks the config and builds the catalog; throws `INVALID_CONFIGURATION` on a mistake. */
@@ -96,5 +112,6 @@ export function buildCatalog(config: MCPServerConfig): ServerCatalog {
     log,
     requestState: createStateCodec(config.requestState),
     cacheHints: resolveCacheHints(config.cacheHints),
+    toolTimeoutMs: toolTimeoutOf(config.toolTimeoutMs),
   }
 }

@@ -2,6 +2,7 @@ import { MCPServerError, ToolInputValidationError } from '@mcpkit/types'
 import type { CallToolResult } from '@modelcontextprotocol/server'
 import type { ServerCatalog } from './catalog.js'
 import type { RequestExtra } from './request-extra.js'
+import { unknownToolMessage } from './unknown-tool.js'
 
 /**
  * `MCPServer.executeTool()`: a tool run in-process, its input validated as a remote call's
@@ -17,10 +18,7 @@ export async function executeTool(
 ): Promise<CallToolResult> {
   const entry = catalog.tools.get(toolName)
   if (!entry) {
-    throw new MCPServerError(
-      'TOOL_NOT_FOUND',
-      `Unknown tool "${toolName}". Available tools: ${[...catalog.tools.keys()].join(', ') || '(none)'}`,
-    )
+    throw new MCPServerError('TOOL_NOT_FOUND', unknownToolMessage(toolName, catalog.tools.keys()))
   }
   const checked = await entry.checkInput(args ?? {})
   if ('error' in checked) {

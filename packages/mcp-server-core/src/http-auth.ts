@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http'
-import type { RequestAuthenticator } from '@mcpkit/transports/server'
+import type { BodyAuthorizer, RequestAuthenticator } from '@mcpkit/transports/server'
 import { MCPServerError, type ResourceAuth, type ResourceAuthInfo } from '@mcpkit/types'
 import { ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server'
 
@@ -27,9 +27,25 @@ export function validResourceAuth(auth: unknown): ResourceAuth | undefined {
   return candidate as ResourceAuth
 }
 
-/** The transports' `authenticate` hook for a protected resource. */
-export function authenticatorOf(auth: ResourceAuth): RequestAuthenticator {
-  return (request, body) => auth.authenticate(request, body)
+/**
+ * The transports' `authenticate` and `authorizeBody` hooks for a protected resource: the token
+ * is verified from the headers before the body is read, the body's tool scopes after. A
+ * resource without `authorizeBody` is asked `authenticate(request, body)` again for that.
+ */
+export function authenticatorOf(auth: ResourceAuth): {
+  authenticate: RequestAuthenticator
+  authorizeBody: BodyAuthorizer
+} {
+  return {
+    authenticate: (request) => auth.authenticate(request),
+    authorizeBody: async (request, body, authInfo) => {
+      if (typeof auth.authorizeBody === 'function') {
+        return auth.authorizeBody(request, body, authInfo)
+      }
+      const decided = await auth.authenticate(request, body)
+      return decided instanceof Response ? decided : undefined
+    },
+  }
 }
 
 /** The metadata document's answer to a `node:http` request. */

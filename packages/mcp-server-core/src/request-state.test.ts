@@ -61,7 +61,7 @@ describe('requestState codec', () => {
   })
 
   it('binds to the subject, else the token, else anonymous', () => {
-    expect(principalBinding(contextOf('alice'))).toBe('principal:alice')
+    expect(principalBinding(contextOf('alice'))).toBe('principal:user:alice')
     expect(principalBinding(contextOf(undefined))).toBe('anonymous')
     const tokenOnly = {
       mcpReq: { method: 'tools/call' },

@@ -152,6 +152,13 @@ export interface MCPServerConfig {
    * `authInfo` alone: a host middleware's `req.auth` is ignored.
    */
   auth?: ResourceAuth
+  /**
+   * Longest a tool call may run, in ms (a tool's own `timeoutMs` overrides it). Past it the
+   * call is answered with an `isError` result and the tool's `extra.signal` aborts, so a call
+   * that never returns cannot pin its session (or a stateless request) forever. Default 10
+   * minutes; `Infinity` turns the bound off.
+   */
+  toolTimeoutMs?: number
   id?: string
   description?: string
   repository?: { url: string; source: string; id?: string }

@@ -73,6 +73,12 @@ export interface MCPServerTool<
   resumeSchema?: ResumeSchema
   /** Extra `_meta` to publish with the tool in `tools/list`. */
   _meta?: Record<string, unknown>
+  /**
+   * Longest a call of this tool may run, in ms; overrides the server's `toolTimeoutMs`. Past
+   * it the call is answered with an `isError` result and `extra.signal` aborts. `Infinity`
+   * lets it run as long as it takes.
+   */
+  timeoutMs?: number
   execute(
     input: ToolInput<InputSchema>,
     context: MCPToolContext<ResumeSchema extends ToolSchema ? ToolInput<ResumeSchema> : unknown>,

@@ -1,4 +1,5 @@
-import { Server } from '@modelcontextprotocol/server'
+import { jsonValueProblem } from '@mcpkit/types'
+import { ProtocolError, ProtocolErrorCode, Server } from '@modelcontextprotocol/server'
 import { z } from 'zod'
 import type { ServerCatalog } from './catalog.js'
 import { complete } from './completion.js'
@@ -55,21 +56,33 @@ export class SessionServer extends Server {
     this.setRequestHandler('tools/call', async (request, ctx) => {
       const { name } = request.params
       const result = await runTool(catalog, name, request.params.arguments, ctx, era)
-      if ('resultType' in result) return result
-      return this.projectCallToolResult(result, catalog.tools.get(name)?.definition.outputSchema)
+      if ('resultType' in result) return sendable(catalog, 'tools/call', result)
+      return sendable(
+        catalog,
+        'tools/call',
+        this.projectCallToolResult(result, catalog.tools.get(name)?.definition.outputSchema),
+      )
     })
 
     const { resources, prompts } = catalog
     if (resources) {
-      this.setRequestHandler('resources/list', async (_request, ctx) => ({
-        resources: await resources.listResources({ extra: requestExtra(ctx) }),
-      }))
-      this.setRequestHandler('resources/templates/list', async (_request, ctx) => ({
-        resourceTemplates:
-          (await resources.resourceTemplates?.({ extra: requestExtra(ctx) })) ?? [],
-      }))
-      this.setRequestHandler('resources/read', (request, ctx) =>
-        readResource(catalog, resources, request.params.uri, ctx, era),
+      this.setRequestHandler('resources/list', async (_request, ctx) =>
+        sendable(catalog, 'resources/list', {
+          resources: await resources.listResources({ extra: requestExtra(ctx) }),
+        }),
+      )
+      this.setRequestHandler('resources/templates/list', async (_request, ctx) =>
+        sendable(catalog, 'resources/templates/list', {
+          resourceTemplates:
+            (await resources.resourceTemplates?.({ extra: requestExtra(ctx) })) ?? [],
+        }),
+      )
+      this.setRequestHandler('resources/read', async (request, ctx) =>
+        sendable(
+          catalog,
+          'resources/read',
+          await readResource(catalog, resources, request.params.uri, ctx, era),
+        ),
       )
       // 2025 only: on 2026-07-28 the SDK answers these methods `-32601` (subscriptions/listen).
       this.setRequestHandler('resources/subscribe', (request) => {
@@ -82,11 +95,13 @@ export class SessionServer extends Server {
       })
     }
     if (prompts) {
-      this.setRequestHandler('prompts/list', async (_request, ctx) => ({
-        prompts: await prompts.listPrompts({ extra: requestExtra(ctx) }),
-      }))
-      this.setRequestHandler('prompts/get', { params: PromptRequestParams }, (params, ctx) =>
-        getPrompt(catalog, prompts, params, ctx, era),
+      this.setRequestHandler('prompts/list', async (_request, ctx) =>
+        sendable(catalog, 'prompts/list', {
+          prompts: await prompts.listPrompts({ extra: requestExtra(ctx) }),
+        }),
+      )
+      this.setRequestHandler('prompts/get', { params: PromptRequestParams }, async (params, ctx) =>
+        sendable(catalog, 'prompts/get', await getPrompt(catalog, prompts, params, ctx, era)),
       )
     }
     if (catalog.capabilities.completions) {
@@ -95,4 +110,21 @@ export class SessionServer extends Server {
       )
     }
   }
+}
+
+/**
+ * `result` as it is, when it can be sent as JSON; otherwise the `-32603` error the client gets
+ * instead (with the reason in the server's log): a result holding a BigInt or a cycle would
+ * make the transport's `JSON.stringify` throw, and the request would never get an answer.
+ */
+function sendable<T>(catalog: ServerCatalog, method: string, result: T): T {
+  const problem = jsonValueProblem(result)
+  if (problem === undefined) return result
+  catalog.log('error', `the ${method} result cannot be sent as JSON: it holds ${problem}`, {
+    method,
+  })
+  throw new ProtocolError(
+    ProtocolErrorCode.InternalError,
+    `Internal error: the ${method} result cannot be sent as JSON (it holds ${problem}).`,
+  )
 }

@@ -20,6 +20,8 @@ export interface ToolEntry {
   readonly definition: ProtocolTool
   /** The form `suspend()` asks, from the tool's `resumeSchema`. */
   readonly resumeForm: ResumeForm | undefined
+  /** The tool's own `timeoutMs`, overriding the server's `toolTimeoutMs`. */
+  readonly timeoutMs: number | undefined
   /** The parsed input, or a message naming the fields that failed. */
   checkInput(input: unknown): Promise<{ data: unknown } | { error: string }>
   /** Runs the tool and shapes what it returned into a `CallToolResult`. */
@@ -36,6 +38,13 @@ export function toolEntry(name: string, tool: MCPServerTool): ToolEntry {
   const output = compileSchema(tool.outputSchema, 'output', where)
   const resume = compileSchema(tool.resumeSchema, 'input', `${where} (resumeSchema)`)
   if (resume) checkForm(resume.jsonSchema, where)
+  const timeoutMs = tool.timeoutMs
+  if (timeoutMs !== undefined && !(typeof timeoutMs === 'number' && timeoutMs > 0)) {
+    throw new MCPServerError(
+      'INVALID_CONFIGURATION',
+      `${where}: \`timeoutMs\` must be a positive number of milliseconds (or Infinity).`,
+    )
+  }
   const definition: ProtocolTool = {
     name,
     description: tool.description ?? '',
@@ -48,6 +57,7 @@ export function toolEntry(name: string, tool: MCPServerTool): ToolEntry {
     name,
     kind: 'tool',
     definition,
+    timeoutMs,
     resumeForm: resume
       ? { requestedSchema: resume.jsonSchema as Record<string, unknown>, validate: resume.validate }
       : undefined,
@@ -170,15 +180,21 @@ export function toResult(value: unknown): CallToolResult {
   return { content: [{ type: 'text', text: JSON.stringify(toJson(value)) }] }
 }
 
-/** A JSON-safe copy: functions dropped, cycles cut, bigints as strings. */
+/**
+ * A JSON-safe copy: functions dropped, bigints as strings, a reference back to an enclosing
+ * object (a cycle) as `"[Circular]"`. An object referenced twice without a cycle is copied
+ * twice, as `JSON.stringify` would: it is not a cycle.
+ */
 function toJson(value: unknown): unknown {
-  const seen = new WeakSet<object>()
-  const text = JSON.stringify(value, (_key, item: unknown) => {
+  const ancestors: object[] = []
+  const text = JSON.stringify(value, function (this: unknown, _key, item: unknown) {
     if (typeof item === 'bigint') return item.toString()
     if (typeof item === 'function' || typeof item === 'symbol') return undefined
     if (typeof item === 'object' && item !== null) {
-      if (seen.has(item)) return '[Circular]'
-      seen.add(item)
+      // `this` is the object holding `item`: everything deeper in the stack was left behind.
+      while (ancestors.length > 0 && ancestors[ancestors.length - 1] !== this) ancestors.pop()
+      if (ancestors.includes(item)) return '[Circular]'
+      ancestors.push(item)
     }
     return item
   })

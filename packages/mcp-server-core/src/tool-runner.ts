@@ -11,6 +11,7 @@ import { toolCallRefusal } from './http-auth.js'
 import { clientInputOf, InputRound } from './input-rounds.js'
 import { requestExtra } from './request-extra.js'
 import type { MCPToolContext } from './server-tool.js'
+import { unknownToolMessage } from './unknown-tool.js'
 
 /**
  * Answers `tools/call`: finds the tool, checks the caller's scopes, validates the arguments,
@@ -30,7 +31,7 @@ export async function runTool(
   if (!entry) {
     throw new ProtocolError(
       ProtocolErrorCode.InvalidParams,
-      `Unknown tool "${name}". Available tools: ${[...catalog.tools.keys()].join(', ') || '(none)'}`,
+      unknownToolMessage(name, catalog.tools.keys()),
     )
   }
   const refusal = toolCallRefusal(catalog.auth, name, ctx.http?.authInfo)
@@ -53,14 +54,33 @@ export async function runTool(
   if ('error' in checked) {
     return errorResult(`Invalid arguments for tool "${name}": ${checked.error}`)
   }
-  // A 2026-07-28 run that ends for input is abandoned: its signal tells the tool so.
-  const run = era === 'modern' ? linkedAbort(ctx.mcpReq.signal) : undefined
+  // The run's own signal: it aborts with the request's, when a 2026-07-28 run ends for input
+  // (the run is abandoned), and when the call outlives its time limit.
+  const run = linkedAbort(ctx.mcpReq.signal)
+  const limitMs = entry.timeoutMs ?? catalog.toolTimeoutMs
+  let timer: ReturnType<typeof setTimeout> | undefined
   try {
-    const outcome = await opened.run(() =>
-      entry.run(checked.data, toolContext(catalog, ctx, opened, run?.signal)),
+    const running = opened.run(() =>
+      entry.run(checked.data, toolContext(catalog, ctx, opened, run.signal)),
     )
+    const outcome = Number.isFinite(limitMs)
+      ? await Promise.race([
+          running,
+          new Promise<'expired'>((resolve) => {
+            timer = setTimeout(() => resolve('expired'), limitMs)
+          }),
+        ])
+      : await running
+    if (outcome === 'expired') {
+      // The tool may ignore its signal: whatever it does later is dropped, not reported.
+      running.catch(() => {})
+      const message = `Tool "${name}" did not finish within ${limitMs} ms (its time limit) and was cancelled.`
+      run.abort(message)
+      catalog.log('warning', message, { tool: name, timeoutMs: limitMs })
+      return errorResult(message)
+    }
     if (outcome.kind === 'complete') return outcome.value
-    run?.abort('the call needs input from the client; it runs again on the retry')
+    run.abort('the call needs input from the client; it runs again on the retry')
     return outcome.result
   } catch (error) {
     // Undeclared capability on 2026-07-28: the spec's -32021 error, not a tool failure.
@@ -72,7 +92,8 @@ export async function runTool(
     })
     return errorResult(message)
   } finally {
-    run?.release()
+    clearTimeout(timer)
+    run.release()
   }
 }
 

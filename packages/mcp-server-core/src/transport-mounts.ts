@@ -175,7 +175,7 @@ export class TransportMounts {
       eventBus: this.#eventBus,
       toolInputSchema: this.#toolInputSchema,
       log: this.#log,
-      ...(this.#auth ? { authenticate: authenticatorOf(this.#auth) } : {}),
+      ...(this.#auth ? authenticatorOf(this.#auth) : {}),
     }
   }
 
@@ -184,7 +184,7 @@ export class TransportMounts {
     return {
       createServer: () => this.#createSessionServer('legacy'),
       log: this.#log,
-      ...(this.#auth ? { authenticate: authenticatorOf(this.#auth) } : {}),
+      ...(this.#auth ? authenticatorOf(this.#auth) : {}),
     }
   }
 

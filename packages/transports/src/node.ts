@@ -1,4 +1,4 @@
-export { writeWebResponse } from './node/node-http.js'
+export { type StreamLimits, writeWebResponse } from './node/node-http.js'
 export { NodeSseHandler, type NodeSseRequestContext } from './node/node-sse-handler.js'
 export {
   type NodeHttpRequestContext,
@@ -6,6 +6,7 @@ export {
 } from './node/node-streamable-http-handler.js'
 export { type ServeStdioOptions, type ServeStdioResult, serveStdio } from './node/serve-stdio.js'
 export type {
+  BodyAuthorizer,
   CreateServer,
   HttpServerSecurityOptions,
   PrincipalOf,

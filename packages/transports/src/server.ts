@@ -1,4 +1,4 @@
-export type { RequestAuthenticator } from './server/authenticate.js'
+export type { BodyAuthorizer, RequestAuthenticator } from './server/authenticate.js'
 export { JsonRpcErrorCode } from './server/json-rpc.js'
 export {
   type CreateServer,
@@ -7,9 +7,19 @@ export {
   type ProtocolEraOptions,
   type ServerFactoryContext,
 } from './server/protocol-eras.js'
-export { DEFAULT_MAX_BODY_BYTES, type HttpServerSecurityOptions } from './server/security.js'
+export { DEFAULT_MAX_REQUESTS_IN_FLIGHT } from './server/request-slots.js'
+export {
+  DEFAULT_BODY_TIMEOUT_MS,
+  DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_MAX_BODY_BYTES_IN_FLIGHT,
+  DEFAULT_MAX_BUFFERED_BYTES_PER_STREAM,
+  DEFAULT_MAX_JSON_DEPTH,
+  DEFAULT_STREAM_STALL_TIMEOUT_MS,
+  type HttpServerSecurityOptions,
+} from './server/security.js'
 export {
   DEFAULT_MAX_SESSIONS,
+  DEFAULT_MAX_SESSIONS_PER_PRINCIPAL,
   DEFAULT_SESSION_IDLE_TIMEOUT_MS,
   defaultPrincipalOf,
   type PrincipalOf,

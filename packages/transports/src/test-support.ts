@@ -12,7 +12,6 @@ import {
   type ServerResponse,
 } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { Readable } from 'node:stream'
 import { Client } from '@modelcontextprotocol/client'
 import { Server } from '@modelcontextprotocol/server'
 import { writeWebResponse } from './node/node-http.js'
@@ -163,6 +162,42 @@ export async function listen(
   }
 }
 
+/**
+ * `req` as a web stream. Not `Readable.toWeb`: it enqueues chunks that arrive after the handler
+ * cancelled the body (a refusal before reading it), which throws. Here a cancelled body's rest
+ * is read and dropped.
+ */
+function webBody(req: IncomingMessage): ReadableStream<Uint8Array> {
+  let done = false
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      req.pause()
+      req.on('data', (chunk: Buffer) => {
+        if (done) return
+        controller.enqueue(new Uint8Array(chunk))
+        if ((controller.desiredSize ?? 0) <= 0) req.pause()
+      })
+      req.on('end', () => {
+        if (done) return
+        done = true
+        controller.close()
+      })
+      req.on('error', (error) => {
+        if (done) return
+        done = true
+        controller.error(error)
+      })
+    },
+    pull() {
+      req.resume()
+    },
+    cancel() {
+      done = true
+      req.resume()
+    },
+  })
+}
+
 /** Serves a web-standard `(Request) => Response` handler on node:http, with a real `Request`. */
 export function listenFetch(
   handler: (request: Request, req: IncomingMessage) => Promise<Response>,
@@ -177,9 +212,7 @@ export function listenFetch(
     const request = new Request(`http://${req.headers.host}${req.url}`, {
       method,
       headers,
-      ...(hasBody
-        ? { body: Readable.toWeb(req) as unknown as ReadableStream, duplex: 'half' }
-        : {}),
+      ...(hasBody ? { body: webBody(req), duplex: 'half' } : {}),
     } as RequestInit)
     const response = await handler(request, req)
     await writeWebResponse(response, res, method === 'GET')

@@ -32,6 +32,7 @@ export {
   ToolInputValidationError,
 } from './errors.js'
 export { formatIssues, type SchemaIssue } from './format-issues.js'
+export { jsonValueProblem } from './json-value.js'
 export {
   LOGGING_LEVELS,
   type Log,

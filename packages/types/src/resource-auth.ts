@@ -48,6 +48,18 @@ export interface ResourceAuth {
    * `WWW-Authenticate`). Never rejects for a bad token.
    */
   authenticate(request: Request, body?: unknown): Promise<ResourceAuthInfo | Response>
+  /**
+   * The checks of a POST's parsed body for credentials `authenticate(request)` (called without
+   * a body, from the headers alone, before the body is read) already verified: the scopes of
+   * the tools it calls. `undefined` to go on, or the answer (403 with `WWW-Authenticate`).
+   * Optional: without it the server calls `authenticate(request, body)` again once the body is
+   * read.
+   */
+  authorizeBody?(
+    request: Request,
+    body: unknown,
+    authInfo: ResourceAuthInfo,
+  ): Response | undefined | Promise<Response | undefined>
   /** A refusal when `authInfo` may not call `toolName` (missing scopes, or no credentials). */
   authorizeToolCall(request: {
     toolName: string

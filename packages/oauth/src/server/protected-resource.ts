@@ -175,16 +175,29 @@ export class ProtectedResource implements ResourceAuth {
         scopes: required,
       })
     }
+    return this.authorizeBody(request, body, authInfo) ?? authInfo
+  }
+
+  /**
+   * The scope check of a POST's body for credentials `authenticate()` already verified: the
+   * `toolScopes` of every `tools/call` in `body`. `undefined` when they are granted, else the
+   * 403 `insufficient_scope` to answer. The transports call it once the body is read, after
+   * `authenticate(request)` verified the token from the headers alone, so an unauthenticated
+   * client never makes the server read its upload.
+   */
+  readonly authorizeBody = (
+    _request: Request,
+    body: unknown,
+    authInfo: AuthInfo,
+  ): Response | undefined => {
     const denial = this.#scopes.denialForBody(body, authInfo)
-    if (denial) {
-      return this.#refuse({
-        status: 403,
-        error: 'insufficient_scope',
-        description: denial.message,
-        scopes: denial.requiredScopes,
-      })
-    }
-    return authInfo
+    if (!denial) return undefined
+    return this.#refuse({
+      status: 403,
+      error: 'insufficient_scope',
+      description: denial.message,
+      scopes: denial.requiredScopes,
+    })
   }
 
   /**

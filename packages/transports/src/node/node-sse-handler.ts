@@ -1,9 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { AuthInfo } from '@modelcontextprotocol/server'
 import {
+  type BodyAuthorizer,
   type RequestAuthenticator,
   runAuthenticator,
+  runBodyAuthorizer,
   validAuthenticator,
+  validBodyAuthorizer,
 } from '../server/authenticate.js'
 import { JsonRpcErrorCode } from '../server/json-rpc.js'
 import { RequestGuard } from '../server/security.js'
@@ -17,6 +20,7 @@ import {
 import { WebSseServerTransport } from '../server/web-sse-transport.js'
 import {
   type AuthenticatedIncomingMessage,
+  answerUnread,
   hostHeader,
   requestJsonBody,
   requestUrl,
@@ -47,12 +51,14 @@ export class NodeSseHandler {
   readonly #sessions: SseSessions<WebSseServerTransport>
   readonly #keepAliveMs: number | undefined
   readonly #authenticate: RequestAuthenticator | undefined
+  readonly #authorizeBody: BodyAuthorizer | undefined
 
   constructor(options: SseHandlerOptions) {
     this.#guard = new RequestGuard(options)
     this.#sessions = new SseSessions(options)
     this.#keepAliveMs = options.keepAliveMs
     this.#authenticate = validAuthenticator(options.authenticate)
+    this.#authorizeBody = validBodyAuthorizer(options.authorizeBody)
   }
 
   /**
@@ -65,42 +71,65 @@ export class NodeSseHandler {
     res: ServerResponse,
     context: NodeSseRequestContext,
   ): Promise<void> {
+    const limits = this.#guard.body
     try {
       const refused = this.#guard.check(hostHeader(req), req.headers.origin)
       if (refused) {
-        writeRejection(res, refused)
+        await answerUnread(req, res, limits, () => writeRejection(res, refused))
         return
       }
       const url = requestUrl(req)
       const route = routeSse(req.method, url.pathname, context)
       if (typeof route === 'object') {
-        writeRejection(res, route)
+        await answerUnread(req, res, limits, () => writeRejection(res, route))
         return
       }
       let authInfo = context.authInfo ?? (req as AuthenticatedIncomingMessage).auth
-      let body: unknown
-      if (route === 'message') {
-        const read = await requestJsonBody(req, context.parsedBody, this.#guard.maxBodyBytes)
-        if (!read.ok) {
-          writeRejection(res, read.rejection)
-          return
-        }
-        body = read.value
-      }
       // GET and POST only reach here, and a `Request` can carry both.
       const request = toWebRequest(req, url)!
       if (this.#authenticate) {
+        // From the headers alone: an unauthenticated client's upload is never buffered.
         const outcome = await runAuthenticator(
           this.#authenticate,
           request,
-          body,
+          undefined,
           this.#sessions.log,
         )
         if ('response' in outcome) {
-          await writeWebResponse(outcome.response, res, false)
+          const refusal = outcome.response
+          await answerUnread(req, res, limits, () => writeWebResponse(refusal, res, false))
           return
         }
         authInfo = outcome.authInfo
+      }
+      let body: unknown
+      if (route === 'message') {
+        const read = await requestJsonBody(req, context.parsedBody, limits)
+        if (!read.ok) {
+          const { rejection } = read
+          await answerUnread(
+            req,
+            res,
+            limits,
+            () => writeRejection(res, rejection),
+            rejection.status === 408,
+          )
+          return
+        }
+        body = read.value
+        if (this.#authenticate && this.#authorizeBody && authInfo) {
+          const refusal = await runBodyAuthorizer(
+            this.#authorizeBody,
+            request,
+            body,
+            authInfo,
+            this.#sessions.log,
+          )
+          if (refusal) {
+            await writeWebResponse(refusal, res, false)
+            return
+          }
+        }
       }
       if (route === 'open') {
         await this.#open(res, context.messagePath, authInfo)
@@ -144,16 +173,20 @@ export class NodeSseHandler {
     messagePath: string,
     authInfo: AuthInfo | undefined,
   ): Promise<void> {
-    const full = this.#sessions.reserve()
+    const full = this.#sessions.reserve(authInfo)
     if (full) {
       writeRejection(res, full)
       return
     }
-    const transport = new WebSseServerTransport({ messagePath, keepAliveMs: this.#keepAliveMs })
+    const transport = new WebSseServerTransport({
+      messagePath,
+      keepAliveMs: this.#keepAliveMs,
+      maxBufferedBytes: this.#guard.maxBufferedBytesPerStream,
+    })
     await this.#sessions.open(transport, authInfo)
     const stream = new Response(transport.stream, { status: 200, headers: SSE_RESPONSE_HEADERS })
     // Writes the head at once, then pipes events as they come, until the stream ends.
-    void writeWebResponse(stream, res, true)
+    void writeWebResponse(stream, res, true, this.#guard.stream)
   }
 
   /** Open SSE sessions. */

@@ -6,9 +6,12 @@ import type {
   WebStandardStreamableHTTPServerTransport,
 } from '@modelcontextprotocol/server'
 import {
+  type BodyAuthorizer,
   type RequestAuthenticator,
   runAuthenticator,
+  runBodyAuthorizer,
   validAuthenticator,
+  validBodyAuthorizer,
 } from '../server/authenticate.js'
 import { JsonRpcErrorCode } from '../server/json-rpc.js'
 import { RequestGuard } from '../server/security.js'
@@ -20,6 +23,7 @@ import {
 import {
   type AuthenticatedIncomingMessage,
   abortedWhenClientLeaves,
+  answerUnread,
   hostHeader,
   requestJsonBody,
   requestUrl,
@@ -65,12 +69,14 @@ export class NodeStreamableHttpHandler {
   readonly #sessions: StreamableHttpSessions
   readonly #log: Log
   readonly #authenticate: RequestAuthenticator | undefined
+  readonly #authorizeBody: BodyAuthorizer | undefined
 
   constructor(options: StreamableHttpHandlerOptions) {
     this.#guard = new RequestGuard(options)
     this.#sessions = new StreamableHttpSessions(options)
     this.#log = safeLog(options.log)
     this.#authenticate = validAuthenticator(options.authenticate)
+    this.#authorizeBody = validBodyAuthorizer(options.authorizeBody)
   }
 
   /**
@@ -82,40 +88,66 @@ export class NodeStreamableHttpHandler {
     res: ServerResponse,
     context: NodeHttpRequestContext = {},
   ): Promise<void> {
+    const limits = this.#guard.body
     try {
       const refused = this.#guard.check(hostHeader(req), req.headers.origin)
       if (refused) {
-        writeRejection(res, refused)
+        await answerUnread(req, res, limits, () => writeRejection(res, refused))
         return
       }
       const method = req.method
-      let body = context.parsedBody
-      if (method === 'POST') {
-        const read = await requestJsonBody(req, body, this.#guard.maxBodyBytes)
-        if (!read.ok) {
-          writeRejection(res, read.rejection)
-          return
-        }
-        body = read.value
-      }
       const request = toWebRequest(req, requestUrl(req))
       if (!request) {
-        writeRejection(res, {
-          status: 405,
-          code: JsonRpcErrorCode.ServerError,
-          message: 'Method not allowed.',
-          headers: { allow: 'GET, POST, DELETE' },
-        })
+        await answerUnread(req, res, limits, () =>
+          writeRejection(res, {
+            status: 405,
+            code: JsonRpcErrorCode.ServerError,
+            message: 'Method not allowed.',
+            headers: { allow: 'GET, POST, DELETE' },
+          }),
+        )
         return
       }
       let authInfo = context.authInfo ?? (req as AuthenticatedIncomingMessage).auth
-      if (this.#authenticate && method !== 'OPTIONS') {
-        const outcome = await runAuthenticator(this.#authenticate, request, body, this.#log)
+      const authenticate = method === 'OPTIONS' ? undefined : this.#authenticate
+      if (authenticate) {
+        // From the headers alone: an unauthenticated client's upload is never buffered.
+        const outcome = await runAuthenticator(authenticate, request, undefined, this.#log)
         if ('response' in outcome) {
-          await writeWebResponse(outcome.response, res, false)
+          const refusal = outcome.response
+          await answerUnread(req, res, limits, () => writeWebResponse(refusal, res, false))
           return
         }
         authInfo = outcome.authInfo
+      }
+      let body = context.parsedBody
+      if (method === 'POST') {
+        const read = await requestJsonBody(req, body, limits)
+        if (!read.ok) {
+          const { rejection } = read
+          await answerUnread(
+            req,
+            res,
+            limits,
+            () => writeRejection(res, rejection),
+            rejection.status === 408,
+          )
+          return
+        }
+        body = read.value
+        if (authenticate && this.#authorizeBody && authInfo) {
+          const refusal = await runBodyAuthorizer(
+            this.#authorizeBody,
+            request,
+            body,
+            authInfo,
+            this.#log,
+          )
+          if (refusal) {
+            await writeWebResponse(refusal, res, false)
+            return
+          }
+        }
       }
       const response = await this.#sessions.handle(request, {
         authInfo,
@@ -124,7 +156,7 @@ export class NodeStreamableHttpHandler {
       })
       // A long-lived stream (a 2025 GET, a 2026-07-28 `subscriptions/listen`) gets its headers
       // before its first event.
-      await writeWebResponse(response, res, method === 'GET' || isListen(body))
+      await writeWebResponse(response, res, method === 'GET' || isListen(body), this.#guard.stream)
     } catch (error) {
       this.#log('error', `Streamable HTTP request failed: ${describe(error)}`, {
         method: req.method,

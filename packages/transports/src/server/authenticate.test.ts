@@ -13,7 +13,7 @@ import {
   recordingClient,
   toolJson,
 } from '../test-support.js'
-import type { RequestAuthenticator } from './authenticate.js'
+import type { BodyAuthorizer, RequestAuthenticator } from './authenticate.js'
 import { StreamableHttpHandler } from './streamable-http-handler.js'
 import { WebSseHandler } from './web-sse-handler.js'
 
@@ -38,6 +38,16 @@ const authenticate: RequestAuthenticator = (request, body) => {
   return authInfo
 }
 
+/** Records the bodies it sees; refuses a call of the tool `forbidden` with a 403. */
+const bodies: Array<{ body: unknown; sub: unknown }> = []
+const authorizeBody: BodyAuthorizer = (_request, body, authInfo) => {
+  bodies.push({ body, sub: authInfo.extra?.sub })
+  const params = (body as { params?: { name?: unknown } } | undefined)?.params
+  if (params?.name === 'forbidden')
+    return new Response('{"error":"insufficient_scope"}', { status: 403 })
+  return undefined
+}
+
 const bearer = (user: string) => ({ authorization: `Bearer ${user}` })
 
 async function serve(kind: 'web' | 'node', log?: (message: string) => void) {
@@ -45,6 +55,7 @@ async function serve(kind: 'web' | 'node', log?: (message: string) => void) {
   const options = {
     createServer: fixture.createServer,
     authenticate,
+    authorizeBody,
     ...(log ? { log: (_level: unknown, message: string) => log(message) } : {}),
   }
   let close: () => Promise<void>
@@ -100,7 +111,9 @@ describe.each(['web', 'node'] as const)('the authenticate option (%s)', (kind) =
     expect(refused.status).toBe(401)
     expect(refused.headers['www-authenticate']).toBe('Bearer resource_metadata="x"')
 
+    expect(seen.at(-1)?.body, 'authenticate runs on the headers alone').toBeUndefined()
     seen.length = 0
+    bodies.length = 0
     const { client } = recordingClient('a')
     await client.connect(
       new StreamableHTTPClientTransport(new URL(http.url('/mcp')), {
@@ -110,10 +123,21 @@ describe.each(['web', 'node'] as const)('the authenticate option (%s)', (kind) =
     cleanups.push(() => client.close())
     const who = toolJson(await client.callTool({ name: 'whoami', arguments: {} }))
     expect(who.authInfo).toMatchObject({ token: 'alice', extra: { sub: 'alice' } })
-    const toolCall = seen.find(
+    expect(seen.every((entry) => entry.body === undefined)).toBe(true)
+    const toolCall = bodies.find(
       (entry) => (entry.body as { method?: string } | undefined)?.method === 'tools/call',
     )
-    expect(toolCall, 'the parsed body reaches the authenticator').toBeDefined()
+    expect(toolCall, 'the parsed body reaches authorizeBody').toMatchObject({ sub: 'alice' })
+    const forbidden = await rawRequest(http.url('/mcp'), {
+      headers: { ...MCP_HEADERS, ...bearer('alice') },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 5,
+        method: 'tools/call',
+        params: { name: 'forbidden', arguments: {} },
+      }),
+    })
+    expect(forbidden.status).toBe(403)
   })
 
   it('checks the legacy SSE stream and its messages', async () => {

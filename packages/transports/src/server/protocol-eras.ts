@@ -61,6 +61,39 @@ export interface ProtocolEraOptions {
 /** JSON-RPC code of a header that disagrees with the body (2026-07-28, `HeaderMismatch`). */
 const HEADER_MISMATCH = -32020
 
+/** The methods whose `Mcp-Name` header carries `params.name` (or `params.uri`). */
+const NAMED_METHODS: Record<string, 'name' | 'uri'> = {
+  'tools/call': 'name',
+  'prompts/get': 'name',
+  'resources/read': 'uri',
+}
+
+/**
+ * The 400 `-32020` for a request whose `Mcp-Name` header disagrees with the name in its body,
+ * answered briefly here: the SDK's own answer quotes the body's value, and a client could make
+ * that a megabyte.
+ */
+function nameHeaderRejection(request: Request, body: unknown): Response | undefined {
+  if (request.method !== 'POST') return undefined
+  const message = body as { id?: unknown; method?: unknown; params?: Record<string, unknown> }
+  const field = typeof message?.method === 'string' ? NAMED_METHODS[message.method] : undefined
+  const value = field ? message.params?.[field] : undefined
+  if (typeof value !== 'string') return undefined
+  const header = request.headers.get('mcp-name')
+  if (header === null || header === value) return undefined
+  return new Response(
+    JSON.stringify({
+      jsonrpc: '2.0',
+      id: message.id ?? null,
+      error: {
+        code: HEADER_MISMATCH,
+        message: `Header mismatch: the Mcp-Name header does not match params.${field} (${value.length} characters) in the body.`,
+      },
+    }),
+    { status: 400, headers: { 'content-type': 'application/json' } },
+  )
+}
+
 /** Default `maxSubscriptions`. */
 export const DEFAULT_MAX_SUBSCRIPTIONS = 1024
 
@@ -155,7 +188,8 @@ export class ModernHttpLeg {
       clientSignal?: (() => AbortSignal) | undefined
     },
   ): Promise<Response> {
-    const mismatch = this.#paramHeaderRejection(request, call.body)
+    const mismatch =
+      nameHeaderRejection(request, call.body) ?? this.#paramHeaderRejection(request, call.body)
     if (mismatch) return mismatch
     // The SDK cancels the request, and ends a listen stream, when the request's signal aborts.
     const served = call.clientSignal

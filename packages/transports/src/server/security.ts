@@ -21,10 +21,49 @@ export interface HttpServerSecurityOptions {
    * error, and reading stops at the cap.
    */
   maxBodyBytes?: number | undefined
+  /**
+   * Milliseconds a request body may take to arrive, from the moment the handler starts reading
+   * it; a slower one (a client trickling bytes) is answered 408 and its connection closed.
+   * Default 30 s.
+   */
+  bodyTimeoutMs?: number | undefined
+  /**
+   * Most bytes of request bodies being read at once, across all requests of the handler; a
+   * body that would go past it is answered 503 (`Retry-After`). With the per-request cap this
+   * bounds what uploads can hold, however many connections a client opens. Default 64 MiB.
+   */
+  maxBodyBytesInFlight?: number | undefined
+  /**
+   * Most bytes waiting to be written to one response stream (SSE or JSON) for a client that
+   * does not read them; past it the stream is closed (a 2025 session's stream, a legacy SSE
+   * session, a 2026-07-28 request). Default 8 MiB.
+   */
+  maxBufferedBytesPerStream?: number | undefined
+  /**
+   * Longest time bytes written to a response stream may wait for the client with no progress;
+   * past it the connection is closed, so a client that stops reading holds nothing longer, even
+   * below `maxBufferedBytesPerStream`. Default 30 s.
+   */
+  streamStallTimeoutMs?: number | undefined
+  /**
+   * Deepest nesting of arrays and objects a JSON body may have; a deeper one is answered 400
+   * `-32600` before it is parsed. Default 64.
+   */
+  maxJsonDepth?: number | undefined
 }
 
 /** Default `maxBodyBytes` (4 MiB), the SDK's own cap: a larger JSON-RPC message is almost certainly abuse. */
 export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024
+/** Default `bodyTimeoutMs`: 30 s. */
+export const DEFAULT_BODY_TIMEOUT_MS = 30_000
+/** Default `maxBodyBytesInFlight`: 64 MiB. */
+export const DEFAULT_MAX_BODY_BYTES_IN_FLIGHT = 64 * 1024 * 1024
+/** Default `maxBufferedBytesPerStream`: 8 MiB. */
+export const DEFAULT_MAX_BUFFERED_BYTES_PER_STREAM = 8 * 1024 * 1024
+/** Default `streamStallTimeoutMs`: 30 s. */
+export const DEFAULT_STREAM_STALL_TIMEOUT_MS = 30_000
+/** Default `maxJsonDepth`. */
+export const DEFAULT_MAX_JSON_DEPTH = 64
 
 const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '[::1]']
 
@@ -101,14 +140,37 @@ function splitOrigin(origin: string): { scheme: string; host: HostRule } | undef
   return host ? { scheme: origin.slice(0, separator).toLowerCase(), host } : undefined
 }
 
-function maxBodyBytesOf(value: unknown): number {
-  if (value === undefined) return DEFAULT_MAX_BODY_BYTES
+function positiveOption(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw invalidOption(
-      `\`maxBodyBytes\` must be a positive number of bytes, got ${String(value)}.`,
-    )
+    throw invalidOption(`\`${name}\` must be a positive number, got ${String(value)}.`)
   }
   return Math.floor(value)
+}
+
+/** Bytes of request bodies being read at once, across the requests of one handler. */
+export class BytesInFlight {
+  used = 0
+  constructor(readonly max: number) {}
+
+  /** Counts `bytes` more; `false` (nothing counted) when that would pass the cap. */
+  take(bytes: number): boolean {
+    if (this.used + bytes > this.max) return false
+    this.used += bytes
+    return true
+  }
+
+  give(bytes: number): void {
+    this.used = Math.max(0, this.used - bytes)
+  }
+}
+
+/** How request bodies are read: per-request cap, deadline, shared budget, nesting. */
+export interface BodyLimits {
+  maxBytes: number
+  timeoutMs: number
+  inFlight: BytesInFlight
+  maxDepth: number
 }
 
 /**
@@ -118,12 +180,42 @@ function maxBodyBytesOf(value: unknown): number {
  */
 export class RequestGuard {
   readonly maxBodyBytes: number
+  readonly maxBufferedBytesPerStream: number
+  /** What `writeWebResponse` bounds a response stream with. */
+  readonly stream: { maxBufferedBytes: number; stallTimeoutMs: number }
+  /** The body limits, one budget per handler. */
+  readonly body: BodyLimits
   readonly #hosts: HostRule[] | undefined
   /** `undefined`: no check; `'hosts'`: http(s) origins of the allowed hosts. */
   readonly #origins: Set<string> | 'hosts' | undefined
 
   constructor(options: HttpServerSecurityOptions) {
-    this.maxBodyBytes = maxBodyBytesOf(options.maxBodyBytes)
+    this.maxBodyBytes = positiveOption('maxBodyBytes', options.maxBodyBytes, DEFAULT_MAX_BODY_BYTES)
+    this.maxBufferedBytesPerStream = positiveOption(
+      'maxBufferedBytesPerStream',
+      options.maxBufferedBytesPerStream,
+      DEFAULT_MAX_BUFFERED_BYTES_PER_STREAM,
+    )
+    this.stream = {
+      maxBufferedBytes: this.maxBufferedBytesPerStream,
+      stallTimeoutMs: positiveOption(
+        'streamStallTimeoutMs',
+        options.streamStallTimeoutMs,
+        DEFAULT_STREAM_STALL_TIMEOUT_MS,
+      ),
+    }
+    this.body = {
+      maxBytes: this.maxBodyBytes,
+      timeoutMs: positiveOption('bodyTimeoutMs', options.bodyTimeoutMs, DEFAULT_BODY_TIMEOUT_MS),
+      inFlight: new BytesInFlight(
+        positiveOption(
+          'maxBodyBytesInFlight',
+          options.maxBodyBytesInFlight,
+          DEFAULT_MAX_BODY_BYTES_IN_FLIGHT,
+        ),
+      ),
+      maxDepth: positiveOption('maxJsonDepth', options.maxJsonDepth, DEFAULT_MAX_JSON_DEPTH),
+    }
     this.#hosts = hostRules(options.allowedHosts)
     const { allowedOrigins } = options
     if (allowedOrigins === false) {
@@ -200,5 +292,26 @@ export function payloadTooLarge(maxBodyBytes: number): HttpRejection {
     code: JsonRpcErrorCode.ServerError,
     message: `Payload Too Large: the request body must not exceed ${maxBodyBytes} bytes (maxBodyBytes).`,
     headers: { connection: 'close' },
+  }
+}
+
+/** 408 for a body that did not arrive within `bodyTimeoutMs`. */
+export function bodyTimedOut(timeoutMs: number): HttpRejection {
+  return {
+    status: 408,
+    code: JsonRpcErrorCode.ServerError,
+    message: `Request Timeout: the request body did not arrive within ${timeoutMs} ms (bodyTimeoutMs).`,
+    headers: { connection: 'close' },
+  }
+}
+
+/** 503 for a body that would pass `maxBodyBytesInFlight`. */
+export function tooManyBodiesInFlight(): HttpRejection {
+  return {
+    status: 503,
+    code: JsonRpcErrorCode.ServerError,
+    message:
+      'Service Unavailable: too many request bodies are being received at once (maxBodyBytesInFlight); retry later.',
+    headers: { connection: 'close', 'retry-after': '1' },
   }
 }

@@ -1,7 +1,7 @@
 import { type Log, MCPServerError } from '@mcpkit/types'
 import type { AuthInfo, JSONRPCMessage, Server, Transport } from '@modelcontextprotocol/server'
-import type { RequestAuthenticator } from './authenticate.js'
-import type { RequestId } from './json-rpc.js'
+import type { BodyAuthorizer, RequestAuthenticator } from './authenticate.js'
+import { type HttpRejection, JsonRpcErrorCode, type RequestId } from './json-rpc.js'
 import type { CreateServer } from './protocol-eras.js'
 import type { HttpServerSecurityOptions } from './security.js'
 
@@ -20,6 +20,31 @@ export interface SessionOptions {
    * the new one refused with 503. Default 1000.
    */
   maxSessions?: number | undefined
+  /**
+   * Most live sessions one principal (see `principalOf`) may hold. At the quota, that
+   * principal's own longest-idle session is closed to make room, never another's; when all of
+   * its sessions are busy, the new one is refused with 429. Anonymous requests have no
+   * principal and only meet `maxSessions`. Default 100.
+   */
+  maxSessionsPerPrincipal?: number | undefined
+}
+
+/** The answer to a request for a new session that `reserve()` found no room for. */
+export function reservationRefusal(outcome: Exclude<Reservation, 'reserved'>): HttpRejection {
+  return outcome === 'quota'
+    ? {
+        status: 429,
+        code: JsonRpcErrorCode.ServerError,
+        message:
+          'Too Many Requests: this principal has too many sessions with requests in progress; end one (DELETE) or retry later.',
+        headers: { 'retry-after': '1' },
+      }
+    : {
+        status: 503,
+        code: JsonRpcErrorCode.ServerError,
+        message: 'Service Unavailable: too many active sessions; retry later.',
+        headers: { 'retry-after': '1' },
+      }
 }
 
 /** Receives the transports' log lines. Must not throw; a throwing logger is ignored. */
@@ -32,15 +57,22 @@ export type PrincipalOf = (authInfo: AuthInfo) => string | undefined
 export const DEFAULT_SESSION_IDLE_TIMEOUT_MS = 30 * 60 * 1000
 /** Default `maxSessions`. */
 export const DEFAULT_MAX_SESSIONS = 1000
+/** Default `maxSessionsPerPrincipal`. */
+export const DEFAULT_MAX_SESSIONS_PER_PRINCIPAL = 100
+
+/** What `SessionRegistry.reserve()` decided: a place held, or why not. */
+export type Reservation = 'reserved' | 'full' | 'quota'
 
 /**
  * The default principal: the token's subject (`extra.sub`, which mcpkit's OAuth middleware and
- * most verifiers set), else its OAuth client id.
+ * most verifiers set) as `user:<sub>`, else its OAuth client id as `client:<client_id>`. The
+ * prefixes keep the two namespaces apart: a client registered as `alice` never passes for the
+ * user `alice`.
  */
 export const defaultPrincipalOf: PrincipalOf = (authInfo) => {
   const sub = authInfo.extra?.sub
-  if (typeof sub === 'string' && sub !== '') return sub
-  return authInfo.clientId || undefined
+  if (typeof sub === 'string' && sub !== '') return `user:${sub}`
+  return authInfo.clientId ? `client:${authInfo.clientId}` : undefined
 }
 
 /** Calls a session lifecycle callback; a throwing or rejecting callback is logged, not raised. */
@@ -85,12 +117,18 @@ export interface SessionHandlerOptions extends HttpServerSecurityOptions, Sessio
    */
   principalOf?: PrincipalOf | undefined
   /**
-   * Verifies every request before a session sees it (after the `Host`/`Origin` check and, for a
-   * POST, after the body is read): return the verified `AuthInfo`, or a `Response` (401/403)
+   * Verifies every request before a session sees it, from its headers, after the
+   * `Host`/`Origin` check and before the body is read (an unauthenticated client cannot make
+   * the server buffer its upload): return the verified `AuthInfo`, or a `Response` (401/403)
    * to answer instead. When set, it alone decides a request's `authInfo`: `req.auth` and the
    * context's `authInfo` are ignored. A throwing authenticator gets the request a 500.
    */
   authenticate?: RequestAuthenticator | undefined
+  /**
+   * With `authenticate`: checks a POST's parsed body against the verified credentials (the
+   * scopes of the tools it calls): `undefined` to go on, or a `Response` (403) to answer.
+   */
+  authorizeBody?: BodyAuthorizer | undefined
   /** Log lines of the transport: session lifecycle (debug/info), refusals (warning), errors. */
   log?: ServerLog | undefined
 }
@@ -226,7 +264,10 @@ const MAX_TIMER_MS = 2 ** 31 - 1
 export class SessionRegistry<S extends ServerSession> {
   readonly idleTimeoutMs: number
   readonly maxSessions: number
+  readonly maxSessionsPerPrincipal: number
   readonly #sessions = new Map<string, S>()
+  /** Live sessions plus held places, per principal. */
+  readonly #perPrincipal = new Map<string, number>()
   readonly #log: Log
   #reserved = 0
   #sweeper: ReturnType<typeof setInterval> | undefined
@@ -239,6 +280,11 @@ export class SessionRegistry<S extends ServerSession> {
       DEFAULT_SESSION_IDLE_TIMEOUT_MS,
     )
     this.maxSessions = positive('maxSessions', options.maxSessions, DEFAULT_MAX_SESSIONS)
+    this.maxSessionsPerPrincipal = positive(
+      'maxSessionsPerPrincipal',
+      options.maxSessionsPerPrincipal,
+      DEFAULT_MAX_SESSIONS_PER_PRINCIPAL,
+    )
     this.#log = options.log
   }
 
@@ -259,37 +305,69 @@ export class SessionRegistry<S extends ServerSession> {
   }
 
   /**
-   * Holds a place for a session about to open. At the cap, closes the longest-idle session
-   * without a request in progress; `false` when every session is busy (answer 503).
+   * Holds a place for a session about to open for `principal`. At the principal's quota, closes
+   * that principal's longest-idle session without a request in progress (`'quota'` when all
+   * are busy); at the global cap, the longest-idle session of anyone (`'full'` when every
+   * session is busy).
    */
-  reserve(): boolean {
-    if (this.#closed) return false
+  reserve(principal?: string | undefined): Reservation {
+    if (this.#closed) return 'full'
+    if (
+      principal !== undefined &&
+      (this.#perPrincipal.get(principal) ?? 0) >= this.maxSessionsPerPrincipal
+    ) {
+      const oldest = this.#longestIdle(principal)
+      if (!oldest) return 'quota'
+      this.#log('info', "session evicted: its principal's session quota was reached", {
+        sessionId: oldest.id,
+        maxSessionsPerPrincipal: this.maxSessionsPerPrincipal,
+      })
+      void this.end(oldest, 'evicted')
+    }
     if (this.#sessions.size + this.#reserved >= this.maxSessions) {
-      let oldest: S | undefined
-      for (const session of this.#sessions.values()) {
-        if (!session.busy && (!oldest || session.lastActivity < oldest.lastActivity)) {
-          oldest = session
-        }
-      }
-      if (!oldest) return false
+      const oldest = this.#longestIdle(undefined)
+      if (!oldest) return 'full'
       this.#log('info', 'session evicted: the session limit was reached', {
         sessionId: oldest.id,
         maxSessions: this.maxSessions,
       })
-      this.end(oldest, 'evicted')
+      void this.end(oldest, 'evicted')
     }
     this.#reserved++
-    return true
+    this.#count(principal, 1)
+    return 'reserved'
   }
 
-  /** Gives back a place `reserve()` held, for a session that did not open. */
-  release(): void {
-    if (this.#reserved > 0) this.#reserved--
+  /** The longest-idle session without a request in progress (of `principal`, when given). */
+  #longestIdle(principal: string | undefined): S | undefined {
+    let oldest: S | undefined
+    for (const session of this.#sessions.values()) {
+      if (principal !== undefined && session.principal !== principal) continue
+      if (!session.busy && (!oldest || session.lastActivity < oldest.lastActivity)) {
+        oldest = session
+      }
+    }
+    return oldest
+  }
+
+  #count(principal: string | undefined, delta: number): void {
+    if (principal === undefined) return
+    const next = (this.#perPrincipal.get(principal) ?? 0) + delta
+    if (next > 0) this.#perPrincipal.set(principal, next)
+    else this.#perPrincipal.delete(principal)
+  }
+
+  /** Gives back a place `reserve()` held, for a session of `principal` that did not open. */
+  release(principal?: string | undefined): void {
+    if (this.#reserved > 0) {
+      this.#reserved--
+      this.#count(principal, -1)
+    }
   }
 
   /** Registers a session under its id, using the place `reserve()` held. */
   add(session: S): void {
-    this.release()
+    if (this.#reserved > 0) this.#reserved--
     this.#sessions.set(session.id, session)
     if (!this.#sweeper && Number.isFinite(this.idleTimeoutMs)) {
       // Expiry is checked a few times per TTL, so a session lives at most ~1.25× its TTL.
@@ -301,7 +379,10 @@ export class SessionRegistry<S extends ServerSession> {
 
   /** Forgets a session (its transport closed); stops the sweep when none is left. */
   remove(session: S): void {
-    if (this.#sessions.get(session.id) === session) this.#sessions.delete(session.id)
+    if (this.#sessions.get(session.id) === session) {
+      this.#sessions.delete(session.id)
+      this.#count(session.principal, -1)
+    }
     if (this.#sessions.size === 0) this.#stopSweeper()
   }
 
@@ -335,6 +416,7 @@ export class SessionRegistry<S extends ServerSession> {
     this.#stopSweeper()
     const sessions = [...this.#sessions.values()]
     this.#sessions.clear()
+    this.#perPrincipal.clear()
     await Promise.all(sessions.map((session) => session.close('closed')))
   }
 }

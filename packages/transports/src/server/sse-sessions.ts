@@ -10,6 +10,7 @@ import {
   defaultPrincipalOf,
   notifySession,
   type PrincipalOf,
+  reservationRefusal,
   ServerSession,
   type SessionHandlerOptions,
   SessionRegistry,
@@ -111,21 +112,18 @@ export class SseSessions<T extends Transport & { readonly sessionId: string }> {
     return authInfo ? this.#principalOf(authInfo) : undefined
   }
 
-  /** Room for one more stream, or the 503 to answer. */
-  reserve(): HttpRejection | undefined {
+  /** Room for one more stream of `authInfo`'s principal, or the 503 (429 at its quota) to answer. */
+  reserve(authInfo?: AuthInfo | undefined): HttpRejection | undefined {
     if (this.registry.closed) {
       return { status: 503, code: JsonRpcErrorCode.ServerError, message: 'The server is closed.' }
     }
-    if (this.registry.reserve()) return undefined
-    this.log('warning', 'SSE session refused: every session is busy', {
+    const outcome = this.registry.reserve(this.principalOf(authInfo))
+    if (outcome === 'reserved') return undefined
+    this.log('warning', 'SSE session refused: no room for another session', {
       maxSessions: this.registry.maxSessions,
+      reason: outcome,
     })
-    return {
-      status: 503,
-      code: JsonRpcErrorCode.ServerError,
-      message: 'Service Unavailable: too many active sessions; retry later.',
-      headers: { 'retry-after': '1' },
-    }
+    return reservationRefusal(outcome)
   }
 
   /**
@@ -157,7 +155,7 @@ export class SseSessions<T extends Transport & { readonly sessionId: string }> {
       return opened
     } catch (error) {
       if (session) await this.registry.end(session, 'closed')
-      else this.registry.release()
+      else this.registry.release(this.principalOf(authInfo))
       throw error
     }
   }

@@ -4,8 +4,16 @@ import type {
   ServerEventBus,
   WebStandardStreamableHTTPServerTransport,
 } from '@modelcontextprotocol/server'
-import { type RequestAuthenticator, runAuthenticator, validAuthenticator } from './authenticate.js'
+import {
+  type BodyAuthorizer,
+  type RequestAuthenticator,
+  runAuthenticator,
+  runBodyAuthorizer,
+  validAuthenticator,
+  validBodyAuthorizer,
+} from './authenticate.js'
 import { readJsonBody } from './body.js'
+import { withBoundedBody } from './bounded-body.js'
 import { rejectionResponse } from './json-rpc.js'
 import { RequestGuard } from './security.js'
 import {
@@ -41,12 +49,14 @@ export class StreamableHttpHandler {
   readonly #guard: RequestGuard
   readonly #sessions: StreamableHttpSessions
   readonly #authenticate: RequestAuthenticator | undefined
+  readonly #authorizeBody: BodyAuthorizer | undefined
   readonly #log: Log
 
   constructor(options: StreamableHttpHandlerOptions) {
     this.#guard = new RequestGuard(options)
     this.#sessions = new StreamableHttpSessions(options)
     this.#authenticate = validAuthenticator(options.authenticate)
+    this.#authorizeBody = validBodyAuthorizer(options.authorizeBody)
     this.#log = safeLog(options.log)
   }
 
@@ -57,19 +67,32 @@ export class StreamableHttpHandler {
   ): Promise<Response> {
     const refused = this.#guard.check(hostOf(request), request.headers.get('origin'))
     if (refused) return rejectionResponse(refused)
-    let body = context.parsedBody
-    if (request.method === 'POST' && body === undefined) {
-      const read = await readJsonBody(request, this.#guard.maxBodyBytes)
-      if (!read.ok) return rejectionResponse(read.rejection)
-      body = read.value
-    }
     let authInfo = context.authInfo
-    if (this.#authenticate && request.method !== 'OPTIONS') {
-      const outcome = await runAuthenticator(this.#authenticate, request, body, this.#log)
+    const authenticate = request.method === 'OPTIONS' ? undefined : this.#authenticate
+    if (authenticate) {
+      // From the headers alone: an unauthenticated client's upload is left unread.
+      const outcome = await runAuthenticator(authenticate, request, undefined, this.#log)
       if ('response' in outcome) return outcome.response
       authInfo = outcome.authInfo
     }
-    return this.#sessions.handle(request, { authInfo, body })
+    let body = context.parsedBody
+    if (request.method === 'POST' && body === undefined) {
+      const read = await readJsonBody(request, this.#guard.body)
+      if (!read.ok) return rejectionResponse(read.rejection)
+      body = read.value
+    }
+    if (request.method === 'POST' && authenticate && this.#authorizeBody && authInfo) {
+      const refusal = await runBodyAuthorizer(
+        this.#authorizeBody,
+        request,
+        body,
+        authInfo,
+        this.#log,
+      )
+      if (refusal) return refusal
+    }
+    const response = await this.#sessions.handle(request, { authInfo, body })
+    return withBoundedBody(response, this.#guard.maxBufferedBytesPerStream)
   }
 
   /** Live 2025 sessions (0 in stateless mode; 2026-07-28 requests have none). */

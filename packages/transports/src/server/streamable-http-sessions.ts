@@ -10,6 +10,7 @@ import {
   JsonRpcErrorCode,
   jsonRpcErrorResponse,
   jsonRpcPayloadProblem,
+  type RequestId,
 } from './json-rpc.js'
 import {
   isModernRequest,
@@ -17,11 +18,13 @@ import {
   type ProtocolEraOptions,
   protocolVersionOf,
 } from './protocol-eras.js'
+import { RequestSlots, releasedWithBody } from './request-slots.js'
 import { DEFAULT_MAX_BODY_BYTES } from './security.js'
 import {
   defaultPrincipalOf,
   notifySession,
   type PrincipalOf,
+  reservationRefusal,
   ServerSession,
   type SessionHandlerOptions,
   SessionRegistry,
@@ -41,6 +44,13 @@ export interface StreamableHttpHandlerOptions extends SessionHandlerOptions, Pro
   eventStore?: EventStore | undefined
   /** The SSE `retry` hint (ms) sent with resumable streams; see the SDK. */
   retryInterval?: number | undefined
+  /**
+   * Most requests without a session (2026-07-28 requests, stateless 2025 ones) answered at
+   * once; one more gets 503 with `Retry-After`. A request holds its place until its answer has
+   * been written or its client has gone. `subscriptions/listen` streams have their own cap
+   * (`maxSubscriptions`). Default 1000.
+   */
+  maxRequestsInFlight?: number | undefined
 }
 
 /** Per-request inputs the runtime adapter has already worked out. */
@@ -87,6 +97,8 @@ export class StreamableHttpSessions {
   readonly #transportOptions: WebStandardStreamableHTTPServerTransportOptions
   readonly #principalOf: PrincipalOf
   readonly #log: Log
+  /** Places of the requests without a session being answered. */
+  readonly #slots: RequestSlots
   /** Stateless servers still answering; closed by `close()`. */
   readonly #oneShot = new Set<StreamableSession>()
 
@@ -103,6 +115,7 @@ export class StreamableHttpSessions {
     this.stateless = 'sessionIdGenerator' in options && options.sessionIdGenerator === undefined
     this.protocolVersion = protocolVersionOf(options.protocolVersion)
     this.registry = new SessionRegistry({ ...options, log: this.#log })
+    this.#slots = new RequestSlots(options.maxRequestsInFlight)
     this.modern =
       this.protocolVersion === 'legacy'
         ? undefined
@@ -157,14 +170,17 @@ export class StreamableHttpSessions {
       }
     }
     if (this.modern && (await isModernRequest(this.protocolVersion, request, call.body))) {
-      return this.modern.handle(request, call)
+      if ((call.body as { method?: unknown } | undefined)?.method === 'subscriptions/listen') {
+        return this.modern.handle(request, call)
+      }
+      return this.#inSlot(() => this.modern!.handle(request, call))
     }
     if (method !== 'POST' && method !== 'GET' && method !== 'DELETE') {
       return jsonRpcErrorResponse(405, JsonRpcErrorCode.ServerError, 'Method not allowed.', {
         allow: this.stateless ? 'POST' : 'GET, POST, DELETE',
       })
     }
-    if (this.stateless) return this.#serveOnce(request, call)
+    if (this.stateless) return this.#inSlot(() => this.#serveOnce(request, call))
 
     const sessionId = request.headers.get('mcp-session-id')
     if (sessionId !== null) {
@@ -192,6 +208,7 @@ export class StreamableHttpSessions {
         parsedBody: call.body,
         ...(call.authInfo ? { authInfo: call.authInfo } : {}),
       })
+      if (method === 'POST') this.#cancelWhenClientLeaves(session, call)
       // A refused DELETE (bad headers) left the session open: forget the reason we guessed.
       if (method === 'DELETE' && !response.ok && this.registry.get(sessionId) === session) {
         session.endReason = undefined
@@ -215,18 +232,76 @@ export class StreamableHttpSessions {
     )
   }
 
-  /** An `initialize` without a session id: a new session with its own `Server`. */
-  async #open(request: Request, call: StreamableHttpCall): Promise<Response> {
-    if (!this.registry.reserve()) {
-      this.#log('warning', 'session refused: every session is busy', {
-        maxSessions: this.registry.maxSessions,
+  /**
+   * When the client leaves before the answers of this POST's requests were written, the
+   * requests still running are cancelled (as a `notifications/cancelled` from the client
+   * would), so their handlers' signals abort and the session is no longer busy. Not with an
+   * `eventStore`: there the client may come back for the answers (`Last-Event-ID`).
+   */
+  #cancelWhenClientLeaves(session: StreamableSession, call: StreamableHttpCall): void {
+    if (!call.clientSignal || this.#options.eventStore) return
+    const messages = Array.isArray(call.body) ? call.body : [call.body]
+    const ids: RequestId[] = []
+    for (const message of messages as Array<{ id?: unknown; method?: unknown }>) {
+      const id = message?.id
+      if (
+        typeof message?.method === 'string' &&
+        (typeof id === 'string' || typeof id === 'number')
+      ) {
+        if (session.pending.has(id)) ids.push(id)
+      }
+    }
+    if (ids.length === 0) return
+    const signal = call.clientSignal()
+    signal.addEventListener(
+      'abort',
+      () => {
+        for (const requestId of ids) {
+          if (!session.pending.has(requestId)) continue
+          session.transport.onmessage?.({
+            jsonrpc: '2.0',
+            method: 'notifications/cancelled',
+            params: { requestId, reason: 'The client closed the connection.' },
+          })
+        }
+      },
+      { once: true },
+    )
+  }
+
+  /** Serves a request without a session in one of the places `maxRequestsInFlight` allows. */
+  async #inSlot(serve: () => Promise<Response>): Promise<Response> {
+    const release = this.#slots.take()
+    if (!release) {
+      this.#log('warning', 'request refused: too many requests in flight', {
+        maxRequestsInFlight: this.#slots.max,
       })
       return jsonRpcErrorResponse(
         503,
         JsonRpcErrorCode.ServerError,
-        'Service Unavailable: too many active sessions; retry later.',
+        'Service Unavailable: too many requests in progress; retry later.',
         { 'retry-after': '1' },
       )
+    }
+    try {
+      return releasedWithBody(await serve(), release)
+    } catch (error) {
+      release()
+      throw error
+    }
+  }
+
+  /** An `initialize` without a session id: a new session with its own `Server`. */
+  async #open(request: Request, call: StreamableHttpCall): Promise<Response> {
+    const principal = this.principalOf(call.authInfo)
+    const outcome = this.registry.reserve(principal)
+    if (outcome !== 'reserved') {
+      this.#log('warning', 'session refused: no room for another session', {
+        maxSessions: this.registry.maxSessions,
+        reason: outcome,
+      })
+      const refusal = reservationRefusal(outcome)
+      return jsonRpcErrorResponse(refusal.status, refusal.code, refusal.message, refusal.headers)
     }
     let session: StreamableSession | undefined
     let registered = false
@@ -258,7 +333,7 @@ export class StreamableHttpSessions {
       session = new ServerSession(
         this.#options.createServer({ era: 'legacy', authInfo: call.authInfo, request }),
         transport,
-        this.principalOf(call.authInfo),
+        principal,
         this.#log,
       )
       await session.connect()
@@ -268,12 +343,12 @@ export class StreamableHttpSessions {
       })
       if (!registered) {
         // The SDK refused the initialize (bad headers, a batch, …): nothing to keep.
-        this.registry.release()
+        this.registry.release(principal)
         void session.close('closed')
       }
       return response
     } catch (error) {
-      if (!registered) this.registry.release()
+      if (!registered) this.registry.release(principal)
       if (session) void this.registry.end(session, 'closed')
       throw error
     }
@@ -307,6 +382,8 @@ export class StreamableHttpSessions {
     // The SDK forgets a request's abort controller only after its reply is sent; closing in the
     // same turn would abort (and allocate for) every finished handler.
     session.onidle = () => defer(finish)
+    // A client that leaves takes its request with it: closing the server aborts its handlers.
+    call.clientSignal?.().addEventListener('abort', finish, { once: true })
     try {
       await session.connect()
       const response = await transport.handleRequest(request, {

@@ -1,5 +1,12 @@
 import type { AuthInfo } from '@modelcontextprotocol/server'
-import { type RequestAuthenticator, runAuthenticator, validAuthenticator } from './authenticate.js'
+import {
+  type BodyAuthorizer,
+  type RequestAuthenticator,
+  runAuthenticator,
+  runBodyAuthorizer,
+  validAuthenticator,
+  validBodyAuthorizer,
+} from './authenticate.js'
 import { readJsonBody } from './body.js'
 import { JsonRpcErrorCode, jsonRpcErrorResponse, rejectionResponse } from './json-rpc.js'
 import { RequestGuard } from './security.js'
@@ -31,12 +38,14 @@ export class WebSseHandler {
   readonly #sessions: SseSessions<WebSseServerTransport>
   readonly #keepAliveMs: number | undefined
   readonly #authenticate: RequestAuthenticator | undefined
+  readonly #authorizeBody: BodyAuthorizer | undefined
 
   constructor(options: SseHandlerOptions) {
     this.#guard = new RequestGuard(options)
     this.#sessions = new SseSessions(options)
     this.#keepAliveMs = options.keepAliveMs
     this.#authenticate = validAuthenticator(options.authenticate)
+    this.#authorizeBody = validBodyAuthorizer(options.authorizeBody)
   }
 
   /** Answers a request for either endpoint. Never rejects. */
@@ -47,25 +56,36 @@ export class WebSseHandler {
       const url = new URL(request.url)
       const route = routeSse(request.method, url.pathname, context)
       if (typeof route === 'object') return rejectionResponse(route)
-      let body: unknown
-      if (route === 'message') {
-        body = context.parsedBody
-        if (body === undefined) {
-          const read = await readJsonBody(request, this.#guard.maxBodyBytes)
-          if (!read.ok) return rejectionResponse(read.rejection)
-          body = read.value
-        }
-      }
       let authInfo = context.authInfo
       if (this.#authenticate) {
+        // From the headers alone: an unauthenticated client's upload is left unread.
         const outcome = await runAuthenticator(
           this.#authenticate,
           request,
-          body,
+          undefined,
           this.#sessions.log,
         )
         if ('response' in outcome) return outcome.response
         authInfo = outcome.authInfo
+      }
+      let body: unknown
+      if (route === 'message') {
+        body = context.parsedBody
+        if (body === undefined) {
+          const read = await readJsonBody(request, this.#guard.body)
+          if (!read.ok) return rejectionResponse(read.rejection)
+          body = read.value
+        }
+        if (this.#authenticate && this.#authorizeBody && authInfo) {
+          const refusal = await runBodyAuthorizer(
+            this.#authorizeBody,
+            request,
+            body,
+            authInfo,
+            this.#sessions.log,
+          )
+          if (refusal) return refusal
+        }
       }
       if (route === 'open') return await this.#open(context.messagePath, authInfo)
 
@@ -89,10 +109,11 @@ export class WebSseHandler {
   }
 
   async #open(messagePath: string, authInfo: AuthInfo | undefined): Promise<Response> {
-    const full = this.#sessions.reserve()
+    const full = this.#sessions.reserve(authInfo)
     if (full) return rejectionResponse(full)
     const transport = new WebSseServerTransport({
       messagePath,
+      maxBufferedBytes: this.#guard.maxBufferedBytesPerStream,
       keepAliveMs: this.#keepAliveMs,
     })
     await this.#sessions.open(transport, authInfo)

@@ -8,16 +8,18 @@ export interface WebSseServerTransportOptions {
   sessionId?: string | undefined
   /** Milliseconds between keep-alive comments on the stream; default 15 s, 0 turns them off. */
   keepAliveMs?: number | undefined
+  /**
+   * Most bytes of events the client may leave unread before its session is dropped: a client
+   * that stopped reading must not make the server buffer without bound. Default 8 MiB.
+   */
+  maxBufferedBytes?: number | undefined
 }
 
 /** Default interval of SSE keep-alive comments, the same as the SDK's Streamable HTTP one. */
 export const DEFAULT_SSE_KEEP_ALIVE_MS = 15_000
 
-/**
- * Events a client may leave unread before its session is dropped: a client that stopped
- * reading must not make the server buffer without bound.
- */
-const MAX_UNREAD_EVENTS = 1024
+/** Default `maxBufferedBytes`: 8 MiB. */
+const DEFAULT_MAX_BUFFERED_BYTES = 8 * 1024 * 1024
 
 const encoder = new TextEncoder()
 
@@ -36,6 +38,7 @@ export class WebSseServerTransport implements Transport {
   onmessage?: ((message: JSONRPCMessage, extra?: MessageExtraInfo) => void) | undefined
   readonly #endpoint: string
   readonly #keepAliveMs: number
+  readonly #maxBufferedBytes: number
   #controller: ReadableStreamDefaultController<Uint8Array> | undefined
   #keepAlive: ReturnType<typeof setInterval> | undefined
   #started = false
@@ -44,19 +47,24 @@ export class WebSseServerTransport implements Transport {
   constructor(options: WebSseServerTransportOptions) {
     this.sessionId = options.sessionId ?? globalThis.crypto.randomUUID()
     this.#keepAliveMs = options.keepAliveMs ?? DEFAULT_SSE_KEEP_ALIVE_MS
+    this.#maxBufferedBytes = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES
     // Relative like the SDK's own SSE transport: the client resolves it against the GET URL.
     const endpoint = new URL(options.messagePath, 'http://localhost')
     endpoint.searchParams.set('sessionId', this.sessionId)
     this.#endpoint = endpoint.pathname + endpoint.search + endpoint.hash
-    this.stream = new ReadableStream<Uint8Array>({
-      start: (controller) => {
-        this.#controller = controller
+    // Queued bytes are counted (`desiredSize` is minus what the reader has not taken).
+    this.stream = new ReadableStream<Uint8Array>(
+      {
+        start: (controller) => {
+          this.#controller = controller
+        },
+        // The client went away: the session ends with its stream.
+        cancel: () => {
+          void this.close()
+        },
       },
-      // The client went away: the session ends with its stream.
-      cancel: () => {
-        void this.close()
-      },
-    })
+      { highWaterMark: 0, size: (chunk) => chunk.byteLength },
+    )
   }
 
   /** Sends the `endpoint` event; called by `server.connect()`. */
@@ -98,7 +106,7 @@ export class WebSseServerTransport implements Transport {
     if (this.#closed) return
     const controller = this.#controller
     if (!controller) return
-    if ((controller.desiredSize ?? 0) < -MAX_UNREAD_EVENTS) {
+    if ((controller.desiredSize ?? 0) < -this.#maxBufferedBytes) {
       this.onerror?.(new Error('The SSE client stopped reading; closing its session.'))
       void this.close()
       return
