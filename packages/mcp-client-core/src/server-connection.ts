@@ -42,8 +42,8 @@ import {
 import { createSdkClient } from './sdk-client.js'
 import { cacheHintOf } from './sdk-contract.js'
 import { callTool, needsApproval, type ToolCallTarget } from './tool-call.js'
-import { toolId } from './tool-id.js'
 import { DEFAULT_TOOL_LIST_TTL_MS, ToolListCache } from './tool-list-cache.js'
+import { toolIdsOf } from './tool-map.js'
 
 /** What a client shares with others of its authorization context (see `MCPClientCacheOptions`). */
 export interface SharedCache {
@@ -472,10 +472,14 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
           }
         },
       )
+      const ids = toolIdsOf(
+        this.name,
+        tools.map((definition) => definition.name),
+      )
       return {
-        tools: tools.map((definition) =>
+        tools: tools.map((definition, index) =>
           buildTool({
-            id: toolId(this.name, definition.name),
+            id: ids[index]!,
             serverName: this.name,
             definition,
             requireApproval: this.definition.requireToolApproval,
