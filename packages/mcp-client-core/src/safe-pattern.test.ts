@@ -42,7 +42,10 @@ describe('withoutPatterns', () => {
     }
     expect(withoutPatterns(schema)).toEqual({
       type: 'object',
-      properties: { pattern: { type: 'string' }, list: { type: 'array', items: { type: 'string' } } },
+      properties: {
+        pattern: { type: 'string' },
+        list: { type: 'array', items: { type: 'string' } },
+      },
       default: { pattern: 'kept' },
     })
     const plain = { type: 'object', properties: { a: { type: 'string' } } }

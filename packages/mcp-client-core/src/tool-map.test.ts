@@ -14,8 +14,8 @@ describe('toolsetOf / toolIdsOf', () => {
     expect(Object.keys(toolset)).toHaveLength(names.length)
     expect(Object.getPrototypeOf(toolset)).toBe(Object.prototype)
     expect(Object.hasOwn(toolset, '__proto__')).toBe(true)
-    expect(toolset.__proto__?.name).toBe('__proto__')
-    expect(Object.prototype.hasOwnProperty.call(toolset, 'hasOwnProperty')).toBe(true)
+    expect(Object.getOwnPropertyDescriptor(toolset, '__proto__')?.value.name).toBe('__proto__')
+    expect(Object.hasOwn(toolset, 'hasOwnProperty')).toBe(true)
     const echoes = Object.values(toolset).filter((entry) => entry.name === 'echo')
     expect(echoes.map((entry) => entry.id)).toEqual(ids.slice(3))
     // A repeated name's key ends in the hash its id ends in.
