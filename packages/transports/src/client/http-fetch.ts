@@ -1,7 +1,12 @@
-import type { HttpServerDefinition } from '@mcpkit/types'
+import { type HttpServerDefinition, MCPClientError } from '@mcpkit/types'
 import type { FetchLike, Transport } from '@modelcontextprotocol/client'
 import { markNetworkFailure, requestIdOf, watchRequestStreams } from '../sdk-contract.js'
 import { currentRequestContext } from './request-context-storage.js'
+import {
+  currentRequestScope,
+  DEFAULT_MAX_RESPONSE_BYTES,
+  type RequestScope,
+} from './request-scope.js'
 
 type RequestId = string | number
 
@@ -12,6 +17,8 @@ const RECENT_STREAMS = 64
 interface Tracked {
   readonly controller: AbortController
   readonly group: Set<AbortController>
+  /** The caller's scope the request was sent in (see `request-scope.ts`). */
+  readonly scope?: RequestScope | undefined
 }
 
 /**
@@ -58,8 +65,11 @@ export class TransportFetch {
    * answer may never come. Set by whoever owns the connection.
    */
   onStreamLost: ((requestId: RequestId) => void) | undefined
+  /** The most bytes of one JSON body or SSE event (`maxResponseBytes`). */
+  readonly #maxMessageBytes: number
 
   constructor(definition: HttpServerDefinition) {
+    this.#maxMessageBytes = definition.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES
     const userFetch = definition.fetch
     const base: FetchLike = userFetch
       ? (url, init) => userFetch(url, init, currentRequestContext())
@@ -67,10 +77,15 @@ export class TransportFetch {
     this.fetch = async (url, init) => {
       const outer = init?.signal
       if (!outer || outer.aborted) return base(url, init)
-      const tracked: Tracked = { controller: new AbortController(), group: this.#groupOf(outer) }
+      const post = init?.method === 'POST'
+      const scope = post ? currentRequestScope() : undefined
+      const tracked: Tracked = {
+        controller: new AbortController(),
+        group: this.#groupOf(outer),
+        scope,
+      }
       const { controller, group } = tracked
       group.add(controller)
-      const post = init?.method === 'POST'
       let response: Response
       try {
         response = await base(url, { ...init, signal: controller.signal })
@@ -87,7 +102,8 @@ export class TransportFetch {
         else if (response.ok) this.credentialsRefused = false
         if (this.probeStatus === undefined && isProbe(init.body)) this.probeStatus = response.status
       }
-      if (response.body && response.headers.get('content-type')?.includes('text/event-stream')) {
+      const sse = response.headers.get('content-type')?.includes('text/event-stream') === true
+      if (response.body && sse) {
         // Before `attach`, answers go by unseen: the handshake's stream is not tracked.
         const id = post && this.#attached ? requestIdOf(init.body) : undefined
         if (id === undefined) this.#remember(tracked)
@@ -95,8 +111,56 @@ export class TransportFetch {
       } else {
         group.delete(controller)
       }
-      return response
+      return response.body ? this.#bounded(response, sse, scope) : response
     }
+  }
+
+  /**
+   * `response` with a body that counts what it reads: one JSON body, or one SSE event, may not
+   * exceed `maxResponseBytes`, and every byte is reported to the request's scope (which bounds
+   * a whole operation). Past the limit the body errors with `RESPONSE_TOO_LARGE`, so the
+   * transport stops reading, and nothing more is buffered.
+   */
+  #bounded(response: Response, sse: boolean, scope: RequestScope | undefined): Response {
+    const max = this.#maxMessageBytes
+    let size = 0
+    /** SSE: the length of the line being read, to find the blank line that ends an event. */
+    let lineLength = 0
+    const counter = new TransformStream<Uint8Array, Uint8Array>({
+      transform: (chunk, controller) => {
+        scope?.received(chunk.length)
+        if (!sse) {
+          size += chunk.length
+        } else {
+          for (let index = 0; index < chunk.length; index++) {
+            const byte = chunk[index]
+            if (byte === 0x0a) {
+              // An empty line (or a lone CR) ends the event.
+              if (lineLength === 0) size = 0
+              lineLength = 0
+            } else if (byte !== 0x0d) {
+              lineLength++
+              size++
+            }
+          }
+        }
+        if (size > max) {
+          const error = new MCPClientError(
+            'RESPONSE_TOO_LARGE',
+            `A message from the server exceeded ${max} bytes (maxResponseBytes). Raise \`maxResponseBytes\` if the server's answers are legitimately this large.`,
+          )
+          oversizedErrors.add(error)
+          controller.error(error)
+          return
+        }
+        controller.enqueue(chunk)
+      },
+    })
+    return new Response(response.body!.pipeThrough(counter), {
+      status: response.status,
+      statusText: response.statusText,
+      headers: response.headers,
+    })
   }
 
   /** The controllers of `signal`'s requests; the first time, one listener that aborts them. */
@@ -143,6 +207,7 @@ export class TransportFetch {
     if (!tracked) return
     this.#unanswered.delete(id)
     this.#remember(tracked)
+    tracked.scope?.streamLost()
     this.onStreamLost?.(id)
   }
 
@@ -157,4 +222,15 @@ export class TransportFetch {
 /** Whether a POST body is the `server/discover` era probe (which is small: no arguments). */
 function isProbe(body: unknown): boolean {
   return typeof body === 'string' && body.length < 4096 && body.includes('"server/discover"')
+}
+
+const oversizedErrors = new WeakSet<object>()
+
+/** Whether `error` is (or was caused by) a body `TransportFetch` cut off at `maxResponseBytes`. */
+export function isOversizedBody(error: unknown): boolean {
+  for (let depth = 0; depth < 4 && typeof error === 'object' && error !== null; depth++) {
+    if (oversizedErrors.has(error)) return true
+    error = (error as { cause?: unknown }).cause
+  }
+  return false
 }
