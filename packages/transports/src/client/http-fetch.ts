@@ -1,12 +1,13 @@
 import { type HttpServerDefinition, MCPClientError } from '@mcpkit/types'
 import type { FetchLike, Transport } from '@modelcontextprotocol/client'
-import { markNetworkFailure, requestIdOf, watchRequestStreams } from '../sdk-contract.js'
-import { currentRequestContext } from './request-context-storage.js'
 import {
-  currentRequestScope,
-  DEFAULT_MAX_RESPONSE_BYTES,
-  type RequestScope,
-} from './request-scope.js'
+  markNetworkFailure,
+  requestIdOf,
+  scopeOfOutgoingRequest,
+  watchRequestStreams,
+} from '../sdk-contract.js'
+import { currentRequestContext } from './request-context-storage.js'
+import { DEFAULT_MAX_RESPONSE_BYTES, type RequestScope } from './request-scope.js'
 
 type RequestId = string | number
 
@@ -78,7 +79,7 @@ export class TransportFetch {
       const outer = init?.signal
       if (!outer || outer.aborted) return base(url, init)
       const post = init?.method === 'POST'
-      const scope = post ? currentRequestScope() : undefined
+      const scope = post ? scopeOfOutgoingRequest() : undefined
       const tracked: Tracked = {
         controller: new AbortController(),
         group: this.#groupOf(outer),

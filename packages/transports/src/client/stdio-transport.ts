@@ -9,11 +9,8 @@ import {
 } from '@modelcontextprotocol/client'
 import { getDefaultEnvironment } from '@modelcontextprotocol/client/stdio'
 import spawn from 'cross-spawn'
-import {
-  currentRequestScope,
-  DEFAULT_MAX_RESPONSE_BYTES,
-  type RequestScope,
-} from './request-scope.js'
+import { scopeOfOutgoingRequest } from '../sdk-contract.js'
+import { DEFAULT_MAX_RESPONSE_BYTES, type RequestScope } from './request-scope.js'
 
 const STDERR_TAIL_LINES = 20
 const isWindows = process.platform === 'win32'
@@ -239,7 +236,7 @@ export class ProcessStdioTransport implements Transport {
       )
     }
     // The caller's scope hears how large the answer is (see `request-scope.ts`).
-    const scope = 'id' in message && 'method' in message ? currentRequestScope() : undefined
+    const scope = 'id' in message && 'method' in message ? scopeOfOutgoingRequest() : undefined
     if (scope) {
       this.#scopes.set((message as { id: string | number }).id, scope)
       if (this.#scopes.size > 10_000) this.#scopes.delete(this.#scopes.keys().next().value!)
