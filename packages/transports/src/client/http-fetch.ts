@@ -77,7 +77,12 @@ export class TransportFetch {
       : (url, init) => fetch(url, init)
     this.fetch = async (url, init) => {
       const outer = init?.signal
-      if (!outer || outer.aborted) return base(url, init)
+      if (!outer || outer.aborted) {
+        const response = await base(url, init)
+        return response.body
+          ? this.#bounded(response, isEventStream(response), undefined)
+          : response
+      }
       const post = init?.method === 'POST'
       const scope = post ? scopeOfOutgoingRequest() : undefined
       const tracked: Tracked = {
@@ -103,7 +108,7 @@ export class TransportFetch {
         else if (response.ok) this.credentialsRefused = false
         if (this.probeStatus === undefined && isProbe(init.body)) this.probeStatus = response.status
       }
-      const sse = response.headers.get('content-type')?.includes('text/event-stream') === true
+      const sse = isEventStream(response)
       if (response.body && sse) {
         // Before `attach`, answers go by unseen: the handshake's stream is not tracked.
         const id = post && this.#attached ? requestIdOf(init.body) : undefined
@@ -127,23 +132,26 @@ export class TransportFetch {
     let size = 0
     /** SSE: the length of the line being read, to find the blank line that ends an event. */
     let lineLength = 0
+    let lastByte = 0
     const counter = new TransformStream<Uint8Array, Uint8Array>({
       transform: (chunk, controller) => {
         scope?.received(chunk.length)
         if (!sse) {
           size += chunk.length
         } else {
-          for (let index = 0; index < chunk.length; index++) {
-            const byte = chunk[index]
-            if (byte === 0x0a) {
-              // An empty line (or a lone CR) ends the event.
-              if (lineLength === 0) size = 0
-              lineLength = 0
-            } else if (byte !== 0x0d) {
-              lineLength++
-              size++
-            }
+          for (let position = 0; position < chunk.length; ) {
+            const newline = chunk.indexOf(0x0a, position)
+            const end = newline === -1 ? chunk.length : newline
+            lineLength += end - position
+            size += end - position
+            if (newline === -1) break
+            const previous = newline > 0 ? chunk[newline - 1] : lastByte
+            // An empty line (or a lone CR before the LF) ends the event.
+            if (lineLength === 0 || (lineLength === 1 && previous === 0x0d)) size = 0
+            lineLength = 0
+            position = newline + 1
           }
+          if (chunk.length > 0) lastByte = chunk[chunk.length - 1]!
         }
         if (size > max) {
           const error = new MCPClientError(
@@ -223,6 +231,10 @@ export class TransportFetch {
 /** Whether a POST body is the `server/discover` era probe (which is small: no arguments). */
 function isProbe(body: unknown): boolean {
   return typeof body === 'string' && body.length < 4096 && body.includes('"server/discover"')
+}
+
+function isEventStream(response: Response): boolean {
+  return response.headers.get('content-type')?.includes('text/event-stream') === true
 }
 
 const oversizedErrors = new WeakSet<object>()
