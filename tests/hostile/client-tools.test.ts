@@ -8,6 +8,14 @@ afterEach(async () => {
 })
 
 describe('a server whose schemas carry a catastrophic pattern (^(a+)+$)', () => {
+  it('(the measure itself sees a 150 ms block)', async () => {
+    const blocked = await longestLoopDelay(async () => {
+      const started = Date.now()
+      while (Date.now() - started < 150) {}
+    })
+    expect(blocked.maxDelayMs).toBeGreaterThan(100)
+  })
+
   it('cannot block the event loop: input, output and zod checks run in linear time', async () => {
     const mcp = new MCPClient({ servers: { evil: hostileStdio('redos') }, timeout: 20_000 })
     clients.push(mcp)
