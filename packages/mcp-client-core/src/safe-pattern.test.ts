@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { InputValidatorCache } from './input-validator.js'
-import { linearRegExpEngine, withoutPatterns } from './safe-pattern.js'
+import { linearRegExpEngine, programSize, withoutPatterns } from './safe-pattern.js'
 
 describe('linearRegExpEngine', () => {
   it('matches a catastrophic-backtracking pattern in linear time', () => {
@@ -25,6 +25,26 @@ describe('linearRegExpEngine', () => {
       properties: { a: { type: 'string', pattern: '(\\w)\\1' }, b: { type: 'number' } },
     })
     expect(check({ a: 'xy', b: 'not a number' }).map((issue) => issue.path)).toEqual(['/b'])
+  })
+})
+
+describe('programSize', () => {
+  it('bounds what a pattern may cost to compile: huge expansions are left unchecked, fast', () => {
+    expect(programSize('^\\d{1,5}-[a-z]+$')).toBeLessThan(20)
+    expect(programSize('(a{1000}){1000}')).toBeGreaterThan(2000)
+    const unchecked: string[] = []
+    const engine = linearRegExpEngine((pattern) => unchecked.push(pattern))
+    const started = performance.now()
+    for (const pattern of [
+      'a{1000}'.repeat(580),
+      '[\\s\\S]{1000}'.repeat(290),
+      '(?:a{999}){999}',
+    ]) {
+      expect(engine(pattern, 'u').test('b')).toBe(true)
+    }
+    expect(performance.now() - started).toBeLessThan(100)
+    expect(unchecked).toHaveLength(3)
+    expect(engine('^\\d{1,5}$', 'u').test('123456')).toBe(false)
   })
 })
 

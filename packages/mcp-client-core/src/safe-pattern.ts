@@ -8,9 +8,14 @@ export type RegExpEngine = ((pattern: string, flags: string) => RegExpLike) & { 
 
 /**
  * The longest `pattern` compiled. A server's schemas are untrusted input: RE2 matches in time
- * linear in the input, and a pattern this size still compiles in a few milliseconds.
+ * linear in the input, but compiling costs time in the size of the program a pattern expands
+ * to (`a{1000}` is a thousand instructions), so both are bounded.
  */
 export const MAX_PATTERN_LENGTH = 4096
+/** The largest estimated RE2 program compiled (about 10 ms of compiling at most). */
+export const MAX_PATTERN_PROGRAM = 2000
+/** The most matching work (input length × program size) done for one value (tens of ms). */
+const MAX_MATCH_WORK = 100_000_000
 
 const matchesAnything: RegExpLike = { test: () => true }
 
@@ -18,8 +23,10 @@ const matchesAnything: RegExpLike = { test: () => true }
  * Ajv's regular-expression engine for `pattern` and `patternProperties`: RE2 (`re2js`, pure
  * JavaScript), whose matching time is linear in the input, so a server's `^(a+)+$` cannot
  * freeze the event loop the way a backtracking engine does. A pattern RE2 cannot express
- * (lookahead, backreferences) or longer than `MAX_PATTERN_LENGTH` is not checked here (it
- * matches anything): the server still enforces its own schema, and `onUnchecked` hears of it.
+ * (lookahead, backreferences), longer than `MAX_PATTERN_LENGTH` or expanding to more than
+ * `MAX_PATTERN_PROGRAM` instructions is not checked here (it matches anything), nor is a value
+ * so long that matching it would take more than tens of milliseconds: the server still enforces
+ * its own schema, and `onUnchecked` hears of it.
  */
 export function linearRegExpEngine(
   onUnchecked?: (pattern: string, reason: string) => void,
@@ -29,6 +36,11 @@ export function linearRegExpEngine(
       onUnchecked?.(pattern, `longer than ${MAX_PATTERN_LENGTH} characters`)
       return matchesAnything
     }
+    const size = programSize(pattern)
+    if (size > MAX_PATTERN_PROGRAM) {
+      onUnchecked?.(pattern, `expands to more than ${MAX_PATTERN_PROGRAM} instructions`)
+      return matchesAnything
+    }
     let compiled: RE2JS
     try {
       compiled = RE2JS.compile(RE2JS.translateRegExp(pattern))
@@ -36,10 +48,82 @@ export function linearRegExpEngine(
       onUnchecked?.(pattern, error instanceof Error ? error.message : String(error))
       return matchesAnything
     }
-    return { test: (input) => compiled.test(input) }
+    return {
+      test: (input) => {
+        if (input.length * Math.max(size, 1) > MAX_MATCH_WORK) {
+          onUnchecked?.(pattern, `a value of ${input.length} characters is too long to check`)
+          return true
+        }
+        return compiled.test(input)
+      },
+    }
   }
   // `code` is what Ajv's standalone code generation would import; mcpkit never generates any.
   return Object.assign(engine, { code: 'mcpkit-linear-regexp' }) satisfies RegExpEngine
+}
+
+/**
+ * An upper estimate of the RE2 program `pattern` compiles to: one instruction per atom, a
+ * group's size for each repetition a counted quantifier asks for (nested ones multiply).
+ * Stops counting past `MAX_PATTERN_PROGRAM`.
+ */
+export function programSize(pattern: string): number {
+  const sizes: number[] = [0]
+  let last = 0
+  const add = (cost: number) => {
+    sizes[sizes.length - 1]! += cost
+  }
+  for (let index = 0; index < pattern.length; index++) {
+    const total = sizes.reduce((sum, size) => sum + size, 0)
+    if (total > MAX_PATTERN_PROGRAM) return total
+    const character = pattern[index]
+    if (character === '\\') {
+      index++
+      if ('pPxu'.includes(pattern[index] ?? '') && pattern[index + 1] === '{') {
+        const close = pattern.indexOf('}', index)
+        index = close === -1 ? pattern.length : close
+      }
+      last = 1
+      add(1)
+    } else if (character === '[') {
+      let end = index + 1
+      if (pattern[end] === '^') end++
+      if (pattern[end] === ']') end++
+      for (; end < pattern.length && pattern[end] !== ']'; end++) if (pattern[end] === '\\') end++
+      index = end
+      last = 1
+      add(1)
+    } else if (character === '(') {
+      sizes.push(0)
+    } else if (character === ')') {
+      const group = sizes.length > 1 ? sizes.pop()! + 2 : 2
+      last = group
+      add(group)
+    } else if (character === '*' || character === '+' || character === '?') {
+      add(1)
+    } else if (character === '{') {
+      const counted = /^\{(\d+)(?:,(\d*))?\}/.exec(pattern.slice(index, index + 24))
+      if (counted) {
+        const low = Number(counted[1])
+        const high =
+          counted[2] === undefined ? low : counted[2] === '' ? low + 1 : Number(counted[2])
+        const repeats = Math.max(low, high, 1)
+        add(last * (repeats - 1) + repeats)
+        last *= repeats
+        index += counted[0].length - 1
+      } else {
+        last = 1
+        add(1)
+      }
+    } else if (character === '|') {
+      add(1)
+      last = 0
+    } else {
+      last = 1
+      add(1)
+    }
+  }
+  return sizes.reduce((sum, size) => sum + size, 0)
 }
 
 /**
