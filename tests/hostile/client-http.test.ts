@@ -2,6 +2,7 @@ import { MCPClient, MCPClientPool } from '@mcpkit/mcp-client-core'
 import type { HttpServerDefinition } from '@mcpkit/types'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { expectMCPError } from '../support/helpers.js'
+import { runningChildren, waitFor } from '../support/processes.js'
 import { heapAfterGc, hostileHttp, hostileStdio } from './client-helpers.js'
 
 type Server = Awaited<ReturnType<typeof hostileHttp>>
@@ -18,6 +19,8 @@ afterEach(async () => {
 })
 afterAll(async () => {
   await Promise.all(Object.values(servers).map((server) => server.stop()))
+  // No process left: the HTTP servers we started and every stdio server are gone.
+  expect(await waitFor(() => runningChildren().length === 0, { timeoutMs: 3000 })).toBe(true)
 })
 
 function http(attack: string, extra: Partial<HttpServerDefinition> = {}): HttpServerDefinition {

@@ -1,5 +1,5 @@
 import { MCPClient } from '@mcpkit/mcp-client-core'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { expectMCPError } from '../support/helpers.js'
 import {
   isProcessGroupAlive,
@@ -13,6 +13,10 @@ const MB = 1024 * 1024
 const clients: MCPClient[] = []
 afterEach(async () => {
   await Promise.all(clients.splice(0).map((client) => client.disconnect()))
+})
+afterAll(async () => {
+  // No process left: every server this file started, and what they started, is gone.
+  expect(await waitFor(() => runningChildren().length === 0, { timeoutMs: 3000 })).toBe(true)
 })
 
 function client(servers: ConstructorParameters<typeof MCPClient>[0]['servers'], timeout = 20_000) {

@@ -1,10 +1,15 @@
 import { MCPClient, MCPClientPool } from '@mcpkit/mcp-client-core'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, describe, expect, it } from 'vitest'
+import { runningChildren, waitFor } from '../support/processes.js'
 import { hostileStdio, longestLoopDelay } from './client-helpers.js'
 
 const clients: MCPClient[] = []
 afterEach(async () => {
   await Promise.all(clients.splice(0).map((client) => client.disconnect()))
+})
+afterAll(async () => {
+  // No process left: every server this file started, and what they started, is gone.
+  expect(await waitFor(() => runningChildren().length === 0, { timeoutMs: 3000 })).toBe(true)
 })
 
 describe('a server whose schemas carry a catastrophic pattern (^(a+)+$)', () => {
