@@ -6,6 +6,7 @@ import type {
 } from '@modelcontextprotocol/client'
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
 import addFormatsModule from 'ajv-formats'
+import { linearRegExpEngine } from './safe-pattern.js'
 
 // ajv-formats is CommonJS; its default export is the plugin under either interop.
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ??
@@ -60,7 +61,14 @@ export class InputValidatorCache {
   /** Compiles `schema` and drops Ajv's own cache entry of it: the caller keeps the function. */
   #compileKeepingNothing(schema: object): ValidateFunction {
     this.#ajv ??= addFormats(
-      new Ajv({ strict: false, allErrors: true, validateSchema: false, addUsedSchema: false }),
+      new Ajv({
+        strict: false,
+        allErrors: true,
+        validateSchema: false,
+        addUsedSchema: false,
+        // A server's `pattern` runs on RE2, in linear time: no ReDoS freezes the event loop.
+        code: { regExp: linearRegExpEngine() },
+      }),
     )
     const validate = this.#ajv.compile(schema)
     this.#ajv.removeSchema(schema)

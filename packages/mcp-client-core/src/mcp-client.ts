@@ -43,6 +43,7 @@ import {
 } from './resources.js'
 import { ServerConnection } from './server-connection.js'
 import { distinctToolId } from './tool-id.js'
+import { freeKey, setOwn, toolsetOf } from './tool-map.js'
 
 const DEFAULT_TIMEOUT_MS = 60_000
 
@@ -241,21 +242,27 @@ export class MCPClient {
     const tools: Record<string, MCPTool> = {}
     for (const serverTools of Object.values(toolsets)) {
       for (const tool of Object.values(serverTools)) {
-        if (tools[tool.id] === undefined) {
-          tools[tool.id] = tool
+        if (!Object.hasOwn(tools, tool.id)) {
+          setOwn(tools, tool.id, tool)
           continue
         }
-        const id = distinctToolId(tool.serverName, tool.name)
+        const id = freeKey(tools, tool.id, (occurrence) =>
+          distinctToolId(tool.serverName, tool.name, occurrence),
+        )
         this.#servers
           .get(tool.serverName)
           ?.log(
             'warning',
             `tool id "${tool.id}" is taken by another tool; "${tool.name}" is listed as "${id}"`,
           )
-        tools[id] = Object.defineProperties(
-          {},
-          { ...Object.getOwnPropertyDescriptors(tool), id: { value: id, enumerable: true } },
-        ) as MCPTool
+        setOwn(
+          tools,
+          id,
+          Object.defineProperties(
+            {},
+            { ...Object.getOwnPropertyDescriptors(tool), id: { value: id, enumerable: true } },
+          ) as MCPTool,
+        )
       }
     }
     return { tools, errors }
@@ -270,7 +277,7 @@ export class MCPClient {
     // Warm path: every cached list is read synchronously.
     for (const server of this.#servers.values()) {
       const cached = server.cachedTools()
-      if (cached) toolsets[server.name] = byName(cached)
+      if (cached) setOwn(toolsets, server.name, toolsetOf(cached))
       else pending.push(server)
     }
     if (pending.length === 0) return { toolsets, errors }
@@ -280,7 +287,7 @@ export class MCPClient {
     loaded.forEach((outcome, index) => {
       const server = pending[index]!
       if (outcome.status === 'fulfilled') {
-        toolsets[server.name] = byName(outcome.value)
+        setOwn(toolsets, server.name, toolsetOf(outcome.value))
       } else {
         errors[server.name] = outcome.reason as MCPKitError
         server.log('error', `could not list tools: ${describe(outcome.reason)}`)
@@ -289,8 +296,7 @@ export class MCPClient {
     // Keep the configured server order.
     const ordered: Record<string, Record<string, MCPTool>> = {}
     for (const name of this.#servers.keys()) {
-      const serverTools = toolsets[name]
-      if (serverTools) ordered[name] = serverTools
+      if (Object.hasOwn(toolsets, name)) setOwn(ordered, name, toolsets[name]!)
     }
     return { toolsets: ordered, errors }
   }
@@ -488,12 +494,6 @@ export class MCPClient {
     })
     return result
   }
-}
-
-function byName(tools: readonly MCPTool[]): Record<string, MCPTool> {
-  const record: Record<string, MCPTool> = {}
-  for (const tool of tools) record[tool.name] = tool
-  return record
 }
 
 function addHandler<Handler>(set: Set<Handler>, handler: Handler): Unsubscribe {

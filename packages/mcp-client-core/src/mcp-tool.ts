@@ -10,6 +10,7 @@ import {
 } from '@mcpkit/types'
 import type { Tool as ProtocolTool } from '@modelcontextprotocol/client'
 import { z } from 'zod'
+import { withoutPatterns } from './safe-pattern.js'
 
 /** A tool of an MCP server, ready for an agent. Plain object: safe to spread or destructure. */
 export interface MCPTool<Input = Record<string, unknown>, Output = unknown>
@@ -104,7 +105,9 @@ function toZod(schema: JsonSchema, toolName: string, log: Log): z.ZodType {
     )
   }
   try {
-    return z.fromJSONSchema(schema as Parameters<typeof z.fromJSONSchema>[0])
+    // zod would compile the server's patterns with `RegExp` (a backtracking engine, open to
+    // ReDoS); `execute` checks them in linear time instead.
+    return z.fromJSONSchema(withoutPatterns(schema) as Parameters<typeof z.fromJSONSchema>[0])
   } catch (error) {
     // A schema zod cannot express: accept any object; `execute` still validates the JSON Schema.
     log(

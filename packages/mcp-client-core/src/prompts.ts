@@ -8,12 +8,15 @@ export function listPrompts(
   requestContext: RequestContext | null,
 ): Promise<Prompt[] | undefined> {
   return server.request(
-    { what: 'prompts/list', idempotent: true, requestContext },
-    async (client, era) => {
+    { what: 'prompts/list', idempotent: true, list: true, requestContext },
+    async (client, era, signal) => {
       if (!client.getServerCapabilities()?.prompts) return undefined
       const meta = server.requestMeta(era)
       return (
-        await client.listPrompts(meta ? { _meta: meta } : undefined, { timeout: server.timeout })
+        await client.listPrompts(meta ? { _meta: meta } : undefined, {
+          timeout: server.timeout,
+          signal,
+        })
       ).prompts
     },
   )
@@ -35,7 +38,7 @@ export function getPrompt(
   const { name, args, version, requestContext } = request
   return server.request(
     { what: `prompts/get "${name}"`, idempotent: true, requestContext },
-    (client, era) => {
+    (client, era, signal) => {
       server.assertCapability(client, 'prompts')
       const meta = server.requestMeta(era)
       return client.getPrompt(
@@ -45,7 +48,7 @@ export function getPrompt(
           ...(version === undefined ? {} : { version }),
           ...(meta ? { _meta: meta } : {}),
         },
-        { timeout: server.timeout },
+        { timeout: server.timeout, signal },
       )
     },
   )

@@ -20,6 +20,8 @@ export interface Operation {
   what: string
   /** Safe to send again after the connection dropped mid-request. */
   idempotent: boolean
+  /** A paginated list: every page together is bounded by the server's `listTimeout`. */
+  list?: boolean
   requestContext: RequestContext | null
 }
 
@@ -56,7 +58,7 @@ export function requestError(
       case SdkErrorCode.ListPaginationExceeded:
         return fail(
           'SERVER_ERROR',
-          `${operation.what} failed: the server's list did not end (it kept sending a next page).`,
+          `${operation.what} failed: the server's list did not end within ${listMaxPagesOf(error)} pages (it kept sending a next page; see \`maxListPages\`).`,
         )
       case SdkErrorCode.CapabilityNotSupported:
         return fail('CAPABILITY_NOT_SUPPORTED', `${operation.what} failed: ${error.message}`)
@@ -114,6 +116,50 @@ export function connectionClosedError(
   )
 }
 
+/** The server ended a request's response stream without its answer. */
+export function streamLostError(
+  serverName: string,
+  operation: Operation,
+  afterRetry: boolean,
+  cause: unknown,
+): MCPClientError {
+  return new MCPClientError(
+    'CONNECTION_CLOSED',
+    afterRetry
+      ? `Server "${serverName}": the server ended the response stream of ${operation.what} without answering, and again when it was sent once more.`
+      : `Server "${serverName}": the server ended the response stream of ${operation.what} without answering. It may or may not have run, so it was not sent again (the tool is not annotated read-only or idempotent).`,
+    { serverName, cause },
+  )
+}
+
+/** The server's answers to one operation took more than `maxResponseBytes`. */
+export function responseTooLargeError(
+  serverName: string,
+  operation: Operation,
+  max: number,
+  cause: unknown,
+): MCPClientError {
+  return new MCPClientError(
+    'RESPONSE_TOO_LARGE',
+    `Server "${serverName}": the answer to ${operation.what} exceeded ${max} bytes (maxResponseBytes); it was not read further. Raise \`maxResponseBytes\` for this server if its answers are legitimately this large.`,
+    { serverName, cause },
+  )
+}
+
+/** A whole paginated list took longer than the server's `listTimeout`. */
+export function listTimeoutError(
+  serverName: string,
+  operation: Operation,
+  ms: number,
+  cause: unknown,
+): MCPClientError {
+  return new MCPClientError(
+    'REQUEST_TIMEOUT',
+    `Server "${serverName}": ${operation.what} did not complete within ${ms} ms for all its pages (listTimeout); the server's pagination may not end.`,
+    { serverName, cause },
+  )
+}
+
 export function disconnectedError(serverName: string, cause?: unknown): MCPClientError {
   return new MCPClientError(
     'DISCONNECTED',
@@ -134,6 +180,11 @@ export function abortedError(
     `Server "${serverName}": tools/call "${toolName}" was aborted${why ? `: ${why}` : ''}.`,
     { serverName, cause: cause ?? reason },
   )
+}
+
+function listMaxPagesOf(error: SdkError): string {
+  const pages = (error.data as { listMaxPages?: unknown } | undefined)?.listMaxPages
+  return typeof pages === 'number' ? String(pages) : 'the allowed'
 }
 
 function eraName(era: ProtocolEra | undefined): string {

@@ -13,11 +13,15 @@ export function listResources(
   requestContext: RequestContext | null,
 ): Promise<Resource[] | undefined> {
   return server.request(
-    { what: 'resources/list', idempotent: true, requestContext },
-    async (client, era) =>
+    { what: 'resources/list', idempotent: true, list: true, requestContext },
+    async (client, era, signal) =>
       offersResources(client)
-        ? (await client.listResources(params(server.requestMeta(era)), { timeout: server.timeout }))
-            .resources
+        ? (
+            await client.listResources(params(server.requestMeta(era)), {
+              timeout: server.timeout,
+              signal,
+            })
+          ).resources
         : undefined,
   )
 }
@@ -28,12 +32,13 @@ export function listResourceTemplates(
   requestContext: RequestContext | null,
 ): Promise<ResourceTemplateType[] | undefined> {
   return server.request(
-    { what: 'resources/templates/list', idempotent: true, requestContext },
-    async (client, era) =>
+    { what: 'resources/templates/list', idempotent: true, list: true, requestContext },
+    async (client, era, signal) =>
       offersResources(client)
         ? (
             await client.listResourceTemplates(params(server.requestMeta(era)), {
               timeout: server.timeout,
+              signal,
             })
           ).resourceTemplates
         : undefined,
@@ -54,11 +59,12 @@ export function readResource(
     requestContext !== null && 'fetch' in server.definition && server.definition.fetch !== undefined
   return server.request(
     { what: `resources/read ${uri}`, idempotent: true, requestContext },
-    (client, era) => {
+    (client, era, signal) => {
       server.assertCapability(client, 'resources')
       const meta = server.requestMeta(era)
       return client.readResource(meta ? { uri, _meta: meta } : { uri }, {
         timeout: server.timeout,
+        signal,
         ...(perCallCredentials ? { cacheMode: 'bypass' as const } : {}),
       })
     },

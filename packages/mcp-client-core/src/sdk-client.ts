@@ -11,6 +11,9 @@ import { withSchemaDefaults } from './elicitation-defaults.js'
 import type { ProgressUpdate, ServerHandlers } from './handlers.js'
 import { CLIENT_INFO } from './version.js'
 
+/** The default of a server definition's `maxListPages`. */
+export const DEFAULT_MAX_LIST_PAGES = 64
+
 export interface SdkClientOptions {
   definition: ServerDefinition
   handlers: ServerHandlers
@@ -49,6 +52,8 @@ export function createSdkClient(options: SdkClientOptions): Client {
     jsonSchemaValidator: options.outputValidator,
     responseCacheStore: options.responseCache.store,
     cachePartition: options.responseCache.partition,
+    // A server whose `nextCursor` never ends fails the list instead of running forever.
+    listMaxPages: definition.maxListPages ?? DEFAULT_MAX_LIST_PAGES,
   })
   const emit = <Argument>(set: Set<(argument: Argument) => void>, argument: Argument) => {
     for (const handler of set) {

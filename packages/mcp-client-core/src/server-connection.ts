@@ -3,6 +3,8 @@ import { type ApprovalGate, createApprovalGate } from '@mcpkit/tool-approval'
 import {
   type ClientConnection,
   connectClient,
+  DEFAULT_MAX_RESPONSE_BYTES,
+  runInRequestScope,
   runWithRequestContext,
 } from '@mcpkit/transports/client'
 import {
@@ -33,17 +35,21 @@ import { clearServerHandlers, createServerHandlers, type ServerHandlers } from '
 import type { InputCheck, InputValidatorCache } from './input-validator.js'
 import { ListenStream } from './listen-stream.js'
 import { buildTool, type MCPTool, type ToolCaller } from './mcp-tool.js'
+import { OperationScope } from './operation-scope.js'
 import {
   connectionClosedError,
   disconnectedError,
+  listTimeoutError,
   type Operation,
   requestError,
+  responseTooLargeError,
+  streamLostError,
 } from './request-errors.js'
 import { createSdkClient } from './sdk-client.js'
 import { cacheHintOf } from './sdk-contract.js'
 import { callTool, needsApproval, type ToolCallTarget } from './tool-call.js'
-import { toolId } from './tool-id.js'
 import { DEFAULT_TOOL_LIST_TTL_MS, ToolListCache } from './tool-list-cache.js'
+import { toolIdsOf } from './tool-map.js'
 
 /** What a client shares with others of its authorization context (see `MCPClientCacheOptions`). */
 export interface SharedCache {
@@ -80,6 +86,8 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
   readonly name: string
   readonly definition: ServerDefinition
   readonly timeout: number
+  /** The most bytes one message, or one operation's answers together, may take. */
+  readonly maxResponseBytes: number
   readonly log: Log
   readonly handlers: ServerHandlers
   /** Resource URIs subscribed to; renewed on every new connection. */
@@ -110,6 +118,7 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
     this.name = options.name
     this.definition = definition
     this.timeout = definition.timeout ?? options.timeout
+    this.maxResponseBytes = definition.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES
     this.log = logTo(definition.logger ?? options.logger, options.name)
     this.handlers = createServerHandlers(definition.roots)
     this.#validators = options.validators
@@ -302,7 +311,7 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
    */
   async request<Result>(
     operation: Operation,
-    send: (client: Client, era: ProtocolEra) => Promise<Result>,
+    send: (client: Client, era: ProtocolEra, signal: AbortSignal) => Promise<Result>,
   ): Promise<Result> {
     let steppedUp = false
     // A 403 insufficient_scope refused the request before it ran: once the auth provider holds
@@ -328,16 +337,41 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
         if (await stepUp(error)) continue
         throw error
       }
+      // What the transports see of this attempt (answer bytes, lost streams) and its deadline.
+      const scope = new OperationScope({
+        maxBytes: this.maxResponseBytes,
+        deadline: operation.list ? (this.definition.listTimeout ?? this.timeout) : undefined,
+      })
+      const sendInScope = () =>
+        runInRequestScope(scope, () => send(connection.client, connection.era, scope.signal))
       try {
         return await (this.#usesRequestContext
-          ? runWithRequestContext(operation.requestContext, () =>
-              send(connection.client, connection.era),
-            )
-          : send(connection.client, connection.era))
+          ? runWithRequestContext(operation.requestContext, sendInScope)
+          : sendInScope())
       } catch (error) {
         if (this.#closing) throw disconnectedError(this.name, error)
+        const cut = scope.failure
+        if (cut?.kind === 'too-large') {
+          throw responseTooLargeError(this.name, operation, cut.max, error)
+        }
+        if (cut?.kind === 'deadline') throw listTimeoutError(this.name, operation, cut.ms, error)
+        if (cut?.kind === 'stream-lost') {
+          // The server ended this request's stream unanswered; the connection itself may be fine.
+          if (attempt === 0 && operation.idempotent) {
+            this.log(
+              'info',
+              `${operation.what}: the response stream ended unanswered; sending it again`,
+            )
+            continue
+          }
+          throw streamLostError(this.name, operation, attempt > 0, error)
+        }
         if (await stepUp(error)) continue
         const failure = connection.failureOf(error)
+        if (failure === 'response-too-large') {
+          this.#drop(connection)
+          throw responseTooLargeError(this.name, operation, this.maxResponseBytes, error)
+        }
         if (failure !== 'session-expired' && failure !== 'connection-lost') {
           throw requestError(this.name, operation, error, {
             timeout: this.timeout,
@@ -352,6 +386,7 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
         }
         throw connectionClosedError(this.name, operation, attempt > 0, error)
       } finally {
+        scope.dispose()
         if (this.#listenPending && this.#connection === connection) this.#openPendingListen()
       }
     }
@@ -455,8 +490,8 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
   tools(requestContext: RequestContext | null): Promise<readonly MCPTool[]> {
     return this.#tools.get(async () => {
       const { tools, freshFor } = await this.request(
-        { what: 'tools/list', idempotent: true, requestContext },
-        async (client, era) => {
+        { what: 'tools/list', idempotent: true, list: true, requestContext },
+        async (client, era, signal) => {
           const notified =
             era === 'modern'
               ? this.#listen?.honored?.toolsListChanged === true
@@ -464,6 +499,7 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
           const meta = this.requestMeta(era)
           const result = await client.listTools(meta ? { _meta: meta } : undefined, {
             timeout: this.timeout,
+            signal,
           })
           const hint = era === 'modern' ? cacheHintOf(result).ttlMs : undefined
           return {
@@ -472,10 +508,14 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
           }
         },
       )
+      const ids = toolIdsOf(
+        this.name,
+        tools.map((definition) => definition.name),
+      )
       return {
-        tools: tools.map((definition) =>
+        tools: tools.map((definition, index) =>
           buildTool({
-            id: toolId(this.name, definition.name),
+            id: ids[index]!,
             serverName: this.name,
             definition,
             requireApproval: this.definition.requireToolApproval,

@@ -37,10 +37,13 @@ export interface ToolCallTarget {
   readonly listedNames: ReadonlySet<string> | undefined
   /** The names of the tools the server lists, listing them first. */
   listedToolNames(requestContext: RequestContext | null): Promise<ReadonlySet<string>>
-  /** Sends through the live connection, reconnecting (and re-sending when safe) as needed. */
+  /**
+   * Sends through the live connection, reconnecting (and re-sending when safe) as needed.
+   * `signal` aborts when the attempt is cut short (a lost response stream, too large an answer).
+   */
   request<Result>(
     operation: Operation,
-    send: (client: Client, era: ProtocolEra) => Promise<Result>,
+    send: (client: Client, era: ProtocolEra, signal: AbortSignal) => Promise<Result>,
   ): Promise<Result>
   /** The `_meta` keys a request on `era` carries (the modern era's log level). */
   requestMeta(era: ProtocolEra): Record<string, unknown> | undefined
@@ -210,7 +213,7 @@ async function send(
   try {
     return (await target.request(
       { what: `tools/call "${tool.name}"`, idempotent, requestContext },
-      (client, era) => {
+      (client, era, scopeSignal) => {
         const meta = {
           ...target.requestMeta(era),
           ...(progressToken === undefined ? {} : { progressToken }),
@@ -222,7 +225,7 @@ async function send(
         }
         return client.callTool(params, {
           timeout: target.timeout,
-          ...(controller ? { signal: controller.signal } : {}),
+          signal: controller ? AbortSignal.any([controller.signal, scopeSignal]) : scopeSignal,
           // The modern era mirrors arguments into `Mcp-Param-*` headers from the definition
           // the tool was listed with; a mismatch is retried above after listing again.
           ...(era === 'modern' ? { toolDefinition: tool.definition } : {}),

@@ -21,14 +21,25 @@ export function toolId(serverName: string, toolName: string): string {
  * `a` with tool `b_c` and server `a_b` with tool `c`): the id with a hash of the exact server and
  * tool names, so both stay reachable.
  */
-export function distinctToolId(serverName: string, toolName: string): string {
-  return withHash(toolId(serverName, toolName), serverName, toolName)
+export function distinctToolId(serverName: string, toolName: string, occurrence = 1): string {
+  const id = toolId(serverName, toolName)
+  const hash = toolHash(serverName, toolName, occurrence)
+  return `${id.slice(0, MAX_TOOL_ID_LENGTH - hash.length - 1)}_${hash}`
 }
 
 function withHash(id: string, serverName: string, toolName: string): string {
-  const hash = createHash('sha256')
-    .update(`${serverName}\u0000${toolName}`)
+  const hash = toolHash(serverName, toolName, 1)
+  return `${id.slice(0, MAX_TOOL_ID_LENGTH - hash.length - 1)}_${hash}`
+}
+
+/**
+ * A short hash of the exact server and tool names; from the second clash of the same names
+ * on (a server that lists one name several times), of the clash's number too.
+ */
+export function toolHash(serverName: string, toolName: string, occurrence: number): string {
+  const names = `${serverName}\u0000${toolName}`
+  return createHash('sha256')
+    .update(occurrence > 1 ? `${names}\u0000${occurrence}` : names)
     .digest('hex')
     .slice(0, 8)
-  return `${id.slice(0, MAX_TOOL_ID_LENGTH - hash.length - 1)}_${hash}`
 }

@@ -11,6 +11,11 @@ export {
 } from './client/protocol-verdict.js'
 export { runWithRequestContext } from './client/request-context-storage.js'
 export {
+  DEFAULT_MAX_RESPONSE_BYTES,
+  type RequestScope,
+  runInRequestScope,
+} from './client/request-scope.js'
+export {
   ProcessStdioTransport,
   type ProcessStdioTransportOptions,
 } from './client/stdio-transport.js'

@@ -62,7 +62,7 @@ export function validateServerDefinition(
       'needs `command` (stdio server) or `url` (Streamable HTTP or SSE server).',
     )
   }
-  const { timeout, toolListTtl, protocolVersion, serverLogLevel, roots } = definition
+  const { timeout, toolListTtl, listTimeout, protocolVersion, serverLogLevel, roots } = definition
   if (protocolVersion !== undefined && !PROTOCOL_VERSIONS.includes(protocolVersion)) {
     throw invalid(
       serverName,
@@ -76,9 +76,18 @@ export function validateServerDefinition(
   for (const [field, value] of [
     ['timeout', timeout],
     ['toolListTtl', toolListTtl],
+    ['listTimeout', listTimeout],
   ] as const) {
     if (value !== undefined && (typeof value !== 'number' || !(value >= 0))) {
       throw invalid(serverName, `\`${field}\` must be a non-negative number of milliseconds.`)
+    }
+  }
+  for (const [field, value] of [
+    ['maxResponseBytes', definition.maxResponseBytes],
+    ['maxListPages', definition.maxListPages],
+  ] as const) {
+    if (value !== undefined && !(Number.isSafeInteger(value) && value > 0)) {
+      throw invalid(serverName, `\`${field}\` must be a positive integer.`)
     }
   }
 

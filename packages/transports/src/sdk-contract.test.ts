@@ -15,6 +15,7 @@ import {
 import { createMcpHandler, fromJsonSchema, McpServer } from '@modelcontextprotocol/server'
 import { afterEach, describe, expect, it } from 'vitest'
 import { TransportFetch } from './client/http-fetch.js'
+import { type RequestScope, runInRequestScope } from './client/request-scope.js'
 import { ProcessStdioTransport } from './client/stdio-transport.js'
 import { NodeSseHandler } from './node/node-sse-handler.js'
 import { NodeStreamableHttpHandler } from './node/node-streamable-http-handler.js'
@@ -23,6 +24,7 @@ import {
   isProbeWithoutVerdict,
   requestIdOf,
   type StdioShaped,
+  scopeOfOutgoingRequest,
   watchRequestStreams,
 } from './sdk-contract.js'
 import { fixtureServerFactory, type Listening, listen, recordingClient } from './test-support.js'
@@ -357,5 +359,57 @@ describe('the SDK contract (request streams)', () => {
     const id = endings[0]!.slice('ended '.length)
     expect(seen.indexOf(`answered ${id}`)).toBeGreaterThanOrEqual(0)
     expect(seen.indexOf(`answered ${id}`)).toBeLessThan(seen.indexOf(`ended ${id}`))
+  })
+})
+
+describe('the SDK contract (request scopes)', () => {
+  it("sends each request, every page of an auto-paginated list, in its caller's async context", async () => {
+    const seen: (RequestScope | undefined)[] = []
+    let onmessage: Transport['onmessage']
+    // A transport that answers by itself: two pages of tools, then a ping.
+    const transport: Transport = {
+      async start() {},
+      async close() {},
+      async send(message) {
+        if (!('method' in message) || !('id' in message)) return
+        seen.push(scopeOfOutgoingRequest())
+        const { id, method, params } = message as {
+          id: number
+          method: string
+          params?: { cursor?: string; protocolVersion?: string }
+        }
+        const result =
+          method === 'initialize'
+            ? {
+                protocolVersion: params?.protocolVersion,
+                capabilities: { tools: {} },
+                serverInfo: { name: 'scopes', version: '1.0.0' },
+              }
+            : method === 'tools/list'
+              ? params?.cursor
+                ? { tools: [{ name: 'b', inputSchema: { type: 'object' } }] }
+                : { tools: [{ name: 'a', inputSchema: { type: 'object' } }], nextCursor: 'next' }
+              : {}
+        setTimeout(() => onmessage?.({ jsonrpc: '2.0', id, result }), 1)
+      },
+      set onmessage(handler) {
+        onmessage = handler
+      },
+      get onmessage() {
+        return onmessage
+      },
+    }
+    const client = new Client({ name: 'contract-scopes', version: '1.0.0' })
+    client.setVersionNegotiation({ mode: 'legacy' })
+    await client.connect(transport)
+    cleanups.push(() => client.close())
+    const scope: RequestScope = { received() {}, streamLost() {} }
+    seen.length = 0
+    const { tools } = await runInRequestScope(scope, () => client.listTools())
+    expect(tools.map((tool) => tool.name)).toEqual(['a', 'b'])
+    expect(seen).toEqual([scope, scope])
+    seen.length = 0
+    await client.ping()
+    expect(seen).toEqual([undefined])
   })
 })

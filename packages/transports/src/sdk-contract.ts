@@ -4,6 +4,7 @@
  * changes one fails that test instead of a user's call.
  */
 import { SdkError, SdkErrorCode, SdkHttpError, type Transport } from '@modelcontextprotocol/client'
+import { currentRequestScope, type RequestScope } from './client/request-scope.js'
 
 type RequestId = string | number
 
@@ -138,4 +139,18 @@ export function isProbeWithoutVerdict(error: unknown): boolean {
     !(error instanceof SdkHttpError) &&
     error.code === SdkErrorCode.EraNegotiationFailed
   )
+}
+
+/**
+ * The scope (`runInRequestScope`) of the call that is sending a request, read by the
+ * transports when the SDK hands them the request (`send()`, and the HTTP transport's fetch).
+ *
+ * Relies on: the SDK `Client` sends a request (each page of an auto-paginated list included)
+ * within the async context of the call that made it, with nothing queued in between that would
+ * run the send in another context. If that ever changes, requests are sent outside any scope:
+ * answers are still bounded per message, but a whole list is no longer bounded in bytes and a
+ * lost response stream falls back to the ping probe.
+ */
+export function scopeOfOutgoingRequest(): RequestScope | undefined {
+  return currentRequestScope()
 }

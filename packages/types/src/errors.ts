@@ -52,6 +52,8 @@ export type MCPErrorCode =
   | 'TOOL_EXECUTION_ERROR'
   /** The server answered a request with a JSON-RPC error. */
   | 'SERVER_ERROR'
+  /** The server sent more than the server's `maxResponseBytes` for one message or request. */
+  | 'RESPONSE_TOO_LARGE'
   /** The caller aborted the request through its `signal`. */
   | 'ABORTED'
   /** No pending approval has that id (never existed, or already settled). */

@@ -104,6 +104,24 @@ export interface ServerDefinitionOptions {
    * or `'return'` the result to the caller as it is.
    */
   toolErrors?: 'throw' | 'return'
+  /**
+   * The most bytes the server may send: in one message (a stdio line, an SSE event, a JSON
+   * body), and for one request's answers together (every page of a list, a tool call's
+   * stream). Beyond it the request fails with `RESPONSE_TOO_LARGE` (a stdio server's
+   * connection ends: its stream cannot be read past the line). Default 16 MiB.
+   */
+  maxResponseBytes?: number
+  /**
+   * The most pages a list (`tools/list`, `resources/list`, `resources/templates/list`,
+   * `prompts/list`) may take; a server whose `nextCursor` goes on fails the list with
+   * `SERVER_ERROR`. Default `64`.
+   */
+  maxListPages?: number
+  /**
+   * Milliseconds a whole list may take, every page together (each page also has `timeout`).
+   * Beyond it the list fails with `REQUEST_TIMEOUT`. Default: the server's `timeout`.
+   */
+  listTimeout?: number
 }
 
 /** A server started as a child process, spoken to over stdin/stdout. */

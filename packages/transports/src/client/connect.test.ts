@@ -154,7 +154,7 @@ describe.each(['streamable-http', 'sse'] as const)('ClientConnection.failureOf (
 
 /**
  * A stdio MCP server by hand (no SDK in the child): tools `echo`, `fail` (an error answer),
- * `die` (the process exits mid-request) and `flood` (a line longer than the SDK read buffer).
+ * `die` (the process exits mid-request) and `flood` (an 11 MB line, longer than the SDK's 10 MB read buffer).
  */
 const stdioServer = `
 const readline = require('node:readline')
@@ -183,10 +183,15 @@ readline.createInterface({ input: process.stdin }).on('line', (line) => {
 `
 
 describe('ClientConnection.failureOf (stdio)', () => {
-  async function connectStdio() {
+  async function connectStdio(maxResponseBytes?: number) {
     const connection = await connectClient({
       serverName: 'stdio-fixture',
-      definition: { command: process.execPath, args: ['-e', stdioServer], stderr: 'ignore' },
+      definition: {
+        command: process.execPath,
+        args: ['-e', stdioServer],
+        stderr: 'ignore',
+        ...(maxResponseBytes === undefined ? {} : { maxResponseBytes }),
+      },
       createClient: () => new Client({ name: 'connect-test', version: '1.0.0' }),
       timeout: 10_000,
     })
@@ -209,8 +214,14 @@ describe('ClientConnection.failureOf (stdio)', () => {
     expect(await failureOf(connection, callTool(connection, 'echo'))).toBe('connection-lost')
   })
 
-  it('classifies an answer longer than the read buffer as connection-lost', async () => {
+  it('classifies an answer longer than maxResponseBytes as response-too-large', async () => {
+    const connection = await connectStdio(10 * 1024 * 1024)
+    expect(await failureOf(connection, callTool(connection, 'flood'))).toBe('response-too-large')
+  })
+
+  it('reads an 11 MB answer within the default maxResponseBytes (16 MiB)', async () => {
     const connection = await connectStdio()
-    expect(await failureOf(connection, callTool(connection, 'flood'))).toBe('connection-lost')
+    const result = (await callTool(connection, 'flood')) as { pad?: string }
+    expect(result.pad).toHaveLength(11 * 1024 * 1024)
   })
 })

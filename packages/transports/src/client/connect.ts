@@ -23,7 +23,7 @@ import {
 import { validateServerDefinition } from '../definition.js'
 import { isNetworkFailure, isProbeWithoutVerdict } from '../sdk-contract.js'
 import { connectError, describe, isUnauthorized, withDeadline } from './connect-errors.js'
-import { TransportFetch } from './http-fetch.js'
+import { isOversizedBody, TransportFetch } from './http-fetch.js'
 import {
   eraOf,
   type ProtocolVerdict,
@@ -42,7 +42,12 @@ export type { ProtocolVerdict, TransportKind } from './protocol-verdict.js'
  * longer knows the session (the request did not run), or the connection broke under the
  * request (it may or may not have run).
  */
-export type ConnectionFailure = 'unauthorized' | 'session-expired' | 'connection-lost'
+export type ConnectionFailure =
+  | 'unauthorized'
+  | 'session-expired'
+  | 'connection-lost'
+  /** The server sent more than `maxResponseBytes` (a stdio server's connection then ended). */
+  | 'response-too-large'
 
 /** An SDK `Client` connected to one server, and how to close it cleanly. */
 export interface ClientConnection {
@@ -229,6 +234,7 @@ async function connectStdioOnce(
     cwd: definition.cwd,
     stderr: definition.stderr,
     onStderrLine: (line) => log?.('info', line, { stream: 'stderr' }),
+    maxMessageBytes: definition.maxResponseBytes,
   })
   const client = options.createClient()
   const probeTimeout = Math.min(STDIO_PROBE_TIMEOUT_MS, Math.floor(timeout / 2))
@@ -268,7 +274,10 @@ async function connectStdioOnce(
       era === 'modern' && discover
         ? { era: 'modern', discover }
         : { era: 'legacy', transport: 'stdio' },
-    failureOf: (error) => commonFailure(error) ?? closedFailure(client, error),
+    failureOf: (error) => {
+      const failure = commonFailure(error) ?? closedFailure(client, error)
+      return failure === 'connection-lost' && transport.oversized ? 'response-too-large' : failure
+    },
     onstreamlost: undefined,
     close: () => client.close(),
   }
@@ -459,6 +468,7 @@ function httpConnection(parts: {
     protocolVersion: client.getNegotiatedProtocolVersion() ?? '',
     verdict: parts.verdict,
     failureOf(error) {
+      if (isOversizedBody(error)) return 'response-too-large'
       const common = commonFailure(error)
       if (common) return common
       // Streamable HTTP says 404 in its error; legacy SSE only in the message of an untyped

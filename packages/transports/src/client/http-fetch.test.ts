@@ -209,3 +209,43 @@ describe('TransportFetch', () => {
     expect(transportFetch.sessionExpired).toBe(true)
   })
 })
+
+describe('TransportFetch bounds what it reads (maxResponseBytes)', () => {
+  const body = (chunks: string[], type: string) =>
+    new Response(
+      new ReadableStream<Uint8Array>({
+        start(controller) {
+          for (const chunk of chunks) controller.enqueue(new TextEncoder().encode(chunk))
+          controller.close()
+        },
+      }),
+      { headers: { 'content-type': type } },
+    )
+  const transportFetch = (response: Response) =>
+    new TransportFetch({
+      url: 'http://127.0.0.1:1/mcp',
+      maxResponseBytes: 100,
+      fetch: async () => response,
+    })
+
+  it('lets an SSE stream run past the limit in events that each fit, split anywhere', async () => {
+    const events = Array.from(
+      { length: 20 },
+      (_, index) => `data: ${'x'.repeat(60)}${index}\r\n\r\n`,
+    )
+    const chunks = events.join('').match(/.{1,7}/gs) ?? []
+    const response = await transportFetch(body(chunks, 'text/event-stream')).fetch('http://x', {})
+    expect((await response.text()).length).toBeGreaterThan(1000)
+  })
+
+  it('errors one SSE event, or one JSON body, over the limit with RESPONSE_TOO_LARGE', async () => {
+    const event = await transportFetch(
+      body([`data: ${'x'.repeat(60)}`, 'x'.repeat(60), '\n\n'], 'text/event-stream'),
+    ).fetch('http://x', {})
+    await expect(event.text()).rejects.toMatchObject({ code: 'RESPONSE_TOO_LARGE' })
+    const json = await transportFetch(
+      body(['{"a":"', 'x'.repeat(60), '\n\n', 'x'.repeat(60), '"}'], 'application/json'),
+    ).fetch('http://x', {})
+    await expect(json.json()).rejects.toMatchObject({ code: 'RESPONSE_TOO_LARGE' })
+  })
+})

@@ -1,7 +1,13 @@
-import type { HttpServerDefinition } from '@mcpkit/types'
+import { type HttpServerDefinition, MCPClientError } from '@mcpkit/types'
 import type { FetchLike, Transport } from '@modelcontextprotocol/client'
-import { markNetworkFailure, requestIdOf, watchRequestStreams } from '../sdk-contract.js'
+import {
+  markNetworkFailure,
+  requestIdOf,
+  scopeOfOutgoingRequest,
+  watchRequestStreams,
+} from '../sdk-contract.js'
 import { currentRequestContext } from './request-context-storage.js'
+import { DEFAULT_MAX_RESPONSE_BYTES, type RequestScope } from './request-scope.js'
 
 type RequestId = string | number
 
@@ -12,6 +18,8 @@ const RECENT_STREAMS = 64
 interface Tracked {
   readonly controller: AbortController
   readonly group: Set<AbortController>
+  /** The caller's scope the request was sent in (see `request-scope.ts`). */
+  readonly scope?: RequestScope | undefined
 }
 
 /**
@@ -58,19 +66,32 @@ export class TransportFetch {
    * answer may never come. Set by whoever owns the connection.
    */
   onStreamLost: ((requestId: RequestId) => void) | undefined
+  /** The most bytes of one JSON body or SSE event (`maxResponseBytes`). */
+  readonly #maxMessageBytes: number
 
   constructor(definition: HttpServerDefinition) {
+    this.#maxMessageBytes = definition.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES
     const userFetch = definition.fetch
     const base: FetchLike = userFetch
       ? (url, init) => userFetch(url, init, currentRequestContext())
       : (url, init) => fetch(url, init)
     this.fetch = async (url, init) => {
       const outer = init?.signal
-      if (!outer || outer.aborted) return base(url, init)
-      const tracked: Tracked = { controller: new AbortController(), group: this.#groupOf(outer) }
+      if (!outer || outer.aborted) {
+        const response = await base(url, init)
+        return response.body
+          ? this.#bounded(response, isEventStream(response), undefined)
+          : response
+      }
+      const post = init?.method === 'POST'
+      const scope = post ? scopeOfOutgoingRequest() : undefined
+      const tracked: Tracked = {
+        controller: new AbortController(),
+        group: this.#groupOf(outer),
+        scope,
+      }
       const { controller, group } = tracked
       group.add(controller)
-      const post = init?.method === 'POST'
       let response: Response
       try {
         response = await base(url, { ...init, signal: controller.signal })
@@ -87,7 +108,8 @@ export class TransportFetch {
         else if (response.ok) this.credentialsRefused = false
         if (this.probeStatus === undefined && isProbe(init.body)) this.probeStatus = response.status
       }
-      if (response.body && response.headers.get('content-type')?.includes('text/event-stream')) {
+      const sse = isEventStream(response)
+      if (response.body && sse) {
         // Before `attach`, answers go by unseen: the handshake's stream is not tracked.
         const id = post && this.#attached ? requestIdOf(init.body) : undefined
         if (id === undefined) this.#remember(tracked)
@@ -95,8 +117,59 @@ export class TransportFetch {
       } else {
         group.delete(controller)
       }
-      return response
+      return response.body ? this.#bounded(response, sse, scope) : response
     }
+  }
+
+  /**
+   * `response` with a body that counts what it reads: one JSON body, or one SSE event, may not
+   * exceed `maxResponseBytes`, and every byte is reported to the request's scope (which bounds
+   * a whole operation). Past the limit the body errors with `RESPONSE_TOO_LARGE`, so the
+   * transport stops reading, and nothing more is buffered.
+   */
+  #bounded(response: Response, sse: boolean, scope: RequestScope | undefined): Response {
+    const max = this.#maxMessageBytes
+    let size = 0
+    /** SSE: the length of the line being read, to find the blank line that ends an event. */
+    let lineLength = 0
+    let lastByte = 0
+    const counter = new TransformStream<Uint8Array, Uint8Array>({
+      transform: (chunk, controller) => {
+        scope?.received(chunk.length)
+        if (!sse) {
+          size += chunk.length
+        } else {
+          for (let position = 0; position < chunk.length; ) {
+            const newline = chunk.indexOf(0x0a, position)
+            const end = newline === -1 ? chunk.length : newline
+            lineLength += end - position
+            size += end - position
+            if (newline === -1) break
+            const previous = newline > 0 ? chunk[newline - 1] : lastByte
+            // An empty line (or a lone CR before the LF) ends the event.
+            if (lineLength === 0 || (lineLength === 1 && previous === 0x0d)) size = 0
+            lineLength = 0
+            position = newline + 1
+          }
+          if (chunk.length > 0) lastByte = chunk[chunk.length - 1]!
+        }
+        if (size > max) {
+          const error = new MCPClientError(
+            'RESPONSE_TOO_LARGE',
+            `A message from the server exceeded ${max} bytes (maxResponseBytes). Raise \`maxResponseBytes\` if the server's answers are legitimately this large.`,
+          )
+          oversizedErrors.add(error)
+          controller.error(error)
+          return
+        }
+        controller.enqueue(chunk)
+      },
+    })
+    return new Response(response.body!.pipeThrough(counter), {
+      status: response.status,
+      statusText: response.statusText,
+      headers: response.headers,
+    })
   }
 
   /** The controllers of `signal`'s requests; the first time, one listener that aborts them. */
@@ -143,6 +216,7 @@ export class TransportFetch {
     if (!tracked) return
     this.#unanswered.delete(id)
     this.#remember(tracked)
+    tracked.scope?.streamLost()
     this.onStreamLost?.(id)
   }
 
@@ -157,4 +231,19 @@ export class TransportFetch {
 /** Whether a POST body is the `server/discover` era probe (which is small: no arguments). */
 function isProbe(body: unknown): boolean {
   return typeof body === 'string' && body.length < 4096 && body.includes('"server/discover"')
+}
+
+function isEventStream(response: Response): boolean {
+  return response.headers.get('content-type')?.includes('text/event-stream') === true
+}
+
+const oversizedErrors = new WeakSet<object>()
+
+/** Whether `error` is (or was caused by) a body `TransportFetch` cut off at `maxResponseBytes`. */
+export function isOversizedBody(error: unknown): boolean {
+  for (let depth = 0; depth < 4 && typeof error === 'object' && error !== null; depth++) {
+    if (oversizedErrors.has(error)) return true
+    error = (error as { cause?: unknown }).cause
+  }
+  return false
 }

@@ -88,7 +88,7 @@ describe('ProcessStdioTransport', () => {
 })
 
 describe('ProcessStdioTransport read buffer', () => {
-  it('fails the connection, not the process, on a line longer than the SDK read buffer', async () => {
+  it('fails the connection, not the process, on a line longer than maxMessageBytes', async () => {
     // More than the SDK's 10 MB default, as one line, then a message that fits; exits on EOF.
     const flood = `
 const pad = 'x'.repeat(${STDIO_DEFAULT_MAX_BUFFER_SIZE + 1024 * 1024})
@@ -103,6 +103,7 @@ process.stdin.on('end', () => process.exit(0))
       args: ['-e', flood],
       stderr: 'ignore',
       shutdownGraceMs: 8000,
+      maxMessageBytes: STDIO_DEFAULT_MAX_BUFFER_SIZE,
     })
     const errors: Error[] = []
     const methods: string[] = []
@@ -115,7 +116,8 @@ process.stdin.on('end', () => process.exit(0))
     const pid = transport.pid!
     await closed
     expect(errors.length).toBeGreaterThan(0)
-    expect(errors[0]!.message).toMatch(/exceeded maximum size/)
+    expect(errors[0]).toMatchObject({ code: 'RESPONSE_TOO_LARGE' })
+    expect(transport.oversized).toBe(errors[0])
     expect(methods).not.toContain('big')
     // The transport closed the child's stdin, and the child left on EOF.
     expect(transport.exitDescription).toBe('exit code 0')

@@ -2,13 +2,15 @@ import type { ChildProcess } from 'node:child_process'
 import type { Readable } from 'node:stream'
 import { MCPClientError } from '@mcpkit/types'
 import {
+  deserializeMessage,
   type JSONRPCMessage,
-  ReadBuffer,
   serializeMessage,
   type Transport,
 } from '@modelcontextprotocol/client'
 import { getDefaultEnvironment } from '@modelcontextprotocol/client/stdio'
 import spawn from 'cross-spawn'
+import { scopeOfOutgoingRequest } from '../sdk-contract.js'
+import { DEFAULT_MAX_RESPONSE_BYTES, type RequestScope } from './request-scope.js'
 
 const STDERR_TAIL_LINES = 20
 const isWindows = process.platform === 'win32'
@@ -25,6 +27,11 @@ export interface ProcessStdioTransportOptions {
   onStderrLine?: ((line: string) => void) | undefined
   /** How long to wait after closing stdin before SIGTERM, and after SIGTERM before SIGKILL. */
   shutdownGraceMs?: number | undefined
+  /**
+   * The longest line (one message) read from the server, in bytes; a longer one ends the
+   * connection with `RESPONSE_TOO_LARGE` (the stream cannot be read past it). Default 16 MiB.
+   */
+  maxMessageBytes?: number | undefined
 }
 
 /**
@@ -38,12 +45,18 @@ export class ProcessStdioTransport implements Transport {
   onmessage?: ((message: JSONRPCMessage) => void) | undefined
 
   readonly #options: ProcessStdioTransportOptions
-  readonly #readBuffer = new ReadBuffer()
+  /** The start of the line being read: chunks without a newline yet, and their length. */
+  #partial: Buffer[] = []
+  #partialLength = 0
+  /** The scope of each request sent and not answered yet (see `request-scope.ts`). */
+  readonly #scopes = new Map<string | number, RequestScope>()
   readonly #stderrTail: string[] = []
   #child: ChildProcess | undefined
   #exited: Promise<void> | undefined
   #exitDescription: string | undefined
   #closed = false
+  /** Set when the server sent a line over `maxMessageBytes`; the connection then ended. */
+  #oversized: MCPClientError | undefined
 
   constructor(options: ProcessStdioTransportOptions) {
     this.#options = options
@@ -68,6 +81,11 @@ export class ProcessStdioTransport implements Transport {
     return this.#stderrTail
   }
 
+  /** The `RESPONSE_TOO_LARGE` error that ended the connection, if a line was too long. */
+  get oversized(): MCPClientError | undefined {
+    return this.#oversized
+  }
+
   /** How the child ended (`exit code 1`, `signal SIGKILL`), once it has. */
   get exitDescription(): string | undefined {
     return this.#exitDescription
@@ -85,6 +103,10 @@ export class ProcessStdioTransport implements Transport {
         windowsHide: true,
       })
       this.#child = child
+      // However the server goes (it crashed, exited, or was closed), the rest of its process
+      // group goes with it: helpers it started must not outlive it. Its stdout closes only once
+      // every holder of the pipe is gone, so `exit`, not `close`, is the moment.
+      child.once('exit', () => this.#reapGroup(child))
       this.#exited = new Promise<void>((resolveExit) => {
         child.once('close', (code, signal) => {
           this.#exitDescription = signal ? `signal ${signal}` : `exit code ${code}`
@@ -138,25 +160,68 @@ export class ProcessStdioTransport implements Transport {
   }
 
   #receive(chunk: Buffer): void {
+    if (this.#closed || this.#oversized) return
+    const max = this.#options.maxMessageBytes ?? DEFAULT_MAX_RESPONSE_BYTES
+    let start = 0
+    for (;;) {
+      const end = chunk.indexOf(0x0a, start)
+      const length = (end === -1 ? chunk.length : end) - start
+      if (this.#partialLength + length > max) {
+        this.#tooLarge(max)
+        return
+      }
+      if (end === -1) {
+        if (length > 0) {
+          this.#partial.push(start === 0 ? chunk : chunk.subarray(start))
+          this.#partialLength += length
+        }
+        return
+      }
+      const piece = chunk.subarray(start, end)
+      const line =
+        this.#partialLength === 0
+          ? piece
+          : Buffer.concat([...this.#partial, piece], this.#partialLength + piece.length)
+      this.#partial = []
+      this.#partialLength = 0
+      start = end + 1
+      this.#deliver(line)
+      if (this.#closed) return
+    }
+  }
+
+  /** One line: a JSON-RPC message, or (skipped, as the SDK's `ReadBuffer` does) a non-JSON line. */
+  #deliver(line: Buffer): void {
+    let message: JSONRPCMessage
     try {
-      this.#readBuffer.append(chunk)
+      message = deserializeMessage(line.toString('utf8').replace(/\r$/, ''))
     } catch (error) {
-      // A line longer than the read buffer: this server's connection fails, not the process.
-      this.onerror?.(error as Error)
-      void this.close()
+      // Debug prints on stdout are skipped; JSON that is not a JSON-RPC message is reported.
+      if (!(error instanceof SyntaxError)) this.onerror?.(error as Error)
       return
     }
-    for (;;) {
-      let message: JSONRPCMessage | null
-      try {
-        message = this.#readBuffer.readMessage()
-      } catch (error) {
-        this.onerror?.(error as Error)
-        continue
+    if ('id' in message && !('method' in message)) {
+      const scope = this.#scopes.get(message.id as string | number)
+      if (scope) {
+        this.#scopes.delete(message.id as string | number)
+        scope.received(line.length)
       }
-      if (message === null) return
-      this.onmessage?.(message)
     }
+    this.onmessage?.(message)
+  }
+
+  /** A line longer than `max`: this server's connection ends, not the process. */
+  #tooLarge(max: number): void {
+    const { serverName } = this.#options
+    this.#oversized = new MCPClientError(
+      'RESPONSE_TOO_LARGE',
+      `Server "${serverName}" sent a message over ${max} bytes (maxResponseBytes); the connection was closed. Raise \`maxResponseBytes\` if the server's answers are legitimately this large.`,
+      { serverName },
+    )
+    this.#partial = []
+    this.#partialLength = 0
+    this.onerror?.(this.#oversized)
+    void this.close()
   }
 
   send(message: JSONRPCMessage): Promise<void> {
@@ -169,6 +234,12 @@ export class ProcessStdioTransport implements Transport {
           { serverName: this.#options.serverName },
         ),
       )
+    }
+    // The caller's scope hears how large the answer is (see `request-scope.ts`).
+    const scope = 'id' in message && 'method' in message ? scopeOfOutgoingRequest() : undefined
+    if (scope) {
+      this.#scopes.set((message as { id: string | number }).id, scope)
+      if (this.#scopes.size > 10_000) this.#scopes.delete(this.#scopes.keys().next().value!)
     }
     return new Promise<void>((resolve) => {
       if (stdin.write(serializeMessage(message))) resolve()
@@ -202,6 +273,18 @@ export class ProcessStdioTransport implements Transport {
     this.#handleClose()
   }
 
+  /** The server exited: the rest of its group gets SIGTERM, then SIGKILL after the grace period. */
+  #reapGroup(child: ChildProcess): void {
+    if (isWindows) return
+    this.#signal(child, 'SIGTERM')
+    const timer = setTimeout(
+      () => this.#signal(child, 'SIGKILL'),
+      this.#options.shutdownGraceMs ?? 2000,
+    )
+    // Nothing else may keep the process alive for it; if the host exits first, SIGTERM was sent.
+    timer.unref()
+  }
+
   #signal(child: ChildProcess, signal: NodeJS.Signals): void {
     if (child.pid === undefined) return
     try {
@@ -215,7 +298,9 @@ export class ProcessStdioTransport implements Transport {
   #handleClose(): void {
     if (this.#closed) return
     this.#closed = true
-    this.#readBuffer.clear()
+    this.#partial = []
+    this.#partialLength = 0
+    this.#scopes.clear()
     this.onclose?.()
   }
 }
