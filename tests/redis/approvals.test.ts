@@ -2,15 +2,14 @@
 // decision made in another, exactly once, only by its principal; Redis stopped mid-run gives
 // typed errors within the command timeout and never an approval, and service resumes when it
 // is back; close() leaves no connection (CLIENT LIST).
-import { type ChildProcess, spawn } from 'node:child_process'
 import { join } from 'node:path'
-import { createInterface } from 'node:readline'
 import { RedisApprovalStore, RedisConnection, RedisServerEventBus } from '@mcpkit/redis'
 import { ApprovalError, ApprovalQueue, isApprovalDenied, withApproval } from '@mcpkit/tool-approval'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildFixtures } from '../fixtures/build.mjs'
 import { outcomeWithin, settle, thrownBy } from '../support/helpers.js'
-import { killPids, waitFor } from '../support/processes.js'
+import { startLineChild } from '../support/line-child.js'
+import { waitFor } from '../support/processes.js'
 import { hasRedisServer, type RedisServer, startRedisServer } from '../support/redis.js'
 
 const available = hasRedisServer()
@@ -42,42 +41,12 @@ function connect(options: { keyPrefix: string; commandTimeout?: number; name?: s
   return { connection, logs }
 }
 
-/** A child process whose call waits for approval; its stdout lines, in order. */
+/** A child process whose call waits for approval. */
 function startWaiter(env: Record<string, string>) {
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [join(fixtures, 'redis-approval-waiter.js')],
-    {
-      env: { ...process.env, REDIS_URL: redis.url, ...env },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  )
-  const lines: string[] = []
-  const waiters: (() => void)[] = []
-  createInterface({ input: child.stdout! }).on('line', (line) => {
-    lines.push(line)
-    for (const wake of waiters.splice(0)) wake()
+  return startLineChild(join(fixtures, 'redis-approval-waiter.js'), {
+    REDIS_URL: redis.url,
+    ...env,
   })
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve))
-  async function line(prefix: string, timeoutMs = 10_000): Promise<string> {
-    const deadline = Date.now() + timeoutMs
-    for (;;) {
-      const found = lines.find((each) => each.startsWith(prefix))
-      if (found) return found.slice(prefix.length).trim()
-      const remaining = deadline - Date.now()
-      if (remaining <= 0 || child.exitCode !== null) {
-        throw new Error(`no "${prefix}" line; got ${JSON.stringify(lines)}`)
-      }
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, remaining)
-        waiters.push(() => {
-          clearTimeout(timer)
-          resolve()
-        })
-      })
-    }
-  }
-  return { child, line, exited }
 }
 
 function deleteTool(queue: ApprovalQueue, options: { principal: string; timeout?: number }) {
@@ -158,7 +127,7 @@ describe.skipIf(!available)('approvals across processes', () => {
       first.close()
       second.close()
     } finally {
-      if (waiter.child.exitCode === null && waiter.child.pid) await killPids([waiter.child.pid])
+      await waiter.stop()
     }
   })
 
