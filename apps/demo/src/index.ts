@@ -36,6 +36,11 @@ export {
   type OpenAICompatibleProviderOptions,
   providerFromEnvironment,
 } from './openai-provider.js'
+export {
+  type RoundRobinProxy,
+  type RoundRobinProxyOptions,
+  startRoundRobinProxy,
+} from './round-robin-proxy.js'
 export { RULE_BASED_COMMANDS, RuleBasedProvider } from './rule-based-provider.js'
 export {
   formatScenarioReport,
