@@ -8,6 +8,8 @@ export interface RedisEventStoreOptions {
   maxEvents?: number
   /** Milliseconds an event is kept; a stream idle this long is deleted. Default 300000 (5 min). */
   maxAge?: number
+  /** The clock events are aged by (epoch ms). Default `Date.now`; tests inject their own. */
+  now?: () => number
 }
 
 /**
@@ -22,6 +24,7 @@ export class RedisEventStore implements EventStore {
   readonly #maxEvents: number
   readonly #maxAge: number
   readonly #prefix: string
+  readonly #now: () => number
 
   constructor(options: RedisEventStoreOptions) {
     this.#connection = options.connection
@@ -31,6 +34,7 @@ export class RedisEventStore implements EventStore {
       throw new TypeError('RedisEventStore: maxEvents must be 1 or more, maxAge positive')
     }
     this.#prefix = `${options.connection.keyPrefix}events:`
+    this.#now = options.now ?? Date.now
   }
 
   async storeEvent(streamId: string, message: JSONRPCMessage): Promise<string> {
@@ -59,7 +63,7 @@ export class RedisEventStore implements EventStore {
     const parsed = parseEventId(lastEventId)
     if (!parsed) throw new Error('Unknown Last-Event-ID')
     const { streamId, entryId } = parsed
-    const oldest = Date.now() - this.#maxAge
+    const oldest = this.#now() - this.#maxAge
     const entries = await this.#connection.run('event replay', (client) =>
       client.xrange(this.#prefix + streamId, `(${entryId}`, '+', 'COUNT', this.#maxEvents),
     )
