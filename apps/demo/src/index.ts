@@ -42,6 +42,7 @@ export {
   startRoundRobinProxy,
 } from './round-robin-proxy.js'
 export { RULE_BASED_COMMANDS, RuleBasedProvider } from './rule-based-provider.js'
+export { createScaledDemo, type ScaledDemo, type ScaledDemoOptions } from './scaled-demo.js'
 export {
   formatScenarioReport,
   type LatencySummary,
