@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto'
 import net from 'node:net'
 import { RedisApprovalStore, RedisConnection } from '@mcpkit/redis'
 import type { LogHandler, ProtocolVersionOption } from '@mcpkit/types'
+import type { ModelProvider } from './agent.js'
 import { createDemo, type Demo } from './demo.js'
 import { type NotesService, startNotesService } from './notes-service.js'
 import { type RoundRobinProxy, startRoundRobinProxy } from './round-robin-proxy.js'
@@ -19,6 +20,8 @@ export interface ScaledDemoOptions {
   userCount?: number
   notesProtocolVersion?: ProtocolVersionOption
   logger?: LogHandler
+  /** The model behind every instance's agent (as `createDemo`'s `provider`). */
+  provider?: ModelProvider
 }
 
 /** The demo scaled out: API instances sharing Redis, behind a round-robin proxy. */
@@ -71,6 +74,7 @@ export async function createScaledDemo(options: ScaledDemoOptions = {}): Promise
         directory,
         notes,
         approvalStore: new RedisApprovalStore({ connection }),
+        ...(options.provider ? { provider: options.provider } : {}),
         ...(options.notesProtocolVersion
           ? { notesProtocolVersion: options.notesProtocolVersion }
           : {}),
