@@ -55,7 +55,8 @@ function deleteTool(queue: ApprovalQueue, options: { principal: string; timeout?
     {
       id: 'delete_note',
       description: 'Deletes a note',
-      execute: async ({ id }: { id: string }) => {
+      inputSchema: { type: 'object', properties: { id: { type: 'string' } } },
+      execute: async ({ id }: { id: string }, _context?: { signal?: AbortSignal }) => {
         runs.push(id)
         return `deleted ${id}`
       },
@@ -145,7 +146,9 @@ describe.skipIf(!available)('approvals across processes', () => {
       {
         id: 'delete_note',
         description: 'd',
-        execute: async ({ id }: { id: string }) => runs.push(id),
+        inputSchema: { type: 'object' },
+        execute: async ({ id }: { id: string }, _context?: { signal?: AbortSignal }) =>
+          runs.push(id),
       },
       {
         policy: true,

@@ -31,7 +31,7 @@ async function replayed(store: RedisEventStore, after: string) {
   const seen: number[] = []
   const streamId = await store.replayEventsAfter(after, {
     send: async (_id, sent) => {
-      seen.push((sent as { params: { n: number } }).params.n)
+      seen.push((sent as unknown as { params: { n: number } }).params.n)
     },
   })
   return { streamId, seen }

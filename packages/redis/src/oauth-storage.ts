@@ -12,17 +12,17 @@ export interface RedisOAuthStorageOptions {
    * least 16 characters (hashed to 32 bytes). Keep it in your secrets, the same in every
    * process. Without it values are stored as the provider gives them (JSON with tokens).
    */
-  encryptionKey?: string | Uint8Array
+  encryptionKey?: string | Uint8Array | undefined
   /**
    * Milliseconds a refresh lock is held at most when its holder dies mid-refresh; then another
    * process may take it. Default 30000.
    */
-  lockLease?: number
+  lockLease?: number | undefined
   /**
    * Milliseconds a process waits for another one's refresh before giving up with
    * `RedisStoreError` `STORE_TIMEOUT`. Default: `lockLease` plus the command timeout.
    */
-  lockWait?: number
+  lockWait?: number | undefined
 }
 
 const RELEASE = `

@@ -5,18 +5,18 @@ import { RedisStoreError } from './redis-error.js'
 /** Options of `RedisConnection`. */
 export interface RedisConnectionOptions {
   /** `redis://[user:password@]host:port[/db]` (or `rediss://` for TLS). Default `redis://127.0.0.1:6379`. */
-  url?: string
+  url?: string | undefined
   /** More ioredis options (TLS, Sentinel, username, …); mcpkit's own settings below win. */
-  redis?: RedisOptions
+  redis?: RedisOptions | undefined
   /**
    * Milliseconds one command may take, including waiting for a connection that is being
    * (re)established; then it fails with `RedisStoreError` `STORE_TIMEOUT`. Default 2000.
    */
-  commandTimeout?: number
+  commandTimeout?: number | undefined
   /** Prefix of every key and channel, so several apps can share one Redis. Default `'mcpkit:'`. */
-  keyPrefix?: string
+  keyPrefix?: string | undefined
   /** Log lines: Redis lost (error), back (info), each failed command (warning). */
-  log?: Log
+  log?: Log | undefined
 }
 
 const DEFAULT_COMMAND_TIMEOUT = 2000

@@ -1,0 +1,283 @@
+/**
+ * Scale-out bench: the same fixed load against one instance and against two instances of an
+ * `MCPServer` sharing Redis, each behind the demo's round-robin proxy.
+ *
+ * TENANTS tenants, each with its own bearer token, reach the service through an
+ * `MCPClientPool` (one pooled `MCPClient` per tenant, 2026-07-28 era), REQUESTS `tools/call`s
+ * each, CONCURRENCY at a time, tenants interleaved. Every answer names the tenant the server
+ * saw; one naming another tenant is counted as a cross-tenant response (must be 0). After each
+ * run the pool is closed and memory measured again, in this process and in each instance
+ * (after a forced GC), against the figures before the run.
+ *
+ * Knobs: BENCH_SCALE_TENANTS (1000), BENCH_SCALE_REQUESTS (5), BENCH_SCALE_CONCURRENCY (50),
+ * BENCH_QUICK=1 (200 tenants × 3). Needs `redis-server` (started here on a free 127.0.0.1 port,
+ * stopped by pid). A watchdog ends the run after 6 minutes.
+ */
+import { type ChildProcess, spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import net from 'node:net'
+import { dirname, join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
+import { startRoundRobinProxy } from '@mcpkit/demo'
+import { MCPClient, MCPClientPool } from '@mcpkit/mcp-client-core'
+import { formatBytes, formatMs, formatRate, gc, quantile, renderTable } from '../stats.js'
+import { tenantToken } from './tenant-token.js'
+
+const quick = process.env.BENCH_QUICK === '1'
+const intEnv = (name: string, fallback: number) => {
+  const value = Number(process.env[name])
+  return Number.isInteger(value) && value > 0 ? value : fallback
+}
+const config = {
+  tenants: intEnv('BENCH_SCALE_TENANTS', quick ? 200 : 1000),
+  requests: intEnv('BENCH_SCALE_REQUESTS', quick ? 3 : 5),
+  concurrency: intEnv('BENCH_SCALE_CONCURRENCY', 50),
+}
+const WATCHDOG_MS = 6 * 60_000
+const SECRET = randomBytes(16).toString('hex')
+const STATE_KEY = randomBytes(32).toString('hex')
+const benchDirectory = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
+
+const watchdog = setTimeout(() => {
+  console.error(`scale bench: still running after ${WATCHDOG_MS / 1000} s; giving up`)
+  process.exit(2)
+}, WATCHDOG_MS)
+watchdog.unref()
+
+async function freePort(): Promise<number> {
+  const probe = net.createServer()
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
+  const port = (probe.address() as net.AddressInfo).port
+  await new Promise<void>((resolve) => probe.close(() => resolve()))
+  return port
+}
+
+interface Child {
+  readonly child: ChildProcess
+  readonly exited: Promise<void>
+  stop(): Promise<void>
+}
+
+function track(child: ChildProcess): Child {
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  return {
+    child,
+    exited,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
+        process.kill(child.pid, 'SIGTERM')
+        const killer = setTimeout(() => child.pid && process.kill(child.pid, 'SIGKILL'), 5000)
+        await exited
+        clearTimeout(killer)
+      }
+    },
+  }
+}
+
+/** Resolves with the first stdout line matching `pattern` (bounded). */
+function lineOf(child: ChildProcess, pattern: RegExp, label: string): Promise<RegExpExecArray> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${label} did not start`)), 30_000)
+    const lines = createInterface({ input: child.stdout! })
+    lines.on('line', (line) => {
+      const match = pattern.exec(line)
+      if (match) {
+        clearTimeout(timer)
+        lines.removeAllListeners('line')
+        lines.on('line', () => {}) // keep draining
+        resolve(match)
+      }
+    })
+    child.once('exit', () => reject(new Error(`${label} exited`)))
+  })
+}
+
+async function startRedis(): Promise<Child & { url: string }> {
+  const port = await freePort()
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  )
+  await lineOf(child, /Ready to accept connections/, 'redis-server')
+  return { ...track(child), url: `redis://127.0.0.1:${port}` }
+}
+
+async function startInstance(name: string, redisUrl: string, keyPrefix: string) {
+  const child = spawn(
+    process.execPath,
+    ['--expose-gc', '--import', 'tsx', join('src', 'scale', 'instance.ts')],
+    {
+      cwd: benchDirectory,
+      env: {
+        ...process.env,
+        REDIS_URL: redisUrl,
+        KEY_PREFIX: keyPrefix,
+        INSTANCE: name,
+        TENANT_SECRET: SECRET,
+        REQUEST_STATE_KEY: STATE_KEY,
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  )
+  const match = await lineOf(child, /SCALE_LISTENING (\d+)/, `instance ${name}`)
+  return { ...track(child), origin: `http://127.0.0.1:${match[1]}` }
+}
+
+async function instanceHeap(origin: string): Promise<number> {
+  const answer = await fetch(new URL('/debug/memory', origin))
+  return ((await answer.json()) as { heapUsed: number }).heapUsed
+}
+
+interface RunResult {
+  label: string
+  latencies: number[]
+  seconds: number
+  errors: number
+  crossTenant: number
+  perInstance: Record<string, number>
+  clientHeap: { before: number; after: number }
+  instanceHeaps: { before: number; after: number }[]
+}
+
+async function runAgainst(label: string, origins: string[]): Promise<RunResult> {
+  const proxy = await startRoundRobinProxy({ upstreams: origins })
+  const url = new URL('/mcp', proxy.url)
+  gc(3)
+  const clientBefore = process.memoryUsage().heapUsed
+  const instancesBefore = await Promise.all(origins.map(instanceHeap))
+  const pool = new MCPClientPool({ max: config.tenants, idleTtl: 600_000 })
+  const jobs: number[] = []
+  for (let round = 0; round < config.requests; round++) {
+    for (let tenant = 0; tenant < config.tenants; tenant++) jobs.push(tenant)
+  }
+  const latencies: number[] = []
+  const perInstance: Record<string, number> = {}
+  let errors = 0
+  let crossTenant = 0
+  let next = 0
+  const started = performance.now()
+  const worker = async () => {
+    while (next < jobs.length) {
+      const tenant = `tenant-${jobs[next++]}`
+      const token = tenantToken(tenant, SECRET)
+      const begin = performance.now()
+      try {
+        const text = await pool.withClient(
+          { user: tenant, credentials: token },
+          ({ id }) =>
+            new MCPClient({
+              id: `scale-${label}-${id}`,
+              servers: {
+                svc: {
+                  url,
+                  protocolVersion: '2026-07-28',
+                  requestInit: { headers: { authorization: `Bearer ${token}` } },
+                  timeout: 20_000,
+                },
+              },
+            }),
+          async (client) => {
+            const tool = (await client.listToolsets()).svc?.whoami
+            const result = (await tool?.execute({})) as { content?: { text?: string }[] }
+            return result?.content?.[0]?.text ?? ''
+          },
+        )
+        latencies.push(performance.now() - begin)
+        const [seenTenant, instance = '?'] = text.split('@')
+        if (seenTenant !== tenant) crossTenant++
+        perInstance[instance] = (perInstance[instance] ?? 0) + 1
+      } catch {
+        errors++
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: config.concurrency }, worker))
+  const seconds = (performance.now() - started) / 1000
+  await pool.close()
+  await proxy.close()
+  gc(3)
+  const clientAfter = process.memoryUsage().heapUsed
+  const instancesAfter = await Promise.all(origins.map(instanceHeap))
+  return {
+    label,
+    latencies,
+    seconds,
+    errors,
+    crossTenant,
+    perInstance,
+    clientHeap: { before: clientBefore, after: clientAfter },
+    instanceHeaps: instancesBefore.map((before, index) => ({
+      before,
+      after: instancesAfter[index] ?? 0,
+    })),
+  }
+}
+
+async function main() {
+  const stops: (() => Promise<void>)[] = []
+  try {
+    const redis = await startRedis()
+    stops.push(() => redis.stop())
+    const prefix = `bench-${randomBytes(4).toString('hex')}:`
+    const [a, b] = await Promise.all([
+      startInstance('A', redis.url, prefix),
+      startInstance('B', redis.url, prefix),
+    ])
+    stops.push(
+      () => a.stop(),
+      () => b.stop(),
+    )
+    console.log(
+      `scale bench: ${config.tenants} tenants × ${config.requests} calls, concurrency ${config.concurrency}, 2026-07-28 era, through the round-robin proxy`,
+    )
+    // Warm both instances' code paths once (not measured).
+    await runAgainst('warm-up', [a.origin, b.origin]).catch(() => undefined)
+    const single = await runAgainst('1 instance', [a.origin])
+    const double = await runAgainst('2 instances', [a.origin, b.origin])
+    const rows = [
+      [
+        'setup',
+        'calls',
+        'p50',
+        'p99',
+        'req/s',
+        'errors',
+        'cross-tenant',
+        'per instance',
+        'client heap before → after',
+        'instance heap before → after',
+      ],
+      ...[single, double].map((run) => [
+        run.label,
+        String(run.latencies.length),
+        formatMs(quantile(run.latencies, 0.5)),
+        formatMs(quantile(run.latencies, 0.99)),
+        formatRate(run.latencies.length / run.seconds),
+        String(run.errors),
+        String(run.crossTenant),
+        Object.entries(run.perInstance)
+          .map(([name, count]) => `${name}:${count}`)
+          .join(' '),
+        `${formatBytes(run.clientHeap.before)} → ${formatBytes(run.clientHeap.after)}`,
+        run.instanceHeaps
+          .map((heap) => `${formatBytes(heap.before)} → ${formatBytes(heap.after)}`)
+          .join(', '),
+      ]),
+    ]
+    console.log(renderTable(rows))
+    const failed = [single, double].some((run) => run.crossTenant > 0 || run.errors > 0)
+    console.log(
+      failed
+        ? 'FAIL: errors or cross-tenant responses'
+        : 'PASS: zero cross-tenant responses, zero errors',
+    )
+    if (failed && process.env.BENCH_STRICT === '1') process.exitCode = 1
+  } finally {
+    for (const stop of stops.reverse()) await stop().catch(() => {})
+  }
+}
+
+await main()
+clearTimeout(watchdog)
