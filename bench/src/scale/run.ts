@@ -16,6 +16,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import net from 'node:net'
+import { cpus, loadavg } from 'node:os'
 import { dirname, join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
@@ -141,16 +142,29 @@ interface RunResult {
   instanceHeaps: { before: number; after: number }[]
 }
 
-async function runAgainst(label: string, origins: string[]): Promise<RunResult> {
+/** Waits (bounded) until this process holds no more handles than `count`: closed sockets gone. */
+async function settleHandles(count: number): Promise<void> {
+  const deadline = Date.now() + 10_000
+  while (process.getActiveResourcesInfo().length > count && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+}
+
+async function runAgainst(
+  label: string,
+  origins: string[],
+  load: { tenants: number; requests: number } = config,
+): Promise<RunResult> {
+  const handlesBefore = process.getActiveResourcesInfo().length
   const proxy = await startRoundRobinProxy({ upstreams: origins })
   const url = new URL('/mcp', proxy.url)
   gc(3)
   const clientBefore = process.memoryUsage().heapUsed
   const instancesBefore = await Promise.all(origins.map(instanceHeap))
-  const pool = new MCPClientPool({ max: config.tenants, idleTtl: 600_000 })
+  const pool = new MCPClientPool({ max: load.tenants, idleTtl: 600_000 })
   const jobs: number[] = []
-  for (let round = 0; round < config.requests; round++) {
-    for (let tenant = 0; tenant < config.tenants; tenant++) jobs.push(tenant)
+  for (let round = 0; round < load.requests; round++) {
+    for (let tenant = 0; tenant < load.tenants; tenant++) jobs.push(tenant)
   }
   const latencies: number[] = []
   const perInstance: Record<string, number> = {}
@@ -197,6 +211,8 @@ async function runAgainst(label: string, origins: string[]): Promise<RunResult> 
   const seconds = (performance.now() - started) / 1000
   await pool.close()
   await proxy.close()
+  // Memory is compared once the closed clients' sockets are gone, as a long-lived service sees.
+  await settleHandles(handlesBefore)
   gc(3)
   const clientAfter = process.memoryUsage().heapUsed
   const instancesAfter = await Promise.all(origins.map(instanceHeap))
@@ -233,7 +249,9 @@ async function main() {
       `scale bench: ${config.tenants} tenants × ${config.requests} calls, concurrency ${config.concurrency}, 2026-07-28 era, through the round-robin proxy`,
     )
     // Warm both instances' code paths once (not measured).
-    await runAgainst('warm-up', [a.origin, b.origin]).catch(() => undefined)
+    await runAgainst('warm-up', [a.origin, b.origin], { tenants: 50, requests: 2 }).catch(
+      () => undefined,
+    )
     const single = await runAgainst('1 instance', [a.origin])
     const double = await runAgainst('2 instances', [a.origin, b.origin])
     const rows = [
@@ -267,6 +285,11 @@ async function main() {
       ]),
     ]
     console.log(renderTable(rows))
+    console.log(
+      `load average at the end: ${loadavg()
+        .map((value) => value.toFixed(2))
+        .join(' ')} (${cpus().length} CPUs)`,
+    )
     const failed = [single, double].some((run) => run.crossTenant > 0 || run.errors > 0)
     console.log(
       failed
