@@ -54,7 +54,9 @@ export async function startRoundRobinProxy(
   const served = upstreams.map(() => 0)
   const pinned = new Map<string, number>()
   let next = 0
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 256 })
+  // No socket cap: every pooled 2026-07-28 client holds a long-lived listen stream, and a capped
+  // agent would queue every later request behind them.
+  const agent = new http.Agent({ keepAlive: true })
 
   const pin = (sessionId: string, index: number) => {
     pinned.delete(sessionId)

@@ -11,7 +11,7 @@
  *
  * Knobs: BENCH_SCALE_TENANTS (1000), BENCH_SCALE_REQUESTS (5), BENCH_SCALE_CONCURRENCY (50),
  * BENCH_QUICK=1 (200 tenants × 3). Needs `redis-server` (started here on a free 127.0.0.1 port,
- * stopped by pid). A watchdog ends the run after 6 minutes.
+ * stopped by pid). A watchdog ends the run after 9 minutes (children stopped first).
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
@@ -35,13 +35,22 @@ const config = {
   requests: intEnv('BENCH_SCALE_REQUESTS', quick ? 3 : 5),
   concurrency: intEnv('BENCH_SCALE_CONCURRENCY', 50),
 }
-const WATCHDOG_MS = 6 * 60_000
+const WATCHDOG_MS = 9 * 60_000
 const SECRET = randomBytes(16).toString('hex')
 const STATE_KEY = randomBytes(32).toString('hex')
 const benchDirectory = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 
+/** Children to stop by pid, also when the watchdog ends the run. */
+const childPids = new Set<number>()
 const watchdog = setTimeout(() => {
   console.error(`scale bench: still running after ${WATCHDOG_MS / 1000} s; giving up`)
+  for (const pid of childPids) {
+    try {
+      process.kill(pid, 'SIGKILL')
+    } catch {
+      // Gone already.
+    }
+  }
   process.exit(2)
 }, WATCHDOG_MS)
 watchdog.unref()
@@ -61,7 +70,13 @@ interface Child {
 }
 
 function track(child: ChildProcess): Child {
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  if (child.pid !== undefined) childPids.add(child.pid)
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      if (child.pid !== undefined) childPids.delete(child.pid)
+      resolve()
+    }),
+  )
   return {
     child,
     exited,
@@ -101,8 +116,9 @@ async function startRedis(): Promise<Child & { url: string }> {
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   )
+  const tracked = track(child)
   await lineOf(child, /Ready to accept connections/, 'redis-server')
-  return { ...track(child), url: `redis://127.0.0.1:${port}` }
+  return { ...tracked, url: `redis://127.0.0.1:${port}` }
 }
 
 async function startInstance(name: string, redisUrl: string, keyPrefix: string) {
@@ -122,8 +138,9 @@ async function startInstance(name: string, redisUrl: string, keyPrefix: string) 
       stdio: ['ignore', 'pipe', 'inherit'],
     },
   )
+  const tracked = track(child)
   const match = await lineOf(child, /SCALE_LISTENING (\d+)/, `instance ${name}`)
-  return { ...track(child), origin: `http://127.0.0.1:${match[1]}` }
+  return { ...tracked, origin: `http://127.0.0.1:${match[1]}` }
 }
 
 async function instanceHeap(origin: string): Promise<number> {
