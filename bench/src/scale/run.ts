@@ -148,6 +148,12 @@ async function instanceHeap(origin: string): Promise<number> {
   return ((await answer.json()) as { heapUsed: number }).heapUsed
 }
 
+/** Pooled clients not yet collected: what a closed pool still keeps reachable. */
+let liveClients = 0
+const collected = new FinalizationRegistry<void>(() => {
+  liveClients--
+})
+
 interface RunResult {
   label: string
   latencies: number[]
@@ -156,6 +162,8 @@ interface RunResult {
   crossTenant: number
   perInstance: Record<string, number>
   clientHeap: { before: number; after: number }
+  /** Clients of this run still reachable after the pool closed and GC ran. */
+  clientsLeft: number
   instanceHeaps: { before: number; after: number }[]
 }
 
@@ -197,8 +205,9 @@ async function runAgainst(
       try {
         const text = await pool.withClient(
           { user: tenant, credentials: token },
-          ({ id }) =>
-            new MCPClient({
+          ({ id }) => {
+            liveClients++
+            const created = new MCPClient({
               id: `scale-${label}-${id}`,
               servers: {
                 svc: {
@@ -208,7 +217,10 @@ async function runAgainst(
                   timeout: 20_000,
                 },
               },
-            }),
+            })
+            collected.register(created)
+            return created
+          },
           async (client) => {
             const tool = (await client.listToolsets()).svc?.whoami
             const result = (await tool?.execute({})) as { content?: { text?: string }[] }
@@ -231,6 +243,9 @@ async function runAgainst(
   // Memory is compared once the closed clients' sockets are gone, as a long-lived service sees.
   await settleHandles(handlesBefore)
   gc(3)
+  // Finalizers run after the collection, on a later turn.
+  await new Promise((resolve) => setTimeout(resolve, 100))
+  gc(3)
   const clientAfter = process.memoryUsage().heapUsed
   const instancesAfter = await Promise.all(origins.map(instanceHeap))
   return {
@@ -241,6 +256,7 @@ async function runAgainst(
     crossTenant,
     perInstance,
     clientHeap: { before: clientBefore, after: clientAfter },
+    clientsLeft: liveClients,
     instanceHeaps: instancesBefore.map((before, index) => ({
       before,
       after: instancesAfter[index] ?? 0,
@@ -282,6 +298,7 @@ async function main() {
         'cross-tenant',
         'per instance',
         'client heap before → after',
+        'clients left',
         'instance heap before → after',
       ],
       ...[single, double].map((run) => [
@@ -296,6 +313,7 @@ async function main() {
           .map(([name, count]) => `${name}:${count}`)
           .join(' '),
         `${formatBytes(run.clientHeap.before)} → ${formatBytes(run.clientHeap.after)}`,
+        String(run.clientsLeft),
         run.instanceHeaps
           .map((heap) => `${formatBytes(heap.before)} → ${formatBytes(heap.after)}`)
           .join(', '),
