@@ -171,6 +171,31 @@ describe.skipIf(!available)('approvals across processes', () => {
   })
 })
 
+describe.skipIf(!available)('a dropped pub/sub connection', () => {
+  it('still releases the waiting call, from the store, once the connection is back', async () => {
+    const keyPrefix = 'test-resync:'
+    const { connection } = connect({ keyPrefix, name: 'mcpkit-resync-waiter' })
+    const queue = new ApprovalQueue({ store: new RedisApprovalStore({ connection }) })
+    const reviewer = new ApprovalQueue({
+      store: new RedisApprovalStore({ connection: connect({ keyPrefix }).connection }),
+    })
+    const { tool, runs } = deleteTool(queue, { principal: 'erin' })
+    const pending = nextPending(queue)
+    const call = tool.execute({ id: 'r1' }, {})
+    const id = await pending
+    const { connection: admin } = connect({ keyPrefix: 'admin:' })
+    // The waiter's pub/sub connection drops, and the decision is published while it is away.
+    await admin.run('client kill', (client) =>
+      client.call('CLIENT', 'KILL', 'TYPE', 'pubsub', 'SKIPME', 'yes'),
+    )
+    await reviewer.approve(id, { principal: 'erin' })
+    expect(await call).toBe('deleted r1')
+    expect(runs).toEqual(['r1'])
+    queue.close()
+    reviewer.close()
+  })
+})
+
 describe.skipIf(!available)('Redis stopped mid-run, then restarted', () => {
   it('fails fast with typed errors, never approves, and resumes without a restart', async () => {
     const keyPrefix = 'test-outage:'

@@ -87,6 +87,8 @@ return #ids
 export class RedisApprovalStore implements ApprovalStore {
   readonly #connection: RedisConnection
   readonly #prefix: string
+  /** Live `watch` subscriptions: while any, `add` waits for the subscription first. */
+  #watchers = 0
 
   constructor(options: RedisApprovalStoreOptions) {
     this.#connection = options.connection
@@ -94,6 +96,12 @@ export class RedisApprovalStore implements ApprovalStore {
   }
 
   async add(request: ApprovalRequest): Promise<void> {
+    if (this.#watchers > 0) {
+      // Nobody can see the request before this process listens for its settlement.
+      await this.#connection.run('approval subscribe', () =>
+        this.#connection.whenSubscribed(this.#channel()),
+      )
+    }
     const added = await this.#connection.run('approval add', (client) =>
       client.eval(
         ADD,
@@ -192,8 +200,24 @@ export class RedisApprovalStore implements ApprovalStore {
    * Calls `listener` with every record settled (or expired) through this Redis, by any
    * process, so `ApprovalQueue` can release the call it holds. Returns the unsubscribe.
    */
-  watch(listener: (record: ApprovalRecord) => void): () => void {
-    return this.#connection.subscribe(this.#channel(), (message) => {
+  watch(
+    listener: (record: ApprovalRecord) => void,
+    options: { waiting?: () => Iterable<string> } = {},
+  ): () => void {
+    // Settlements published while the pub/sub connection was down are lost to it: once a
+    // connection is back, the records of the calls waiting here are read again.
+    const stopResync = this.#connection.onReconnect(() => {
+      const ids = [...(options.waiting?.() ?? [])]
+      for (const id of ids) {
+        this.get(id).then(
+          (record) => {
+            if (record && record.status !== 'pending') listener(record)
+          },
+          () => {},
+        )
+      }
+    })
+    const stopMessages = this.#connection.subscribe(this.#channel(), (message) => {
       let record: ApprovalRecord
       try {
         record = parseRecord(JSON.parse(message) as Record<string, string>)
@@ -202,6 +226,15 @@ export class RedisApprovalStore implements ApprovalStore {
       }
       listener(record)
     })
+    this.#watchers++
+    let live = true
+    return () => {
+      if (!live) return
+      live = false
+      this.#watchers--
+      stopResync()
+      stopMessages()
+    }
   }
 
   #channel(): string {

@@ -36,6 +36,8 @@ export class RedisConnection {
   readonly #client: Redis
   #subscriber: Redis | undefined
   readonly #channels = new Map<string, Set<(message: string) => void>>()
+  /** Each channel's SUBSCRIBE, resolved once Redis acknowledged it. */
+  readonly #subscribed = new Map<string, Promise<void>>()
   readonly #reconnectListeners = new Set<() => void>()
   #down = false
   #closed = false
@@ -139,11 +141,18 @@ export class RedisConnection {
     if (!listeners) {
       listeners = new Set()
       this.#channels.set(name, listeners)
-      this.#subscriberClient()
-        .subscribe(name)
-        .catch((error: unknown) =>
-          this.#log('warning', `Redis store: subscribing to ${name} failed: ${String(error)}`),
-        )
+      this.#subscribed.set(
+        name,
+        this.#subscriberClient()
+          .subscribe(name)
+          .then(
+            () => undefined,
+            (error: unknown) => {
+              this.#subscribed.delete(name)
+              this.#log('warning', `Redis store: subscribing to ${name} failed: ${String(error)}`)
+            },
+          ),
+      )
     }
     const own = listeners
     const entry = (message: string) => listener(message)
@@ -155,9 +164,18 @@ export class RedisConnection {
       own.delete(entry)
       if (own.size === 0 && this.#channels.get(name) === own) {
         this.#channels.delete(name)
+        this.#subscribed.delete(name)
         this.#subscriber?.unsubscribe(name).catch(() => {})
       }
     }
+  }
+
+  /**
+   * Resolves once Redis has acknowledged the subscription to `channel` (subscribed with
+   * `subscribe()`); at once when nothing subscribed to it. Bound it with `run()`.
+   */
+  whenSubscribed(channel: string): Promise<void> {
+    return this.#subscribed.get(this.keyPrefix + channel) ?? Promise.resolve()
   }
 
   /** Publishes `message` on a channel (prefixed), through `run()`. */
@@ -183,6 +201,7 @@ export class RedisConnection {
     if (this.#closed) return
     this.#closed = true
     this.#channels.clear()
+    this.#subscribed.clear()
     this.#reconnectListeners.clear()
     await Promise.all([this.#client, this.#subscriber].map((client) => client && quit(client)))
   }
@@ -219,14 +238,15 @@ export class RedisConnection {
 
   #watch(client: Redis, role: string): void {
     let lost = false
-    client.on('error', (error: Error) => {
+    const lose = (why: string) => {
       if (lost || this.#closed) return
       lost = true
       this.#down = true
-      this.#log('error', `Redis store: the ${role} connection failed: ${error.message}`, {
-        role,
-      })
-    })
+      this.#log('error', `Redis store: the ${role} connection failed: ${why}`, { role })
+    }
+    client.on('error', (error: Error) => lose(error.message))
+    // A connection the server closed (restart, CLIENT KILL) reconnects without an error event.
+    client.on('close', () => lose('the connection was closed; reconnecting'))
     client.on('ready', () => {
       if (!lost) return
       lost = false

@@ -67,7 +67,9 @@ export class ApprovalQueue implements ApprovalDecider {
     this.#retention = retention
     if (options.onChange) this.#listeners.add(options.onChange)
     // A store shared by several processes reports decisions made through the others.
-    this.#unwatch = this.#store.watch?.((record) => this.#settledElsewhere(record))
+    this.#unwatch = this.#store.watch?.((record) => this.#settledElsewhere(record), {
+      waiting: () => this.#waiters.keys(),
+    })
   }
 
   /**
