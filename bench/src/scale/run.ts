@@ -167,6 +167,12 @@ interface RunResult {
   instanceHeaps: { before: number; after: number }[]
 }
 
+let chosenPort: number | undefined
+async function proxyPort(): Promise<number> {
+  chosenPort ??= await freePort()
+  return chosenPort
+}
+
 /** Waits (bounded) until this process holds no more handles than `count`: closed sockets gone. */
 async function settleHandles(count: number): Promise<void> {
   const deadline = Date.now() + 10_000
@@ -181,7 +187,9 @@ async function runAgainst(
   load: { tenants: number; requests: number } = config,
 ): Promise<RunResult> {
   const handlesBefore = process.getActiveResourcesInfo().length
-  const proxy = await startRoundRobinProxy({ upstreams: origins })
+  // One port for every run: the service's address, as clients of a real deployment see it
+  // (fetch keeps its connection pool per origin).
+  const proxy = await startRoundRobinProxy({ upstreams: origins, port: await proxyPort() })
   const url = new URL('/mcp', proxy.url)
   gc(3)
   const clientBefore = process.memoryUsage().heapUsed
@@ -247,6 +255,12 @@ async function runAgainst(
   await new Promise((resolve) => setTimeout(resolve, 100))
   gc(3)
   const clientAfter = process.memoryUsage().heapUsed
+  if (process.env.BENCH_SCALE_SNAPSHOT) {
+    const { writeHeapSnapshot } = await import('node:v8')
+    console.error(
+      `heap snapshot: ${writeHeapSnapshot(`${process.env.BENCH_SCALE_SNAPSHOT}-${label.replace(/\W+/g, '-')}.heapsnapshot`)}`,
+    )
+  }
   const instancesAfter = await Promise.all(origins.map(instanceHeap))
   return {
     label,
