@@ -203,6 +203,7 @@ async function runAgainst(
   const perInstance: Record<string, number> = {}
   let errors = 0
   let crossTenant = 0
+  const errorMessages = new Map<string, number>()
   let next = 0
   const started = performance.now()
   const worker = async () => {
@@ -239,13 +240,16 @@ async function runAgainst(
         const [seenTenant, instance = '?'] = text.split('@')
         if (seenTenant !== tenant) crossTenant++
         perInstance[instance] = (perInstance[instance] ?? 0) + 1
-      } catch {
+      } catch (error) {
         errors++
+        const message = `${(error as { code?: string }).code ?? ''} ${(error as Error).message}`
+        errorMessages.set(message, (errorMessages.get(message) ?? 0) + 1)
       }
     }
   }
   await Promise.all(Array.from({ length: config.concurrency }, worker))
   const seconds = (performance.now() - started) / 1000
+  for (const [message, count] of errorMessages) console.error(`${label}: ${count} × ${message}`)
   await pool.close()
   await proxy.close()
   // Memory is compared once the closed clients' sockets are gone, as a long-lived service sees.
