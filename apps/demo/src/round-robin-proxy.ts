@@ -18,6 +18,11 @@ export interface RoundRobinProxy {
   readonly url: URL
   /** Requests forwarded to each upstream (by index), for tests and dashboards. */
   readonly served: number[]
+  /**
+   * Replaces the upstreams (a deploy, a benchmark's next configuration): counters and session
+   * pins start afresh; connections of clients stay open.
+   */
+  setUpstreams(origins: readonly string[]): void
   /** How many 2025 sessions are pinned to an instance. */
   readonly pinnedSessions: number
   /** Each pinned session id and the index of its instance. */
@@ -47,11 +52,11 @@ const HOP_BY_HOP = new Set([
 export async function startRoundRobinProxy(
   options: RoundRobinProxyOptions,
 ): Promise<RoundRobinProxy> {
-  const upstreams = options.upstreams.map((origin) => new URL(origin))
+  let upstreams = options.upstreams.map((origin) => new URL(origin))
   if (upstreams.length === 0) throw new TypeError('startRoundRobinProxy: no upstreams')
   const maxSessions = options.maxSessions ?? 100_000
   const maxBodyBytes = options.maxBodyBytes ?? 4 * 1024 * 1024
-  const served = upstreams.map(() => 0)
+  let served = upstreams.map(() => 0)
   const pinned = new Map<string, number>()
   let next = 0
   // No socket cap: every pooled 2026-07-28 client holds a long-lived listen stream, and a capped
@@ -162,7 +167,16 @@ export async function startRoundRobinProxy(
   return {
     port: address.port,
     url: new URL(`http://127.0.0.1:${address.port}`),
-    served,
+    get served() {
+      return served
+    },
+    setUpstreams(origins) {
+      if (origins.length === 0) throw new TypeError('setUpstreams: no upstreams')
+      upstreams = origins.map((origin) => new URL(origin))
+      served = upstreams.map(() => 0)
+      pinned.clear()
+      next = 0
+    },
     get pinnedSessions() {
       return pinned.size
     },

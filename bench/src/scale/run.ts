@@ -20,7 +20,7 @@ import { cpus, loadavg } from 'node:os'
 import { dirname, join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
-import { startRoundRobinProxy } from '@mcpkit/demo'
+import { type RoundRobinProxy, startRoundRobinProxy } from '@mcpkit/demo'
 import { MCPClient, MCPClientPool } from '@mcpkit/mcp-client-core'
 import { formatBytes, formatMs, formatRate, gc, quantile, renderTable } from '../stats.js'
 import { tenantToken } from './tenant-token.js'
@@ -167,10 +167,11 @@ interface RunResult {
   instanceHeaps: { before: number; after: number }[]
 }
 
-let chosenPort: number | undefined
-async function proxyPort(): Promise<number> {
-  chosenPort ??= await freePort()
-  return chosenPort
+let proxyInstance: RoundRobinProxy | undefined
+async function sharedProxy(origins: string[]): Promise<RoundRobinProxy> {
+  if (proxyInstance) proxyInstance.setUpstreams(origins)
+  else proxyInstance = await startRoundRobinProxy({ upstreams: origins })
+  return proxyInstance
 }
 
 /** Waits (bounded) until this process holds no more handles than `count`: closed sockets gone. */
@@ -186,11 +187,11 @@ async function runAgainst(
   origins: string[],
   load: { tenants: number; requests: number } = config,
 ): Promise<RunResult> {
-  const handlesBefore = process.getActiveResourcesInfo().length
-  // One port for every run: the service's address, as clients of a real deployment see it
-  // (fetch keeps its connection pool per origin).
-  const proxy = await startRoundRobinProxy({ upstreams: origins, port: await proxyPort() })
+  // One proxy for every run, its upstreams replaced: one service address, as the clients of a
+  // real deployment see it (fetch keeps its connection pool per origin).
+  const proxy = await sharedProxy(origins)
   const url = new URL('/mcp', proxy.url)
+  const handlesBefore = process.getActiveResourcesInfo().length
   gc(3)
   const clientBefore = process.memoryUsage().heapUsed
   const instancesBefore = await Promise.all(origins.map(instanceHeap))
@@ -251,7 +252,6 @@ async function runAgainst(
   const seconds = (performance.now() - started) / 1000
   for (const [message, count] of errorMessages) console.error(`${label}: ${count} × ${message}`)
   await pool.close()
-  await proxy.close()
   // Memory is compared once the closed clients' sockets are gone, as a long-lived service sees.
   await settleHandles(handlesBefore)
   gc(3)
@@ -285,6 +285,7 @@ async function runAgainst(
 async function main() {
   const stops: (() => Promise<void>)[] = []
   try {
+    stops.push(async () => proxyInstance?.close())
     const redis = await startRedis()
     stops.push(() => redis.stop())
     const prefix = `bench-${randomBytes(4).toString('hex')}:`
