@@ -3,7 +3,12 @@
 // typed errors within the command timeout and never an approval, and service resumes when it
 // is back; close() leaves no connection (CLIENT LIST).
 import { join } from 'node:path'
-import { RedisApprovalStore, RedisConnection, RedisServerEventBus } from '@mcpkit/redis'
+import {
+  RedisApprovalStore,
+  RedisConnection,
+  RedisOAuthStorage,
+  RedisServerEventBus,
+} from '@mcpkit/redis'
 import { ApprovalError, ApprovalQueue, isApprovalDenied, withApproval } from '@mcpkit/tool-approval'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildFixtures } from '../fixtures/build.mjs'
@@ -231,6 +236,13 @@ describe.skipIf(!available)('Redis stopped mid-run, then restarted', () => {
       expect(Date.now() - started).toBeLessThan(commandTimeout + 1500)
       expect(isApprovalDenied(denied)).toBe(true)
 
+      // OAuth storage: a typed error, never a value from elsewhere.
+      const oauth = new RedisOAuthStorage({ connection })
+      started = Date.now()
+      const unread = await thrownBy(() => oauth.get('mcpkit-oauth:v1:server:dave:tokens'))
+      expect(Date.now() - started).toBeLessThan(commandTimeout + 1500)
+      expect((unread as { code?: string }).code).toMatch(/^STORE_(UNAVAILABLE|TIMEOUT)$/)
+
       // The event bus still delivers in this process, and reports the lost publish.
       const errors: Error[] = []
       const bus = new RedisServerEventBus({ connection, onError: (error) => errors.push(error) })
@@ -272,6 +284,9 @@ describe.skipIf(!available)('Redis stopped mid-run, then restarted', () => {
     await reviewer.approve(newId, { principal: 'dave' })
     expect(await call).toBe('deleted w3')
     expect(runs).toEqual(['w3'])
+    const oauth = new RedisOAuthStorage({ connection })
+    await oauth.set('mcpkit-oauth:v1:server:dave:tokens', '{"ok":true}')
+    expect(await oauth.get('mcpkit-oauth:v1:server:dave:tokens')).toBe('{"ok":true}')
     expect(logs.some((line) => line.level === 'info' && /is back/.test(line.message))).toBe(true)
     queue.close()
     reviewer.close()
