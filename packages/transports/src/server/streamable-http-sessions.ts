@@ -233,34 +233,40 @@ export class StreamableHttpSessions {
     let registered = false
     try {
       const generate = this.#options.sessionIdGenerator ?? randomSessionId
+      // A shared event store, seen through this session's own scope.
       const { eventStore } = this.#transportOptions
-      const transport: WebStandardStreamableHTTPServerTransport =
-        new WebStandardStreamableHTTPServerTransport({
-          ...this.#transportOptions,
-          ...(eventStore
-            ? { eventStore: sessionEventStore(eventStore, () => transport.sessionId) }
-            : {}),
-          sessionIdGenerator: generate,
-          onsessioninitialized: async (sessionId) => {
-            // Registered before the SDK answers, so the client's next request finds it.
-            if (this.registry.get(sessionId)) {
-              throw new Error('sessionIdGenerator returned an id that is already in use')
-            }
-            const opened = session!
-            opened.id = sessionId
-            opened.onended = () => this.#ended(opened)
-            this.registry.add(opened)
-            registered = true
-            this.lastTransport = transport
-            this.#log('debug', 'session opened', { sessionId })
-            await notifySession(
-              this.#log,
-              'onsessioninitialized',
-              this.#options.onsessioninitialized,
-              sessionId,
-            )
-          },
-        })
+      const scoped = eventStore
+        ? {
+            eventStore: sessionEventStore(
+              eventStore,
+              (): string | undefined => transport.sessionId,
+            ),
+          }
+        : {}
+      const transport = new WebStandardStreamableHTTPServerTransport({
+        ...this.#transportOptions,
+        ...scoped,
+        sessionIdGenerator: generate,
+        onsessioninitialized: async (sessionId) => {
+          // Registered before the SDK answers, so the client's next request finds it.
+          if (this.registry.get(sessionId)) {
+            throw new Error('sessionIdGenerator returned an id that is already in use')
+          }
+          const opened = session!
+          opened.id = sessionId
+          opened.onended = () => this.#ended(opened)
+          this.registry.add(opened)
+          registered = true
+          this.lastTransport = transport
+          this.#log('debug', 'session opened', { sessionId })
+          await notifySession(
+            this.#log,
+            'onsessioninitialized',
+            this.#options.onsessioninitialized,
+            sessionId,
+          )
+        },
+      })
       session = new ServerSession(
         this.#options.createServer({ era: 'legacy', authInfo: call.authInfo, request }),
         transport,
