@@ -16,7 +16,9 @@ describe('SecretBox', () => {
   it('refuses a value bound to another key, sealed with another secret, tampered, or plain', () => {
     const sealed = box.seal('value', 'tokens-of-alice')
     expect(() => box.open(sealed, 'tokens-of-bob')).toThrow()
-    expect(() => new SecretBox('another secret of 16+ chars').open(sealed, 'tokens-of-alice')).toThrow()
+    expect(() =>
+      new SecretBox('another secret of 16+ chars').open(sealed, 'tokens-of-alice'),
+    ).toThrow()
     const bytes = Buffer.from(sealed.slice('enc:v1:'.length), 'base64')
     bytes[bytes.length - 1] = (bytes[bytes.length - 1] ?? 0) ^ 1
     expect(() => box.open(`enc:v1:${bytes.toString('base64')}`, 'tokens-of-alice')).toThrow()
@@ -26,6 +28,8 @@ describe('SecretBox', () => {
   it('takes 32 bytes or a string of 16+ characters as the key', () => {
     expect(() => new SecretBox('short')).toThrow(TypeError)
     expect(() => new SecretBox(new Uint8Array(16))).toThrow(TypeError)
-    expect(new SecretBox(new Uint8Array(32)).open(new SecretBox(new Uint8Array(32)).seal('x', 'k'), 'k')).toBe('x')
+    expect(
+      new SecretBox(new Uint8Array(32)).open(new SecretBox(new Uint8Array(32)).seal('x', 'k'), 'k'),
+    ).toBe('x')
   })
 })
