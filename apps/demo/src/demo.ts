@@ -6,7 +6,7 @@ import {
   MCPClientPool,
   type MCPTool,
 } from '@mcpkit/mcp-client-core'
-import { ApprovalQueue } from '@mcpkit/tool-approval'
+import { ApprovalQueue, type ApprovalStore } from '@mcpkit/tool-approval'
 import {
   type ApprovalDecider,
   type ApprovalDecision,
@@ -61,6 +61,19 @@ export interface DemoOptions {
    * Default `DEFAULT_NOTES_PROTOCOL_VERSION`.
    */
   notesProtocolVersion?: ProtocolVersionOption
+  /**
+   * Scaling out: the users (and their tokens) shared by every instance. Default: a new
+   * directory of `userNames` / `userCount`.
+   */
+  directory?: UserDirectory
+  /** Scaling out: a notes service started once for every instance (not closed by this one). */
+  notes?: NotesService
+  /**
+   * Scaling out: where pending approvals are kept, e.g. `RedisApprovalStore` of
+   * `@mcpkit/redis`, so a user can approve through any instance a call waiting on another.
+   * Default: in memory.
+   */
+  approvalStore?: ApprovalStore
 }
 
 /**
@@ -132,7 +145,9 @@ const UTILITIES_ENTRY = fileURLToPath(new URL('./utilities-stdio.ts', import.met
  */
 export async function createDemo(options: DemoOptions = {}): Promise<Demo> {
   const logger = options.logger
-  const directory = new UserDirectory(options.userNames ?? demoUserNames(options.userCount ?? 5))
+  const directory =
+    options.directory ??
+    new UserDirectory(options.userNames ?? demoUserNames(options.userCount ?? 5))
   const provider =
     options.provider ??
     providerFromEnvironment(options.environment ?? process.env) ??
@@ -147,7 +162,7 @@ export async function createDemo(options: DemoOptions = {}): Promise<Demo> {
     required: 0,
   }
 
-  const approvals = new ApprovalQueue()
+  const approvals = new ApprovalQueue(options.approvalStore ? { store: options.approvalStore } : {})
   // Wraps the queue so each call's own request context learns how its approval ended; the
   // queue stays the only decider.
   const decider: ApprovalDecider = {
@@ -175,10 +190,11 @@ export async function createDemo(options: DemoOptions = {}): Promise<Demo> {
   }
 
   try {
-    const notes = await startNotesService({
-      userForToken: (token) => directory.byToken(token)?.name,
-    })
-    cleanups.push(() => notes.close())
+    cleanups.push(async () => approvals.close())
+    const notes =
+      options.notes ??
+      (await startNotesService({ userForToken: (token) => directory.byToken(token)?.name }))
+    if (!options.notes) cleanups.push(() => notes.close())
 
     // The utilities server holds no user credentials, so one client (one child process)
     // serves every user: the static pattern, listed once.

@@ -36,7 +36,13 @@ export {
   type OpenAICompatibleProviderOptions,
   providerFromEnvironment,
 } from './openai-provider.js'
+export {
+  type RoundRobinProxy,
+  type RoundRobinProxyOptions,
+  startRoundRobinProxy,
+} from './round-robin-proxy.js'
 export { RULE_BASED_COMMANDS, RuleBasedProvider } from './rule-based-provider.js'
+export { createScaledDemo, type ScaledDemo, type ScaledDemoOptions } from './scaled-demo.js'
 export {
   formatScenarioReport,
   type LatencySummary,

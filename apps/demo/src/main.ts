@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util'
 import type { LogMessage, ProtocolVersionOption } from '@mcpkit/types'
 import { createDemo, DEFAULT_NOTES_PROTOCOL_VERSION } from './demo.js'
+import { createScaledDemo } from './scaled-demo.js'
 import { formatScenarioReport, runScenario } from './scenario.js'
 
 const { values } = parseArgs({
@@ -12,6 +13,8 @@ const { values } = parseArgs({
     port: { type: 'string' },
     verbose: { type: 'boolean', default: false },
     'protocol-version': { type: 'string' },
+    instances: { type: 'string' },
+    'redis-url': { type: 'string' },
     help: { type: 'boolean', default: false },
   },
   allowPositionals: false,
@@ -19,12 +22,17 @@ const { values } = parseArgs({
 
 if (values.help) {
   console.log(`Usage: pnpm demo [--port N] [--users N] [--protocol-version V] [--verbose]
+       pnpm demo --instances N [--redis-url URL] [--port N] [--users N]
        pnpm demo --scenario [--users N]
 
   --port              port of the web page on 127.0.0.1 (default: PORT, else 3000; 0 = any free port)
   --users             demo users (default 5; scenario: 20)
   --protocol-version  era of the notes clients: auto, 2026-07-28 or legacy (default ${DEFAULT_NOTES_PROTOCOL_VERSION})
   --verbose           print every log line of the pool, clients and servers
+  --instances         run N API instances behind a local round-robin proxy, their approvals
+                      shared through Redis (approve on one a call that waits on another)
+  --redis-url         Redis for --instances (default: REDIS_URL, else a redis-server started
+                      for the demo on a free 127.0.0.1 port)
 Set OPENAI_API_KEY (and optionally OPENAI_BASE_URL, OPENAI_MODEL) to use a real model.`)
   process.exit(0)
 }
@@ -44,6 +52,48 @@ if (values.scenario) {
   })
   console.log(formatScenarioReport(report))
   process.exitCode = report.ok ? 0 : 1
+} else if (values.instances !== undefined) {
+  const instances = Number(values.instances)
+  if (!Number.isInteger(instances) || instances < 1) {
+    console.error(`--instances must be a positive integer, not ${values.instances}`)
+    process.exit(2)
+  }
+  const verbose = values.verbose
+  const redisUrl = values['redis-url'] ?? process.env.REDIS_URL
+  const demo = await createScaledDemo({
+    instances,
+    port: Number(values.port ?? process.env.PORT ?? 3000),
+    ...(redisUrl ? { redisUrl } : {}),
+    ...(userCount === undefined ? {} : { userCount }),
+    ...(notesProtocolVersion ? { notesProtocolVersion } : {}),
+    logger: (message: LogMessage): void => {
+      if (!verbose && (message.level === 'debug' || message.level === 'info')) return
+      console.error(`[${message.level}] ${message.serverName}: ${message.message}`)
+    },
+  })
+  console.log(`mcpkit demo, ${instances} instances behind ${demo.url} (Redis: ${demo.redisUrl})`)
+  for (const [index, instance] of demo.instances.entries()) {
+    console.log(`  instance ${index + 1}: ${instance.url}`)
+  }
+  console.log(`notes MCP server (Streamable HTTP): ${demo.notes.url}`)
+  console.log('demo users (pick one in the page, or call the API with its token):')
+  for (const user of demo.users.slice(0, 10)) console.log(`  ${user.name.padEnd(10)} ${user.token}`)
+  console.log('Press Ctrl-C to stop.')
+  let stopping = false
+  const stop = (): void => {
+    if (stopping) return
+    stopping = true
+    console.log('\nstopping…')
+    demo.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(error)
+        process.exit(1)
+      },
+    )
+  }
+  process.once('SIGINT', stop)
+  process.once('SIGTERM', stop)
 } else {
   const verbose = values.verbose
   const logger = (message: LogMessage): void => {

@@ -6,7 +6,7 @@ import { isApprovalDenied } from './denied-result.js'
 import { type ApprovalCall, type ApprovalCheck, createApprovalGate } from './gate.js'
 import { MemoryApprovalStore } from './memory-store.js'
 import { ApprovalQueue, type ApprovalQueueChange } from './queue.js'
-import type { ApprovalStore } from './store.js'
+import type { ApprovalRecord, ApprovalStore } from './store.js'
 
 function call(overrides: Partial<ApprovalCall> = {}): ApprovalCall {
   return {
@@ -432,5 +432,86 @@ describe('ApprovalError', () => {
     expect(error.message).toMatch(/r1.*expired.*again/)
     expect(new ApprovalError({ code: 'APPROVAL_FORBIDDEN', requestId: 'r1' }).status).toBe(403)
     expect(new ApprovalError({ code: 'APPROVAL_NOT_FOUND', requestId: 'r1' }).status).toBe(404)
+  })
+})
+
+describe('ApprovalQueue with a store shared by processes (watch)', () => {
+  /** Two queues on one store whose `watch` reports settlements, as a Redis store does. */
+  function sharedStore() {
+    const memory = new MemoryApprovalStore()
+    const listeners = new Set<(record: ApprovalRecord) => void>()
+    const store: ApprovalStore = {
+      add: (request) => memory.add(request),
+      get: (id) => memory.get(id),
+      listPending: (filter) => memory.listPending(filter),
+      prune: (olderThan) => memory.prune(olderThan),
+      settle(id, settlement) {
+        const result = memory.settle(id, settlement)
+        if (result.record && result.record.status !== 'pending') {
+          for (const listener of [...listeners]) listener(result.record)
+        }
+        return result
+      },
+      watch(listener) {
+        listeners.add(listener)
+        return () => listeners.delete(listener)
+      },
+    }
+    return { store, listeners }
+  }
+
+  it('releases the call waiting in one queue when another queue settles it, once', async () => {
+    const { store, listeners } = sharedStore()
+    const waiting = setup({ queue: new ApprovalQueue({ store }) })
+    const reviewer = new ApprovalQueue({ store })
+    const settled: ApprovalQueueChange[] = []
+    waiting.queue.subscribe((change) => {
+      if (change.type === 'settled') settled.push(change)
+    })
+    const check = waiting.as('alice')
+    const [request] = await waitForPending(reviewer, 1)
+    await expect(reviewer.approve(request!.id, { principal: 'bob' })).rejects.toMatchObject({
+      code: 'APPROVAL_FORBIDDEN',
+    })
+    await reviewer.approve(request!.id, { principal: 'alice', by: 'alice' })
+    expect((await check).allowed).toBe(true)
+    expect(waiting.events.map((event) => [event.outcome, event.decidedBy])).toEqual([
+      ['approved', 'alice'],
+    ])
+    expect(settled).toHaveLength(1)
+    await expect(reviewer.deny(request!.id, { principal: 'alice' })).rejects.toMatchObject({
+      code: 'APPROVAL_NOT_FOUND',
+    })
+    waiting.queue.close()
+    reviewer.close()
+    expect(listeners.size).toBe(0)
+  })
+
+  it('ignores a reported record that is not the request it holds', async () => {
+    const { store, listeners } = sharedStore()
+    const waiting = setup({ queue: new ApprovalQueue({ store }) })
+    const check = waiting.as('alice')
+    const [request] = await waitForPending(waiting.queue, 1)
+    // Another principal or other arguments under the same id: not a decision for this call.
+    for (const listener of listeners) {
+      listener({
+        request: { ...request!, principal: 'mallory' },
+        status: 'approved',
+        settledAt: Date.now(),
+        decidedBy: 'mallory',
+        reason: undefined,
+      })
+      listener({
+        request: { ...request!, argsDigest: 'other' },
+        status: 'approved',
+        settledAt: Date.now(),
+        decidedBy: 'alice',
+        reason: undefined,
+      })
+    }
+    await waiting.queue.deny(request!.id, { principal: 'alice', reason: 'no' })
+    const outcome = await check
+    expect(outcome.allowed).toBe(false)
+    waiting.queue.close()
   })
 })

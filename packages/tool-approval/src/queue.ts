@@ -45,7 +45,8 @@ const MAX_PRUNE_INTERVAL = 60_000
  *
  * A decision settles exactly one request, once: the store settles atomically, a request can
  * only be approved by its own principal (when the caller says who is acting), and an expired
- * request can no longer be approved. Decisions reach calls waiting in this process.
+ * request can no longer be approved. Decisions reach calls waiting in this process, and, with a
+ * store that has `watch` (such as `@mcpkit/redis`), calls waiting in other processes.
  */
 export class ApprovalQueue implements ApprovalDecider {
   readonly #store: ApprovalStore
@@ -53,6 +54,7 @@ export class ApprovalQueue implements ApprovalDecider {
   readonly #waiters = new Map<string, Waiter>()
   readonly #listeners = new Set<(change: ApprovalQueueChange) => void>()
   #lastPrune = 0
+  #unwatch: (() => void) | undefined
 
   constructor(options: ApprovalQueueOptions = {}) {
     this.#store = options.store ?? new MemoryApprovalStore()
@@ -64,6 +66,19 @@ export class ApprovalQueue implements ApprovalDecider {
     }
     this.#retention = retention
     if (options.onChange) this.#listeners.add(options.onChange)
+    // A store shared by several processes reports decisions made through the others.
+    this.#unwatch = this.#store.watch?.((record) => this.#settledElsewhere(record), {
+      waiting: () => this.#waiters.keys(),
+    })
+  }
+
+  /**
+   * Stops listening to the store's settlements (only stores with `watch`, such as a Redis one,
+   * listen). Calls still waiting here are then released only by this queue or their expiry.
+   */
+  close(): void {
+    this.#unwatch?.()
+    this.#unwatch = undefined
   }
 
   /**
@@ -195,6 +210,34 @@ export class ApprovalQueue implements ApprovalDecider {
     const { request } = result.record
     this.#waiters.get(id)?.finish(decision)
     this.#emit({ type: 'settled', request, outcome: decision.approved ? 'approved' : 'denied' })
+  }
+
+  /**
+   * A record settled through the shared store, possibly by another process: releases the call
+   * waiting here for it, once (a settlement made here has already removed its waiter).
+   */
+  #settledElsewhere(record: ApprovalRecord): void {
+    const waiter = this.#waiters.get(record.request.id)
+    if (!waiter || record.status === 'pending') return
+    // Released only for the very request this process holds: same principal, same arguments.
+    const held = waiter.request
+    if (
+      record.request.principal !== held.principal ||
+      record.request.argsDigest !== held.argsDigest
+    ) {
+      return
+    }
+    const outcome = record.status
+    waiter.finish(
+      outcome === 'approved'
+        ? { approved: true, by: record.decidedBy }
+        : {
+            approved: false,
+            reason: outcome === 'expired' ? 'expired' : (record.reason ?? 'denied by the reviewer'),
+            by: record.decidedBy,
+          },
+    )
+    this.#emit({ type: 'settled', request: held, outcome })
   }
 
   /** The call stopped waiting (aborted, or expired): record that, so nobody can approve it later. */

@@ -68,4 +68,17 @@ export interface ApprovalStore {
    * Returns how many records were removed.
    */
   prune(olderThan: number): MaybePromise<number>
+  /**
+   * Optional, for stores shared by several processes: calls `listener` with each record that
+   * leaves `'pending'` through this store, in any process (pub/sub, a change feed), so the
+   * `ApprovalQueue` whose call waits for it is released. Records settled by the listening
+   * process itself may be reported too (they are ignored). `options.waiting` lists the ids
+   * the listening queue holds calls for: a store whose feed can miss messages (a pub/sub
+   * connection that dropped) reads those records again once it is back and reports the
+   * settled ones. Returns the unsubscribe function.
+   */
+  watch?(
+    listener: (record: ApprovalRecord) => void,
+    options?: { waiting?: () => Iterable<string> },
+  ): () => void
 }

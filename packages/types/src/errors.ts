@@ -64,6 +64,13 @@ export type MCPErrorCode =
   | 'APPROVAL_FORBIDDEN'
   /** `MCPClientPool.close()` was called; the pool hands out no more clients. */
   | 'POOL_CLOSED'
+  /**
+   * A shared store (Redis, …) is unreachable or refused the command; nothing was read or
+   * decided in its place. Retry once it is back.
+   */
+  | 'STORE_UNAVAILABLE'
+  /** A shared store did not answer within its command timeout. */
+  | 'STORE_TIMEOUT'
 
 /** Base class of every error mcpkit throws on purpose. */
 export class MCPKitError extends Error {

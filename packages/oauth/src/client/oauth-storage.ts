@@ -15,6 +15,14 @@ export interface OAuthStorage {
   set(key: string, value: string): void | Promise<void>
   /** Removes `key`; removing a missing key is not an error. */
   delete(key: string): void | Promise<void>
+  /**
+   * Optional, for storages shared by several processes: runs `task` while holding a lock on
+   * `key` that no other process holds at the same time (a lease that expires if its holder
+   * dies), and resolves with its result. Providers renew tokens inside it, re-reading the
+   * tokens first, so a refresh token is used once across processes. Without it, renewals are
+   * single-flight within a process only.
+   */
+  withLock?<Value>(key: string, task: () => Promise<Value>): Promise<Value>
 }
 
 /** An `OAuthStorage` in a `Map`: the default. Everything is lost when the process ends. */

@@ -89,7 +89,19 @@ export async function currentTokens(
   }
   const pending = inFlight.get(key)
   if (pending) return pending
-  const renewal = renew(context, stored).finally(() => inFlight.delete(key))
+  const renewal = (
+    storage.withLock
+      ? storage.withLock(key, async () => {
+          // Another process may have renewed them while this one waited for the lock.
+          const latest = await readTokens(context.store)
+          if (!latest) return undefined
+          if (!isExpiring(latest, context.settings.refreshBeforeExpiry)) {
+            return presentTokens(latest)
+          }
+          return renew(context, latest)
+        })
+      : renew(context, stored)
+  ).finally(() => inFlight.delete(key))
   inFlight.set(key, renewal)
   return renewal
 }

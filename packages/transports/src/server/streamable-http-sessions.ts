@@ -20,6 +20,7 @@ import {
 } from './protocol-eras.js'
 import { RequestSlots, releasedWithBody } from './request-slots.js'
 import { DEFAULT_MAX_BODY_BYTES } from './security.js'
+import { sessionEventStore } from './session-event-store.js'
 import {
   defaultPrincipalOf,
   notifySession,
@@ -307,8 +308,19 @@ export class StreamableHttpSessions {
     let registered = false
     try {
       const generate = this.#options.sessionIdGenerator ?? randomSessionId
+      // A shared event store, seen through this session's own scope.
+      const { eventStore } = this.#transportOptions
+      const scoped = eventStore
+        ? {
+            eventStore: sessionEventStore(
+              eventStore,
+              (): string | undefined => transport.sessionId,
+            ),
+          }
+        : {}
       const transport = new WebStandardStreamableHTTPServerTransport({
         ...this.#transportOptions,
+        ...scoped,
         sessionIdGenerator: generate,
         onsessioninitialized: async (sessionId) => {
           // Registered before the SDK answers, so the client's next request finds it.

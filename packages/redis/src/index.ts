@@ -1,0 +1,6 @@
+export { RedisApprovalStore, type RedisApprovalStoreOptions } from './approval-store.js'
+export { RedisServerEventBus, type RedisServerEventBusOptions } from './event-bus.js'
+export { RedisEventStore, type RedisEventStoreOptions } from './event-store.js'
+export { RedisOAuthStorage, type RedisOAuthStorageOptions } from './oauth-storage.js'
+export { RedisConnection, type RedisConnectionOptions } from './redis-connection.js'
+export { RedisStoreError, type RedisStoreErrorCode } from './redis-error.js'
