@@ -125,7 +125,7 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
     if (this.approvalGate && !options.approval?.handler) {
       this.log(
         'warning',
-        '`requireToolApproval` is set but the client has no `approval.handler`: calls it holds will be denied.',
+        "`requireToolApproval` is set but the client has no `approval.handler`: calls it holds will be denied, unless an agent framework's own approval flow approved them (`@mcpkit/ai-sdk`, Mastra's requireToolApproval).",
       )
     }
   }
@@ -527,6 +527,11 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
     requestContext: RequestContext | null,
   ): Promise<boolean> {
     return needsApproval(this, tool, input, requestContext)
+  }
+
+  approvalPrincipal(requestContext: RequestContext | null): string {
+    if (!this.approvalGate) return 'anonymous'
+    return this.approvalGate.principal(requestContext)
   }
 
   // ── shutdown ────────────────────────────────────────────────────────────────

@@ -8,6 +8,7 @@ import {
   type ToolExecutionContext,
   ToolExecutionError,
   ToolInputValidationError,
+  toRequestContext,
 } from '@mcpkit/types'
 import {
   type CallToolResult,
@@ -68,9 +69,10 @@ export async function callTool(
   target: ToolCallTarget,
   tool: MCPTool,
   input: Record<string, unknown>,
-  context: ToolExecutionContext,
+  given: ToolExecutionContext,
 ): Promise<unknown> {
-  const { requestContext = null, signal } = context
+  const context = normalizeContext(given)
+  const { requestContext, signal } = context
   if (signal?.aborted) throw abortedError(target.name, tool.name, signal.reason)
   validate(target, tool, input)
   checkListed(target, tool, target.listedNames ?? (await target.listedToolNames(requestContext)))
@@ -97,6 +99,31 @@ export async function callTool(
     result = await send(target, current ?? tool, input, context)
   }
   return mapResult(target, tool, result)
+}
+
+/** A call's context as the steps below read it. */
+interface CallContext {
+  requestContext: RequestContext | null
+  signal: AbortSignal | undefined
+  runId: string | undefined
+  approvedBy: string | undefined
+}
+
+/**
+ * Frameworks pass `abortSignal` and plain-object contexts: read both names, and the context
+ * as a `RequestContext`, once, here.
+ */
+function normalizeContext(context: ToolExecutionContext): CallContext {
+  const { signal, abortSignal } = context
+  return {
+    requestContext: toRequestContext(context.requestContext),
+    signal:
+      signal && abortSignal && signal !== abortSignal
+        ? AbortSignal.any([signal, abortSignal])
+        : (signal ?? abortSignal),
+    runId: context.runId,
+    approvedBy: context.approvedBy,
+  }
 }
 
 function isHeaderMismatch(error: unknown): boolean {
@@ -152,9 +179,9 @@ async function approve(
   gate: ApprovalGate,
   tool: MCPTool,
   input: Record<string, unknown>,
-  context: ToolExecutionContext,
+  context: CallContext,
 ): Promise<unknown> {
-  const { signal, requestContext = null } = context
+  const { signal, requestContext, approvedBy } = context
   const waiting = new AbortController()
   const stopWaiting = () => waiting.abort()
   signal?.addEventListener('abort', stopWaiting, { once: true })
@@ -167,6 +194,7 @@ async function approve(
       args: input,
       annotations: tool.annotations,
       requestContext,
+      approvedBy,
       signal: waiting.signal,
     })
   } finally {
@@ -193,9 +221,9 @@ async function send(
   target: ToolCallTarget,
   tool: MCPTool,
   input: Record<string, unknown>,
-  context: ToolExecutionContext,
+  context: CallContext,
 ): Promise<CallToolResult> {
-  const { requestContext = null, signal, runId } = context
+  const { requestContext, signal, runId } = context
   // A per-call controller: the SDK never removes the abort listener it adds, so a long-lived
   // caller signal would collect one listener per call.
   const controller = signal ? new AbortController() : undefined
