@@ -47,5 +47,10 @@ export {
   type PooledClient,
   type PoolKey,
 } from './mcp-client-pool.js'
-export type { MCPTool } from './mcp-tool.js'
+export type { MCPTool, ToolApprovalInfo } from './mcp-tool.js'
+export {
+  type ModelOutput,
+  type ModelOutputPart,
+  toModelOutput,
+} from './model-output.js'
 export { MAX_TOOL_ID_LENGTH, toolId } from './tool-id.js'

@@ -13,6 +13,7 @@ import {
 } from '@mcpkit/types'
 import type { Tool as ProtocolTool } from '@modelcontextprotocol/client'
 import { z } from 'zod'
+import { type ModelOutput, toModelOutput } from './model-output.js'
 
 /** A tool of an MCP server, ready for an agent. Plain object: safe to spread or destructure. */
 export interface MCPTool<Input = Record<string, unknown>, Output = unknown>
@@ -29,14 +30,6 @@ export interface MCPTool<Input = Record<string, unknown>, Output = unknown>
   readonly inputZodSchema: z.ZodType
   /** From the server definition's `requireToolApproval`; `undefined` when not set. */
   readonly requireApproval: RequireToolApproval | undefined
-  /**
-   * Whether this call would wait for approval, in the AI SDK's shape, for agent frameworks
-   * that show their own approval UI. Informational: `execute` enforces approval either way.
-   */
-  readonly needsApproval: (
-    input: Record<string, unknown>,
-    options?: { requestContext?: RequestContextInput | null | undefined },
-  ) => Promise<boolean>
   /**
    * The tool's approval policy, for adapters that map it onto their framework's own approval
    * flow (`@mcpkit/ai-sdk` onto `needsApproval`): `policy` is the server definition's
@@ -55,6 +48,11 @@ export interface MCPTool<Input = Record<string, unknown>, Output = unknown>
     input: Record<string, unknown>,
     options?: { requestContext?: RequestContextInput | null | undefined },
   ) => Promise<boolean>
+  /**
+   * What the model reads of a result (Mastra's name): structured content as JSON, images and
+   * audio as media parts, an error result as an error text. See `toModelOutput`.
+   */
+  readonly toModelOutput: (output: unknown) => ModelOutput
   /** The tool as the server listed it. */
   readonly definition: ProtocolTool
 }
@@ -124,7 +122,6 @@ export function buildTool(options: BuildToolOptions): MCPTool {
     outputSchema: definition.outputSchema as JsonSchema | undefined,
     annotations: definition.annotations as ToolAnnotations | undefined,
     requireApproval: options.requireApproval,
-    needsApproval: required,
     approval: { policy: options.requireApproval, required },
     needsApprovalFn: async (input, approvalOptions) => {
       const requestContext = toRequestContext(approvalOptions?.requestContext)
@@ -134,6 +131,7 @@ export function buildTool(options: BuildToolOptions): MCPTool {
       if (key !== undefined) tickets.add(key)
       return held
     },
+    toModelOutput,
     definition,
     get inputZodSchema() {
       zodSchema ??= toZod(inputSchema, definition.name, options.log)
