@@ -29,6 +29,11 @@ export {
   ProtocolEraCache,
   type ProtocolEraCacheOptions,
 } from './client-cache.js'
+export {
+  COMMON_DEFINITION_KEYS,
+  HTTP_DEFINITION_KEYS,
+  STDIO_DEFINITION_KEYS,
+} from './definition-keys.js'
 export type { ElicitationHandler, ProgressUpdate, SamplingHandler } from './handlers.js'
 export {
   type ListOptions,
@@ -47,6 +52,13 @@ export {
   type PooledClient,
   type PoolKey,
 } from './mcp-client-pool.js'
+export {
+  type LoadMcpServersOptions,
+  loadMcpServers,
+  type McpServersConfig,
+  type McpServersEntry,
+  mcpServersFromConfig,
+} from './mcp-servers-file.js'
 export type { MCPTool, ToolApprovalInfo } from './mcp-tool.js'
 export {
   type ModelOutput,

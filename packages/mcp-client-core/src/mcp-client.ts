@@ -4,6 +4,7 @@ import {
   type AuthenticateOptions,
   attachAuthProvider,
   type LogHandler,
+  logTo,
   MCPClientError,
   type MCPKitError,
   type ProtocolEra,
@@ -25,6 +26,7 @@ import {
   type MCPClientCacheOptions,
   ProtocolEraCache,
 } from './client-cache.js'
+import { checkDefinitionKeys } from './definition-keys.js'
 import type { ElicitationHandler, ProgressUpdate, SamplingHandler } from './handlers.js'
 import { InputValidatorCache } from './input-validator.js'
 import {
@@ -68,6 +70,11 @@ export interface MCPClientOptions {
    * client without one shares nothing.
    */
   cache?: MCPClientCacheOptions
+  /**
+   * A key no server definition has (a typo such as `headres`) is an `INVALID_DEFINITION`
+   * error instead of a warning to the logger. Default `false`.
+   */
+  strict?: boolean
 }
 
 /** Options of list calls: the request context reaches the custom `fetch` of HTTP servers. */
@@ -113,7 +120,15 @@ export class MCPClient {
         'new MCPClient(options): options must be an object with `servers`.',
       )
     }
-    const { id, servers, timeout = DEFAULT_TIMEOUT_MS, logger, approval, cache = {} } = options
+    const {
+      id,
+      servers,
+      timeout = DEFAULT_TIMEOUT_MS,
+      logger,
+      approval,
+      cache = {},
+      strict = false,
+    } = options
     if (servers === null || typeof servers !== 'object' || Array.isArray(servers)) {
       throw new MCPClientError(
         'INVALID_CONFIGURATION',
@@ -145,6 +160,10 @@ export class MCPClient {
       eras: cache.eras ?? new ProtocolEraCache(),
     }
     for (const [name, definition] of Object.entries(servers)) {
+      checkDefinitionKeys(name, definition, {
+        strict,
+        warn: (message) => warnUnknownKeys(definition?.logger ?? logger, name, message),
+      })
       validateServerDefinition(name, definition)
       // A provider without `serverUrl` (the seed's MCPOAuthClientProvider) takes this one.
       attachAuthProvider(name, definition)
@@ -488,6 +507,24 @@ export class MCPClient {
     })
     return result
   }
+}
+
+/**
+ * An unknown-key warning: to the server's or client's logger; with neither, through Node's
+ * warning channel (`process.emitWarning`), so a typo is never silent.
+ */
+function warnUnknownKeys(
+  handler: LogHandler | undefined,
+  serverName: string,
+  message: string,
+): void {
+  if (handler) {
+    logTo(handler, serverName)('warning', message)
+    return
+  }
+  const emit = globalThis.process?.emitWarning
+  if (typeof emit === 'function')
+    emit.call(globalThis.process, message, { code: 'MCPKIT_UNKNOWN_KEY' })
 }
 
 function byName(tools: readonly MCPTool[]): Record<string, MCPTool> {
