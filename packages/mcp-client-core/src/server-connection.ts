@@ -44,6 +44,7 @@ import { cacheHintOf } from './sdk-contract.js'
 import { callTool, needsApproval, type ToolCallTarget } from './tool-call.js'
 import { toolId } from './tool-id.js'
 import { DEFAULT_TOOL_LIST_TTL_MS, ToolListCache } from './tool-list-cache.js'
+import { listAttributes, traced, tracedConnect } from './tracing.js'
 
 /** What a client shares with others of its authorization context (see `MCPClientCacheOptions`). */
 export interface SharedCache {
@@ -155,7 +156,7 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
   connect(): Promise<ClientConnection> {
     if (this.#closing) return Promise.reject(disconnectedError(this.name))
     if (this.#connection) return Promise.resolve(this.#connection)
-    this.#connecting ??= this.#open().finally(() => {
+    this.#connecting ??= tracedConnect(this.name, () => this.#open()).finally(() => {
       this.#connecting = undefined
     })
     return this.#connecting
@@ -462,9 +463,9 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
               ? this.#listen?.honored?.toolsListChanged === true
               : client.getServerCapabilities()?.tools?.listChanged === true
           const meta = this.requestMeta(era)
-          const result = await client.listTools(meta ? { _meta: meta } : undefined, {
-            timeout: this.timeout,
-          })
+          const result = await traced('tools/list', listAttributes(this.name), () =>
+            client.listTools(meta ? { _meta: meta } : undefined, { timeout: this.timeout }),
+          )
           const hint = era === 'modern' ? cacheHintOf(result).ttlMs : undefined
           return {
             tools: result.tools,

@@ -19,6 +19,7 @@ import {
 import type { InputCheck } from './input-validator.js'
 import type { MCPTool } from './mcp-tool.js'
 import { abortedError, type Operation } from './request-errors.js'
+import { type SpanHandle, traced } from './tracing.js'
 
 /** What a tool call needs from the connection of the tool's server. */
 export interface ToolCallTarget {
@@ -65,13 +66,30 @@ const HEADER_MISMATCH = -32020
  * (`listTools()`, `listToolsets()`, a pool, a detached `execute`): validate the arguments,
  * check the server still lists the tool, wait for approval, send, map the result.
  */
-export async function callTool(
+export function callTool(
   target: ToolCallTarget,
   tool: MCPTool,
   input: Record<string, unknown>,
   given: ToolExecutionContext,
 ): Promise<unknown> {
-  const context = normalizeContext(given)
+  return traced(
+    `tools/call ${tool.name}`,
+    {
+      'mcp.method.name': 'tools/call',
+      'gen_ai.operation.name': 'execute_tool',
+      'gen_ai.tool.name': tool.name,
+      'mcpkit.server.name': target.name,
+    },
+    (span) => runCall(target, tool, input, { ...normalizeContext(given), span }),
+  )
+}
+
+async function runCall(
+  target: ToolCallTarget,
+  tool: MCPTool,
+  input: Record<string, unknown>,
+  context: CallContext,
+): Promise<unknown> {
   const { requestContext, signal } = context
   if (signal?.aborted) throw abortedError(target.name, tool.name, signal.reason)
   validate(target, tool, input)
@@ -107,6 +125,8 @@ interface CallContext {
   signal: AbortSignal | undefined
   runId: string | undefined
   approvedBy: string | undefined
+  /** The call's span: its trace context goes in the request's `_meta`. */
+  span?: SpanHandle
 }
 
 /**
@@ -242,7 +262,10 @@ async function send(
         const meta = {
           ...target.requestMeta(era),
           ...(progressToken === undefined ? {} : { progressToken }),
+          // W3C trace context, so the server's span joins the caller's trace.
+          ...context.span?.meta,
         }
+        context.span?.setAttributes({ 'mcpkit.protocol.era': era })
         const params = {
           name: tool.name,
           arguments: input,
