@@ -17,6 +17,7 @@ export const COMMON_DEFINITION_KEYS: readonly string[] = [
   'requireToolApproval',
   'toolListTtl',
   'toolErrors',
+  'traceContext',
 ]
 export const STDIO_DEFINITION_KEYS: readonly string[] = ['command', 'args', 'env', 'cwd', 'stderr']
 export const HTTP_DEFINITION_KEYS: readonly string[] = [

@@ -14,6 +14,7 @@ export {
   MCPClientError,
   type MCPErrorCode,
   MCPKitError,
+  type MCPTraceContext,
   type ProtocolEra,
   type ProtocolVersionOption,
   RequestContext,
@@ -40,6 +41,7 @@ export {
   MCPClient,
   type MCPClientOptions,
   type PromptWithMessages,
+  type ToolDefinition,
   type ToolsetsWithErrors,
   type ToolsWithErrors,
 } from './mcp-client.js'

@@ -16,6 +16,7 @@ import type {
   GetPromptResult,
   Prompt,
   PromptMessage,
+  Tool as ProtocolTool,
   ReadResourceResult,
   Resource,
   ResourceTemplateType,
@@ -81,6 +82,9 @@ export interface MCPClientOptions {
 export interface ListOptions {
   requestContext?: RequestContext | null
 }
+
+/** A tool as `tools/list` described it, with its server's name: plain JSON. */
+export type ToolDefinition = ProtocolTool & { serverName: string }
 
 /** Tools by flat id, with the servers that could not list theirs. */
 export interface ToolsWithErrors {
@@ -312,6 +316,54 @@ export class MCPClient {
       if (serverTools) ordered[name] = serverTools
     }
     return { toolsets: ordered, errors }
+  }
+
+  /**
+   * Every server's tools as plain, serialisable definitions (what `tools/list` returned, with
+   * the server's name), by server and the tool's own name: for caches and build artifacts.
+   */
+  async listToolDefinitions(
+    options: ListOptions = {},
+  ): Promise<Record<string, Record<string, ToolDefinition>>> {
+    const toolsets = await this.listToolsets(options)
+    const definitions: Record<string, Record<string, ToolDefinition>> = {}
+    for (const [serverName, tools] of Object.entries(toolsets)) {
+      definitions[serverName] = {}
+      for (const tool of Object.values(tools)) {
+        definitions[serverName][tool.name] = structuredClone({ ...tool.definition, serverName })
+      }
+    }
+    return definitions
+  }
+
+  /** Tool-list change notifications, keyed by server name (`@mastra/mcp` 2.x's `tools`). */
+  readonly tools = {
+    /**
+     * Adds a handler called when the server's tool list changes (the cached list is dropped
+     * first, so `listTools()` in the handler lists again); returns a function that removes it.
+     */
+    onListChanged: (serverName: string, handler: () => void): Unsubscribe =>
+      addHandler(this.#server(serverName).handlers.toolListChanged, handler),
+  }
+
+  /**
+   * The instructions each server gave when it connected, keyed by server name; `undefined`
+   * for servers not connected yet or without instructions. The client never adds them to a
+   * prompt: review them before you do (a server's instructions are untrusted text).
+   */
+  getServerInstructions(): Record<string, string | undefined> {
+    const instructions: Record<string, string | undefined> = {}
+    for (const [name, server] of this.#servers) instructions[name] = server.instructions
+    return instructions
+  }
+
+  /**
+   * Drops the server's connection (its in-flight calls reject with `CONNECTION_CLOSED`) and
+   * connects it again; connects it if it never was. `SERVER_NOT_FOUND` for an unknown name.
+   */
+  async reconnectServer(serverName: string): Promise<void> {
+    this.#assertOpen()
+    await this.#server(serverName).reconnect()
   }
 
   // ── resources ───────────────────────────────────────────────────────────────

@@ -145,6 +145,19 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
     return this.#connection?.client.getServerCapabilities()
   }
 
+  /** The server's instructions, from the live connection; `undefined` when it gave none. */
+  get instructions(): string | undefined {
+    return this.#connection?.client.getInstructions()
+  }
+
+  /** Drops the live connection (its in-flight calls reject) and opens a new one. */
+  async reconnect(): Promise<void> {
+    await this.#connecting?.catch(() => {})
+    const connection = this.#connection
+    if (connection) this.#drop(connection)
+    await this.connect()
+  }
+
   /** The era and revision negotiated by the latest connection; `undefined` before the first. */
   get negotiated(): NegotiatedProtocol | undefined {
     return this.#negotiated

@@ -146,6 +146,24 @@ function normalizeContext(context: ToolExecutionContext): CallContext {
   }
 }
 
+/** The definition's `traceContext()`, as `_meta` keys; a throwing callback adds nothing. */
+function traceContextMeta(target: ToolCallTarget): Record<string, string> | undefined {
+  const read = target.definition.traceContext
+  if (typeof read !== 'function') return undefined
+  try {
+    const trace = read()
+    if (!trace || typeof trace.traceparent !== 'string') return undefined
+    return {
+      traceparent: trace.traceparent,
+      ...(typeof trace.tracestate === 'string' ? { tracestate: trace.tracestate } : {}),
+      ...(typeof trace.baggage === 'string' ? { baggage: trace.baggage } : {}),
+    }
+  } catch (error) {
+    target.log('warning', `traceContext() threw; the call is sent without it: ${String(error)}`)
+    return undefined
+  }
+}
+
 function isHeaderMismatch(error: unknown): boolean {
   return error instanceof ProtocolError && error.code === HEADER_MISMATCH
 }
@@ -262,8 +280,10 @@ async function send(
         const meta = {
           ...target.requestMeta(era),
           ...(progressToken === undefined ? {} : { progressToken }),
-          // W3C trace context, so the server's span joins the caller's trace.
+          // W3C trace context, so the server's span joins the caller's trace; the definition's
+          // `traceContext` (the app's own carrier) wins over the span's.
           ...context.span?.meta,
+          ...traceContextMeta(target),
         }
         context.span?.setAttributes({ 'mcpkit.protocol.era': era })
         const params = {

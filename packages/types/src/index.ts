@@ -51,6 +51,7 @@ export type {
   EventSourceInit,
   FetchWithContext,
   HttpServerDefinition,
+  MCPTraceContext,
   Root,
   ServerDefinition,
   ServerDefinitionOptions,
