@@ -8,6 +8,7 @@
  */
 import { Mastra } from '@mastra/core'
 import { Agent } from '@mastra/core/agent'
+import type { MastraModelConfig } from '@mastra/core/llm'
 import { InMemoryStore } from '@mastra/core/storage'
 import { MCPClient } from '@mcpkit/mcp-client-core'
 import type { ApprovalEvent, RequireToolApproval } from '@mcpkit/types'
@@ -17,7 +18,16 @@ import {
   startFrameworkServer,
   TEST_IMAGE_BASE64,
 } from '../support/framework-server.js'
-import { streamingModelCalling } from '../support/mock-stream-model.js'
+import { streamingModelCalling as scripted } from '../support/mock-stream-model.js'
+
+/**
+ * The scripted `ai/test` model, typed for Mastra: Mastra types models with its own copy of
+ * `@ai-sdk/provider` (a different patch release of the same V4 interface).
+ */
+function streamingModelCalling(calls: Parameters<typeof scripted>[0]) {
+  const { model, prompts } = scripted(calls)
+  return { model: model as unknown as MastraModelConfig, prompts }
+}
 
 vi.setConfig({ testTimeout: 20_000 })
 

@@ -51,7 +51,8 @@ export function streamingModelCalling(
           },
     doStream: async (options) => {
       const answer = decide(options.prompt)
-      const chunks = answer
+      // The stream parts of `@ai-sdk/provider`'s LanguageModelV4 (not exported by `ai`).
+      const chunks: unknown[] = answer
         ? [
             { type: 'stream-start' as const, warnings: [] },
             { type: 'text-start' as const, id: 't' },
@@ -73,7 +74,11 @@ export function streamingModelCalling(
             },
           ]
       return {
-        stream: simulateReadableStream({ chunks, initialDelayInMs: null, chunkDelayInMs: null }),
+        stream: simulateReadableStream({
+          chunks: chunks as never[],
+          initialDelayInMs: null,
+          chunkDelayInMs: null,
+        }),
       }
     },
   })
