@@ -229,8 +229,8 @@ describe('requireToolApproval is enforced by MCPClient', () => {
       ['approved', 'bob'],
       ['not-required', 'bob'],
     ])
-    expect(await tool.needsApproval({ id: 'protected' }, { requestContext: member })).toBe(true)
-    expect(await tool.needsApproval({ id: 'protected' }, { requestContext: admin })).toBe(false)
+    expect(await tool.approval.required({ id: 'protected' }, { requestContext: member })).toBe(true)
+    expect(await tool.approval.required({ id: 'protected' }, { requestContext: admin })).toBe(false)
   })
 
   it('a per-tool map holds destructive tools and lets read-only ones through by default', async () => {
@@ -238,8 +238,8 @@ describe('requireToolApproval is enforced by MCPClient', () => {
     const client = newClient({ handler: queue }, { tools: {} })
     const { items } = await client.listToolsets()
     expect(textOf(await items!.list_items!.execute({}))).toBe('a, b, c')
-    expect(await items!.list_items!.needsApproval({})).toBe(false)
-    expect(await items!.delete_item!.needsApproval({ id: 'm1' })).toBe(true)
+    expect(await items!.list_items!.approval.required({})).toBe(false)
+    expect(await items!.delete_item!.approval.required({ id: 'm1' })).toBe(true)
     const call = items!.delete_item!.execute({ id: 'm1' })
     const [request] = await pendingCount(queue, 1)
     expect(reached).toEqual([])

@@ -192,7 +192,7 @@ async function refNoDereference(client: MCPClient): Promise<void> {
   const tools = await listServerTools(client)
   for (const tool of Object.values(tools)) {
     void tool.inputZodSchema
-    await tool.needsApproval({})
+    await tool.approval.required({})
   }
 }
 

@@ -67,7 +67,14 @@ const NEUTRAL_BUNDLERS: BundlerProfile[] = [
  * reason it cannot be otherwise. Keep this list short: every entry is a TS1479 for CommonJS
  * consumers on `module: node16` (TypeScript 5.8+ `nodenext` accepts it, as Node 20.19+ does).
  */
-const ESM_ONLY_IMPORTS: { package: string; specifier: string; reason: string }[] = []
+const ESM_ONLY_IMPORTS: { package: string; specifier: string; reason: string }[] = [
+  {
+    package: '@mcpkit/ai-sdk',
+    specifier: 'ai',
+    reason:
+      'ai 7 ships ESM only (an import condition, no require): CommonJS apps reach it, and the adapter, through require(esm) on Node 20.19+',
+  },
+]
 
 /** Are the Types Wrong resolution modes users meet: Node 16+ (CJS and ESM) and bundlers. */
 const ATTW_RESOLUTIONS = new Set(['node16-cjs', 'node16-esm', 'bundler'])
@@ -133,8 +140,9 @@ describe.each(packages)('$name', (workspacePackage) => {
   it('declares the publishing fields', () => {
     expect(manifest.files, 'files').toEqual(['dist'])
     expect(manifest.sideEffects, 'sideEffects').toBe(false)
-    // @mcpkit/oauth's CommonJS build requires the ESM-only jose: require(esm), Node 20.19+.
-    const needsRequireEsm = ['@mcpkit/oauth', '@mcpkit/mcp'].includes(name)
+    // @mcpkit/oauth's CommonJS build requires the ESM-only jose, @mcpkit/ai-sdk's the ESM-only
+    // ai 7: require(esm), Node 20.19+.
+    const needsRequireEsm = ['@mcpkit/oauth', '@mcpkit/mcp', '@mcpkit/ai-sdk'].includes(name)
     expect(manifest.engines?.node, 'engines.node').toBe(needsRequireEsm ? '>=20.19' : '>=20')
     expect(manifest.type, 'type').toBe('module')
     expect(manifest.license, 'license').toBe('MIT')

@@ -43,6 +43,7 @@ export interface ServerHandlers {
   readonly resourceUpdated: Set<(params: { uri: string }) => void>
   readonly resourceListChanged: Set<() => void>
   readonly promptListChanged: Set<() => void>
+  readonly toolListChanged: Set<() => void>
   readonly progress: Set<(update: ProgressUpdate) => void>
   elicitation: ElicitationHandler | undefined
   sampling: SamplingHandler | undefined
@@ -55,6 +56,7 @@ export function createServerHandlers(roots: readonly Root[] | undefined): Server
     resourceUpdated: new Set(),
     resourceListChanged: new Set(),
     promptListChanged: new Set(),
+    toolListChanged: new Set(),
     progress: new Set(),
     elicitation: undefined,
     sampling: undefined,
@@ -67,6 +69,7 @@ export function clearServerHandlers(handlers: ServerHandlers): void {
   handlers.resourceUpdated.clear()
   handlers.resourceListChanged.clear()
   handlers.promptListChanged.clear()
+  handlers.toolListChanged.clear()
   handlers.progress.clear()
   handlers.elicitation = undefined
   handlers.sampling = undefined

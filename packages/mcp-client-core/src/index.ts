@@ -14,6 +14,7 @@ export {
   MCPClientError,
   type MCPErrorCode,
   MCPKitError,
+  type MCPTraceContext,
   type ProtocolEra,
   type ProtocolVersionOption,
   RequestContext,
@@ -29,12 +30,18 @@ export {
   ProtocolEraCache,
   type ProtocolEraCacheOptions,
 } from './client-cache.js'
+export {
+  COMMON_DEFINITION_KEYS,
+  HTTP_DEFINITION_KEYS,
+  STDIO_DEFINITION_KEYS,
+} from './definition-keys.js'
 export type { ElicitationHandler, ProgressUpdate, SamplingHandler } from './handlers.js'
 export {
   type ListOptions,
   MCPClient,
   type MCPClientOptions,
   type PromptWithMessages,
+  type ToolDefinition,
   type ToolsetsWithErrors,
   type ToolsWithErrors,
 } from './mcp-client.js'
@@ -47,5 +54,17 @@ export {
   type PooledClient,
   type PoolKey,
 } from './mcp-client-pool.js'
-export type { MCPTool } from './mcp-tool.js'
+export {
+  type LoadMcpServersOptions,
+  loadMcpServers,
+  type McpServersConfig,
+  type McpServersEntry,
+  mcpServersFromConfig,
+} from './mcp-servers-file.js'
+export type { MCPTool, ToolApprovalInfo } from './mcp-tool.js'
+export {
+  type ModelOutput,
+  type ModelOutputPart,
+  toModelOutput,
+} from './model-output.js'
 export { MAX_TOOL_ID_LENGTH, toolId } from './tool-id.js'

@@ -4,6 +4,7 @@ import {
   type AuthenticateOptions,
   attachAuthProvider,
   type LogHandler,
+  logTo,
   MCPClientError,
   type MCPKitError,
   type ProtocolEra,
@@ -15,6 +16,7 @@ import type {
   GetPromptResult,
   Prompt,
   PromptMessage,
+  Tool as ProtocolTool,
   ReadResourceResult,
   Resource,
   ResourceTemplateType,
@@ -25,6 +27,7 @@ import {
   type MCPClientCacheOptions,
   ProtocolEraCache,
 } from './client-cache.js'
+import { checkDefinitionKeys } from './definition-keys.js'
 import type { ElicitationHandler, ProgressUpdate, SamplingHandler } from './handlers.js'
 import { InputValidatorCache } from './input-validator.js'
 import {
@@ -69,12 +72,20 @@ export interface MCPClientOptions {
    * client without one shares nothing.
    */
   cache?: MCPClientCacheOptions
+  /**
+   * A key no server definition has (a typo such as `headres`) is an `INVALID_DEFINITION`
+   * error instead of a warning to the logger. Default `false`.
+   */
+  strict?: boolean
 }
 
 /** Options of list calls: the request context reaches the custom `fetch` of HTTP servers. */
 export interface ListOptions {
   requestContext?: RequestContext | null
 }
+
+/** A tool as `tools/list` described it, with its server's name: plain JSON. */
+export type ToolDefinition = ProtocolTool & { serverName: string }
 
 /** Tools by flat id, with the servers that could not list theirs. */
 export interface ToolsWithErrors {
@@ -114,7 +125,15 @@ export class MCPClient {
         'new MCPClient(options): options must be an object with `servers`.',
       )
     }
-    const { id, servers, timeout = DEFAULT_TIMEOUT_MS, logger, approval, cache = {} } = options
+    const {
+      id,
+      servers,
+      timeout = DEFAULT_TIMEOUT_MS,
+      logger,
+      approval,
+      cache = {},
+      strict = false,
+    } = options
     if (servers === null || typeof servers !== 'object' || Array.isArray(servers)) {
       throw new MCPClientError(
         'INVALID_CONFIGURATION',
@@ -146,6 +165,10 @@ export class MCPClient {
       eras: cache.eras ?? new ProtocolEraCache(),
     }
     for (const [name, definition] of Object.entries(servers)) {
+      checkDefinitionKeys(name, definition, {
+        strict,
+        warn: (message) => warnUnknownKeys(definition?.logger ?? logger, name, message),
+      })
       validateServerDefinition(name, definition)
       // A provider without `serverUrl` (the seed's MCPOAuthClientProvider) takes this one.
       attachAuthProvider(name, definition)
@@ -299,6 +322,54 @@ export class MCPClient {
       if (Object.hasOwn(toolsets, name)) setOwn(ordered, name, toolsets[name]!)
     }
     return { toolsets: ordered, errors }
+  }
+
+  /**
+   * Every server's tools as plain, serialisable definitions (what `tools/list` returned, with
+   * the server's name), by server and the tool's own name: for caches and build artifacts.
+   */
+  async listToolDefinitions(
+    options: ListOptions = {},
+  ): Promise<Record<string, Record<string, ToolDefinition>>> {
+    const toolsets = await this.listToolsets(options)
+    const definitions: Record<string, Record<string, ToolDefinition>> = {}
+    for (const [serverName, tools] of Object.entries(toolsets)) {
+      definitions[serverName] = {}
+      for (const tool of Object.values(tools)) {
+        definitions[serverName][tool.name] = structuredClone({ ...tool.definition, serverName })
+      }
+    }
+    return definitions
+  }
+
+  /** Tool-list change notifications, keyed by server name (`@mastra/mcp` 2.x's `tools`). */
+  readonly tools = {
+    /**
+     * Adds a handler called when the server's tool list changes (the cached list is dropped
+     * first, so `listTools()` in the handler lists again); returns a function that removes it.
+     */
+    onListChanged: (serverName: string, handler: () => void): Unsubscribe =>
+      addHandler(this.#server(serverName).handlers.toolListChanged, handler),
+  }
+
+  /**
+   * The instructions each server gave when it connected, keyed by server name; `undefined`
+   * for servers not connected yet or without instructions. The client never adds them to a
+   * prompt: review them before you do (a server's instructions are untrusted text).
+   */
+  getServerInstructions(): Record<string, string | undefined> {
+    const instructions: Record<string, string | undefined> = {}
+    for (const [name, server] of this.#servers) instructions[name] = server.instructions
+    return instructions
+  }
+
+  /**
+   * Drops the server's connection (its in-flight calls reject with `CONNECTION_CLOSED`) and
+   * connects it again; connects it if it never was. `SERVER_NOT_FOUND` for an unknown name.
+   */
+  async reconnectServer(serverName: string): Promise<void> {
+    this.#assertOpen()
+    await this.#server(serverName).reconnect()
   }
 
   // ── resources ───────────────────────────────────────────────────────────────
@@ -494,6 +565,24 @@ export class MCPClient {
     })
     return result
   }
+}
+
+/**
+ * An unknown-key warning: to the server's or client's logger; with neither, through Node's
+ * warning channel (`process.emitWarning`), so a typo is never silent.
+ */
+function warnUnknownKeys(
+  handler: LogHandler | undefined,
+  serverName: string,
+  message: string,
+): void {
+  if (handler) {
+    logTo(handler, serverName)('warning', message)
+    return
+  }
+  const emit = globalThis.process?.emitWarning
+  if (typeof emit === 'function')
+    emit.call(globalThis.process, message, { code: 'MCPKIT_UNKNOWN_KEY' })
 }
 
 function addHandler<Handler>(set: Set<Handler>, handler: Handler): Unsubscribe {

@@ -1,15 +1,19 @@
 import {
+  canonicalJson,
   type JsonSchema,
   type Log,
   MCPClientError,
   type RequestContext,
+  type RequestContextInput,
   type RequireToolApproval,
   type Tool,
   type ToolAnnotations,
   type ToolExecutionContext,
+  toRequestContext,
 } from '@mcpkit/types'
 import type { Tool as ProtocolTool } from '@modelcontextprotocol/client'
 import { z } from 'zod'
+import { type ModelOutput, toModelOutput } from './model-output.js'
 import { withoutPatterns } from './safe-pattern.js'
 
 /** A tool of an MCP server, ready for an agent. Plain object: safe to spread or destructure. */
@@ -28,15 +32,41 @@ export interface MCPTool<Input = Record<string, unknown>, Output = unknown>
   /** From the server definition's `requireToolApproval`; `undefined` when not set. */
   readonly requireApproval: RequireToolApproval | undefined
   /**
-   * Whether this call would wait for approval, in the AI SDK's shape, for agent frameworks
-   * that show their own approval UI. Informational: `execute` enforces approval either way.
+   * The tool's approval policy, for adapters that map it onto their framework's own approval
+   * flow (`@mcpkit/ai-sdk` onto `needsApproval`): `policy` is the server definition's
+   * `requireToolApproval`; `required(args, { requestContext })` evaluates it for one call
+   * (nobody is asked). A plain-object `requestContext` is accepted.
    */
-  readonly needsApproval: (
+  readonly approval: ToolApprovalInfo
+  /**
+   * Mastra's per-call approval function (`needsApprovalFn`, authoritative over the agent's
+   * `requireToolApproval`): Mastra suspends exactly the calls the policy holds, and a held
+   * call Mastra then runs (after its approval) is not asked about again by mcpkit's handler.
+   * A held call that reaches `execute` without Mastra having asked still waits for the
+   * handler (or is denied without one).
+   */
+  readonly needsApprovalFn: (
     input: Record<string, unknown>,
-    options?: { requestContext?: RequestContext | null | undefined },
+    options?: { requestContext?: RequestContextInput | null | undefined },
   ) => Promise<boolean>
+  /**
+   * What the model reads of a result (Mastra's name): structured content as JSON, images and
+   * audio as media parts, an error result as an error text. See `toModelOutput`.
+   */
+  readonly toModelOutput: (output: unknown) => ModelOutput
   /** The tool as the server listed it. */
   readonly definition: ProtocolTool
+}
+
+/** A tool's approval policy, as adapters read it (see `MCPTool.approval`). */
+export interface ToolApprovalInfo {
+  /** The server definition's `requireToolApproval`; `undefined` when no call is held. */
+  readonly policy: RequireToolApproval | undefined
+  /** Whether this call would wait for approval (policy only, nobody is asked). */
+  required(
+    input: Record<string, unknown>,
+    options?: { requestContext?: RequestContextInput | null | undefined },
+  ): Promise<boolean>
 }
 
 /** Runs a tool's calls: the server connection it belongs to. */
@@ -52,6 +82,8 @@ export interface ToolCaller {
     input: Record<string, unknown>,
     requestContext: RequestContext | null,
   ): Promise<boolean>
+  /** Who a call with this context is made for (the approval principal); throws if unknown. */
+  approvalPrincipal(requestContext: RequestContext | null): string
 }
 
 export interface BuildToolOptions {
@@ -68,6 +100,19 @@ export function buildTool(options: BuildToolOptions): MCPTool {
   const { definition, caller, serverName } = options
   const inputSchema = definition.inputSchema as JsonSchema
   let zodSchema: z.ZodType | undefined
+  const tickets = new FrameworkTickets()
+  const required = (
+    input: Record<string, unknown>,
+    requiredOptions?: { requestContext?: RequestContextInput | null | undefined },
+  ) => caller.needsApproval(tool, input ?? {}, toRequestContext(requiredOptions?.requestContext))
+  /** The call a Mastra approval is for: its arguments and its principal. */
+  const ticketKey = (input: Record<string, unknown>, requestContext: RequestContext | null) => {
+    try {
+      return `${caller.approvalPrincipal(requestContext)}\u0000${canonicalJson(input ?? {})}`
+    } catch {
+      return undefined
+    }
+  }
   const tool: MCPTool = {
     id: options.id,
     name: definition.name,
@@ -78,18 +123,78 @@ export function buildTool(options: BuildToolOptions): MCPTool {
     outputSchema: definition.outputSchema as JsonSchema | undefined,
     annotations: definition.annotations as ToolAnnotations | undefined,
     requireApproval: options.requireApproval,
-    needsApproval: (input, approvalOptions) =>
-      caller.needsApproval(tool, input ?? {}, approvalOptions?.requestContext ?? null),
+    approval: { policy: options.requireApproval, required },
+    needsApprovalFn: async (input, approvalOptions) => {
+      const requestContext = toRequestContext(approvalOptions?.requestContext)
+      const held = await caller.needsApproval(tool, input ?? {}, requestContext)
+      // Mastra suspends this call and runs it only once approved: remember that it asked.
+      const key = held ? ticketKey(input, requestContext) : undefined
+      if (key !== undefined) tickets.add(key)
+      return held
+    },
+    toModelOutput,
     definition,
     get inputZodSchema() {
       zodSchema ??= toZod(inputSchema, definition.name, options.log)
       return zodSchema
     },
     execute(input, context = {}) {
-      return caller.callTool(tool, input ?? {}, context)
+      const args = input ?? {}
+      if (context.approvedBy !== undefined || tickets.size === 0) {
+        return caller.callTool(tool, args, context)
+      }
+      const requestContext = toRequestContext(context.requestContext)
+      const key = ticketKey(args, requestContext)
+      const approvedBy = key !== undefined && tickets.take(key) ? 'mastra' : undefined
+      return caller.callTool(tool, args, { ...context, requestContext, approvedBy })
     },
   }
   return tool
+}
+
+/** How long Mastra's question about a call counts as asked: the default approval timeout. */
+const TICKET_TTL_MS = 300_000
+/** At most this many calls asked about and not yet run are remembered per tool. */
+const MAX_TICKETS = 1_000
+
+/**
+ * The held calls Mastra's approval flow asked about (through `needsApprovalFn`) and has not
+ * run yet, by principal and arguments. Each is spent by one `execute`, and forgotten after
+ * `TICKET_TTL_MS`.
+ */
+class FrameworkTickets {
+  readonly #expiries = new Map<string, number[]>()
+
+  get size(): number {
+    return this.#expiries.size
+  }
+
+  add(key: string): void {
+    const now = Date.now()
+    if (this.#expiries.size >= MAX_TICKETS) this.#prune(now)
+    if (this.#expiries.size >= MAX_TICKETS) return
+    const list = this.#expiries.get(key) ?? []
+    list.push(now + TICKET_TTL_MS)
+    this.#expiries.set(key, list)
+  }
+
+  take(key: string): boolean {
+    const now = Date.now()
+    const list = this.#expiries.get(key)
+    if (!list) return false
+    while (list.length > 0 && list[0]! <= now) list.shift()
+    const found = list.shift() !== undefined
+    if (list.length === 0) this.#expiries.delete(key)
+    return found
+  }
+
+  #prune(now: number): void {
+    for (const [key, list] of this.#expiries) {
+      const live = list.filter((expiry) => expiry > now)
+      if (live.length === 0) this.#expiries.delete(key)
+      else this.#expiries.set(key, live)
+    }
+  }
 }
 
 /**

@@ -65,9 +65,10 @@ export function createSdkClient(options: SdkClientOptions): Client {
     }
   }
 
-  client.setNotificationHandler('notifications/tools/list_changed', () =>
-    options.onToolListChanged(),
-  )
+  client.setNotificationHandler('notifications/tools/list_changed', () => {
+    options.onToolListChanged()
+    emit(handlers.toolListChanged, undefined)
+  })
   client.setNotificationHandler('notifications/resources/updated', ({ params }) =>
     emit(handlers.resourceUpdated, { uri: params.uri }),
   )

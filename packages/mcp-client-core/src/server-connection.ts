@@ -50,6 +50,7 @@ import { cacheHintOf } from './sdk-contract.js'
 import { callTool, needsApproval, type ToolCallTarget } from './tool-call.js'
 import { DEFAULT_TOOL_LIST_TTL_MS, ToolListCache } from './tool-list-cache.js'
 import { toolIdsOf } from './tool-map.js'
+import { listAttributes, traced, tracedConnect } from './tracing.js'
 
 /** What a client shares with others of its authorization context (see `MCPClientCacheOptions`). */
 export interface SharedCache {
@@ -134,7 +135,7 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
     if (this.approvalGate && !options.approval?.handler) {
       this.log(
         'warning',
-        '`requireToolApproval` is set but the client has no `approval.handler`: calls it holds will be denied.',
+        "`requireToolApproval` is set but the client has no `approval.handler`: calls it holds will be denied, unless an agent framework's own approval flow approved them (`@mcpkit/ai-sdk`, Mastra's requireToolApproval).",
       )
     }
   }
@@ -153,6 +154,19 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
     return this.#connection?.client.getServerCapabilities()
   }
 
+  /** The server's instructions, from the live connection; `undefined` when it gave none. */
+  get instructions(): string | undefined {
+    return this.#connection?.client.getInstructions()
+  }
+
+  /** Drops the live connection (its in-flight calls reject) and opens a new one. */
+  async reconnect(): Promise<void> {
+    await this.#connecting?.catch(() => {})
+    const connection = this.#connection
+    if (connection) this.#drop(connection)
+    await this.connect()
+  }
+
   /** The era and revision negotiated by the latest connection; `undefined` before the first. */
   get negotiated(): NegotiatedProtocol | undefined {
     return this.#negotiated
@@ -164,7 +178,7 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
   connect(): Promise<ClientConnection> {
     if (this.#closing) return Promise.reject(disconnectedError(this.name))
     if (this.#connection) return Promise.resolve(this.#connection)
-    this.#connecting ??= this.#open().finally(() => {
+    this.#connecting ??= tracedConnect(this.name, () => this.#open()).finally(() => {
       this.#connecting = undefined
     })
     return this.#connecting
@@ -497,10 +511,12 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
               ? this.#listen?.honored?.toolsListChanged === true
               : client.getServerCapabilities()?.tools?.listChanged === true
           const meta = this.requestMeta(era)
-          const result = await client.listTools(meta ? { _meta: meta } : undefined, {
-            timeout: this.timeout,
-            signal,
-          })
+          const result = await traced('tools/list', listAttributes(this.name), () =>
+            client.listTools(meta ? { _meta: meta } : undefined, {
+              timeout: this.timeout,
+              signal,
+            }),
+          )
           const hint = era === 'modern' ? cacheHintOf(result).ttlMs : undefined
           return {
             tools: result.tools,
@@ -567,6 +583,11 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
     requestContext: RequestContext | null,
   ): Promise<boolean> {
     return needsApproval(this, tool, input, requestContext)
+  }
+
+  approvalPrincipal(requestContext: RequestContext | null): string {
+    if (!this.approvalGate) return 'anonymous'
+    return this.approvalGate.principal(requestContext)
   }
 
   // ── shutdown ────────────────────────────────────────────────────────────────

@@ -8,6 +8,7 @@ import {
   type ToolExecutionContext,
   ToolExecutionError,
   ToolInputValidationError,
+  toRequestContext,
 } from '@mcpkit/types'
 import {
   type CallToolResult,
@@ -18,6 +19,7 @@ import {
 import type { InputCheck } from './input-validator.js'
 import type { MCPTool } from './mcp-tool.js'
 import { abortedError, type Operation } from './request-errors.js'
+import { type SpanHandle, traced } from './tracing.js'
 
 /** What a tool call needs from the connection of the tool's server. */
 export interface ToolCallTarget {
@@ -67,13 +69,31 @@ const HEADER_MISMATCH = -32020
  * (`listTools()`, `listToolsets()`, a pool, a detached `execute`): validate the arguments,
  * check the server still lists the tool, wait for approval, send, map the result.
  */
-export async function callTool(
+export function callTool(
   target: ToolCallTarget,
   tool: MCPTool,
   input: Record<string, unknown>,
-  context: ToolExecutionContext,
+  given: ToolExecutionContext,
 ): Promise<unknown> {
-  const { requestContext = null, signal } = context
+  return traced(
+    `tools/call ${tool.name}`,
+    {
+      'mcp.method.name': 'tools/call',
+      'gen_ai.operation.name': 'execute_tool',
+      'gen_ai.tool.name': tool.name,
+      'mcpkit.server.name': target.name,
+    },
+    (span) => runCall(target, tool, input, { ...normalizeContext(given), span }),
+  )
+}
+
+async function runCall(
+  target: ToolCallTarget,
+  tool: MCPTool,
+  input: Record<string, unknown>,
+  context: CallContext,
+): Promise<unknown> {
+  const { requestContext, signal } = context
   if (signal?.aborted) throw abortedError(target.name, tool.name, signal.reason)
   validate(target, tool, input)
   checkListed(target, tool, target.listedNames ?? (await target.listedToolNames(requestContext)))
@@ -100,6 +120,51 @@ export async function callTool(
     result = await send(target, current ?? tool, input, context)
   }
   return mapResult(target, tool, result)
+}
+
+/** A call's context as the steps below read it. */
+interface CallContext {
+  requestContext: RequestContext | null
+  signal: AbortSignal | undefined
+  runId: string | undefined
+  approvedBy: string | undefined
+  /** The call's span: its trace context goes in the request's `_meta`. */
+  span?: SpanHandle
+}
+
+/**
+ * Frameworks pass `abortSignal` and plain-object contexts: read both names, and the context
+ * as a `RequestContext`, once, here.
+ */
+function normalizeContext(context: ToolExecutionContext): CallContext {
+  const { signal, abortSignal } = context
+  return {
+    requestContext: toRequestContext(context.requestContext),
+    signal:
+      signal && abortSignal && signal !== abortSignal
+        ? AbortSignal.any([signal, abortSignal])
+        : (signal ?? abortSignal),
+    runId: context.runId,
+    approvedBy: context.approvedBy,
+  }
+}
+
+/** The definition's `traceContext()`, as `_meta` keys; a throwing callback adds nothing. */
+function traceContextMeta(target: ToolCallTarget): Record<string, string> | undefined {
+  const read = target.definition.traceContext
+  if (typeof read !== 'function') return undefined
+  try {
+    const trace = read()
+    if (!trace || typeof trace.traceparent !== 'string') return undefined
+    return {
+      traceparent: trace.traceparent,
+      ...(typeof trace.tracestate === 'string' ? { tracestate: trace.tracestate } : {}),
+      ...(typeof trace.baggage === 'string' ? { baggage: trace.baggage } : {}),
+    }
+  } catch (error) {
+    target.log('warning', `traceContext() threw; the call is sent without it: ${String(error)}`)
+    return undefined
+  }
 }
 
 function isHeaderMismatch(error: unknown): boolean {
@@ -155,9 +220,9 @@ async function approve(
   gate: ApprovalGate,
   tool: MCPTool,
   input: Record<string, unknown>,
-  context: ToolExecutionContext,
+  context: CallContext,
 ): Promise<unknown> {
-  const { signal, requestContext = null } = context
+  const { signal, requestContext, approvedBy } = context
   const waiting = new AbortController()
   const stopWaiting = () => waiting.abort()
   signal?.addEventListener('abort', stopWaiting, { once: true })
@@ -170,6 +235,7 @@ async function approve(
       args: input,
       annotations: tool.annotations,
       requestContext,
+      approvedBy,
       signal: waiting.signal,
     })
   } finally {
@@ -196,9 +262,9 @@ async function send(
   target: ToolCallTarget,
   tool: MCPTool,
   input: Record<string, unknown>,
-  context: ToolExecutionContext,
+  context: CallContext,
 ): Promise<CallToolResult> {
-  const { requestContext = null, signal, runId } = context
+  const { requestContext, signal, runId } = context
   // A per-call controller: the SDK never removes the abort listener it adds, so a long-lived
   // caller signal would collect one listener per call.
   const controller = signal ? new AbortController() : undefined
@@ -217,7 +283,12 @@ async function send(
         const meta = {
           ...target.requestMeta(era),
           ...(progressToken === undefined ? {} : { progressToken }),
+          // W3C trace context, so the server's span joins the caller's trace; the definition's
+          // `traceContext` (the app's own carrier) wins over the span's.
+          ...context.span?.meta,
+          ...traceContextMeta(target),
         }
+        context.span?.setAttributes({ 'mcpkit.protocol.era': era })
         const params = {
           name: tool.name,
           arguments: input,

@@ -7,6 +7,7 @@ import { getPrompt } from './prompts.js'
 import { requestExtra } from './request-extra.js'
 import { readResource } from './resources.js'
 import { runTool } from './tool-runner.js'
+import { tracedToolCall } from './tracing.js'
 
 /**
  * `prompts/get` params with `version` kept: the SDK's own schema strips unknown params, and
@@ -55,7 +56,10 @@ export class SessionServer extends Server {
     this.setRequestHandler('tools/list', () => catalog.toolList)
     this.setRequestHandler('tools/call', async (request, ctx) => {
       const { name } = request.params
-      const result = await runTool(catalog, name, request.params.arguments, ctx, era)
+      const result = await tracedToolCall(
+        { toolName: name, meta: ctx.mcpReq._meta, sessionId: ctx.sessionId, era },
+        () => runTool(catalog, name, request.params.arguments, ctx, era),
+      )
       if ('resultType' in result) return sendable(catalog, 'tools/call', result)
       return sendable(
         catalog,

@@ -11,9 +11,13 @@ import type { ApprovalRule, FetchWithContext, ServerDefinition } from '@mcpkit/t
 // Client: MCPClient, MCPClientPool and their types.
 export {
   type AuthenticateOptions,
+  COMMON_DEFINITION_KEYS,
   type CreateClient,
   type ElicitationHandler,
+  HTTP_DEFINITION_KEYS,
   type ListOptions,
+  type LoadMcpServersOptions,
+  loadMcpServers,
   MAX_TOOL_ID_LENGTH,
   MCPClient,
   type MCPClientCacheOptions,
@@ -22,6 +26,11 @@ export {
   type MCPClientPoolOptions,
   type MCPClientPoolStats,
   type MCPTool,
+  type McpServersConfig,
+  type McpServersEntry,
+  type ModelOutput,
+  type ModelOutputPart,
+  mcpServersFromConfig,
   type PoolEntryContext,
   type PooledClient,
   type PoolKey,
@@ -31,8 +40,12 @@ export {
   type ProtocolEraCacheOptions,
   type ProtocolVerdict,
   type SamplingHandler,
+  STDIO_DEFINITION_KEYS,
+  type ToolApprovalInfo,
+  type ToolDefinition,
   type ToolsetsWithErrors,
   type ToolsWithErrors,
+  toModelOutput,
   toolId,
 } from '@mcpkit/mcp-client-core'
 // Server: MCPServer, createMCPTool and their types.
@@ -160,11 +173,13 @@ export {
   type MCPErrorCode,
   MCPKitError,
   MCPServerError,
+  type MCPTraceContext,
   type MCPWorkflow,
   type MCPWorkflowRun,
   type ProtocolEra,
   type ProtocolVersionOption,
   RequestContext,
+  type RequestContextInput,
   type RequireToolApproval,
   type RequireToolApprovalContext,
   type ResourceAuth,
@@ -180,6 +195,7 @@ export {
   ToolExecutionError,
   type ToolInputIssue,
   ToolInputValidationError,
+  toRequestContext,
 } from '@mcpkit/types'
 
 // `@mastra/mcp` names whose mcpkit counterpart is called differently.

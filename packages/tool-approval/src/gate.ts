@@ -8,7 +8,9 @@ import {
   type ApprovalRequest,
   canonicalJson,
   type RequestContext,
+  type RequestContextInput,
   type ToolAnnotations,
+  toRequestContext,
 } from '@mcpkit/types'
 import { type ApprovalDeniedResult, approvalDeniedResult } from './denied-result.js'
 import { sha256Hex } from './digest.js'
@@ -21,7 +23,14 @@ export interface ApprovalCall {
   serverName: string | undefined
   args: Record<string, unknown>
   annotations: ToolAnnotations | undefined
-  requestContext: RequestContext | null
+  /** A `RequestContext`, or a plain object of its values (read as one). */
+  requestContext: RequestContextInput | null
+  /**
+   * The name of an agent framework whose own approval flow approved this exact call (see
+   * `ToolExecutionContext.approvedBy`): a call the policy holds is then recorded as approved
+   * by it, and the handler is not asked again. Ignored for calls the policy does not hold.
+   */
+  approvedBy?: string | undefined
   /** The call's abort signal: aborting stops waiting (outcome `'denied'`, reason `'aborted'`). */
   signal?: AbortSignal | undefined
 }
@@ -41,6 +50,8 @@ export interface ApprovalGate {
   check(call: ApprovalCall): Promise<ApprovalCheck>
   /** Policy only (no handler): whether this call would need approval. */
   needsApproval(call: Omit<ApprovalCall, 'signal'>): Promise<boolean>
+  /** Who a call with this request context is made for; throws when it cannot be told. */
+  principal(requestContext: RequestContextInput | null): string
 }
 
 /** 5 minutes, as `ApprovalOptions.timeout` documents. */
@@ -95,7 +106,12 @@ export function createApprovalGate(options: ApprovalGateOptions): ApprovalGate {
   }
 
   /** What the policy says of `call` made for `principal`. */
-  const policyVerdict = (call: Omit<ApprovalCall, 'signal'>, principal: string) =>
+  const policyVerdict = (
+    call: Omit<ApprovalCall, 'signal' | 'requestContext'> & {
+      requestContext: RequestContext | null
+    },
+    principal: string,
+  ) =>
     evaluatePolicy(policy, {
       toolName: call.toolName,
       serverName: call.serverName,
@@ -105,7 +121,8 @@ export function createApprovalGate(options: ApprovalGateOptions): ApprovalGate {
       principal,
     })
 
-  async function check(call: ApprovalCall): Promise<ApprovalCheck> {
+  async function check(given: ApprovalCall): Promise<ApprovalCheck> {
+    const call = { ...given, requestContext: toRequestContext(given.requestContext) }
     const startedAt = Date.now()
     const base = {
       enforced,
@@ -177,6 +194,17 @@ export function createApprovalGate(options: ApprovalGateOptions): ApprovalGate {
       })
     }
     if (call.signal?.aborted) return deny(principal, argsDigest, 'aborted')
+    if (typeof call.approvedBy === 'string' && call.approvedBy !== '') {
+      // The framework's own approval flow asked about this call and it was approved: one
+      // approval per call, recorded here for the audit trail.
+      return finish({
+        ...common,
+        outcome: 'approved',
+        requestId: undefined,
+        reason: verdict.failure,
+        decidedBy: call.approvedBy,
+      })
+    }
     if (!ask) return deny(principal, argsDigest, NO_HANDLER_REASON)
 
     const createdAt = Date.now()
@@ -220,7 +248,8 @@ export function createApprovalGate(options: ApprovalGateOptions): ApprovalGate {
     })
   }
 
-  async function needsApproval(call: Omit<ApprovalCall, 'signal'>): Promise<boolean> {
+  async function needsApproval(given: Omit<ApprovalCall, 'signal'>): Promise<boolean> {
+    const call = { ...given, requestContext: toRequestContext(given.requestContext) }
     let principal: string
     try {
       principal = resolvePrincipal(options.principal, call.requestContext)
@@ -230,7 +259,10 @@ export function createApprovalGate(options: ApprovalGateOptions): ApprovalGate {
     return (await policyVerdict(call, principal)).required
   }
 
-  return { check, needsApproval }
+  const principal = (requestContext: RequestContextInput | null) =>
+    resolvePrincipal(options.principal, toRequestContext(requestContext))
+
+  return { check, needsApproval, principal }
 }
 
 type Ask = (request: ApprovalRequest, context: ApprovalHandlerContext) => unknown
@@ -299,7 +331,10 @@ function waitForDecision(options: {
     let answer: Promise<unknown>
     try {
       answer = Promise.resolve(
-        ask(request, { requestContext: call.requestContext, signal: controller.signal }),
+        ask(request, {
+          requestContext: toRequestContext(call.requestContext),
+          signal: controller.signal,
+        }),
       )
     } catch (error) {
       answer = Promise.reject(error)

@@ -6,6 +6,7 @@ import type {
   RequireToolApproval,
   RequireToolApprovalContext,
 } from '@mcpkit/types'
+import { toRequestContext } from '@mcpkit/types'
 
 /** Whether a call needs approval, and why the answer was forced when the policy failed. */
 export interface PolicyVerdict {
@@ -98,10 +99,12 @@ export function resolvePrincipal(
   option: ApprovalOptions['principal'],
   requestContext: RequestContext | null,
 ): string {
+  // A plain object (what some frameworks pass) has no `get`: read its own property.
+  const context = toRequestContext(requestContext)
   let principal: unknown
   if (typeof option === 'string') principal = option
-  else if (typeof option === 'function') principal = option(requestContext)
-  else principal = requestContext?.get('principal')
+  else if (typeof option === 'function') principal = option(context)
+  else principal = context?.get('principal')
   return typeof principal === 'string' && principal !== '' ? principal : 'anonymous'
 }
 

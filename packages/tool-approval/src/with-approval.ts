@@ -1,6 +1,7 @@
 import {
   type ApprovalGateOptions,
   RequestContext,
+  type RequestContextInput,
   type Tool,
   type ToolExecutionContext,
 } from '@mcpkit/types'
@@ -13,7 +14,7 @@ import { createApprovalGate } from './gate.js'
  */
 export type NeedsApproval = (
   input: Record<string, unknown>,
-  options?: { requestContext?: RequestContext | null; experimental_context?: unknown },
+  options?: { requestContext?: RequestContextInput | null; experimental_context?: unknown },
 ) => Promise<boolean>
 
 /** Options of `withApproval`: the gate's, plus the names the policy sees. */
@@ -46,7 +47,8 @@ export function withApproval<T extends Tool<unknown, unknown>>(
       args: asArgs(input),
       annotations: original.annotations,
       requestContext: context?.requestContext ?? null,
-      signal: context?.signal,
+      signal: context?.signal ?? context?.abortSignal,
+      approvedBy: context?.approvedBy,
     })
     if (!check.allowed) return check.result
     return original.execute(input, context)

@@ -73,6 +73,12 @@ export function validateServerDefinition(
     throw invalid(serverName, `\`serverLogLevel\` must be one of ${LOGGING_LEVELS.join(', ')}.`)
   }
   if (roots !== undefined) validateRoots(serverName, roots)
+  if (definition.traceContext !== undefined && typeof definition.traceContext !== 'function') {
+    throw invalid(
+      serverName,
+      '`traceContext` must be a function returning { traceparent, tracestate? }.',
+    )
+  }
   for (const [field, value] of [
     ['timeout', timeout],
     ['toolListTtl', toolListTtl],

@@ -44,7 +44,7 @@ export {
 } from './logging.js'
 export type { ProtocolEra, ProtocolVersionOption } from './protocol-version.js'
 export { readCapped } from './read-capped.js'
-export { RequestContext } from './request-context.js'
+export { RequestContext, type RequestContextInput, toRequestContext } from './request-context.js'
 export type { ResourceAuth, ResourceAuthDenial, ResourceAuthInfo } from './resource-auth.js'
 export type {
   AuthProvider,
@@ -52,6 +52,7 @@ export type {
   EventSourceInit,
   FetchWithContext,
   HttpServerDefinition,
+  MCPTraceContext,
   Root,
   ServerDefinition,
   ServerDefinitionOptions,

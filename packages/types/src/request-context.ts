@@ -78,3 +78,34 @@ export class RequestContext<Values extends Record<string, unknown> = Record<stri
     return Object.fromEntries(this.#values)
   }
 }
+
+/**
+ * What callers may pass where a request context is expected: a `RequestContext`, a map-like
+ * object with `get` and `entries` (Mastra's `RequestContext`), or a plain object of values (what
+ * Mastra hands to approval functions, and what many frameworks use).
+ */
+export type RequestContextInput = RequestContext | Readonly<Record<string, unknown>>
+
+/**
+ * A `RequestContext` for any accepted input: a `RequestContext` is returned as is; an object
+ * with `get` and `entries` (Mastra's) or a plain object is copied into a new one, so policies
+ * and principal resolution can always call `.get()`. `null`/`undefined` give `null`.
+ */
+export function toRequestContext(
+  value: RequestContextInput | null | undefined,
+): RequestContext | null {
+  if (value === null || value === undefined) return null
+  if (value instanceof RequestContext) return value
+  if (typeof value !== 'object') return null
+  const mapLike = value as { get?: unknown; entries?: unknown }
+  if (typeof mapLike.get === 'function' && typeof mapLike.entries === 'function') {
+    try {
+      return new RequestContext(
+        (mapLike.entries as () => Iterable<readonly [string, unknown]>).call(value),
+      )
+    } catch {
+      // fall through to reading own properties
+    }
+  }
+  return new RequestContext(value as Record<string, unknown>)
+}

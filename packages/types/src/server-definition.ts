@@ -60,6 +60,13 @@ export interface Root {
 }
 
 /** Options every server definition takes, whatever its transport. */
+/** W3C trace fields sent in a request's `_meta` (`traceparent`, `tracestate`, `baggage`). */
+export interface MCPTraceContext {
+  traceparent: string
+  tracestate?: string
+  baggage?: string
+}
+
 export interface ServerDefinitionOptions {
   /**
    * The protocol era to speak: `'auto'` (default) detects it, `'2026-07-28'` or `'legacy'`
@@ -122,6 +129,12 @@ export interface ServerDefinitionOptions {
    * Beyond it the list fails with `REQUEST_TIMEOUT`. Default: the server's `timeout`.
    */
   listTimeout?: number
+  /**
+   * The W3C trace context to send in every tool call's `_meta` (`@mastra/mcp` 2.x's option),
+   * read when each call is sent. Without it, calls carry the trace context of mcpkit's own
+   * span when OpenTelemetry is installed.
+   */
+  traceContext?: () => MCPTraceContext | undefined
 }
 
 /** A server started as a child process, spoken to over stdin/stdout. */

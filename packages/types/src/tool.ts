@@ -1,4 +1,4 @@
-import type { RequestContext } from './request-context.js'
+import type { RequestContext, RequestContextInput } from './request-context.js'
 
 /** A JSON Schema object, as servers publish them in `tools/list`. */
 export type JsonSchema = { [keyword: string]: unknown }
@@ -21,11 +21,26 @@ export interface ToolAnnotations {
 export interface ToolExecutionContext {
   /**
    * The context of the request this call serves. It reaches the server definition's custom
-   * `fetch` for every HTTP request the call makes, and the approval policy.
+   * `fetch` for every HTTP request the call makes, and the approval policy. A plain object
+   * (as Mastra and other frameworks pass) is read as a `RequestContext` of its entries.
    */
-  requestContext?: RequestContext | null | undefined
+  requestContext?: RequestContextInput | null | undefined
   /** Aborts the call: the request is cancelled on the server (`notifications/cancelled`). */
   signal?: AbortSignal | undefined
+  /**
+   * The same as `signal`, under the name the AI SDK and Mastra pass. When both are given,
+   * either one aborts the call.
+   */
+  abortSignal?: AbortSignal | undefined
+  /**
+   * Set only by an agent framework's adapter whose own approval flow (the AI SDK's
+   * `needsApproval`, Mastra's `requireToolApproval` suspend/resume) asked about this exact
+   * call and had it approved: the approval gate then records the call as approved by this
+   * name (`decidedBy`) instead of asking its handler a second time. It never exempts a call
+   * the gate would hold from approval when nobody approved it: do not set it from model
+   * output or request data.
+   */
+  approvedBy?: string | undefined
   /** Correlates progress notifications: used as the call's `progressToken`. */
   runId?: string | undefined
 }

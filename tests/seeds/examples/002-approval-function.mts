@@ -20,19 +20,19 @@ const mcp = new MCPClient({
 })
 
 // ── check (added by the test) ──
-// `needsApproval` asks the policy only; `execute` would then wait for `approval.handler`.
+// `approval.required` asks the policy only; `execute` would then wait for `approval.handler`.
 const tools = await mcp.listTools()
 const admin = new RequestContext({ userRole: 'admin' })
 const member = new RequestContext({ userRole: 'member' })
-assert.equal(await tools.github_list_repos!.needsApproval({}), false)
-assert.equal(await tools.github_delete_repo!.needsApproval({ name: 'x', force: true }), true)
-assert.equal(await tools.github_delete_repo!.needsApproval({ name: 'x' }), false)
+assert.equal(await tools.github_list_repos!.approval.required({}), false)
+assert.equal(await tools.github_delete_repo!.approval.required({ name: 'x', force: true }), true)
+assert.equal(await tools.github_delete_repo!.approval.required({ name: 'x' }), false)
 assert.equal(
-  await tools.github_echo!.needsApproval({ message: 'hi' }, { requestContext: admin }),
+  await tools.github_echo!.approval.required({ message: 'hi' }, { requestContext: admin }),
   false,
 )
 assert.equal(
-  await tools.github_echo!.needsApproval({ message: 'hi' }, { requestContext: member }),
+  await tools.github_echo!.approval.required({ message: 'hi' }, { requestContext: member }),
   true,
 )
 console.log('policy decisions as the seed describes them')
