@@ -104,6 +104,11 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
   #progressTokens = 0
   /** Only a custom `fetch` reads the request context: without one, calls skip AsyncLocalStorage. */
   readonly #usesRequestContext: boolean
+  /**
+   * Whether a modern connection opens its `subscriptions/listen` stream: always, unless the
+   * definition says `notificationStream: false`; then once something asks for notifications.
+   */
+  #listens: boolean
 
   constructor(options: ServerConnectionOptions) {
     const { definition } = options
@@ -116,6 +121,7 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
     this.#toolListTtl = definition.toolListTtl ?? DEFAULT_TOOL_LIST_TTL_MS
     this.#usesRequestContext = 'fetch' in definition && definition.fetch !== undefined
     this.#cache = options.cache
+    this.#listens = !('url' in definition && definition.notificationStream === false)
     this.#serverKey = serverKeyOf(definition)
     this.#responses = namespacedStore(
       options.cache.responses,
@@ -203,8 +209,9 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
       'debug',
       `connected over ${connection.kind}, protocol ${connection.protocolVersion} (${connection.era} era)`,
     )
-    if (connection.era === 'modern') this.#startListening(connection)
-    else this.#legacySetup(connection)
+    if (connection.era === 'modern') {
+      if (this.#listens) this.#startListening(connection)
+    } else this.#legacySetup(connection)
     return connection
   }
 
@@ -273,9 +280,28 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
    */
   async relisten(): Promise<SubscriptionFilter | undefined> {
     const connection = await this.connect()
-    if (connection.era !== 'modern' || !this.#listen) return undefined
+    if (connection.era !== 'modern') return undefined
+    if (!this.#listen) {
+      this.#listens = true
+      this.#startListening(connection)
+    }
+    if (!this.#listen) return undefined
     if (this.#listenPending === this.#listen) this.#listenPending = undefined
     return this.#listen.open()
+  }
+
+  /**
+   * Something asks for the server's notifications (a handler was added): a connection without
+   * a standing stream (`notificationStream: false`) opens its listen stream now, or on connect.
+   */
+  listenForNotifications(): void {
+    if (this.#listens) return
+    this.#listens = true
+    const connection = this.#connection
+    if (connection?.era === 'modern' && !this.#listen) {
+      this.#startListening(connection)
+      this.#openPendingListen()
+    }
   }
 
   /** Drops a connection that died, so the next call opens a new one. */

@@ -10,7 +10,3 @@ export {
   type TransportKind,
 } from './client/protocol-verdict.js'
 export { runWithRequestContext } from './client/request-context-storage.js'
-export {
-  ProcessStdioTransport,
-  type ProcessStdioTransportOptions,
-} from './client/stdio-transport.js'

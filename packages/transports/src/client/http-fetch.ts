@@ -59,12 +59,26 @@ export class TransportFetch {
    */
   onStreamLost: ((requestId: RequestId) => void) | undefined
 
-  constructor(definition: HttpServerDefinition) {
+  /**
+   * `standaloneGet: false` answers the Streamable HTTP standalone `GET` stream here, 405 (the
+   * spec's "this server offers none"), without a request: no idle socket per connection.
+   * Resumptions of POST streams (a `GET` with `last-event-id`) still go out.
+   */
+  constructor(definition: HttpServerDefinition, options: { standaloneGet?: boolean } = {}) {
     const userFetch = definition.fetch
     const base: FetchLike = userFetch
       ? (url, init) => userFetch(url, init, currentRequestContext())
       : (url, init) => fetch(url, init)
+    const noStandaloneGet = options.standaloneGet === false
     this.fetch = async (url, init) => {
+      // A GET with `last-event-id` resumes a broken POST stream: that one is still sent.
+      if (
+        noStandaloneGet &&
+        init?.method === 'GET' &&
+        !new Headers(init.headers).has('last-event-id')
+      ) {
+        return new Response(null, { status: 405, statusText: 'Method Not Allowed' })
+      }
       const outer = init?.signal
       if (!outer || outer.aborted) return base(url, init)
       const tracked: Tracked = { controller: new AbortController(), group: this.#groupOf(outer) }
