@@ -197,7 +197,10 @@ function aggregate(file) {
   const result = new Map()
   const entry = (key) => {
     let found = result.get(key)
-    if (!found) result.set(key, (found = { count: 0, self: 0, retained: 0 }))
+    if (!found) {
+      found = { count: 0, self: 0, retained: 0 }
+      result.set(key, found)
+    }
     return found
   }
   const walk = [root]
@@ -229,15 +232,22 @@ function aggregate(file) {
     const edgeNameOffset = edgeFields.indexOf('name_or_index')
     for (let node = 0; node < count; node++) {
       if (order[node] < 0) continue
-      const parentKey = keyOf(nodeTypes[nodes[node * N + typeOffset]], strings[nodes[node * N + nameOffset]])
+      const parentKey = keyOf(
+        nodeTypes[nodes[node * N + typeOffset]],
+        strings[nodes[node * N + nameOffset]],
+      )
       for (let edge = firstEdge[node]; edge < firstEdge[node + 1]; edge++) {
         if (!strong[edge]) continue
         const to = target[edge]
         if (known?.has(nodes[to * N + idOffset])) continue
-        if (keyOf(nodeTypes[nodes[to * N + typeOffset]], strings[nodes[to * N + nameOffset]]) !== key) continue
+        if (
+          keyOf(nodeTypes[nodes[to * N + typeOffset]], strings[nodes[to * N + nameOffset]]) !== key
+        )
+          continue
         const type = edgeTypes[edges[edge * E + edgeTypeOffset]]
         const nameOrIndex = edges[edge * E + edgeNameOffset]
-        const label = type === 'element' || type === 'hidden' ? `[${type}]` : String(strings[nameOrIndex])
+        const label =
+          type === 'element' || type === 'hidden' ? `[${type}]` : String(strings[nameOrIndex])
         const holder = `${parentKey} .${label}`
         const found = holders.get(holder) ?? { count: 0, bytes: 0 }
         found.count++
@@ -283,9 +293,15 @@ if (files.length === 2) {
 if (options.owners) {
   const last = files.length === 2 ? aggregate(files[1]) : first
   const holders = last.owners(options.owners, files.length === 2 ? first.ids : undefined)
-  console.log(`holders of ${options.owners}${files.length === 2 ? ' (new objects only)' : ''}, per ${options.per}:`)
-  for (const [holder, { count, bytes }] of [...holders].sort((a, b) => b[1].bytes - a[1].bytes).slice(0, options.top)) {
-    console.log(`${holder.slice(0, 70).padEnd(70)} ${(count / options.per).toFixed(1).padStart(8)} ${format(bytes / options.per).padStart(11)}`)
+  console.log(
+    `holders of ${options.owners}${files.length === 2 ? ' (new objects only)' : ''}, per ${options.per}:`,
+  )
+  for (const [holder, { count, bytes }] of [...holders]
+    .sort((a, b) => b[1].bytes - a[1].bytes)
+    .slice(0, options.top)) {
+    console.log(
+      `${holder.slice(0, 70).padEnd(70)} ${(count / options.per).toFixed(1).padStart(8)} ${format(bytes / options.per).padStart(11)}`,
+    )
   }
   process.exit(0)
 }

@@ -4,12 +4,40 @@ import type {
   JsonSchemaValidator,
   jsonSchemaValidator,
 } from '@modelcontextprotocol/client'
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
-import addFormatsModule from 'ajv-formats'
+import type { Ajv, ErrorObject, ValidateFunction } from 'ajv'
 
-// ajv-formats is CommonJS; its default export is the plugin under either interop.
-const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ??
-  addFormatsModule) as (ajv: Ajv) => Ajv
+/** Builds the Ajv every schema of a client is compiled with. */
+type CreateAjv = () => Ajv
+
+let ajvLoading: Promise<CreateAjv> | undefined
+
+/**
+ * Ajv and ajv-formats (~70 modules), loaded on the first connect rather than on import: an
+ * `import { MCPClient }` costs no more than the SDK's own.
+ */
+function loadAjv(): Promise<CreateAjv> {
+  ajvLoading ??= Promise.all([import('ajv'), import('ajv-formats')]).then(
+    ([ajvModule, formatsModule]) => {
+      // Both are CommonJS: their exports sit under `default` under some interops.
+      const AjvClass = (ajvModule.Ajv ??
+        (ajvModule as unknown as { default: { Ajv: typeof Ajv } }).default.Ajv) as typeof Ajv
+      let addFormats: unknown = formatsModule.default
+      while (typeof addFormats !== 'function' && addFormats) {
+        addFormats = (addFormats as { default?: unknown }).default
+      }
+      return () =>
+        (addFormats as (ajv: Ajv) => Ajv)(
+          new AjvClass({
+            strict: false,
+            allErrors: true,
+            validateSchema: false,
+            addUsedSchema: false,
+          }),
+        )
+    },
+  )
+  return ajvLoading
+}
 
 /** Checks tool arguments against the tool's JSON Schema, as a list of issues naming fields. */
 export type InputCheck = (input: unknown) => readonly ToolInputIssue[]
@@ -28,6 +56,7 @@ const accept: InputCheck = () => []
  * schema it compiles in that Ajv's cache, so a long-lived client grows with each re-list.
  */
 export class InputValidatorCache {
+  #createAjv: CreateAjv | undefined
   #ajv: Ajv | undefined
   readonly #checks = new WeakMap<JsonSchema, InputCheck>()
   readonly #outputChecks = new WeakMap<object, ValidateFunction>()
@@ -37,6 +66,7 @@ export class InputValidatorCache {
     getValidator: <T>(schema: JsonSchemaType): JsonSchemaValidator<T> => {
       let validate = this.#outputChecks.get(schema)
       if (!validate) {
+        this.#loaded()
         try {
           validate = this.#compileKeepingNothing(schema)
         } catch {
@@ -57,11 +87,20 @@ export class InputValidatorCache {
     },
   }
 
+  /** Loads Ajv (once per process); a connection awaits it before its first request. */
+  async ready(): Promise<void> {
+    this.#createAjv ??= await loadAjv()
+  }
+
+  #loaded(): CreateAjv {
+    // Never a silent "accept everything": a check asked for before `ready()` is a bug.
+    if (!this.#createAjv) throw new Error('mcpkit: a schema compiled before Ajv was loaded')
+    return this.#createAjv
+  }
+
   /** Compiles `schema` and drops Ajv's own cache entry of it: the caller keeps the function. */
   #compileKeepingNothing(schema: object): ValidateFunction {
-    this.#ajv ??= addFormats(
-      new Ajv({ strict: false, allErrors: true, validateSchema: false, addUsedSchema: false }),
-    )
+    this.#ajv ??= this.#loaded()()
     const validate = this.#ajv.compile(schema)
     this.#ajv.removeSchema(schema)
     return validate
@@ -78,6 +117,7 @@ export class InputValidatorCache {
   }
 
   #compile(schema: JsonSchema): InputCheck {
+    this.#loaded()
     let validate: ValidateFunction
     try {
       validate = this.#compileKeepingNothing(schema)

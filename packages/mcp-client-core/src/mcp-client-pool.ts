@@ -1,4 +1,3 @@
-import { createHmac, randomBytes } from 'node:crypto'
 import { canonicalJson, type LogHandler, MCPClientError } from '@mcpkit/types'
 import type { ResponseCacheStore } from '@modelcontextprotocol/client'
 import { LRUCache } from 'lru-cache'
@@ -8,6 +7,7 @@ import {
   ProtocolEraCache,
 } from './client-cache.js'
 import type { MCPClient } from './mcp-client.js'
+import { nodeCrypto } from './node-crypto.js'
 
 const DEFAULT_MAX = 100
 const DEFAULT_IDLE_TTL_MS = 5 * 60_000
@@ -121,7 +121,7 @@ export class MCPClientPool {
   readonly #warm: boolean
   readonly #logger: LogHandler | undefined
   /** Keys the credentials' fingerprints, so pool keys reveal nothing about the credentials. */
-  readonly #secret = randomBytes(32)
+  readonly #secret = nodeCrypto().randomBytes(32)
   /** Entries that left the cache and are not disconnected yet, by key. */
   readonly #leaving = new Map<string, Set<Entry>>()
   readonly #usersKeys = new Map<string, Set<string>>()
@@ -292,7 +292,10 @@ export class MCPClientPool {
         // server sessions are gone before a new client opens more with the same credentials.
         await Promise.all(previous.map((old) => old.gone))
         const cache: MCPClientCacheOptions = {
-          partition: createHmac('sha256', this.#secret).update(cacheKey).digest('base64url'),
+          partition: nodeCrypto()
+            .createHmac('sha256', this.#secret)
+            .update(cacheKey)
+            .digest('base64url'),
           responses: this.#responses,
           eras: this.#eras,
         }
@@ -395,7 +398,10 @@ export class MCPClientPool {
         `Pool credentials must be JSON data (strings, numbers, arrays, objects): ${(error as Error).message}.`,
       )
     }
-    const fingerprint = createHmac('sha256', this.#secret).update(canonical).digest('base64url')
+    const fingerprint = nodeCrypto()
+      .createHmac('sha256', this.#secret)
+      .update(canonical)
+      .digest('base64url')
     return { user, cacheKey: `${user}\u0000${fingerprint}` }
   }
 

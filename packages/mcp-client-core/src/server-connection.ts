@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto'
 import { type ApprovalGate, createApprovalGate } from '@mcpkit/tool-approval'
 import {
   type ClientConnection,
@@ -33,6 +32,7 @@ import { clearServerHandlers, createServerHandlers, type ServerHandlers } from '
 import type { InputCheck, InputValidatorCache } from './input-validator.js'
 import { ListenStream } from './listen-stream.js'
 import { buildTool, type MCPTool, type ToolCaller } from './mcp-tool.js'
+import { nodeCrypto } from './node-crypto.js'
 import {
   connectionClosedError,
   disconnectedError,
@@ -121,7 +121,7 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
     this.#toolListTtl = definition.toolListTtl ?? DEFAULT_TOOL_LIST_TTL_MS
     this.#usesRequestContext = 'fetch' in definition && definition.fetch !== undefined
     this.#cache = options.cache
-    this.#listens = !('url' in definition && definition.notificationStream === false)
+    this.#listens = (definition as { notificationStream?: boolean }).notificationStream !== false
     this.#serverKey = serverKeyOf(definition)
     this.#responses = namespacedStore(
       options.cache.responses,
@@ -171,6 +171,9 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
     const { partition, eras } = this.#cache
     const verdict = eras.get(partition, this.#serverKey)
     let connection: ClientConnection
+    // Ajv loads (the first time) while the connection opens: every tool comes after it.
+    const validatorsReady = this.#validators.ready()
+    validatorsReady.catch(() => {}) // awaited below; not unhandled if the connect fails first
     try {
       connection = await connectClient({
         serverName: this.name,
@@ -192,6 +195,7 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
         log: this.log,
         signal: this.#closed.signal,
       })
+      await validatorsReady
     } catch (error) {
       if (verdict) eras.delete(partition, this.#serverKey)
       throw error
@@ -593,7 +597,8 @@ function serverKeyOf(definition: ServerDefinition): string {
   }
   const { command, args = [], cwd, env = {} } = definition
   const environment = Object.entries(env).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-  const digest = createHash('sha256')
+  const digest = nodeCrypto()
+    .createHash('sha256')
     .update(JSON.stringify([command, args, cwd ?? null, environment]))
     .digest('base64url')
   return `stdio:${digest}`

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { nodeCrypto } from './node-crypto.js'
 
 /** Tool names most model APIs accept: letters, digits, `_` and `-`, at most 64 characters. */
 export const MAX_TOOL_ID_LENGTH = 64
@@ -26,7 +26,8 @@ export function distinctToolId(serverName: string, toolName: string): string {
 }
 
 function withHash(id: string, serverName: string, toolName: string): string {
-  const hash = createHash('sha256')
+  const hash = nodeCrypto()
+    .createHash('sha256')
     .update(`${serverName}\u0000${toolName}`)
     .digest('hex')
     .slice(0, 8)
