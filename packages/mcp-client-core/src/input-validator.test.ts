@@ -41,6 +41,17 @@ describe('InputValidatorCache', () => {
     expect(cache.get(schema)).toBe(cache.get(schema))
   })
 
+  it('compiles a schema once for all clients, and keeps nothing of a call', async () => {
+    const [mine, theirs] = [await loaded(), await loaded()]
+    // Equal schemas from two clients (two users of one server): one compiled function.
+    const first = mine.get(structuredClone(schema))
+    const second = theirs.get(structuredClone(schema))
+    expect(second({ count: 0, email: 'x', secret: 'of-user-a' })).not.toEqual([])
+    // The other client's call left no errors behind on the shared function.
+    expect(first({ name: 'a', count: 2 })).toEqual([])
+    expect(mine.get(schema)({ name: 'b' })).toEqual([])
+  })
+
   it('leaves schemas it cannot compile to the server', async () => {
     const check = (await loaded()).get({ $ref: '#/definitions/missing' })
     expect(check({ anything: 1 })).toEqual([])

@@ -6,17 +6,15 @@ import type {
 } from '@modelcontextprotocol/client'
 import type { Ajv, ErrorObject, ValidateFunction } from 'ajv'
 
-/** Builds the Ajv every schema of a client is compiled with. */
-type CreateAjv = () => Ajv
-
-let ajvLoading: Promise<CreateAjv> | undefined
+/** Compiles schemas, once each per process (see `SchemaCompiler`). */
+let compilerLoading: Promise<SchemaCompiler> | undefined
 
 /**
  * Ajv and ajv-formats (~70 modules), loaded on the first connect rather than on import: an
  * `import { MCPClient }` costs no more than the SDK's own.
  */
-function loadAjv(): Promise<CreateAjv> {
-  ajvLoading ??= Promise.all([import('ajv'), import('ajv-formats')]).then(
+function loadCompiler(): Promise<SchemaCompiler> {
+  compilerLoading ??= Promise.all([import('ajv'), import('ajv-formats')]).then(
     ([ajvModule, formatsModule]) => {
       // Both are CommonJS: their exports sit under `default` under some interops.
       const AjvClass = (ajvModule.Ajv ??
@@ -25,18 +23,66 @@ function loadAjv(): Promise<CreateAjv> {
       while (typeof addFormats !== 'function' && addFormats) {
         addFormats = (addFormats as { default?: unknown }).default
       }
-      return () =>
-        (addFormats as (ajv: Ajv) => Ajv)(
-          new AjvClass({
-            strict: false,
-            allErrors: true,
-            validateSchema: false,
-            addUsedSchema: false,
-          }),
-        )
+      const ajv = (addFormats as (ajv: Ajv) => Ajv)(
+        new AjvClass({
+          strict: false,
+          allErrors: true,
+          validateSchema: false,
+          addUsedSchema: false,
+        }),
+      )
+      return new SchemaCompiler(ajv)
     },
   )
-  return ajvLoading
+  return compilerLoading
+}
+
+/** How many distinct schemas stay compiled; the least recently compiled or used goes first. */
+const MAX_COMPILED_SCHEMAS = 2048
+
+/**
+ * One Ajv for the process, and the compiled checks of the schemas seen, keyed by their JSON
+ * text. Compiling costs ~0.1–1 ms and an Ajv instance tens of KB: per pooled client that was
+ * most of a tenant's first call and a third of its heap. A compiled check is a pure function of
+ * the schema's text, so clients of different users that meet the same schema share it and
+ * learn nothing from each other; no input, result or error outlives the call that made it
+ * (`errors` is cleared after each use).
+ */
+class SchemaCompiler {
+  readonly #ajv: Ajv
+  readonly #compiled = new Map<string, ValidateFunction | null>()
+
+  constructor(ajv: Ajv) {
+    this.#ajv = ajv
+  }
+
+  /** The compiled schema, or `null` when Ajv cannot compile it. */
+  compile(schema: object): ValidateFunction | null {
+    const key = JSON.stringify(schema)
+    let validate = this.#compiled.get(key)
+    if (validate !== undefined) {
+      this.#compiled.delete(key)
+    } else {
+      try {
+        validate = this.#ajv.compile(schema)
+      } catch {
+        validate = null
+      } finally {
+        // The caller keeps the function: Ajv's own cache would only grow.
+        this.#ajv.removeSchema(schema)
+      }
+      if (this.#compiled.size >= MAX_COMPILED_SCHEMAS) {
+        const oldest = this.#compiled.keys().next().value
+        if (oldest !== undefined) this.#compiled.delete(oldest)
+      }
+    }
+    this.#compiled.set(key, validate)
+    return validate
+  }
+
+  errorsText(errors: ValidateFunction['errors']): string {
+    return this.#ajv.errorsText(errors)
+  }
 }
 
 /** Checks tool arguments against the tool's JSON Schema, as a list of issues naming fields. */
@@ -45,86 +91,64 @@ export type InputCheck = (input: unknown) => readonly ToolInputIssue[]
 const accept: InputCheck = () => []
 
 /**
- * Compiles input schemas on first use and keeps them for the client's lifetime. Compiling is
- * the expensive part (~0.1–1 ms a schema), so it happens once per tool schema, not per list
- * and not per call; tools that are never called are never compiled. One per `MCPClient`, so
- * nothing is shared between clients.
+ * A client's view of the compiled schemas: the check of each schema object it was given,
+ * compiled on first use (tools that are never called are never compiled), by the process's
+ * `SchemaCompiler`, so a schema that many clients list is compiled once.
  *
- * It also validates the SDK `Client`'s tool outputs (`outputValidator`), on the same lazily
- * created Ajv: the SDK's default builds an Ajv per `Client` at construction (tens of KB and
- * about a millisecond, for every pooled or per-request client, used or not) and keeps every
- * schema it compiles in that Ajv's cache, so a long-lived client grows with each re-list.
+ * It also validates the SDK `Client`'s tool outputs (`outputValidator`): the SDK's default
+ * builds an Ajv per `Client` at construction (tens of KB and about a millisecond, for every
+ * pooled or per-request client, used or not) and keeps every schema it compiles in that Ajv's
+ * cache, so a long-lived client grows with each re-list.
  */
 export class InputValidatorCache {
-  #createAjv: CreateAjv | undefined
-  #ajv: Ajv | undefined
+  #compiler: SchemaCompiler | undefined
   readonly #checks = new WeakMap<JsonSchema, InputCheck>()
-  readonly #outputChecks = new WeakMap<object, ValidateFunction>()
 
   /** The SDK `Client`'s `jsonSchemaValidator`: output schemas, compiled once each. */
   readonly outputValidator: jsonSchemaValidator = {
     getValidator: <T>(schema: JsonSchemaType): JsonSchemaValidator<T> => {
-      let validate = this.#outputChecks.get(schema)
-      if (!validate) {
-        this.#loaded()
-        try {
-          validate = this.#compileKeepingNothing(schema)
-        } catch {
-          // As for inputs: a schema Ajv cannot compile must not hide the server's tools.
-          validate = Object.assign(() => true, { errors: null }) as unknown as ValidateFunction
-        }
-        this.#outputChecks.set(schema, validate)
+      const compiler = this.#loaded()
+      // As for inputs: a schema Ajv cannot compile must not hide the server's tools.
+      const compiled = compiler.compile(schema)
+      if (!compiled) return (input) => ({ valid: true, data: input as T, errorMessage: undefined })
+      return (input) => {
+        if (compiled(input)) return { valid: true, data: input as T, errorMessage: undefined }
+        const errorMessage = compiler.errorsText(compiled.errors)
+        compiled.errors = null
+        return { valid: false, data: undefined, errorMessage }
       }
-      const compiled = validate
-      return (input) =>
-        compiled(input)
-          ? { valid: true, data: input as T, errorMessage: undefined }
-          : {
-              valid: false,
-              data: undefined,
-              errorMessage: this.#ajv?.errorsText(compiled.errors) ?? 'invalid',
-            }
     },
   }
 
   /** Loads Ajv (once per process); a connection awaits it before its first request. */
   async ready(): Promise<void> {
-    this.#createAjv ??= await loadAjv()
+    this.#compiler ??= await loadCompiler()
   }
 
-  #loaded(): CreateAjv {
+  #loaded(): SchemaCompiler {
     // Never a silent "accept everything": a check asked for before `ready()` is a bug.
-    if (!this.#createAjv) throw new Error('mcpkit: a schema compiled before Ajv was loaded')
-    return this.#createAjv
-  }
-
-  /** Compiles `schema` and drops Ajv's own cache entry of it: the caller keeps the function. */
-  #compileKeepingNothing(schema: object): ValidateFunction {
-    this.#ajv ??= this.#loaded()()
-    const validate = this.#ajv.compile(schema)
-    this.#ajv.removeSchema(schema)
-    return validate
+    if (!this.#compiler) throw new Error('mcpkit: a schema compiled before Ajv was loaded')
+    return this.#compiler
   }
 
   /** The check for `schema`; a schema ajv cannot compile is left to the server to enforce. */
   get(schema: JsonSchema): InputCheck {
     let check = this.#checks.get(schema)
     if (!check) {
-      check = this.#compile(schema)
+      const validate = this.#loaded().compile(schema)
+      check = validate ? checkOf(validate) : accept
       this.#checks.set(schema, check)
     }
     return check
   }
+}
 
-  #compile(schema: JsonSchema): InputCheck {
-    this.#loaded()
-    let validate: ValidateFunction
-    try {
-      validate = this.#compileKeepingNothing(schema)
-    } catch {
-      return accept
-    }
-    return (input) => (validate(input) ? [] : (validate.errors ?? []).map(toIssue))
+function checkOf(validate: ValidateFunction): InputCheck {
+  return (input) => {
+    if (validate(input)) return []
+    const issues = (validate.errors ?? []).map(toIssue)
+    validate.errors = null
+    return issues
   }
 }
 
