@@ -8,6 +8,8 @@
  *   node heap-by-constructor.mjs results/heap/mcpkit-before.heapsnapshot \
  *     results/heap/mcpkit-after.heapsnapshot --per 200
  *
+ * `--calls N` makes each client call `echo` N times before it idles (what a used client keeps).
+ * `--no-stream` gives mcpkit's clients `notificationStream: false`.
  * `--era modern` lists against the server's `/modern` endpoint (2026-07-28). One kind per
  * process, so each pays only for its own modules. Server and clients on 127.0.0.1.
  */
@@ -25,11 +27,14 @@ const { values } = parseArgs({
     era: { type: 'string', default: 'legacy' },
     snapshot: { type: 'string' },
     'no-stream': { type: 'boolean', default: false },
+    calls: { type: 'string', default: '0' },
   },
 })
 const kind = values.kind as 'mcpkit' | 'raw-v2' | 'raw-v1'
 const count = Number(values.count)
 const modern = values.era === 'modern'
+/** Tool calls each client makes before it idles (`echo`), to see what a used client keeps. */
+const calls = Number(values.calls)
 
 type Open = (url: URL) => Promise<() => Promise<void>>
 
@@ -41,6 +46,9 @@ async function opener(): Promise<Open> {
       const client = new Client(clientInfo, { versionNegotiation: { mode: 'auto' } })
       await client.connect(new StreamableHTTPClientTransport(url))
       await client.listTools()
+      for (let call = 0; call < calls; call++) {
+        await client.callTool({ name: 'echo', arguments: { message: 'hi' } })
+      }
       return () => client.close()
     }
   }
@@ -63,7 +71,8 @@ async function opener(): Promise<Open> {
       id: `heap-${next++}`,
       servers: { bench: { url, ...(values['no-stream'] ? { notificationStream: false } : {}) } },
     })
-    await client.listToolsets()
+    const toolsets = await client.listToolsets()
+    for (let call = 0; call < calls; call++) await toolsets.bench?.echo?.execute({ message: 'hi' })
     return () => client.disconnect()
   }
 }
