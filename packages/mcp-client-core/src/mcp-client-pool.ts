@@ -127,6 +127,8 @@ export class MCPClientPool {
   readonly #usersKeys = new Map<string, Set<string>>()
   readonly #responses: ResponseCacheStore
   readonly #eras = new ProtocolEraCache()
+  /** Whether `#responses` is the pool's own store (cleared on `close()`), not the app's. */
+  readonly #ownsResponses: boolean
   #entryIds = 0
   #closed: Promise<void> | undefined
   #stats = { hits: 0, misses: 0, evictions: 0, expirations: 0, failures: 0, inUse: 0 }
@@ -134,6 +136,7 @@ export class MCPClientPool {
   constructor(options: MCPClientPoolOptions = {}) {
     const { max = DEFAULT_MAX, idleTtl = DEFAULT_IDLE_TTL_MS, warm = true, logger } = options
     this.#responses = options.responseCacheStore ?? defaultResponseStore()
+    this.#ownsResponses = options.responseCacheStore === undefined
     if (!Number.isInteger(max) || max < 1) {
       throw new MCPClientError('INVALID_CONFIGURATION', '`max` must be a positive integer.')
     }
@@ -267,6 +270,9 @@ export class MCPClientPool {
     clearTimeout(timer)
     // Whoever still holds a lease after the drain time gets `DISCONNECTED` on their next call.
     await Promise.all(leaving.map((entry) => this.#disconnect(entry)))
+    // What the clients learned goes with them: a closed pool holds no per-user entries.
+    this.#eras.clear()
+    if (this.#ownsResponses) await this.#responses.clear()
   }
 
   // ── entries ─────────────────────────────────────────────────────────────────
