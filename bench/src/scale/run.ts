@@ -1,360 +1,323 @@
 /**
- * Scale-out bench: the same fixed load against one instance and against two instances of an
- * `MCPServer` sharing Redis, each behind the demo's round-robin proxy.
+ * The scale run: 10,000 pooled tenants against one local `MCPServer` (`server.ts`, its own
+ * process), on the 2026-07-28 era, each tenant with its own credential.
  *
- * TENANTS tenants, each with its own bearer token, reach the service through an
- * `MCPClientPool` (one pooled `MCPClient` per tenant, 2026-07-28 era), REQUESTS `tools/call`s
- * each, CONCURRENCY at a time, tenants interleaved. Every answer names the tenant the server
- * saw; one naming another tenant is counted as a cross-tenant response (must be 0). After each
- * run the pool is closed and memory measured again, in this process and in each instance
- * (after a forced GC), against the figures before the run.
+ *   pnpm --filter @mcpkit/bench bench:scale
+ *   SCALE_TENANTS=2000 SCALE_CONCURRENCY=32 SCALE_SOCKETS=16 pnpm --filter @mcpkit/bench bench:scale
  *
- * Knobs: BENCH_SCALE_TENANTS (1000), BENCH_SCALE_REQUESTS (5), BENCH_SCALE_CONCURRENCY (50),
- * BENCH_QUICK=1 (200 tenants × 3). Needs `redis-server` (started here on a free 127.0.0.1 port,
- * stopped by pid). A watchdog ends the run after 9 minutes (children stopped first).
+ * One `MCPClientPool` (max = tenants) holds a client per tenant; each client's server
+ * definition carries the tenant's `Authorization` header in `requestInit` (so every request
+ * goes out with that tenant's credential) and `notificationStream: false` (an idle tenant
+ * holds no stream). All clients send through one undici `Agent` per origin, capped at
+ * `SCALE_SOCKETS` connections: keep-alive sockets are shared, credentials are not (they are
+ * headers of each request). In bounded rounds of `SCALE_CONCURRENCY` tenants at a time:
+ *
+ * 1. cold: every tenant `acquire` + `listToolsets()` + one `whoami` call (which answers with
+ *    the tenant the server authenticated: it must be this one);
+ * 2. warm: the same again on the pooled clients (the list is cached: one request each);
+ * 3. idle: heap and RSS per tenant with all of them pooled (after full GCs);
+ * 4. `close()`: memory and file descriptors back to the baseline.
+ *
+ * Sockets and file descriptors are read from `/proc/self/fd` every 250 ms during the rounds;
+ * the run fails (exit 1) when the sockets exceed the cap (+ the few the process had before),
+ * when a call answers for another tenant, or when memory does not come back. Everything on
+ * 127.0.0.1; every loop bounded; the server is stopped by its pid; a watchdog ends the run.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
-import net from 'node:net'
-import { cpus, loadavg } from 'node:os'
+import { readdirSync, readlinkSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
-import { type RoundRobinProxy, startRoundRobinProxy } from '@mcpkit/demo'
-import { MCPClient, MCPClientPool } from '@mcpkit/mcp-client-core'
-import { formatBytes, formatMs, formatRate, gc, quantile, renderTable } from '../stats.js'
-import { tenantToken } from './tenant-token.js'
+import type { MCPClient as MCPClientType, MCPClientPool as PoolType } from '@mcpkit/mcp-client-core'
+import { gc, quantile } from '../stats.js'
 
-const quick = process.env.BENCH_QUICK === '1'
-const intEnv = (name: string, fallback: number) => {
-  const value = Number(process.env[name])
-  return Number.isInteger(value) && value > 0 ? value : fallback
-}
-const config = {
-  tenants: intEnv('BENCH_SCALE_TENANTS', quick ? 200 : 1000),
-  requests: intEnv('BENCH_SCALE_REQUESTS', quick ? 3 : 5),
-  concurrency: intEnv('BENCH_SCALE_CONCURRENCY', 50),
-}
-const WATCHDOG_MS = 9 * 60_000
-const SECRET = randomBytes(16).toString('hex')
-const STATE_KEY = randomBytes(32).toString('hex')
+const TENANTS = Number(process.env.SCALE_TENANTS ?? 10_000)
+const CONCURRENCY = Number(process.env.SCALE_CONCURRENCY ?? 64)
+const SOCKETS = Number(process.env.SCALE_SOCKETS ?? 32)
+const SECRET = 'scale-run'
+const WATCHDOG_MS = Number(process.env.SCALE_WATCHDOG_MS ?? 10 * 60_000)
+
 const benchDirectory = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
-
-/** Children to stop by pid, also when the watchdog ends the run. */
-const childPids = new Set<number>()
 const watchdog = setTimeout(() => {
-  console.error(`scale bench: still running after ${WATCHDOG_MS / 1000} s; giving up`)
-  for (const pid of childPids) {
-    try {
-      process.kill(pid, 'SIGKILL')
-    } catch {
-      // Gone already.
-    }
-  }
+  console.error(`scale run: watchdog after ${WATCHDOG_MS / 1000} s`)
   process.exit(2)
 }, WATCHDOG_MS)
 watchdog.unref()
 
-async function freePort(): Promise<number> {
-  const probe = net.createServer()
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
-  const port = (probe.address() as net.AddressInfo).port
-  await new Promise<void>((resolve) => probe.close(() => resolve()))
-  return port
-}
+// ---- the server ------------------------------------------------------------------------------
 
-interface Child {
-  readonly child: ChildProcess
-  readonly exited: Promise<void>
-  stop(): Promise<void>
-}
-
-function track(child: ChildProcess): Child {
-  if (child.pid !== undefined) childPids.add(child.pid)
-  const exited = new Promise<void>((resolve) =>
-    child.once('exit', () => {
-      if (child.pid !== undefined) childPids.delete(child.pid)
-      resolve()
-    }),
-  )
-  return {
-    child,
-    exited,
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
-        process.kill(child.pid, 'SIGTERM')
-        const killer = setTimeout(() => child.pid && process.kill(child.pid, 'SIGKILL'), 5000)
-        await exited
-        clearTimeout(killer)
-      }
-    },
-  }
-}
-
-/** Resolves with the first stdout line matching `pattern` (bounded). */
-function lineOf(child: ChildProcess, pattern: RegExp, label: string): Promise<RegExpExecArray> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${label} did not start`)), 30_000)
-    const lines = createInterface({ input: child.stdout! })
-    lines.on('line', (line) => {
-      const match = pattern.exec(line)
-      if (match) {
-        clearTimeout(timer)
-        lines.removeAllListeners('line')
-        lines.on('line', () => {}) // keep draining
-        resolve(match)
-      }
-    })
-    child.once('exit', () => reject(new Error(`${label} exited`)))
+async function startServer(): Promise<{ child: ChildProcess; url: URL; origin: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join('src', 'scale', 'server.ts')], {
+    cwd: benchDirectory,
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+    env: { ...process.env, SCALE_SECRET: SECRET },
   })
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('scale server: no port in 20 s')), 20_000)
+    let buffered = ''
+    child.stdout?.setEncoding('utf8')
+    child.stdout?.on('data', (text: string) => {
+      buffered += text
+      if (!buffered.includes('\n')) return
+      clearTimeout(timer)
+      resolve((JSON.parse(buffered.slice(0, buffered.indexOf('\n'))) as { port: number }).port)
+    })
+    child.once('exit', (code) => reject(new Error(`scale server exited (${code})`)))
+  })
+  const origin = `http://127.0.0.1:${port}`
+  return { child, url: new URL('/mcp', origin), origin }
 }
 
-async function startRedis(): Promise<Child & { url: string }> {
-  const port = await freePort()
-  const child = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  )
-  const tracked = track(child)
-  await lineOf(child, /Ready to accept connections/, 'redis-server')
-  return { ...tracked, url: `redis://127.0.0.1:${port}` }
+async function stopServer(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.pid === undefined) return
+  const exited = new Promise((resolve) => child.once('exit', resolve))
+  child.disconnect?.()
+  const timer = setTimeout(() => child.pid && process.kill(child.pid, 'SIGKILL'), 3000)
+  await exited
+  clearTimeout(timer)
 }
 
-async function startInstance(name: string, redisUrl: string, keyPrefix: string) {
-  const child = spawn(
-    process.execPath,
-    ['--expose-gc', '--import', 'tsx', join('src', 'scale', 'instance.ts')],
-    {
-      cwd: benchDirectory,
-      env: {
-        ...process.env,
-        REDIS_URL: redisUrl,
-        KEY_PREFIX: keyPrefix,
-        INSTANCE: name,
-        TENANT_SECRET: SECRET,
-        REQUEST_STATE_KEY: STATE_KEY,
-      },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  )
-  const tracked = track(child)
-  const match = await lineOf(child, /SCALE_LISTENING (\d+)/, `instance ${name}`)
-  return { ...tracked, origin: `http://127.0.0.1:${match[1]}` }
-}
+// ---- sockets, one dispatcher per origin ------------------------------------------------------
 
-async function instanceHeap(origin: string): Promise<number> {
-  const answer = await fetch(new URL('/debug/memory', origin))
-  return ((await answer.json()) as { heapUsed: number }).heapUsed
-}
-
-/** Pooled clients not yet collected: what a closed pool still keeps reachable. */
-let liveClients = 0
-const collected = new FinalizationRegistry<void>(() => {
-  liveClients--
-})
-
-interface RunResult {
-  label: string
-  latencies: number[]
-  seconds: number
-  errors: number
-  crossTenant: number
-  perInstance: Record<string, number>
-  clientHeap: { before: number; after: number }
-  /** Clients of this run still reachable after the pool closed and GC ran. */
-  clientsLeft: number
-  instanceHeaps: { before: number; after: number }[]
-}
-
-let proxyInstance: RoundRobinProxy | undefined
-async function sharedProxy(origins: string[]): Promise<RoundRobinProxy> {
-  if (proxyInstance) proxyInstance.setUpstreams(origins)
-  else proxyInstance = await startRoundRobinProxy({ upstreams: origins })
-  return proxyInstance
-}
-
-/** Waits (bounded) until this process holds no more handles than `count`: closed sockets gone. */
-async function settleHandles(count: number): Promise<void> {
-  const deadline = Date.now() + 10_000
-  while (process.getActiveResourcesInfo().length > count && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-}
-
-async function runAgainst(
-  label: string,
-  origins: string[],
-  load: { tenants: number; requests: number } = config,
-): Promise<RunResult> {
-  // One proxy for every run, its upstreams replaced: one service address, as the clients of a
-  // real deployment see it (fetch keeps its connection pool per origin).
-  const proxy = await sharedProxy(origins)
-  const url = new URL('/mcp', proxy.url)
-  const handlesBefore = process.getActiveResourcesInfo().length
-  gc(3)
-  const clientBefore = process.memoryUsage().heapUsed
-  const instancesBefore = await Promise.all(origins.map(instanceHeap))
-  const pool = new MCPClientPool({ max: load.tenants, idleTtl: 600_000 })
-  const jobs: number[] = []
-  for (let round = 0; round < load.requests; round++) {
-    for (let tenant = 0; tenant < load.tenants; tenant++) jobs.push(tenant)
-  }
-  const latencies: number[] = []
-  const perInstance: Record<string, number> = {}
-  let errors = 0
-  let crossTenant = 0
-  const errorMessages = new Map<string, number>()
-  let next = 0
-  const started = performance.now()
-  const worker = async () => {
-    while (next < jobs.length) {
-      const tenant = `tenant-${jobs[next++]}`
-      const token = tenantToken(tenant, SECRET)
-      const begin = performance.now()
-      try {
-        const text = await pool.withClient(
-          { user: tenant, credentials: token },
-          ({ id }) => {
-            liveClients++
-            const created = new MCPClient({
-              id: `scale-${label}-${id}`,
-              servers: {
-                svc: {
-                  url,
-                  protocolVersion: '2026-07-28',
-                  requestInit: { headers: { authorization: `Bearer ${token}` } },
-                  timeout: 20_000,
-                },
-              },
-            })
-            collected.register(created)
-            return created
-          },
-          async (client) => {
-            const tool = (await client.listToolsets()).svc?.whoami
-            const result = (await tool?.execute({})) as { content?: { text?: string }[] }
-            return result?.content?.[0]?.text ?? ''
-          },
-        )
-        latencies.push(performance.now() - begin)
-        const [seenTenant, instance = '?'] = text.split('@')
-        if (seenTenant !== tenant) crossTenant++
-        perInstance[instance] = (perInstance[instance] ?? 0) + 1
-      } catch (error) {
-        errors++
-        const message = `${(error as { code?: string }).code ?? ''} ${(error as Error).message}`
-        errorMessages.set(message, (errorMessages.get(message) ?? 0) + 1)
-      }
+/** File descriptors of this process, and how many of them are sockets. */
+function descriptors(): { fds: number; sockets: number } {
+  let fds = 0
+  let sockets = 0
+  for (const name of readdirSync('/proc/self/fd')) {
+    fds++
+    try {
+      if (readlinkSync(`/proc/self/fd/${name}`).startsWith('socket:')) sockets++
+    } catch {
+      // closed between the listing and the read
     }
   }
-  await Promise.all(Array.from({ length: config.concurrency }, worker))
-  const seconds = (performance.now() - started) / 1000
-  for (const [message, count] of errorMessages) console.error(`${label}: ${count} × ${message}`)
-  await pool.close()
-  // Memory is compared once the closed clients' sockets are gone, as a long-lived service sees.
-  await settleHandles(handlesBefore)
-  gc(3)
-  // Finalizers run after the collection, on a later turn.
-  await new Promise((resolve) => setTimeout(resolve, 100))
-  gc(3)
-  const clientAfter = process.memoryUsage().heapUsed
-  if (process.env.BENCH_SCALE_SNAPSHOT) {
-    const { writeHeapSnapshot } = await import('node:v8')
-    console.error(
-      `heap snapshot: ${writeHeapSnapshot(`${process.env.BENCH_SCALE_SNAPSHOT}-${label.replace(/\W+/g, '-')}.heapsnapshot`)}`,
-    )
-  }
-  const instancesAfter = await Promise.all(origins.map(instanceHeap))
-  return {
-    label,
-    latencies,
-    seconds,
-    errors,
-    crossTenant,
-    perInstance,
-    clientHeap: { before: clientBefore, after: clientAfter },
-    clientsLeft: liveClients,
-    instanceHeaps: instancesBefore.map((before, index) => ({
-      before,
-      after: instancesAfter[index] ?? 0,
-    })),
-  }
+  return { fds, sockets }
 }
 
-async function main() {
-  const stops: (() => Promise<void>)[] = []
+interface Dispatcher {
+  close(): Promise<void>
+}
+type AgentConstructor = new (options: Record<string, unknown>) => Dispatcher
+
+/**
+ * Node's own undici `Agent` class (the one its global `fetch` is built on), reached through the
+ * global dispatcher so the bench adds no dependency; an app would `import { Agent } from
+ * 'undici'` instead.
+ */
+async function agentClass(origin: string): Promise<AgentConstructor> {
+  await fetch(`${origin}/stats`).then((response) => response.text())
+  const global = (globalThis as Record<symbol, unknown>)[Symbol.for('undici.globalDispatcher.1')]
+  if (!global) throw new Error('no undici global dispatcher')
+  return (global as { constructor: AgentConstructor }).constructor
+}
+
+// ---- the run ---------------------------------------------------------------------------------
+
+function signature(tenant: string): Promise<string> {
+  // The server's check, computed here with the shared test secret.
+  return import('node:crypto').then(({ createHmac }) =>
+    createHmac('sha256', SECRET).update(tenant).digest('base64url').slice(0, 16),
+  )
+}
+
+const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`
+const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`
+
+async function settle(): Promise<NodeJS.MemoryUsage> {
+  for (let index = 0; index < 3; index++) {
+    gc(2)
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  return process.memoryUsage()
+}
+
+async function main(): Promise<number> {
+  const { MCPClient, MCPClientPool } = await import('@mcpkit/mcp-client-core')
+  const server = await startServer()
+  const failures: string[] = []
   try {
-    stops.push(async () => proxyInstance?.close())
-    const redis = await startRedis()
-    stops.push(() => redis.stop())
-    const prefix = `bench-${randomBytes(4).toString('hex')}:`
-    const [a, b] = await Promise.all([
-      startInstance('A', redis.url, prefix),
-      startInstance('B', redis.url, prefix),
-    ])
-    stops.push(
-      () => a.stop(),
-      () => b.stop(),
+    const Agent = await agentClass(server.origin)
+    const agents = new Map<string, Dispatcher>()
+    const agentFor = (origin: string) => {
+      let agent = agents.get(origin)
+      if (!agent) {
+        agent = new Agent({ connections: SOCKETS, keepAliveTimeout: 30_000, pipelining: 1 })
+        agents.set(origin, agent)
+      }
+      return agent
+    }
+    const tokens = new Map<string, string>()
+    for (let index = 0; index < TENANTS; index++) {
+      const tenant = `tenant-${index}`
+      tokens.set(tenant, `${tenant}.${await signature(tenant)}`)
+    }
+
+    // A few clients first, closed: modules loaded and code warm before the baseline.
+    const create =
+      (tenant: string) =>
+      ({ id, cache }: { id: string; cache: object }): MCPClientType =>
+        new MCPClient({
+          id,
+          cache,
+          servers: {
+            app: {
+              url: server.url,
+              protocolVersion: '2026-07-28',
+              notificationStream: false,
+              requestInit: {
+                headers: { authorization: `Bearer ${tokens.get(tenant)}` },
+                dispatcher: agentFor(server.url.origin),
+              } as RequestInit,
+            },
+          },
+        })
+    const warmup: PoolType = new MCPClientPool({ max: 8 })
+    for (let index = 0; index < 8; index++) {
+      const tenant = `tenant-${index}`
+      await warmup.withClient(
+        { user: tenant, credentials: tokens.get(tenant) },
+        create(tenant),
+        (c) => c.listToolsets(),
+      )
+    }
+    await warmup.close()
+    const baseline = await settle()
+    const baselineFds = descriptors()
+
+    const pool: PoolType = new MCPClientPool({ max: TENANTS, idleTtl: 30 * 60_000 })
+    let peakSockets = 0
+    let peakFds = 0
+    const sampler = setInterval(() => {
+      const now = descriptors()
+      peakSockets = Math.max(peakSockets, now.sockets)
+      peakFds = Math.max(peakFds, now.fds)
+    }, 250)
+
+    const round = async (name: string) => {
+      const latencies: number[] = []
+      let wrong = 0
+      let errors = 0
+      const started = performance.now()
+      const cpu = process.cpuUsage()
+      let next = 0
+      const worker = async () => {
+        while (next < TENANTS) {
+          const tenant = `tenant-${next++}`
+          const t0 = performance.now()
+          try {
+            const { client, release } = await pool.acquire(
+              { user: tenant, credentials: tokens.get(tenant) },
+              create(tenant),
+            )
+            try {
+              const toolsets = await client.listToolsets()
+              const nonce = String(t0)
+              const result = (await toolsets.app?.whoami?.execute({ nonce })) as
+                | { content?: { text?: string }[] }
+                | undefined
+              const answer = result?.content?.[0]?.text
+              if (answer !== `${tenant}:${nonce}`) {
+                if (wrong++ === 0)
+                  console.error(`${name} ${tenant}: answered ${JSON.stringify(answer)}`)
+              }
+            } finally {
+              release()
+            }
+            latencies.push(performance.now() - t0)
+          } catch (error) {
+            if (errors++ < 3) console.error(`${name} ${tenant}: ${String(error)}`)
+          }
+        }
+      }
+      await Promise.all(Array.from({ length: CONCURRENCY }, worker))
+      const seconds = (performance.now() - started) / 1000
+      const used = process.cpuUsage(cpu)
+      const cpuPerTenant = (used.user + used.system) / 1000 / TENANTS
+      if (wrong > 0) failures.push(`${name}: ${wrong} calls answered for another tenant`)
+      if (errors > 0) failures.push(`${name}: ${errors} tenants failed`)
+      return { name, latencies, seconds, errors, wrong, cpuPerTenant }
+    }
+
+    const cold = await round('cold')
+    const warm = await round('warm')
+    clearInterval(sampler)
+    const idle = await settle()
+    const idleFds = descriptors()
+    const stats = pool.stats()
+    await pool.close()
+    for (const agent of agents.values()) await agent.close()
+    const after = await settle()
+    const afterFds = descriptors()
+
+    const socketCap = SOCKETS + baselineFds.sockets
+    if (peakSockets > socketCap) {
+      failures.push(
+        `sockets: peak ${peakSockets} above the cap ${SOCKETS} (+${baselineFds.sockets} before)`,
+      )
+    }
+    const grown = idle.heapUsed - baseline.heapUsed
+    const leftover = after.heapUsed - baseline.heapUsed
+    if (leftover > Math.max(8 * 1024 * 1024, grown * 0.05)) {
+      failures.push(
+        `memory: ${mib(leftover)} of heap left after close() (${mib(grown)} while pooled)`,
+      )
+    }
+    if (afterFds.sockets > baselineFds.sockets) {
+      failures.push(
+        `sockets: ${afterFds.sockets} open after close(), ${baselineFds.sockets} before`,
+      )
+    }
+
+    const line = (r: Awaited<ReturnType<typeof round>>) =>
+      `| ${r.name}: acquire + listToolsets() + 1 call | ${quantile(r.latencies, 0.5).toFixed(2)} ms | ${quantile(r.latencies, 0.99).toFixed(2)} ms | ${(r.latencies.length / r.seconds).toFixed(0)}/s | ${r.seconds.toFixed(1)} s | ${r.cpuPerTenant.toFixed(2)} ms | ${r.errors} | ${r.wrong} |`
+    console.log(
+      `\nscale run: ${TENANTS} tenants, ${CONCURRENCY} at a time, one MCPServer (2026-07-28), one undici Agent per origin capped at ${SOCKETS} connections, Node ${process.version}\n`,
     )
     console.log(
-      `scale bench: ${config.tenants} tenants × ${config.requests} calls, concurrency ${config.concurrency}, 2026-07-28 era, through the round-robin proxy`,
+      '| round | p50 | p99 | tenants/s | duration | client CPU per tenant | errors | wrong tenant |',
     )
-    // Warm both instances' code paths once (not measured).
-    await runAgainst('warm-up', [a.origin, b.origin], { tenants: 50, requests: 2 }).catch(
-      () => undefined,
-    )
-    const single = await runAgainst('1 instance', [a.origin])
-    const double = await runAgainst('2 instances', [a.origin, b.origin])
-    const rows = [
-      [
-        'setup',
-        'calls',
-        'p50',
-        'p99',
-        'req/s',
-        'errors',
-        'cross-tenant',
-        'per instance',
-        'client heap before → after',
-        'clients left',
-        'instance heap before → after',
-      ],
-      ...[single, double].map((run) => [
-        run.label,
-        String(run.latencies.length),
-        formatMs(quantile(run.latencies, 0.5)),
-        formatMs(quantile(run.latencies, 0.99)),
-        formatRate(run.latencies.length / run.seconds),
-        String(run.errors),
-        String(run.crossTenant),
-        Object.entries(run.perInstance)
-          .map(([name, count]) => `${name}:${count}`)
-          .join(' '),
-        `${formatBytes(run.clientHeap.before)} → ${formatBytes(run.clientHeap.after)}`,
-        String(run.clientsLeft),
-        run.instanceHeaps
-          .map((heap) => `${formatBytes(heap.before)} → ${formatBytes(heap.after)}`)
-          .join(', '),
-      ]),
-    ]
-    console.log(renderTable(rows))
+    console.log('| --- | --- | --- | --- | --- | --- | --- | --- |')
+    console.log(line(cold))
+    console.log(line(warm))
+    console.log('')
+    console.log('| figure | value |')
+    console.log('| --- | --- |')
     console.log(
-      `load average at the end: ${loadavg()
-        .map((value) => value.toFixed(2))
-        .join(' ')} (${cpus().length} CPUs)`,
+      `| pooled clients | ${stats.size} (hits ${stats.hits}, misses ${stats.misses}, evictions ${stats.evictions}) |`,
     )
-    const failed = [single, double].some((run) => run.crossTenant > 0 || run.errors > 0)
     console.log(
-      failed
-        ? 'FAIL: errors or cross-tenant responses'
-        : 'PASS: zero cross-tenant responses, zero errors',
+      `| JS heap per pooled idle tenant | ${kib(grown / TENANTS)} (${mib(grown)} for ${TENANTS}) |`,
     )
-    if (failed && process.env.BENCH_STRICT === '1') process.exitCode = 1
+    console.log(
+      `| RSS per pooled idle tenant | ${kib((idle.rss - baseline.rss) / TENANTS)} (${mib(idle.rss - baseline.rss)}) |`,
+    )
+    console.log(
+      `| sockets, peak during the rounds | ${peakSockets} (cap ${SOCKETS} + ${baselineFds.sockets} held before) |`,
+    )
+    console.log(
+      `| file descriptors, peak / baseline / idle / after close() | ${peakFds} / ${baselineFds.fds} / ${idleFds.fds} / ${afterFds.fds} |`,
+    )
+    console.log(
+      `| heap after close(), against the baseline | ${leftover >= 0 ? '+' : ''}${mib(leftover)} (baseline ${mib(baseline.heapUsed)}, pooled ${mib(idle.heapUsed)}, after ${mib(after.heapUsed)}) |`,
+    )
+    console.log(
+      `| RSS after close(), against the baseline | ${mib(after.rss - baseline.rss)} (RSS is slow to return to the OS) |`,
+    )
+    const serverStats = (await (await fetch(`${server.origin}/stats`)).json()) as Record<
+      string,
+      number
+    >
+    console.log(
+      `| server: tool calls / refused requests / RSS / CPU | ${serverStats.toolCalls} / ${serverStats.refused} / ${mib(serverStats.rss ?? 0)} / ${((serverStats.cpuMs ?? 0) / 1000).toFixed(1)} s |`,
+    )
+    console.log(
+      failures.length
+        ? `\nFAIL\n- ${failures.join('\n- ')}`
+        : '\nPASS: within the socket cap, every call answered for its own tenant, memory back after close()',
+    )
+    return failures.length ? 1 : 0
   } finally {
-    for (const stop of stops.reverse()) await stop().catch(() => {})
+    await stopServer(server.child)
   }
 }
 
-await main()
-clearTimeout(watchdog)
+process.exitCode = await main()

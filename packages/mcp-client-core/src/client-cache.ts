@@ -90,6 +90,11 @@ export class ProtocolEraCache {
     this.#entries.delete(entryKey(partition, server))
   }
 
+  /** Forgets every verdict. */
+  clear(): void {
+    this.#entries.clear()
+  }
+
   /** How many verdicts are held. */
   get size(): number {
     return this.#entries.size

@@ -30,6 +30,7 @@ export const HTTP_DEFINITION_KEYS: readonly string[] = [
   'eventSourceInit',
   'fetch',
   'authProvider',
+  'notificationStream',
 ]
 
 /** The keys of `definition` that no server definition has (for its kind). */

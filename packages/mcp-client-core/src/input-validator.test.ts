@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest'
 import { InputValidatorCache } from './input-validator.js'
 
+/** A cache with Ajv loaded, as a connection has it before any tool exists. */
+async function loaded(): Promise<InputValidatorCache> {
+  const cache = new InputValidatorCache()
+  await cache.ready()
+  return cache
+}
+
 const schema = {
   type: 'object',
   properties: {
@@ -13,12 +20,12 @@ const schema = {
 }
 
 describe('InputValidatorCache', () => {
-  it('accepts valid input', () => {
-    expect(new InputValidatorCache().get(schema)({ name: 'a', count: 2 })).toEqual([])
+  it('accepts valid input', async () => {
+    expect((await loaded()).get(schema)({ name: 'a', count: 2 })).toEqual([])
   })
 
-  it('names every invalid field', () => {
-    const issues = new InputValidatorCache().get(schema)({ count: 0, email: 'nope', extra: true })
+  it('names every invalid field', async () => {
+    const issues = (await loaded()).get(schema)({ count: 0, email: 'nope', extra: true })
     expect(issues).toEqual(
       expect.arrayContaining([
         { path: '/name', message: 'is required' },
@@ -29,20 +36,31 @@ describe('InputValidatorCache', () => {
     )
   })
 
-  it('compiles a schema once', () => {
-    const cache = new InputValidatorCache()
+  it('compiles a schema once', async () => {
+    const cache = await loaded()
     expect(cache.get(schema)).toBe(cache.get(schema))
   })
 
-  it('leaves schemas it cannot compile to the server', () => {
-    const check = new InputValidatorCache().get({ $ref: '#/definitions/missing' })
+  it('compiles a schema once for all clients, and keeps nothing of a call', async () => {
+    const [mine, theirs] = [await loaded(), await loaded()]
+    // Equal schemas from two clients (two users of one server): one compiled function.
+    const first = mine.get(structuredClone(schema))
+    const second = theirs.get(structuredClone(schema))
+    expect(second({ count: 0, email: 'x', secret: 'of-user-a' })).not.toEqual([])
+    // The other client's call left no errors behind on the shared function.
+    expect(first({ name: 'a', count: 2 })).toEqual([])
+    expect(mine.get(schema)({ name: 'b' })).toEqual([])
+  })
+
+  it('leaves schemas it cannot compile to the server', async () => {
+    const check = (await loaded()).get({ $ref: '#/definitions/missing' })
     expect(check({ anything: 1 })).toEqual([])
   })
 })
 
 describe('InputValidatorCache.outputValidator (the SDK Client’s output checks)', () => {
-  it('accepts matching output and explains a mismatch', () => {
-    const validate = new InputValidatorCache().outputValidator.getValidator(schema)
+  it('accepts matching output and explains a mismatch', async () => {
+    const validate = (await loaded()).outputValidator.getValidator(schema)
     expect(validate({ name: 'a' })).toEqual({
       valid: true,
       data: { name: 'a' },
@@ -54,8 +72,8 @@ describe('InputValidatorCache.outputValidator (the SDK Client’s output checks)
     expect(invalid.errorMessage).toMatch(/count/)
   })
 
-  it('reuses a compiled schema, and accepts what it cannot compile', () => {
-    const cache = new InputValidatorCache()
+  it('reuses a compiled schema, and accepts what it cannot compile', async () => {
+    const cache = await loaded()
     const first = cache.outputValidator.getValidator(schema)
     const again = cache.outputValidator.getValidator(schema)
     expect(again({ name: 'b' }).valid).toBe(true)

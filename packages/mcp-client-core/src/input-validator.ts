@@ -4,13 +4,89 @@ import type {
   JsonSchemaValidator,
   jsonSchemaValidator,
 } from '@modelcontextprotocol/client'
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
-import addFormatsModule from 'ajv-formats'
+import type { Ajv, ErrorObject, ValidateFunction } from 'ajv'
 import { linearRegExpEngine } from './safe-pattern.js'
 
-// ajv-formats is CommonJS; its default export is the plugin under either interop.
-const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ??
-  addFormatsModule) as (ajv: Ajv) => Ajv
+/** Compiles schemas, once each per process (see `SchemaCompiler`). */
+let compilerLoading: Promise<SchemaCompiler> | undefined
+
+/**
+ * Ajv, ajv-formats and RE2 (~70 modules), loaded on the first connect rather than on import: an
+ * `import { MCPClient }` costs no more than the SDK's own.
+ */
+function loadCompiler(): Promise<SchemaCompiler> {
+  compilerLoading ??= Promise.all([import('ajv'), import('ajv-formats'), import('re2js')]).then(
+    ([ajvModule, formatsModule, re2Module]) => {
+      // Both are CommonJS: their exports sit under `default` under some interops.
+      const AjvClass = (ajvModule.Ajv ??
+        (ajvModule as unknown as { default: { Ajv: typeof Ajv } }).default.Ajv) as typeof Ajv
+      let addFormats: unknown = formatsModule.default
+      while (typeof addFormats !== 'function' && addFormats) {
+        addFormats = (addFormats as { default?: unknown }).default
+      }
+      const ajv = (addFormats as (ajv: Ajv) => Ajv)(
+        new AjvClass({
+          strict: false,
+          allErrors: true,
+          validateSchema: false,
+          addUsedSchema: false,
+          // A server's `pattern` runs on RE2, in linear time: no ReDoS freezes the event loop.
+          code: { regExp: linearRegExpEngine(re2Module.RE2JS) },
+        }),
+      )
+      return new SchemaCompiler(ajv)
+    },
+  )
+  return compilerLoading
+}
+
+/** How many distinct schemas stay compiled; the least recently compiled or used goes first. */
+const MAX_COMPILED_SCHEMAS = 2048
+
+/**
+ * One Ajv for the process, and the compiled checks of the schemas seen, keyed by their JSON
+ * text. Compiling costs ~0.1–1 ms and an Ajv instance tens of KB: per pooled client that was
+ * most of a tenant's first call and a third of its heap. A compiled check is a pure function of
+ * the schema's text, so clients of different users that meet the same schema share it and
+ * learn nothing from each other; no input, result or error outlives the call that made it
+ * (`errors` is cleared after each use).
+ */
+class SchemaCompiler {
+  readonly #ajv: Ajv
+  readonly #compiled = new Map<string, ValidateFunction | null>()
+
+  constructor(ajv: Ajv) {
+    this.#ajv = ajv
+  }
+
+  /** The compiled schema, or `null` when Ajv cannot compile it. */
+  compile(schema: object): ValidateFunction | null {
+    const key = JSON.stringify(schema)
+    let validate = this.#compiled.get(key)
+    if (validate !== undefined) {
+      this.#compiled.delete(key)
+    } else {
+      try {
+        validate = this.#ajv.compile(schema)
+      } catch {
+        validate = null
+      } finally {
+        // The caller keeps the function: Ajv's own cache would only grow.
+        this.#ajv.removeSchema(schema)
+      }
+      if (this.#compiled.size >= MAX_COMPILED_SCHEMAS) {
+        const oldest = this.#compiled.keys().next().value
+        if (oldest !== undefined) this.#compiled.delete(oldest)
+      }
+    }
+    this.#compiled.set(key, validate)
+    return validate
+  }
+
+  errorsText(errors: ValidateFunction['errors']): string {
+    return this.#ajv.errorsText(errors)
+  }
+}
 
 /** Checks tool arguments against the tool's JSON Schema, as a list of issues naming fields. */
 export type InputCheck = (input: unknown) => readonly ToolInputIssue[]
@@ -18,81 +94,64 @@ export type InputCheck = (input: unknown) => readonly ToolInputIssue[]
 const accept: InputCheck = () => []
 
 /**
- * Compiles input schemas on first use and keeps them for the client's lifetime. Compiling is
- * the expensive part (~0.1–1 ms a schema), so it happens once per tool schema, not per list
- * and not per call; tools that are never called are never compiled. One per `MCPClient`, so
- * nothing is shared between clients.
+ * A client's view of the compiled schemas: the check of each schema object it was given,
+ * compiled on first use (tools that are never called are never compiled), by the process's
+ * `SchemaCompiler`, so a schema that many clients list is compiled once.
  *
- * It also validates the SDK `Client`'s tool outputs (`outputValidator`), on the same lazily
- * created Ajv: the SDK's default builds an Ajv per `Client` at construction (tens of KB and
- * about a millisecond, for every pooled or per-request client, used or not) and keeps every
- * schema it compiles in that Ajv's cache, so a long-lived client grows with each re-list.
+ * It also validates the SDK `Client`'s tool outputs (`outputValidator`): the SDK's default
+ * builds an Ajv per `Client` at construction (tens of KB and about a millisecond, for every
+ * pooled or per-request client, used or not) and keeps every schema it compiles in that Ajv's
+ * cache, so a long-lived client grows with each re-list.
  */
 export class InputValidatorCache {
-  #ajv: Ajv | undefined
+  #compiler: SchemaCompiler | undefined
   readonly #checks = new WeakMap<JsonSchema, InputCheck>()
-  readonly #outputChecks = new WeakMap<object, ValidateFunction>()
 
   /** The SDK `Client`'s `jsonSchemaValidator`: output schemas, compiled once each. */
   readonly outputValidator: jsonSchemaValidator = {
     getValidator: <T>(schema: JsonSchemaType): JsonSchemaValidator<T> => {
-      let validate = this.#outputChecks.get(schema)
-      if (!validate) {
-        try {
-          validate = this.#compileKeepingNothing(schema)
-        } catch {
-          // As for inputs: a schema Ajv cannot compile must not hide the server's tools.
-          validate = Object.assign(() => true, { errors: null }) as unknown as ValidateFunction
-        }
-        this.#outputChecks.set(schema, validate)
+      const compiler = this.#loaded()
+      // As for inputs: a schema Ajv cannot compile must not hide the server's tools.
+      const compiled = compiler.compile(schema)
+      if (!compiled) return (input) => ({ valid: true, data: input as T, errorMessage: undefined })
+      return (input) => {
+        if (compiled(input)) return { valid: true, data: input as T, errorMessage: undefined }
+        const errorMessage = compiler.errorsText(compiled.errors)
+        compiled.errors = null
+        return { valid: false, data: undefined, errorMessage }
       }
-      const compiled = validate
-      return (input) =>
-        compiled(input)
-          ? { valid: true, data: input as T, errorMessage: undefined }
-          : {
-              valid: false,
-              data: undefined,
-              errorMessage: this.#ajv?.errorsText(compiled.errors) ?? 'invalid',
-            }
     },
   }
 
-  /** Compiles `schema` and drops Ajv's own cache entry of it: the caller keeps the function. */
-  #compileKeepingNothing(schema: object): ValidateFunction {
-    this.#ajv ??= addFormats(
-      new Ajv({
-        strict: false,
-        allErrors: true,
-        validateSchema: false,
-        addUsedSchema: false,
-        // A server's `pattern` runs on RE2, in linear time: no ReDoS freezes the event loop.
-        code: { regExp: linearRegExpEngine() },
-      }),
-    )
-    const validate = this.#ajv.compile(schema)
-    this.#ajv.removeSchema(schema)
-    return validate
+  /** Loads Ajv (once per process); a connection awaits it before its first request. */
+  async ready(): Promise<void> {
+    this.#compiler ??= await loadCompiler()
+  }
+
+  #loaded(): SchemaCompiler {
+    // Never a silent "accept everything": a check asked for before `ready()` is a bug.
+    if (!this.#compiler) throw new Error('mcpkit: a schema compiled before Ajv was loaded')
+    return this.#compiler
   }
 
   /** The check for `schema`; a schema ajv cannot compile is left to the server to enforce. */
   get(schema: JsonSchema): InputCheck {
     let check = this.#checks.get(schema)
     if (!check) {
-      check = this.#compile(schema)
+      const validate = this.#loaded().compile(schema)
+      check = validate ? checkOf(validate) : accept
       this.#checks.set(schema, check)
     }
     return check
   }
+}
 
-  #compile(schema: JsonSchema): InputCheck {
-    let validate: ValidateFunction
-    try {
-      validate = this.#compileKeepingNothing(schema)
-    } catch {
-      return accept
-    }
-    return (input) => (validate(input) ? [] : (validate.errors ?? []).map(toIssue))
+function checkOf(validate: ValidateFunction): InputCheck {
+  return (input) => {
+    if (validate(input)) return []
+    const issues = (validate.errors ?? []).map(toIssue)
+    validate.errors = null
+    return issues
   }
 }
 

@@ -1,4 +1,3 @@
-import { createHmac, randomBytes } from 'node:crypto'
 import { canonicalJson, type LogHandler, MCPClientError } from '@mcpkit/types'
 import type { ResponseCacheStore } from '@modelcontextprotocol/client'
 import { LRUCache } from 'lru-cache'
@@ -8,6 +7,7 @@ import {
   ProtocolEraCache,
 } from './client-cache.js'
 import type { MCPClient } from './mcp-client.js'
+import { nodeCrypto } from './node-crypto.js'
 
 const DEFAULT_MAX = 100
 const DEFAULT_IDLE_TTL_MS = 5 * 60_000
@@ -121,12 +121,14 @@ export class MCPClientPool {
   readonly #warm: boolean
   readonly #logger: LogHandler | undefined
   /** Keys the credentials' fingerprints, so pool keys reveal nothing about the credentials. */
-  readonly #secret = randomBytes(32)
+  readonly #secret = nodeCrypto().randomBytes(32)
   /** Entries that left the cache and are not disconnected yet, by key. */
   readonly #leaving = new Map<string, Set<Entry>>()
   readonly #usersKeys = new Map<string, Set<string>>()
   readonly #responses: ResponseCacheStore
   readonly #eras = new ProtocolEraCache()
+  /** Whether `#responses` is the pool's own store (cleared on `close()`), not the app's. */
+  readonly #ownsResponses: boolean
   #entryIds = 0
   #closed: Promise<void> | undefined
   #stats = { hits: 0, misses: 0, evictions: 0, expirations: 0, failures: 0, inUse: 0 }
@@ -134,6 +136,7 @@ export class MCPClientPool {
   constructor(options: MCPClientPoolOptions = {}) {
     const { max = DEFAULT_MAX, idleTtl = DEFAULT_IDLE_TTL_MS, warm = true, logger } = options
     this.#responses = options.responseCacheStore ?? defaultResponseStore()
+    this.#ownsResponses = options.responseCacheStore === undefined
     if (!Number.isInteger(max) || max < 1) {
       throw new MCPClientError('INVALID_CONFIGURATION', '`max` must be a positive integer.')
     }
@@ -267,6 +270,9 @@ export class MCPClientPool {
     clearTimeout(timer)
     // Whoever still holds a lease after the drain time gets `DISCONNECTED` on their next call.
     await Promise.all(leaving.map((entry) => this.#disconnect(entry)))
+    // What the clients learned goes with them: a closed pool holds no per-user entries.
+    this.#eras.clear()
+    if (this.#ownsResponses) await this.#responses.clear()
   }
 
   // ── entries ─────────────────────────────────────────────────────────────────
@@ -292,7 +298,10 @@ export class MCPClientPool {
         // server sessions are gone before a new client opens more with the same credentials.
         await Promise.all(previous.map((old) => old.gone))
         const cache: MCPClientCacheOptions = {
-          partition: createHmac('sha256', this.#secret).update(cacheKey).digest('base64url'),
+          partition: nodeCrypto()
+            .createHmac('sha256', this.#secret)
+            .update(cacheKey)
+            .digest('base64url'),
           responses: this.#responses,
           eras: this.#eras,
         }
@@ -395,7 +404,10 @@ export class MCPClientPool {
         `Pool credentials must be JSON data (strings, numbers, arrays, objects): ${(error as Error).message}.`,
       )
     }
-    const fingerprint = createHmac('sha256', this.#secret).update(canonical).digest('base64url')
+    const fingerprint = nodeCrypto()
+      .createHmac('sha256', this.#secret)
+      .update(canonical)
+      .digest('base64url')
     return { user, cacheKey: `${user}\u0000${fingerprint}` }
   }
 

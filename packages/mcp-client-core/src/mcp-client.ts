@@ -219,6 +219,18 @@ export class MCPClient {
     return eras
   }
 
+  /** Adds a notification handler; the server's standing stream opens if it had none. */
+  #notifying<Handler>(
+    serverName: string,
+    handlers: (server: ServerConnection) => Set<Handler>,
+    handler: Handler,
+  ): Unsubscribe {
+    const server = this.#server(serverName)
+    const unsubscribe = addHandler(handlers(server), handler)
+    server.listenForNotifications()
+    return unsubscribe
+  }
+
   #server(serverName: string): ServerConnection {
     const server = this.#servers.get(serverName)
     if (server) return server
@@ -402,10 +414,10 @@ export class MCPClient {
       unsubscribe(this.#server(serverName), uri),
     /** Adds a handler for updates of subscribed resources; returns a function that removes it. */
     onUpdated: (serverName: string, handler: (params: { uri: string }) => void): Unsubscribe =>
-      addHandler(this.#server(serverName).handlers.resourceUpdated, handler),
+      this.#notifying(serverName, (server) => server.handlers.resourceUpdated, handler),
     /** Adds a handler for changes of the server's resource list. */
     onListChanged: (serverName: string, handler: () => void): Unsubscribe =>
-      addHandler(this.#server(serverName).handlers.resourceListChanged, handler),
+      this.#notifying(serverName, (server) => server.handlers.resourceListChanged, handler),
   }
 
   // ── prompts ─────────────────────────────────────────────────────────────────
@@ -447,7 +459,7 @@ export class MCPClient {
     },
     /** Adds a handler for changes of the server's prompt list. */
     onListChanged: (serverName: string, handler: () => void): Unsubscribe =>
-      addHandler(this.#server(serverName).handlers.promptListChanged, handler),
+      this.#notifying(serverName, (server) => server.handlers.promptListChanged, handler),
   }
 
   // ── elicitation and progress ────────────────────────────────────────────────

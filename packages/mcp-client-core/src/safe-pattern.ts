@@ -1,4 +1,4 @@
-import { RE2JS } from 're2js'
+import type { RE2JS } from 're2js'
 
 /** What Ajv's `code.regExp` option takes (its `RegExpEngine`, not exported from its main entry). */
 export interface RegExpLike {
@@ -29,6 +29,7 @@ const matchesAnything: RegExpLike = { test: () => true }
  * its own schema, and `onUnchecked` hears of it.
  */
 export function linearRegExpEngine(
+  re2: typeof RE2JS,
   onUnchecked?: (pattern: string, reason: string) => void,
 ): RegExpEngine {
   const engine = (pattern: string): RegExpLike => {
@@ -43,7 +44,7 @@ export function linearRegExpEngine(
     }
     let compiled: RE2JS
     try {
-      compiled = RE2JS.compile(RE2JS.translateRegExp(pattern))
+      compiled = re2.compile(re2.translateRegExp(pattern))
     } catch (error) {
       onUnchecked?.(pattern, error instanceof Error ? error.message : String(error))
       return matchesAnything

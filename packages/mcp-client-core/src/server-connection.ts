@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto'
 import { type ApprovalGate, createApprovalGate } from '@mcpkit/tool-approval'
 import {
   type ClientConnection,
@@ -35,6 +34,7 @@ import { clearServerHandlers, createServerHandlers, type ServerHandlers } from '
 import type { InputCheck, InputValidatorCache } from './input-validator.js'
 import { ListenStream } from './listen-stream.js'
 import { buildTool, type MCPTool, type ToolCaller } from './mcp-tool.js'
+import { nodeCrypto } from './node-crypto.js'
 import { OperationScope } from './operation-scope.js'
 import {
   connectionClosedError,
@@ -113,6 +113,11 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
   #progressTokens = 0
   /** Only a custom `fetch` reads the request context: without one, calls skip AsyncLocalStorage. */
   readonly #usesRequestContext: boolean
+  /**
+   * Whether a modern connection opens its `subscriptions/listen` stream: always, unless the
+   * definition says `notificationStream: false`; then once something asks for notifications.
+   */
+  #listens: boolean
 
   constructor(options: ServerConnectionOptions) {
     const { definition } = options
@@ -126,6 +131,7 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
     this.#toolListTtl = definition.toolListTtl ?? DEFAULT_TOOL_LIST_TTL_MS
     this.#usesRequestContext = 'fetch' in definition && definition.fetch !== undefined
     this.#cache = options.cache
+    this.#listens = (definition as { notificationStream?: boolean }).notificationStream !== false
     this.#serverKey = serverKeyOf(definition)
     this.#responses = namespacedStore(
       options.cache.responses,
@@ -188,6 +194,9 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
     const { partition, eras } = this.#cache
     const verdict = eras.get(partition, this.#serverKey)
     let connection: ClientConnection
+    // Ajv loads (the first time) while the connection opens: every tool comes after it.
+    const validatorsReady = this.#validators.ready()
+    validatorsReady.catch(() => {}) // awaited below; not unhandled if the connect fails first
     try {
       connection = await connectClient({
         serverName: this.name,
@@ -209,6 +218,7 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
         log: this.log,
         signal: this.#closed.signal,
       })
+      await validatorsReady
     } catch (error) {
       if (verdict) eras.delete(partition, this.#serverKey)
       throw error
@@ -226,8 +236,9 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
       'debug',
       `connected over ${connection.kind}, protocol ${connection.protocolVersion} (${connection.era} era)`,
     )
-    if (connection.era === 'modern') this.#startListening(connection)
-    else this.#legacySetup(connection)
+    if (connection.era === 'modern') {
+      if (this.#listens) this.#startListening(connection)
+    } else this.#legacySetup(connection)
     return connection
   }
 
@@ -296,9 +307,28 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
    */
   async relisten(): Promise<SubscriptionFilter | undefined> {
     const connection = await this.connect()
-    if (connection.era !== 'modern' || !this.#listen) return undefined
+    if (connection.era !== 'modern') return undefined
+    if (!this.#listen) {
+      this.#listens = true
+      this.#startListening(connection)
+    }
+    if (!this.#listen) return undefined
     if (this.#listenPending === this.#listen) this.#listenPending = undefined
     return this.#listen.open()
+  }
+
+  /**
+   * Something asks for the server's notifications (a handler was added): a connection without
+   * a standing stream (`notificationStream: false`) opens its listen stream now, or on connect.
+   */
+  listenForNotifications(): void {
+    if (this.#listens) return
+    this.#listens = true
+    const connection = this.#connection
+    if (connection?.era === 'modern' && !this.#listen) {
+      this.#startListening(connection)
+      this.#openPendingListen()
+    }
   }
 
   /** Drops a connection that died, so the next call opens a new one. */
@@ -628,7 +658,8 @@ function serverKeyOf(definition: ServerDefinition): string {
   }
   const { command, args = [], cwd, env = {} } = definition
   const environment = Object.entries(env).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-  const digest = createHash('sha256')
+  const digest = nodeCrypto()
+    .createHash('sha256')
     .update(JSON.stringify([command, args, cwd ?? null, environment]))
     .digest('base64url')
   return `stdio:${digest}`

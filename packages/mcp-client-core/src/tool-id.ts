@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { nodeCrypto } from './node-crypto.js'
 
 /** Tool names most model APIs accept: letters, digits, `_` and `-`, at most 64 characters. */
 export const MAX_TOOL_ID_LENGTH = 64
@@ -38,7 +38,8 @@ function withHash(id: string, serverName: string, toolName: string): string {
  */
 export function toolHash(serverName: string, toolName: string, occurrence: number): string {
   const names = `${serverName}\u0000${toolName}`
-  return createHash('sha256')
+  return nodeCrypto()
+    .createHash('sha256')
     .update(occurrence > 1 ? `${names}\u0000${occurrence}` : names)
     .digest('hex')
     .slice(0, 8)

@@ -10,13 +10,21 @@ type NodeCrypto = {
  * gated call. Reached through `process.getBuiltinModule`, so bundles for other runtimes do not
  * import `node:crypto`.
  */
-const nodeCrypto = (
-  globalThis as { process?: { getBuiltinModule?: (name: string) => unknown } }
-).process?.getBuiltinModule?.('node:crypto') as NodeCrypto | undefined
+let nodeCrypto: NodeCrypto | null | undefined
+
+/** Looked up on the first hash, not on import: loading `node:crypto` costs ~15 ms. */
+function loadNodeCrypto(): NodeCrypto | null {
+  nodeCrypto ??=
+    ((
+      globalThis as { process?: { getBuiltinModule?: (name: string) => unknown } }
+    ).process?.getBuiltinModule?.('node:crypto') as NodeCrypto | undefined) ?? null
+  return nodeCrypto
+}
 
 /** SHA-256 of `text` (UTF-8) as lowercase hex, on any runtime with Web Crypto. */
 export async function sha256Hex(text: string): Promise<string> {
-  if (nodeCrypto) return nodeCrypto.createHash('sha256').update(text).digest('hex')
+  const node = loadNodeCrypto()
+  if (node) return node.createHash('sha256').update(text).digest('hex')
   const subtle = globalThis.crypto?.subtle
   if (!subtle) {
     throw new Error(

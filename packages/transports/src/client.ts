@@ -15,7 +15,3 @@ export {
   type RequestScope,
   runInRequestScope,
 } from './client/request-scope.js'
-export {
-  ProcessStdioTransport,
-  type ProcessStdioTransportOptions,
-} from './client/stdio-transport.js'

@@ -133,5 +133,8 @@ export function validateServerDefinition(
   if (http.fetch !== undefined && typeof http.fetch !== 'function') {
     throw invalid(serverName, '`fetch` must be a function.')
   }
+  if (http.notificationStream !== undefined && typeof http.notificationStream !== 'boolean') {
+    throw invalid(serverName, '`notificationStream` must be true or false.')
+  }
   return { kind: 'http', definition: http, url }
 }

@@ -165,6 +165,16 @@ export interface HttpServerDefinition extends ServerDefinitionOptions {
   fetch?: FetchWithContext
   /** OAuth for this server (an SDK `OAuthClientProvider`, e.g. `MCPOAuthClientProvider`). */
   authProvider?: AuthProvider
+  /**
+   * Whether the connection holds a standing stream for what the server sends unasked (list
+   * changes, resource updates, log lines between calls): the Streamable HTTP `GET` stream on
+   * the legacy era, `subscriptions/listen` on the 2026-07-28 one. Default `true`. `false`
+   * holds none while idle (no socket, ~45 KB less heap per idle client: for pools of many
+   * users): the tool list is then fresh for the server's `ttlMs` hint or `toolListTtl`, and a
+   * modern connection opens `subscriptions/listen` only when `resources.subscribe` or an
+   * `onUpdated` / `onListChanged` handler asks for it. Answers to calls are unaffected.
+   */
+  notificationStream?: boolean
   command?: never
 }
 

@@ -33,7 +33,7 @@ import {
   versionNegotiation,
 } from './protocol-verdict.js'
 import { runWithRequestContext } from './request-context-storage.js'
-import { ProcessStdioTransport } from './stdio-transport.js'
+import type { ProcessStdioTransport } from './stdio-transport.js'
 
 export type { ProtocolVerdict, TransportKind } from './protocol-verdict.js'
 
@@ -213,6 +213,16 @@ function connectStdio(options: ConnectClientOptions): Promise<ClientConnection> 
   })
 }
 
+/**
+ * The stdio transport, loaded on the first stdio connect: an HTTP-only client never loads
+ * `node:child_process` or `cross-spawn`.
+ */
+let stdioTransport: Promise<typeof ProcessStdioTransport> | undefined
+function loadStdioTransport(): Promise<typeof ProcessStdioTransport> {
+  stdioTransport ??= import('./stdio-transport.js').then((module) => module.ProcessStdioTransport)
+  return stdioTransport
+}
+
 interface StdioFailure {
   readonly error: MCPClientError
   /** The child process ended during the attempt. */
@@ -226,7 +236,7 @@ async function connectStdioOnce(
 ): Promise<ClientConnection> {
   const { serverName, log } = options
   const definition = options.definition as StdioServerDefinition
-  const transport = new ProcessStdioTransport({
+  const transport = new (await loadStdioTransport())({
     serverName,
     command: definition.command,
     args: definition.args,
@@ -332,7 +342,9 @@ async function connectStreamable(
   const definition = options.definition as HttpServerDefinition
   const target = `URL ${url.href}`
   const open = async (prior: PriorDiscovery | undefined) => {
-    const transportFetch = new TransportFetch(definition)
+    const transportFetch = new TransportFetch(definition, {
+      standaloneGet: definition.notificationStream !== false,
+    })
     const transport = new StreamableHTTPClientTransport(
       url,
       httpTransportOptions(definition, transportFetch),

@@ -14,10 +14,22 @@ type RequestId = string | number
 /** How many answered or standalone SSE streams stay linked to the transport's signal. */
 const RECENT_STREAMS = 64
 
-/** One request's own abort controller, and the set of its signal's controllers it is in. */
+/**
+ * The controllers of one signal the SDK passed that are still worth aborting, and the one
+ * listener that aborts them: removed once the group is empty, because Node keeps a signal
+ * with an abort listener alive as long as its sources (`AbortSignal.any` of the transport's
+ * signal and a modern request's own): one kept listener per call was ~0.9 KB per call.
+ */
+interface Group {
+  readonly members: Set<AbortController>
+  readonly signal: AbortSignal
+  readonly listener: () => void
+}
+
+/** One request's own abort controller, and the group of its signal's controllers it is in. */
 interface Tracked {
   readonly controller: AbortController
-  readonly group: Set<AbortController>
+  readonly group: Group
   /** The caller's scope the request was sent in (see `request-scope.ts`). */
   readonly scope?: RequestScope | undefined
 }
@@ -45,9 +57,11 @@ interface Tracked {
 export class TransportFetch {
   readonly fetch: FetchLike
   /** Per abort signal the SDK passed: the controllers of its requests still worth aborting. */
-  readonly #groups = new WeakMap<AbortSignal, Set<AbortController>>()
+  readonly #groups = new WeakMap<AbortSignal, Group>()
   /** SSE streams of requests not answered yet, by JSON-RPC id. */
   readonly #unanswered = new Map<RequestId, Tracked>()
+  /** SSE streams of answered requests that have not ended yet, by JSON-RPC id (bounded). */
+  readonly #answered = new Map<RequestId, Tracked>()
   /** A ring of the most recent answered POST streams and GET streams. */
   readonly #recent: (Tracked | undefined)[] = new Array(RECENT_STREAMS)
   #recentCursor = 0
@@ -69,13 +83,27 @@ export class TransportFetch {
   /** The most bytes of one JSON body or SSE event (`maxResponseBytes`). */
   readonly #maxMessageBytes: number
 
-  constructor(definition: HttpServerDefinition) {
+  /**
+   * `standaloneGet: false` answers the Streamable HTTP standalone `GET` stream here, 405 (the
+   * spec's "this server offers none"), without a request: no idle socket per connection.
+   * Resumptions of POST streams (a `GET` with `last-event-id`) still go out.
+   */
+  constructor(definition: HttpServerDefinition, options: { standaloneGet?: boolean } = {}) {
     this.#maxMessageBytes = definition.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES
     const userFetch = definition.fetch
     const base: FetchLike = userFetch
       ? (url, init) => userFetch(url, init, currentRequestContext())
       : (url, init) => fetch(url, init)
+    const noStandaloneGet = options.standaloneGet === false
     this.fetch = async (url, init) => {
+      // A GET with `last-event-id` resumes a broken POST stream: that one is still sent.
+      if (
+        noStandaloneGet &&
+        init?.method === 'GET' &&
+        !new Headers(init.headers).has('last-event-id')
+      ) {
+        return new Response(null, { status: 405, statusText: 'Method Not Allowed' })
+      }
       const outer = init?.signal
       if (!outer || outer.aborted) {
         const response = await base(url, init)
@@ -90,13 +118,13 @@ export class TransportFetch {
         group: this.#groupOf(outer),
         scope,
       }
-      const { controller, group } = tracked
-      group.add(controller)
+      const { controller } = tracked
+      tracked.group.members.add(controller)
       let response: Response
       try {
         response = await base(url, { ...init, signal: controller.signal })
       } catch (error) {
-        group.delete(controller)
+        this.#leave(tracked)
         // The Fetch standard rejects with a TypeError when the network fails; anything else a
         // custom `fetch` throws is its own refusal, which the call reports as it is.
         if (error instanceof TypeError && !controller.signal.aborted) markNetworkFailure(error)
@@ -115,7 +143,7 @@ export class TransportFetch {
         if (id === undefined) this.#remember(tracked)
         else this.#unanswered.set(id, tracked)
       } else {
-        group.delete(controller)
+        this.#leave(tracked)
       }
       return response.body ? this.#bounded(response, sse, scope) : response
     }
@@ -172,23 +200,30 @@ export class TransportFetch {
     })
   }
 
-  /** The controllers of `signal`'s requests; the first time, one listener that aborts them. */
-  #groupOf(signal: AbortSignal): Set<AbortController> {
+  /** The group of `signal`'s requests; the first time, one listener that aborts them. */
+  #groupOf(signal: AbortSignal): Group {
     let group = this.#groups.get(signal)
     if (!group) {
       const members = new Set<AbortController>()
-      group = members
-      this.#groups.set(signal, members)
-      signal.addEventListener(
-        'abort',
-        () => {
-          for (const controller of members) controller.abort(signal.reason)
-          members.clear()
-        },
-        { once: true },
-      )
+      const listener = () => {
+        for (const controller of members) controller.abort(signal.reason)
+        members.clear()
+      }
+      group = { members, signal, listener }
+      this.#groups.set(signal, group)
+      signal.addEventListener('abort', listener, { once: true })
     }
     return group
+  }
+
+  /** `tracked` needs no aborting any more; its signal's listener goes with the last one. */
+  #leave(tracked: Tracked): void {
+    const { group, controller } = tracked
+    group.members.delete(controller)
+    if (group.members.size === 0 && this.#groups.get(group.signal) === group) {
+      this.#groups.delete(group.signal)
+      group.signal.removeEventListener('abort', group.listener)
+    }
   }
 
   /**
@@ -204,25 +239,41 @@ export class TransportFetch {
         const tracked = this.#unanswered.get(id)
         if (!tracked) return
         this.#unanswered.delete(id)
-        this.#remember(tracked)
+        // Kept until its stream ends (the server should end it now); the oldest of too many
+        // goes to the ring of recent streams.
+        this.#answered.set(id, tracked)
+        if (this.#answered.size > RECENT_STREAMS) {
+          const [oldestId, oldest] = this.#answered.entries().next().value as [RequestId, Tracked]
+          this.#answered.delete(oldestId)
+          this.#remember(oldest)
+        }
       },
       streamEnded: (id) => this.#streamEnded(id),
     })
   }
 
-  /** A request's stream ended: if its response never came on it, it may never come. */
+  /**
+   * A request's stream ended: nothing of it is left to abort. If its response never came on
+   * it, it may never come.
+   */
   #streamEnded(id: RequestId): void {
+    const answered = this.#answered.get(id)
+    if (answered) {
+      this.#answered.delete(id)
+      this.#leave(answered)
+      return
+    }
     const tracked = this.#unanswered.get(id)
     if (!tracked) return
     this.#unanswered.delete(id)
-    this.#remember(tracked)
+    this.#leave(tracked)
     tracked.scope?.streamLost()
     this.onStreamLost?.(id)
   }
 
   #remember(tracked: Tracked): void {
     const evicted = this.#recent[this.#recentCursor]
-    if (evicted) evicted.group.delete(evicted.controller)
+    if (evicted) this.#leave(evicted)
     this.#recent[this.#recentCursor] = tracked
     this.#recentCursor = (this.#recentCursor + 1) % RECENT_STREAMS
   }

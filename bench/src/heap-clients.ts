@@ -1,0 +1,112 @@
+/**
+ * Heap per idle client, with snapshots to see where the bytes go: N clients of one kind
+ * (`mcpkit`, `raw-v2`, `raw-v1`), each connected to the bench HTTP server and listed once, held
+ * open. Prints heapUsed / RSS growth per client after full GCs and, with `--snapshot <dir>`,
+ * writes a heap snapshot before and after, to read with `bench/heap-by-constructor.mjs`:
+ *
+ *   node --expose-gc --import tsx src/heap-clients.ts --kind mcpkit --count 200 --snapshot results/heap
+ *   node heap-by-constructor.mjs results/heap/mcpkit-before.heapsnapshot \
+ *     results/heap/mcpkit-after.heapsnapshot --per 200
+ *
+ * `--calls N` makes each client call `echo` N times before it idles (what a used client keeps).
+ * `--no-stream` gives mcpkit's clients `notificationStream: false`.
+ * `--era modern` lists against the server's `/modern` endpoint (2026-07-28). One kind per
+ * process, so each pays only for its own modules. Server and clients on 127.0.0.1.
+ */
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { writeHeapSnapshot } from 'node:v8'
+import { startHttpServer } from './server-process.js'
+import { gc } from './stats.js'
+
+const { values } = parseArgs({
+  options: {
+    kind: { type: 'string', default: 'mcpkit' },
+    count: { type: 'string', default: '200' },
+    era: { type: 'string', default: 'legacy' },
+    snapshot: { type: 'string' },
+    'no-stream': { type: 'boolean', default: false },
+    calls: { type: 'string', default: '0' },
+  },
+})
+const kind = values.kind as 'mcpkit' | 'raw-v2' | 'raw-v1'
+const count = Number(values.count)
+const modern = values.era === 'modern'
+/** Tool calls each client makes before it idles (`echo`), to see what a used client keeps. */
+const calls = Number(values.calls)
+
+type Open = (url: URL) => Promise<() => Promise<void>>
+
+async function opener(): Promise<Open> {
+  const clientInfo = { name: 'heap-bench', version: '1.0.0' }
+  if (kind === 'raw-v2') {
+    const { Client, StreamableHTTPClientTransport } = await import('@modelcontextprotocol/client')
+    return async (url) => {
+      const client = new Client(clientInfo, { versionNegotiation: { mode: 'auto' } })
+      await client.connect(new StreamableHTTPClientTransport(url))
+      await client.listTools()
+      for (let call = 0; call < calls; call++) {
+        await client.callTool({ name: 'echo', arguments: { message: 'hi' } })
+      }
+      return () => client.close()
+    }
+  }
+  if (kind === 'raw-v1') {
+    const { Client } = await import('@modelcontextprotocol/sdk/client/index.js')
+    const { StreamableHTTPClientTransport } = await import(
+      '@modelcontextprotocol/sdk/client/streamableHttp.js'
+    )
+    return async (url) => {
+      const client = new Client(clientInfo)
+      await client.connect(new StreamableHTTPClientTransport(url))
+      await client.listTools()
+      return () => client.close()
+    }
+  }
+  const { MCPClient } = await import('@mcpkit/mcp-client-core')
+  let next = 0
+  return async (url) => {
+    const client = new MCPClient({
+      id: `heap-${next++}`,
+      servers: { bench: { url, ...(values['no-stream'] ? { notificationStream: false } : {}) } },
+    })
+    const toolsets = await client.listToolsets()
+    for (let call = 0; call < calls; call++) await toolsets.bench?.echo?.execute({ message: 'hi' })
+    return () => client.disconnect()
+  }
+}
+
+async function settle(): Promise<void> {
+  gc(2)
+  await new Promise((resolve) => setTimeout(resolve, 100))
+  gc(2)
+}
+
+const server = await startHttpServer()
+const url = modern ? new URL('/modern', server.url) : server.url
+const closers: (() => Promise<void>)[] = []
+try {
+  const open = await opener()
+  // One client first, closed: modules loaded and JIT warm before the baseline.
+  await (await open(url))()
+  await settle()
+  if (values.snapshot) mkdirSync(values.snapshot, { recursive: true })
+  const snapshotTo = (name: string) =>
+    values.snapshot ? writeHeapSnapshot(join(values.snapshot, `${kind}-${name}.heapsnapshot`)) : ''
+  snapshotTo('before')
+  await settle()
+  const before = process.memoryUsage()
+  for (let index = 0; index < count; index++) closers.push(await open(url))
+  await new Promise((resolve) => setTimeout(resolve, 200))
+  await settle()
+  const after = process.memoryUsage()
+  const written = snapshotTo('after')
+  const kib = (bytes: number) => `${(bytes / 1024 / count).toFixed(1)} KiB`
+  console.log(
+    `${kind} ${modern ? 'modern' : 'legacy'} ×${count}: heap ${kib(after.heapUsed - before.heapUsed)}/client, external ${kib(after.external - before.external)}/client, RSS ${kib(after.rss - before.rss)}/client${written ? `; snapshots in ${values.snapshot}` : ''}`,
+  )
+} finally {
+  for (const close of closers) await close().catch(() => {})
+  await server.stop()
+}
