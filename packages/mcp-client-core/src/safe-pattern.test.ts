@@ -33,6 +33,16 @@ describe('linearRegExpEngine', () => {
     })
     expect(check({ a: 'xy', b: 'not a number' }).map((issue) => issue.path)).toEqual(['/b'])
   })
+
+  it('checks each pattern by its own expression in the process-wide Ajv', async () => {
+    const validators = await loadedValidators()
+    const digits = validators.get({ type: 'string', pattern: '^[0-9]+$' })
+    const letters = validators.get({ type: 'string', pattern: '^[a-z]+$' })
+    expect(digits('123')).toEqual([])
+    expect(letters('abc')).toEqual([])
+    expect(digits('abc')).toHaveLength(1)
+    expect(letters('123')).toHaveLength(1)
+  })
 })
 
 describe('programSize', () => {

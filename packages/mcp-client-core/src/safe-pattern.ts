@@ -3,6 +3,11 @@ import type { RE2JS } from 're2js'
 /** What Ajv's `code.regExp` option takes (its `RegExpEngine`, not exported from its main entry). */
 export interface RegExpLike {
   test(input: string): boolean
+  /**
+   * Ajv keys its compiled patterns by this text within one Ajv instance (shared by the whole
+   * process here): it must name the pattern, or every pattern would reuse the first one's check.
+   */
+  toString(): string
 }
 export type RegExpEngine = ((pattern: string, flags: string) => RegExpLike) & { code: string }
 
@@ -17,7 +22,8 @@ export const MAX_PATTERN_PROGRAM = 2000
 /** The most matching work (input length × program size) done for one value (tens of ms). */
 const MAX_MATCH_WORK = 100_000_000
 
-const matchesAnything: RegExpLike = { test: () => true }
+/** Unchecked, for a pattern that cannot be checked safely: any value passes. */
+const matchesAnything: RegExpLike = { test: () => true, toString: () => 'mcpkit:unchecked' }
 
 /**
  * Ajv's regular-expression engine for `pattern` and `patternProperties`: RE2 (`re2js`, pure
@@ -57,6 +63,7 @@ export function linearRegExpEngine(
         }
         return compiled.test(input)
       },
+      toString: () => `re2:/${pattern}/`,
     }
   }
   // `code` is what Ajv's standalone code generation would import; mcpkit never generates any.

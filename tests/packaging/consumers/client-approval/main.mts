@@ -34,7 +34,7 @@ try {
   const tools = await mcp.listTools()
   const remove = tools.notes_delete_note
   if (!remove) throw new Error('notes_delete_note is not listed')
-  assert.equal(await remove.needsApproval({ id: 'n-9' }), true)
+  assert.equal(await remove.approval.required({ id: 'n-9' }), true)
   const result = await remove.execute({ id: 'n-9' })
   assert.ok(isApprovalDenied(result))
   assert.equal(decisions.at(-1)?.outcome, 'denied')
