@@ -21,7 +21,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { createErasServer } from '../support/eras-server.js'
 import { cleanupsAfterEach } from '../support/helpers.js'
-import { type Host, hostServer } from '../support/server-host.js'
+import { everythingScript, type Host, hostServer } from '../support/server-host.js'
 
 const exporter = new InMemorySpanExporter()
 const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] })
@@ -240,4 +240,30 @@ describe.each(['legacy', 'modern'] as const)('on the %s era', (era) => {
       })
     }
   })
+})
+
+it('over stdio, client spans say network.transport: pipe and name no server address', async () => {
+  const client = new MCPClient({
+    id: 'traced-stdio',
+    servers: {
+      everything: {
+        command: process.execPath,
+        args: [everythingScript(), 'stdio'],
+        stderr: 'ignore',
+      },
+    },
+  })
+  cleanups.push(() => client.disconnect())
+  const tools = await client.listTools()
+  await tools.everything_test_simple_text!.execute({})
+  const call = only('tools/call test_simple_text', SpanKind.CLIENT)
+  expect(call.attributes).toMatchObject({
+    'mcp.method.name': 'tools/call',
+    'network.transport': 'pipe',
+    'mcpkit.server.name': 'everything',
+  })
+  expect(call.attributes['mcp.protocol.version']).toBeTypeOf('string')
+  for (const key of ['server.address', 'server.port', 'network.protocol.name', 'mcp.session.id']) {
+    expect(call.attributes[key], key).toBeUndefined()
+  }
 })
