@@ -210,6 +210,7 @@ describe.each(['legacy', 'modern'] as const)('on the %s era', (era) => {
       'mcp.protocol.version': clientCall.attributes['mcp.protocol.version'],
       'network.transport': 'tcp',
     })
+    expect(serverCall?.attributes['jsonrpc.request.id']).toBeTypeOf('string')
     const sessionId = clientCall.attributes['mcp.session.id']
     if (era === 'legacy') {
       // A 2025 Streamable HTTP session: both sides name it.

@@ -37,8 +37,7 @@ export function getPrompt(
 ): Promise<GetPromptResult> {
   const { name, args, version, requestContext } = request
   return server.tracedRequest(
-    `prompts/get ${name}`,
-    { 'gen_ai.prompt.name': name },
+    { method: 'prompts/get', target: name, attributes: { 'gen_ai.prompt.name': name } },
     { what: `prompts/get "${name}"`, idempotent: true, requestContext },
     (client, _era, signal, meta) => {
       server.assertCapability(client, 'prompts')

@@ -59,8 +59,7 @@ export function readResource(
     requestContext !== null && 'fetch' in server.definition && server.definition.fetch !== undefined
   // The span's name leaves the URI out (its cardinality is unbounded); `mcp.resource.uri` has it.
   return server.tracedRequest(
-    'resources/read',
-    { 'mcp.resource.uri': uri },
+    { method: 'resources/read', attributes: { 'mcp.resource.uri': uri } },
     { what: `resources/read ${uri}`, idempotent: true, requestContext },
     (client, _era, signal, meta) => {
       server.assertCapability(client, 'resources')

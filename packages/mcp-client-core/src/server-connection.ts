@@ -446,13 +446,12 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
   }
 
   /**
-   * `request()` in a CLIENT span named `name` (`mcp.method.name` is its first word): `send` gets
-   * the request's `_meta`, the era's keys and the span's W3C trace context together, so the
-   * server's span joins the caller's trace.
+   * `request()` in a CLIENT span: named `<method> <target>` (just `<method>` without a target),
+   * with `mcp.method.name` and `attributes`. `send` gets the request's `_meta`, the era's keys
+   * and the span's W3C trace context together, so the server's span joins the caller's trace.
    */
   tracedRequest<Result>(
-    name: string,
-    attributes: Record<string, string>,
+    span: { method: string; target?: string; attributes?: Record<string, string> },
     operation: Operation,
     send: (
       client: Client,
@@ -461,13 +460,13 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
       meta: Record<string, unknown> | undefined,
     ) => Promise<Result>,
   ): Promise<Result> {
-    const method = name.split(' ')[0]!
+    const { method, target } = span
     return traced(
-      name,
-      { 'mcp.method.name': method, 'mcpkit.server.name': this.name, ...attributes },
-      (span: SpanHandle) =>
-        this.request({ ...operation, span }, (client, era, signal) => {
-          const meta = { ...this.requestMeta(era), ...span.meta }
+      target === undefined ? method : `${method} ${target}`,
+      { 'mcp.method.name': method, 'mcpkit.server.name': this.name, ...span.attributes },
+      (handle: SpanHandle) =>
+        this.request({ ...operation, span: handle }, (client, era, signal) => {
+          const meta = { ...this.requestMeta(era), ...handle.meta }
           return send(client, era, signal, Object.keys(meta).length > 0 ? meta : undefined)
         }),
     )
@@ -587,8 +586,7 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
   tools(requestContext: RequestContext | null): Promise<readonly MCPTool[]> {
     return this.#tools.get(async () => {
       const { tools, freshFor } = await this.tracedRequest(
-        'tools/list',
-        {},
+        { method: 'tools/list' },
         { what: 'tools/list', idempotent: true, list: true, requestContext },
         async (client, era, signal, meta) => {
           const notified =

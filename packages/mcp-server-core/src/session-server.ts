@@ -126,11 +126,16 @@ export class SessionServer extends Server {
   #traced(
     method: TracedRequest['method'],
     target: string,
-    ctx: { sessionId?: string; mcpReq: { _meta?: Record<string, unknown> }; http?: object },
+    ctx: {
+      sessionId?: string
+      mcpReq: { id: string | number; _meta?: Record<string, unknown> }
+      http?: object
+    },
   ): TracedRequest {
     return {
       method,
       target,
+      requestId: ctx.mcpReq.id,
       meta: ctx.mcpReq._meta,
       sessionId: ctx.sessionId,
       era: this.era,

@@ -32,6 +32,8 @@ export interface TracedRequest {
   method: 'tools/call' | 'resources/read' | 'prompts/get'
   /** The tool or prompt name (in the span's name), or the resource URI (an attribute only). */
   target: string
+  /** The request's JSON-RPC id. */
+  requestId: string | number
   /** The request's `_meta`: W3C `traceparent` / `tracestate` from the client, if it sent them. */
   meta: Record<string, unknown> | undefined
   sessionId: string | undefined
@@ -94,7 +96,12 @@ export async function tracedRequest<Result>(
     method === 'resources/read' ? method : `${method} ${target}`,
     {
       kind: api.SpanKind.SERVER,
-      attributes: { 'mcp.method.name': method, ...targetAttributes(method, target), ...common },
+      attributes: {
+        'mcp.method.name': method,
+        'jsonrpc.request.id': String(request.requestId),
+        ...targetAttributes(method, target),
+        ...common,
+      },
     },
     parent,
   )
