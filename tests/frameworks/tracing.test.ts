@@ -41,8 +41,10 @@ it('one trace id from the client span to the server’s tool span over HTTP', as
   const named = (name: string, kind: SpanKind) =>
     spans.find((span) => span.name === name && span.kind === kind)
 
-  const connect = named('connect notes', SpanKind.CLIENT)
-  expect(connect?.attributes['mcp.method.name']).toBe('initialize')
+  // The handshake's span is named after its method: `server/discover` on 2026-07-28.
+  const connect = named('server/discover', SpanKind.CLIENT)
+  expect(connect?.attributes['mcp.method.name']).toBe('server/discover')
+  expect(connect?.attributes['mcpkit.server.name']).toBe('notes')
   expect(connect?.attributes['mcp.protocol.version']).toBeTypeOf('string')
   expect(named('tools/list', SpanKind.CLIENT)?.attributes['mcp.method.name']).toBe('tools/list')
 

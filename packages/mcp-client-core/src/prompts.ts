@@ -36,11 +36,11 @@ export function getPrompt(
   },
 ): Promise<GetPromptResult> {
   const { name, args, version, requestContext } = request
-  return server.request(
+  return server.tracedRequest(
+    { method: 'prompts/get', target: name, attributes: { 'gen_ai.prompt.name': name } },
     { what: `prompts/get "${name}"`, idempotent: true, requestContext },
-    (client, era, signal) => {
+    (client, _era, signal, meta) => {
       server.assertCapability(client, 'prompts')
-      const meta = server.requestMeta(era)
       return client.getPrompt(
         {
           name,

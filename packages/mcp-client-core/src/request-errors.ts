@@ -13,6 +13,7 @@ import {
   SdkErrorCode,
   SdkHttpError,
 } from '@modelcontextprotocol/client'
+import type { SpanHandle } from './tracing.js'
 
 /** One request to a server, as error messages and the retry rule see it. */
 export interface Operation {
@@ -23,6 +24,8 @@ export interface Operation {
   /** A paginated list: every page together is bounded by the server's `listTimeout`. */
   list?: boolean
   requestContext: RequestContext | null
+  /** The operation's span: it gets the attributes of the connection each attempt is sent on. */
+  span?: SpanHandle | undefined
 }
 
 /**

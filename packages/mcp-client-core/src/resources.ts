@@ -57,11 +57,12 @@ export function readResource(
 ): Promise<ReadResourceResult> {
   const perCallCredentials =
     requestContext !== null && 'fetch' in server.definition && server.definition.fetch !== undefined
-  return server.request(
+  // The span's name leaves the URI out (its cardinality is unbounded); `mcp.resource.uri` has it.
+  return server.tracedRequest(
+    { method: 'resources/read', attributes: { 'mcp.resource.uri': uri } },
     { what: `resources/read ${uri}`, idempotent: true, requestContext },
-    (client, era, signal) => {
+    (client, _era, signal, meta) => {
       server.assertCapability(client, 'resources')
-      const meta = server.requestMeta(era)
       return client.readResource(meta ? { uri, _meta: meta } : { uri }, {
         timeout: server.timeout,
         signal,

@@ -9,12 +9,15 @@ import {
 } from '@modelcontextprotocol/client'
 import { withSchemaDefaults } from './elicitation-defaults.js'
 import type { ProgressUpdate, ServerHandlers } from './handlers.js'
+import { tracedHandler } from './tracing.js'
 import { CLIENT_INFO } from './version.js'
 
 /** The default of a server definition's `maxListPages`. */
 export const DEFAULT_MAX_LIST_PAGES = 64
 
 export interface SdkClientOptions {
+  /** The server's name (its key in `servers`), for spans. */
+  serverName: string
   definition: ServerDefinition
   handlers: ServerHandlers
   /** Validates tool outputs against their `outputSchema`; shared by the client's servers. */
@@ -98,35 +101,53 @@ export function createSdkClient(options: SdkClientOptions): Client {
       })
     })
   }
-  client.setRequestHandler('elicitation/create', async (request) => {
-    const handler = handlers.elicitation
-    if (!handler) {
-      log(
-        'warning',
-        'declined an elicitation request: no handler is registered (elicitation.onRequest)',
-      )
-      return { action: 'decline' }
+  // The server's requests run in SERVER spans, children of the span that asked: its trace
+  // context comes in the request's `_meta`, on a 2025 session and in `input_required` alike
+  // (read from the context: the SDK's 2026-07-28 sampling schema drops `params._meta`).
+  const traceAttributes = () => {
+    const sessionId = client.transport?.sessionId
+    return {
+      'mcpkit.server.name': options.serverName,
+      ...(sessionId ? { 'mcp.session.id': sessionId } : {}),
     }
-    if (request.params.mode === 'url') {
-      log('warning', 'declined a URL-mode elicitation request: this client offers forms only')
-      return { action: 'decline' }
-    }
-    return withSchemaDefaults(request.params, await handler(request.params))
-  })
-  if (sampling) {
-    client.setRequestHandler('sampling/createMessage', async (request) => {
-      const handler = handlers.sampling
+  }
+  client.setRequestHandler('elicitation/create', (request, ctx) =>
+    tracedHandler('elicitation/create', ctx.mcpReq._meta, traceAttributes(), async () => {
+      const handler = handlers.elicitation
       if (!handler) {
-        throw new ProtocolError(
-          ProtocolErrorCode.InvalidRequest,
-          'This client has no sampling handler for this server (sampling.onRequest).',
+        log(
+          'warning',
+          'declined an elicitation request: no handler is registered (elicitation.onRequest)',
         )
+        return { action: 'decline' as const }
       }
-      return handler(request.params)
-    })
+      if (request.params.mode === 'url') {
+        log('warning', 'declined a URL-mode elicitation request: this client offers forms only')
+        return { action: 'decline' as const }
+      }
+      return withSchemaDefaults(request.params, await handler(request.params))
+    }),
+  )
+  if (sampling) {
+    client.setRequestHandler('sampling/createMessage', (request, ctx) =>
+      tracedHandler('sampling/createMessage', ctx.mcpReq._meta, traceAttributes(), () => {
+        const handler = handlers.sampling
+        if (!handler) {
+          throw new ProtocolError(
+            ProtocolErrorCode.InvalidRequest,
+            'This client has no sampling handler for this server (sampling.onRequest).',
+          )
+        }
+        return handler(request.params)
+      }),
+    )
   }
   if (roots) {
-    client.setRequestHandler('roots/list', () => ({ roots: [...(handlers.roots ?? [])] }))
+    client.setRequestHandler('roots/list', (_request, ctx) =>
+      tracedHandler('roots/list', ctx.mcpReq._meta, traceAttributes(), () => ({
+        roots: [...(handlers.roots ?? [])],
+      })),
+    )
   }
   client.onerror = (error) => log('debug', `transport: ${error.message}`)
   return client

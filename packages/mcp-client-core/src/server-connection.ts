@@ -50,7 +50,7 @@ import { cacheHintOf } from './sdk-contract.js'
 import { callTool, needsApproval, type ToolCallTarget } from './tool-call.js'
 import { DEFAULT_TOOL_LIST_TTL_MS, ToolListCache } from './tool-list-cache.js'
 import { toolIdsOf } from './tool-map.js'
-import { listAttributes, traced, tracedConnect } from './tracing.js'
+import { type SpanHandle, traced, tracedConnect } from './tracing.js'
 
 /** What a client shares with others of its authorization context (see `MCPClientCacheOptions`). */
 export interface SharedCache {
@@ -101,6 +101,8 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
   readonly #cache: SharedCache
   /** This server, as era verdicts and response-cache entries are kept: URL, or command line. */
   readonly #serverKey: string
+  /** `server.address` / `server.port` of an HTTP server, for spans. */
+  readonly #serverAddress: Record<string, string | number>
   readonly #responses: ResponseCacheStore
   #connection: ClientConnection | undefined
   #listen: ListenStream | undefined
@@ -133,6 +135,7 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
     this.#cache = options.cache
     this.#listens = (definition as { notificationStream?: boolean }).notificationStream !== false
     this.#serverKey = serverKeyOf(definition)
+    this.#serverAddress = serverAddressOf(definition)
     this.#responses = namespacedStore(
       options.cache.responses,
       JSON.stringify([options.name, this.#serverKey]),
@@ -184,7 +187,11 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
   connect(): Promise<ClientConnection> {
     if (this.#closing) return Promise.reject(disconnectedError(this.name))
     if (this.#connection) return Promise.resolve(this.#connection)
-    this.#connecting ??= tracedConnect(this.name, () => this.#open()).finally(() => {
+    this.#connecting ??= tracedConnect(
+      this.name,
+      () => this.#open(),
+      (connection) => this.#spanAttributes(connection),
+    ).finally(() => {
       this.#connecting = undefined
     })
     return this.#connecting
@@ -203,6 +210,7 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
         definition: this.definition,
         createClient: () =>
           createSdkClient({
+            serverName: this.name,
             definition: this.definition,
             handlers: this.handlers,
             outputValidator: this.#validators.outputValidator,
@@ -386,6 +394,7 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
         maxBytes: this.maxResponseBytes,
         deadline: operation.list ? (this.definition.listTimeout ?? this.timeout) : undefined,
       })
+      operation.span?.setAttributes(this.#spanAttributes(connection))
       const sendInScope = () =>
         runInRequestScope(scope, () => send(connection.client, connection.era, scope.signal))
       try {
@@ -433,6 +442,49 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
         scope.dispose()
         if (this.#listenPending && this.#connection === connection) this.#openPendingListen()
       }
+    }
+  }
+
+  /**
+   * `request()` in a CLIENT span: named `<method> <target>` (just `<method>` without a target),
+   * with `mcp.method.name` and `attributes`. `send` gets the request's `_meta`, the era's keys
+   * and the span's W3C trace context together, so the server's span joins the caller's trace.
+   */
+  tracedRequest<Result>(
+    span: { method: string; target?: string; attributes?: Record<string, string> },
+    operation: Operation,
+    send: (
+      client: Client,
+      era: ProtocolEra,
+      signal: AbortSignal,
+      meta: Record<string, unknown> | undefined,
+    ) => Promise<Result>,
+  ): Promise<Result> {
+    const { method, target } = span
+    return traced(
+      target === undefined ? method : `${method} ${target}`,
+      { 'mcp.method.name': method, 'mcpkit.server.name': this.name, ...span.attributes },
+      (handle: SpanHandle) =>
+        this.request({ ...operation, span: handle }, (client, era, signal) => {
+          const meta = { ...this.requestMeta(era), ...handle.meta }
+          return send(client, era, signal, Object.keys(meta).length > 0 ? meta : undefined)
+        }),
+    )
+  }
+
+  /**
+   * The semantic conventions' attributes of a request sent on `connection`: its revision,
+   * session (2025 Streamable HTTP), transport, and the server's address.
+   */
+  #spanAttributes(connection: ClientConnection): Record<string, string | number> {
+    const sessionId = connection.transport.sessionId
+    return {
+      'mcp.protocol.version': connection.protocolVersion,
+      'mcpkit.protocol.era': connection.era,
+      'network.transport': connection.kind === 'stdio' ? 'pipe' : 'tcp',
+      ...(connection.kind === 'stdio' ? {} : { 'network.protocol.name': 'http' }),
+      ...(sessionId ? { 'mcp.session.id': sessionId } : {}),
+      ...this.#serverAddress,
     }
   }
 
@@ -533,20 +585,18 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
    */
   tools(requestContext: RequestContext | null): Promise<readonly MCPTool[]> {
     return this.#tools.get(async () => {
-      const { tools, freshFor } = await this.request(
+      const { tools, freshFor } = await this.tracedRequest(
+        { method: 'tools/list' },
         { what: 'tools/list', idempotent: true, list: true, requestContext },
-        async (client, era, signal) => {
+        async (client, era, signal, meta) => {
           const notified =
             era === 'modern'
               ? this.#listen?.honored?.toolsListChanged === true
               : client.getServerCapabilities()?.tools?.listChanged === true
-          const meta = this.requestMeta(era)
-          const result = await traced('tools/list', listAttributes(this.name), () =>
-            client.listTools(meta ? { _meta: meta } : undefined, {
-              timeout: this.timeout,
-              signal,
-            }),
-          )
+          const result = await client.listTools(meta ? { _meta: meta } : undefined, {
+            timeout: this.timeout,
+            signal,
+          })
           const hint = era === 'modern' ? cacheHintOf(result).ttlMs : undefined
           return {
             tools: result.tools,
@@ -663,6 +713,14 @@ function serverKeyOf(definition: ServerDefinition): string {
     .update(JSON.stringify([command, args, cwd ?? null, environment]))
     .digest('base64url')
   return `stdio:${digest}`
+}
+
+/** `server.address` and `server.port` of an HTTP server (the port its scheme implies if none). */
+function serverAddressOf(definition: ServerDefinition): Record<string, string | number> {
+  if (definition.url === undefined) return {}
+  const url = new URL(String(definition.url))
+  const port = url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80
+  return { 'server.address': url.hostname.replace(/^\[|\]$/g, ''), 'server.port': port }
 }
 
 /** The challenge of a 403 `insufficient_scope` the transport passed up (also inside a connect error). */

@@ -119,6 +119,8 @@ async function runCall(
     validate(target, current ?? tool, input)
     result = await send(target, current ?? tool, input, context)
   }
+  // The semantic conventions' `error.type` of a result with `isError` (returned or thrown).
+  if (result.isError) context.span?.fail('tool_error')
   return mapResult(target, tool, result)
 }
 
@@ -278,7 +280,7 @@ async function send(
   const idempotent = annotations?.readOnlyHint === true || annotations?.idempotentHint === true
   try {
     return (await target.request(
-      { what: `tools/call "${tool.name}"`, idempotent, requestContext },
+      { what: `tools/call "${tool.name}"`, idempotent, requestContext, span: context.span },
       (client, era, scopeSignal) => {
         const meta = {
           ...target.requestMeta(era),
@@ -288,7 +290,6 @@ async function send(
           ...context.span?.meta,
           ...traceContextMeta(target),
         }
-        context.span?.setAttributes({ 'mcpkit.protocol.era': era })
         const params = {
           name: tool.name,
           arguments: input,

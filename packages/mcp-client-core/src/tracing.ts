@@ -1,4 +1,6 @@
-import type { Attributes, Span, Tracer } from '@opentelemetry/api'
+import { ToolExecutionError } from '@mcpkit/types'
+import { ProtocolError } from '@modelcontextprotocol/client'
+import type { Attributes, Context, Span, Tracer } from '@opentelemetry/api'
 import { CLIENT_INFO } from './version.js'
 
 /**
@@ -32,42 +34,92 @@ export interface SpanHandle {
   meta: TraceMeta | undefined
   /** Adds attributes known only later (the session id, the negotiated revision). */
   setAttributes(attributes: Attributes): void
+  /** Marks the span failed without an exception (a tool's `isError` result: `tool_error`). */
+  fail(errorType: string): void
+  /** Renames the span (the connect span, once the handshake's method is known). */
+  rename(name: string): void
 }
 
-const NO_SPAN: SpanHandle = { meta: undefined, setAttributes: () => {} }
+const NO_SPAN: SpanHandle = {
+  meta: undefined,
+  setAttributes: () => {},
+  fail: () => {},
+  rename: () => {},
+}
 
 /**
  * Runs `operation` in a CLIENT span named `name` (a child of the active context when the app
  * has a context manager), ending it with the outcome: an error sets the span's status and
- * `error.type` (the mcpkit error code when there is one).
+ * `error.type` (the JSON-RPC error code when there is one, else the mcpkit error code).
  */
-export async function traced<Result>(
+export function traced<Result>(
   name: string,
   attributes: Attributes,
+  operation: (span: SpanHandle) => Promise<Result>,
+): Promise<Result> {
+  return inSpan('client', name, attributes, undefined, operation)
+}
+
+/**
+ * Runs the client's handler of a server's request (`elicitation/create`,
+ * `sampling/createMessage`, `roots/list`, on a 2025 session or embedded in a 2026-07-28
+ * `input_required` answer) in a SERVER span named after the method, a child of the trace
+ * context the server put in the request's `_meta`: the server's span for the tool that asked.
+ */
+export function tracedHandler<Result>(
+  method: string,
+  meta: unknown,
+  attributes: Attributes,
+  operation: () => Promise<Result> | Result,
+): Promise<Result> {
+  return inSpan('server', method, { 'mcp.method.name': method, ...attributes }, meta, async () =>
+    operation(),
+  )
+}
+
+async function inSpan<Result>(
+  kind: 'client' | 'server',
+  name: string,
+  attributes: Attributes,
+  remoteMeta: unknown,
   operation: (span: SpanHandle) => Promise<Result>,
 ): Promise<Result> {
   const api = await openTelemetry()
   if (!api) return operation(NO_SPAN)
   const tracer: Tracer = api.trace.getTracer('@mcpkit/mcp-client-core', CLIENT_INFO.version)
+  const parent = remoteParent(api, remoteMeta) ?? api.context.active()
   const span: Span = tracer.startSpan(
     name,
-    { kind: api.SpanKind.CLIENT, attributes },
-    api.context.active(),
+    { kind: kind === 'client' ? api.SpanKind.CLIENT : api.SpanKind.SERVER, attributes },
+    parent,
   )
   const handle: SpanHandle = {
     meta: traceMetaOf(span),
     setAttributes: (more) => span.setAttributes(more),
+    fail: (errorType) => {
+      span.setAttribute('error.type', errorType)
+      span.setStatus({ code: api.SpanStatusCode.ERROR })
+    },
+    rename: (newName) => span.updateName(newName),
   }
   try {
-    return await api.context.with(api.trace.setSpan(api.context.active(), span), () =>
-      operation(handle),
-    )
+    return await api.context.with(api.trace.setSpan(parent, span), () => operation(handle))
   } catch (error) {
+    const rpcCode = jsonRpcCodeOf(error)
     const code = (error as { code?: unknown } | null)?.code
     span.setAttribute(
       'error.type',
-      typeof code === 'string' ? code : error instanceof Error ? error.name : 'Error',
+      error instanceof ToolExecutionError
+        ? 'tool_error'
+        : rpcCode !== undefined
+          ? String(rpcCode)
+          : typeof code === 'string'
+            ? code
+            : error instanceof Error
+              ? error.name
+              : '_OTHER',
     )
+    if (rpcCode !== undefined) span.setAttribute('rpc.response.status_code', String(rpcCode))
     span.setStatus({
       code: api.SpanStatusCode.ERROR,
       message: error instanceof Error ? error.message : String(error),
@@ -76,6 +128,39 @@ export async function traced<Result>(
   } finally {
     span.end()
   }
+}
+
+/**
+ * The JSON-RPC error code of a failed request: the SDK's `ProtocolError` carries it as a
+ * number, and mcpkit's errors keep that error as their `cause`.
+ */
+function jsonRpcCodeOf(error: unknown): number | undefined {
+  let current = error
+  for (let depth = 0; depth < 4 && current !== null && typeof current === 'object'; depth++) {
+    if (current instanceof ProtocolError) return current.code
+    current = (current as { cause?: unknown }).cause
+  }
+  return undefined
+}
+
+const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/
+
+/** The peer's span from `_meta.traceparent` (and `tracestate`), as a remote parent. */
+function remoteParent(api: OpenTelemetryApi, meta: unknown): Context | undefined {
+  if (meta === null || typeof meta !== 'object') return undefined
+  const { traceparent, tracestate } = meta as { traceparent?: unknown; tracestate?: unknown }
+  if (typeof traceparent !== 'string') return undefined
+  const match = TRACEPARENT.exec(traceparent)
+  if (!match || /^0+$/.test(match[1]!) || /^0+$/.test(match[2]!)) return undefined
+  return api.trace.setSpanContext(api.ROOT_CONTEXT, {
+    traceId: match[1]!,
+    spanId: match[2]!,
+    traceFlags: Number.parseInt(match[3]!, 16),
+    isRemote: true,
+    ...(typeof tracestate === 'string' && tracestate !== ''
+      ? { traceState: api.createTraceState(tracestate) }
+      : {}),
+  })
 }
 
 /** The W3C `traceparent` / `tracestate` of `span`; `undefined` for an invalid (no-op) span. */
@@ -89,25 +174,21 @@ function traceMetaOf(span: Span): TraceMeta | undefined {
   return meta
 }
 
-/** The attributes of a `tools/list` span. */
-export function listAttributes(serverName: string): Attributes {
-  return { 'mcp.method.name': 'tools/list', 'mcpkit.server.name': serverName }
-}
-
-/** `connect` in a span that records the negotiated revision and era. */
-export function tracedConnect<Connection extends { protocolVersion: string; era: string }>(
+/** `connect` in a span named after the handshake (`initialize`, or `server/discover`). */
+export function tracedConnect<Connection extends { era: string }>(
   serverName: string,
   connect: () => Promise<Connection>,
+  attributesOf: (connection: Connection) => Attributes,
 ): Promise<Connection> {
   return traced(
-    `connect ${serverName}`,
+    'initialize',
     { 'mcp.method.name': 'initialize', 'mcpkit.server.name': serverName },
     async (span) => {
       const connection = await connect()
-      span.setAttributes({
-        'mcp.protocol.version': connection.protocolVersion,
-        'mcpkit.protocol.era': connection.era,
-      })
+      // A 2026-07-28 server has no `initialize`: its handshake is `server/discover`.
+      const method = connection.era === 'modern' ? 'server/discover' : 'initialize'
+      span.rename(method)
+      span.setAttributes({ 'mcp.method.name': method, ...attributesOf(connection) })
       return connection
     },
   )

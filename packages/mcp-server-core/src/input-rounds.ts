@@ -22,6 +22,7 @@ import {
   roundStateOf,
 } from './request-state.js'
 import { declaredCapabilities } from './sdk-contract.js'
+import { NO_TRACE, type RequestTrace, type TraceMeta, withTraceMeta } from './tracing.js'
 
 /** The requests a handler may ask the client (server→client on 2025, `input_required` on 2026-07-28). */
 export type InputMethod = 'elicitation/create' | 'sampling/createMessage' | 'roots/list'
@@ -83,6 +84,8 @@ export class InputRound {
   readonly #asked: Question[] = []
   readonly #keys = new Set<string>()
   readonly #resumeForm: ResumeForm | undefined
+  /** The request's span: questions carry its trace context, so the client's handler joins it. */
+  readonly #trace: RequestTrace
   #index = 0
   /** Questions whose answer is still being looked up. */
   #lookingUp = 0
@@ -98,6 +101,7 @@ export class InputRound {
     state: RoundState | undefined
     resumeForm: ResumeForm | undefined
     resumption: Resumption | undefined
+    trace: RequestTrace
   }) {
     this.#ctx = options.ctx
     this.era = options.era
@@ -107,6 +111,7 @@ export class InputRound {
     this.#carried = new Map((options.state?.q ?? []).map((answer) => [answer.i, answer]))
     this.#resumeForm = options.resumeForm
     this.resumption = options.resumption
+    this.#trace = options.trace
   }
 
   /**
@@ -122,6 +127,8 @@ export class InputRound {
     name: string
     args: unknown
     resumeForm?: ResumeForm | undefined
+    /** The request's span (`tracing.ts`); without it, questions carry no trace context. */
+    trace?: RequestTrace | undefined
   }): Promise<InputRound | { declined: 'decline' | 'cancel' }> {
     const { ctx, method, name, args } = options
     const state = await roundStateOf(ctx, { method, name, argsDigest: () => digestOf(args ?? {}) })
@@ -144,6 +151,7 @@ export class InputRound {
       state,
       resumeForm: options.resumeForm,
       resumption,
+      trace: options.trace ?? NO_TRACE,
     })
   }
 
@@ -259,16 +267,19 @@ export class InputRound {
     }, 0)
   }
 
-  async #push(method: InputMethod, params: Record<string, unknown>): Promise<unknown> {
+  /** A 2025 session: the question is a server→client request, in a span of its own. */
+  #push(method: InputMethod, params: Record<string, unknown>): Promise<unknown> {
     const { mcpReq } = this.#ctx
-    if (method === 'elicitation/create') {
-      // On the request's own stream (the SDK's helper alone would use the session's GET stream).
-      return mcpReq.elicitInput(
-        { ...(params as ElicitationRequest), mode: 'form' },
-        { relatedRequestId: mcpReq.id },
-      )
-    }
-    return mcpReq.send({ method, params })
+    return this.#trace.request<unknown>(method, (meta) => {
+      if (method === 'elicitation/create') {
+        // On the request's own stream (the SDK's helper alone would use the session's GET stream).
+        return mcpReq.elicitInput(
+          withTraceMeta({ ...(params as ElicitationRequest), mode: 'form' as const }, meta),
+          { relatedRequestId: mcpReq.id },
+        )
+      }
+      return mcpReq.send({ method, params: withTraceMeta(params, meta) })
+    })
   }
 
   /** This round's answer to `question`, when the client sent a usable one. */
@@ -310,7 +321,9 @@ export class InputRound {
 
   async #inputRequired(): Promise<InputRequiredResult> {
     const inputRequests: Record<string, InputRequest> = {}
-    for (const question of this.#asked) inputRequests[question.key] = embedded(question)
+    for (const question of this.#asked) {
+      inputRequests[question.key] = embedded(question, this.#trace.meta)
+    }
     if (this.#suspension) {
       inputRequests[RESUME_KEY] = inputRequired.elicit({
         message: suspendMessage(this.#suspension.payload, this.#call.name),
@@ -332,14 +345,21 @@ export class InputRound {
 
 const EMPTY_FORM = { type: 'object', properties: {} }
 
-function embedded(question: Question): InputRequest {
+/**
+ * A question as an `input_required` answer embeds it, with the trace context of the request's
+ * span in its `_meta` (added here, not to the question: its digest must not change per round).
+ */
+function embedded(question: Question, meta: TraceMeta | undefined): InputRequest {
+  const params = withTraceMeta(question.params, meta)
   switch (question.method) {
     case 'elicitation/create':
-      return inputRequired.elicit(question.params as ElicitationRequest)
+      return inputRequired.elicit(params as ElicitationRequest)
     case 'sampling/createMessage':
-      return inputRequired.createMessage(question.params as CreateMessageRequestParams)
+      return inputRequired.createMessage(params as CreateMessageRequestParams)
     case 'roots/list':
-      return inputRequired.listRoots()
+      return meta
+        ? { method: 'roots/list', params: { _meta: { ...meta } } }
+        : inputRequired.listRoots()
   }
 }
 

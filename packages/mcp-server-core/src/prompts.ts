@@ -10,6 +10,7 @@ import type { ServerCatalog } from './catalog.js'
 import { clientInputOf, InputRound } from './input-rounds.js'
 import { requestExtra } from './request-extra.js'
 import type { MCPServerPromptMessages, MCPServerPrompts } from './server-config.js'
+import { NO_TRACE, type RequestTrace } from './tracing.js'
 
 /** `prompts/get` params, `version` (`@mastra/mcp`'s extension) included. */
 export interface PromptRequest {
@@ -29,6 +30,7 @@ export async function getPrompt(
   params: PromptRequest,
   ctx: ServerContext,
   era: 'legacy' | 'modern',
+  trace: RequestTrace = NO_TRACE,
 ): Promise<GetPromptResult | InputRequiredResult> {
   const extra = requestExtra(ctx)
   const { name } = params
@@ -64,6 +66,7 @@ export async function getPrompt(
     ctx,
     era,
     codec: catalog.requestState,
+    trace,
     method: 'prompts/get',
     name,
     args: { arguments: args, ...(version === undefined ? {} : { version }) },

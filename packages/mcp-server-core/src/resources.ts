@@ -12,6 +12,7 @@ import type { ServerCatalog } from './catalog.js'
 import { clientInputOf, InputRound, type RoundOutcome } from './input-rounds.js'
 import { type RequestExtra, requestExtra } from './request-extra.js'
 import type { MCPServerResourceContent, MCPServerResources } from './server-config.js'
+import { NO_TRACE, type RequestTrace } from './tracing.js'
 
 /**
  * Answers `resources/read` from `getResourceContent`: one part or several, text or blob. A
@@ -25,11 +26,13 @@ export async function readResource(
   uri: string,
   ctx: ServerContext,
   era: 'legacy' | 'modern',
+  trace: RequestTrace = NO_TRACE,
 ): Promise<ReadResourceResult | InputRequiredResult> {
   const round = await InputRound.open({
     ctx,
     era,
     codec: catalog.requestState,
+    trace,
     method: 'resources/read',
     name: uri,
     args: {},

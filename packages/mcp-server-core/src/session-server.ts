@@ -7,7 +7,7 @@ import { getPrompt } from './prompts.js'
 import { requestExtra } from './request-extra.js'
 import { readResource } from './resources.js'
 import { runTool } from './tool-runner.js'
-import { tracedToolCall } from './tracing.js'
+import { type TracedRequest, tracedRequest } from './tracing.js'
 
 /**
  * `prompts/get` params with `version` kept: the SDK's own schema strips unknown params, and
@@ -56,9 +56,8 @@ export class SessionServer extends Server {
     this.setRequestHandler('tools/list', () => catalog.toolList)
     this.setRequestHandler('tools/call', async (request, ctx) => {
       const { name } = request.params
-      const result = await tracedToolCall(
-        { toolName: name, meta: ctx.mcpReq._meta, sessionId: ctx.sessionId, era },
-        () => runTool(catalog, name, request.params.arguments, ctx, era),
+      const result = await tracedRequest(this.#traced('tools/call', name, ctx), (trace) =>
+        runTool(catalog, name, request.params.arguments, ctx, era, trace),
       )
       if ('resultType' in result) return sendable(catalog, 'tools/call', result)
       return sendable(
@@ -81,13 +80,13 @@ export class SessionServer extends Server {
             (await resources.resourceTemplates?.({ extra: requestExtra(ctx) })) ?? [],
         }),
       )
-      this.setRequestHandler('resources/read', async (request, ctx) =>
-        sendable(
-          catalog,
-          'resources/read',
-          await readResource(catalog, resources, request.params.uri, ctx, era),
-        ),
-      )
+      this.setRequestHandler('resources/read', async (request, ctx) => {
+        const { uri } = request.params
+        const result = await tracedRequest(this.#traced('resources/read', uri, ctx), (trace) =>
+          readResource(catalog, resources, uri, ctx, era, trace),
+        )
+        return sendable(catalog, 'resources/read', result)
+      })
       // 2025 only: on 2026-07-28 the SDK answers these methods `-32601` (subscriptions/listen).
       this.setRequestHandler('resources/subscribe', (request) => {
         this.subscriptions.add(request.params.uri)
@@ -104,14 +103,45 @@ export class SessionServer extends Server {
           prompts: await prompts.listPrompts({ extra: requestExtra(ctx) }),
         }),
       )
-      this.setRequestHandler('prompts/get', { params: PromptRequestParams }, async (params, ctx) =>
-        sendable(catalog, 'prompts/get', await getPrompt(catalog, prompts, params, ctx, era)),
+      this.setRequestHandler(
+        'prompts/get',
+        { params: PromptRequestParams },
+        async (params, ctx) => {
+          const result = await tracedRequest(
+            this.#traced('prompts/get', params.name, ctx),
+            (trace) => getPrompt(catalog, prompts, params, ctx, era, trace),
+          )
+          return sendable(catalog, 'prompts/get', result)
+        },
       )
     }
     if (catalog.capabilities.completions) {
       this.setRequestHandler('completion/complete', (request) =>
         complete({ prompts, resources }, request.params),
       )
+    }
+  }
+
+  /** What the span of a `method` request for `target` reads of it. */
+  #traced(
+    method: TracedRequest['method'],
+    target: string,
+    ctx: {
+      sessionId?: string
+      mcpReq: { id: string | number; _meta?: Record<string, unknown> }
+      http?: object
+    },
+  ): TracedRequest {
+    return {
+      method,
+      target,
+      requestId: ctx.mcpReq.id,
+      meta: ctx.mcpReq._meta,
+      sessionId: ctx.sessionId,
+      era: this.era,
+      // The revision this instance speaks: the request's on 2026-07-28, the session's on 2025.
+      protocolVersion: this.getNegotiatedProtocolVersion(),
+      http: ctx.http !== undefined,
     }
   }
 }

@@ -11,6 +11,7 @@ import { toolCallRefusal } from './http-auth.js'
 import { clientInputOf, InputRound } from './input-rounds.js'
 import { requestExtra } from './request-extra.js'
 import type { MCPToolContext } from './server-tool.js'
+import { NO_TRACE, type RequestTrace } from './tracing.js'
 import { unknownToolMessage } from './unknown-tool.js'
 
 /**
@@ -26,6 +27,7 @@ export async function runTool(
   args: Record<string, unknown> | undefined,
   ctx: ServerContext,
   era: 'legacy' | 'modern',
+  trace: RequestTrace = NO_TRACE,
 ): Promise<CallToolResult | InputRequiredResult> {
   const entry = catalog.tools.get(name)
   if (!entry) {
@@ -40,6 +42,7 @@ export async function runTool(
     ctx,
     era,
     codec: catalog.requestState,
+    trace,
     method: 'tools/call',
     name,
     args: args ?? {},
