@@ -21,12 +21,21 @@ export interface RedisServer {
   start(): Promise<void>
 }
 
-/** Whether `redis-server` is installed (`.ci/run` installs Debian's package). */
+/**
+ * Whether `redis-server` is installed (`.ci/run` installs Debian's package). Without it the
+ * Redis tests are skipped, except where `MCPKIT_REQUIRE_REDIS=1` (`.ci/run` sets it): there a
+ * missing server fails the test file instead of skipping it silently.
+ */
 export function hasRedisServer(): boolean {
   try {
     execFileSync('redis-server', ['--version'], { stdio: 'ignore' })
     return true
   } catch {
+    if (process.env.MCPKIT_REQUIRE_REDIS === '1') {
+      throw new Error(
+        'MCPKIT_REQUIRE_REDIS=1 but redis-server is not on the PATH: install it (Debian: apt-get install redis-server)',
+      )
+    }
     return false
   }
 }
