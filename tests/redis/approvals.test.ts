@@ -1,7 +1,9 @@
 // The approval store on a real redis-server: a call waiting in one process is released by a
 // decision made in another, exactly once, only by its principal; Redis stopped mid-run gives
 // typed errors within the command timeout and never an approval, and service resumes when it
-// is back; close() leaves no connection (CLIENT LIST).
+// is back, in this process and in another one, for a call that waited through the outage;
+// close() leaves no connection (CLIENT LIST).
+import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import {
   RedisApprovalStore,
@@ -33,10 +35,15 @@ afterAll(async () => {
   await redis?.stop()
 })
 
-function connect(options: { keyPrefix: string; commandTimeout?: number; name?: string }) {
+function connect(options: {
+  keyPrefix: string
+  commandTimeout?: number
+  name?: string
+  server?: RedisServer
+}) {
   const logs: { level: string; message: string }[] = []
   const connection = new RedisConnection({
-    url: redis.url,
+    url: (options.server ?? redis).url,
     keyPrefix: options.keyPrefix,
     commandTimeout: options.commandTimeout ?? 2000,
     ...(options.name ? { redis: { connectionName: options.name } } : {}),
@@ -47,11 +54,17 @@ function connect(options: { keyPrefix: string; commandTimeout?: number; name?: s
 }
 
 /** A child process whose call waits for approval. */
-function startWaiter(env: Record<string, string>) {
+function startWaiter(env: Record<string, string>, server: RedisServer = redis) {
   return startLineChild(join(fixtures, 'redis-approval-waiter.js'), {
-    REDIS_URL: redis.url,
+    REDIS_URL: server.url,
     ...env,
   })
+}
+
+/** How many clients of `server` are connected under a name starting with `name`. */
+async function connectedAs(admin: RedisConnection, name: string): Promise<number> {
+  const list = (await admin.run('client list', (client) => client.client('LIST'))) as string
+  return list.split('\n').filter((line) => line.includes(` name=${name}`)).length
 }
 
 function deleteTool(queue: ApprovalQueue, options: { principal: string; timeout?: number }) {
@@ -290,6 +303,97 @@ describe.skipIf(!available)('Redis stopped mid-run, then restarted', () => {
     expect(logs.some((line) => line.level === 'info' && /is back/.test(line.message))).toBe(true)
     queue.close()
     reviewer.close()
+  })
+})
+
+describe.skipIf(!available)('Redis stopped mid-run, then restarted, seen by two processes', () => {
+  it('both fail fast, the waiting call is not approved, both resume, and the call is released once', async () => {
+    // A Redis that keeps its data across the restart (append-only file), as in production.
+    const persistent = await startRedisServer({ persist: true })
+    const keyPrefix = 'test-outage-two:'
+    const commandTimeout = 300
+    const waiter = startWaiter(
+      {
+        PRINCIPAL: 'gail',
+        KEY_PREFIX: keyPrefix,
+        COMMAND_TIMEOUT: String(commandTimeout),
+        APPROVAL_TIMEOUT: '20000',
+        CONNECTION_NAME: 'mcpkit-outage-waiter',
+      },
+      persistent,
+    )
+    const { connection: reviewerConnection, logs } = connect({
+      keyPrefix,
+      commandTimeout,
+      name: 'mcpkit-outage-reviewer',
+      server: persistent,
+    })
+    const reviewer = new ApprovalQueue({
+      store: new RedisApprovalStore({ connection: reviewerConnection }),
+    })
+    try {
+      const id = await waiter.line('PENDING')
+      const result = waiter.line('RESULT', 25_000)
+      result.catch(() => {}) // awaited below
+      expect(await reviewer.pending({ principal: 'gail' })).toHaveLength(1)
+
+      await persistent.stop()
+      // The other process sees the outage (its connection logs it) ...
+      expect(await waiter.line('LOG error', 5000)).toMatch(/connection failed/)
+      // ... and so does this one: a decision cannot be recorded, a typed error in time.
+      const started = Date.now()
+      const refused = await thrownBy(() => reviewer.approve(id, { principal: 'gail' }))
+      expect(Date.now() - started).toBeLessThan(commandTimeout + 1500)
+      expect((refused as Error).name).toBe('RedisStoreError')
+      expect((refused as { code?: string }).code).toMatch(/^STORE_(UNAVAILABLE|TIMEOUT)$/)
+      expect(logs.some((line) => line.level === 'error')).toBe(true)
+      // The call waiting in the other process is not approved by the outage.
+      expect((await outcomeWithin(result, 50)).status).toBe('pending')
+      expect(waiter.child.exitCode).toBeNull()
+
+      await persistent.start()
+      // Both processes resume without a restart of their own.
+      expect(await waiter.line('LOG info', 10_000)).toMatch(/is back/)
+      expect(
+        await waitFor(() => reviewerConnection.client.status === 'ready', { timeoutMs: 5000 }),
+      ).toBe(true)
+      // The request survived; a decision made now releases the call that waited, once.
+      expect(
+        await waitFor(
+          async () =>
+            (await reviewer.pending({ principal: 'gail' })).some((request) => request.id === id),
+          { timeoutMs: 5000 },
+        ),
+      ).toBe(true)
+      await reviewer.approve(id, { principal: 'gail', by: 'gail@example.com' })
+      expect(JSON.parse(await result)).toEqual({ result: 'deleted draft-1', ran: 1 })
+      expect(await waiter.exited).toBe(0)
+      const again = await thrownBy(() => reviewer.approve(id, { principal: 'gail' }))
+      expect((again as ApprovalError).code).toBe('APPROVAL_NOT_FOUND')
+
+      // Connections: the other process closed its own on exit, and close() ends this one's.
+      const { connection: admin } = connect({ keyPrefix: 'admin:', server: persistent })
+      expect(
+        await waitFor(async () => (await connectedAs(admin, 'mcpkit-outage-waiter')) === 0, {
+          timeoutMs: 5000,
+        }),
+      ).toBe(true)
+      expect(await connectedAs(admin, 'mcpkit-outage-reviewer')).toBe(2) // commands + pub/sub
+      reviewer.close()
+      await reviewerConnection.close()
+      expect(
+        await waitFor(async () => (await connectedAs(admin, 'mcpkit-outage-')) === 0, {
+          timeoutMs: 5000,
+        }),
+      ).toBe(true)
+      await admin.close()
+    } finally {
+      reviewer.close()
+      await waiter.stop()
+      await reviewerConnection.close()
+      await persistent.stop()
+      if (persistent.dataDir) rmSync(persistent.dataDir, { recursive: true, force: true })
+    }
   })
 })
 

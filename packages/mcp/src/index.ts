@@ -103,6 +103,7 @@ export {
   /** `@mastra/mcp`'s name for `MemoryOAuthStorage`. */
   MemoryOAuthStorage as InMemoryOAuthStorage,
   type OAuthStorage,
+  type OAuthStorageContext,
   type OAuthStorageEntry,
   oauthStorageKey,
   ProtectedResource,

@@ -5,6 +5,7 @@ export { MCPOAuthClientProvider } from './client/oauth-client-provider.js'
 export {
   MemoryOAuthStorage,
   type OAuthStorage,
+  type OAuthStorageContext,
   type OAuthStorageEntry,
   oauthStorageKey,
 } from './client/oauth-storage.js'

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import type { OAuthStorage } from '@mcpkit/oauth'
+import type { OAuthStorage, OAuthStorageContext } from '@mcpkit/oauth'
 import type { RedisConnection } from './redis-connection.js'
 import { RedisStoreError } from './redis-error.js'
 import { SecretBox } from './secret-box.js'
@@ -31,15 +31,66 @@ return 0
 `
 
 /**
- * `OAuthStorage` on Redis for `MCPOAuthClientProvider`s in several processes. Keys are the
- * provider's (`mcpkit-oauth:v1:<server URL>:<principal>:<entry>`, registrations kept per
- * issuer inside `client-information`) under the connection's prefix; values are optionally
- * encrypted. `withLock` makes token renewal single-flight across processes: a `SET NX PX`
- * lease released by compare-and-delete, so a rotating refresh token is sent once.
+ * The value of the latest issuer (KEYS[2] names it), else the issuer-less one (KEYS[1]).
+ * Returns the issuer's encoded name ('' for none) and the value. ARGV[1]: the issuer key
+ * prefix.
+ */
+const GET_LATEST = `
+local latest = redis.call('GET', KEYS[2])
+if latest then return { latest, redis.call('GET', ARGV[1] .. latest) } end
+return { '', redis.call('GET', KEYS[1]) }
+`
+
+/**
+ * Removes one issuer's value (KEYS[1]) and its name from the index (KEYS[3]), and the latest
+ * pointer (KEYS[2]) when it names that issuer (ARGV[1]).
+ */
+const DELETE_ISSUER = `
+redis.call('DEL', KEYS[1])
+redis.call('SREM', KEYS[3], ARGV[1])
+if redis.call('GET', KEYS[2]) == ARGV[1] then redis.call('DEL', KEYS[2]) end
+return 1
+`
+
+/**
+ * Removes every issuer's value (named in the index KEYS[3]), the index, the latest pointer
+ * (KEYS[2]) and the issuer-less value (KEYS[1]). ARGV[1]: the issuer key prefix.
+ */
+const DELETE_ALL = `
+for _, name in ipairs(redis.call('SMEMBERS', KEYS[3])) do redis.call('DEL', ARGV[1] .. name) end
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
+return 1
+`
+
+/** The Redis keys of one provider key. */
+interface EntryKeys {
+  /** The value written without an issuer. */
+  plain: string
+  /** Names the issuer written last (encoded). */
+  latest: string
+  /** The set of encoded issuers with a value. */
+  issuers: string
+  /** Prefix of each issuer's value: append the encoded issuer. */
+  byIssuer: string
+}
+
+/**
+ * `OAuthStorage` on Redis for `MCPOAuthClientProvider`s in several processes, keyed per
+ * server, principal and, for what belongs to one authorization server, issuer. Every key is
+ * the provider's (`mcpkit-oauth:v1:<server URL>:<principal>:<entry>`) under the connection's
+ * prefix plus `oauth:`; a value the provider passes with an issuer (the `tokens` and
+ * `discovery` entries) goes to `<key>@iss=<issuer, percent-encoded>`, so the tokens of two
+ * authorization servers for the same server and principal never share a key, and instances that
+ * resolve different issuers (a server moving to another authorization server while a rolling
+ * deploy runs) each read their own. A read without an issuer (the token a transport presents)
+ * gives the value written last. Values are optionally encrypted, each bound to its own Redis
+ * key. `withLock` makes token renewal single-flight across processes: a `SET NX PX` lease
+ * released by compare-and-delete, so a rotating refresh token is sent once.
  *
  * Redis down or slow: reads and writes reject with `RedisStoreError` within the connection's
  * `commandTimeout`; nothing falls back to another key. A value that does not decrypt (another
- * key, tampered, or copied from another user's entry) reads as absent and logs nothing secret.
+ * key, tampered, or copied from another user's or issuer's entry) reads as absent and logs
+ * nothing secret.
  */
 export class RedisOAuthStorage implements OAuthStorage {
   readonly #connection: RedisConnection
@@ -57,26 +108,74 @@ export class RedisOAuthStorage implements OAuthStorage {
     this.#prefix = `${options.connection.keyPrefix}oauth:`
   }
 
-  async get(key: string): Promise<string | undefined> {
-    const stored = await this.#connection.run('oauth get', (client) =>
-      client.get(this.#prefix + key),
-    )
-    if (stored === null) return undefined
+  /**
+   * The value of `key`: with `context.issuer`, that issuer's only; without, the one written
+   * last (by any issuer, or without one).
+   */
+  async get(key: string, context?: OAuthStorageContext): Promise<string | undefined> {
+    const keys = this.#keys(key)
+    const issuer = issuerName(context)
+    let name: string | undefined = issuer
+    let stored: string | null
+    if (issuer !== undefined) {
+      stored = await this.#connection.run('oauth get', (client) =>
+        client.get(keys.byIssuer + issuer),
+      )
+    } else {
+      const [latest, value] = (await this.#connection.run('oauth get', (client) =>
+        client.eval(GET_LATEST, 2, keys.plain, keys.latest, keys.byIssuer),
+      )) as [string, string | null]
+      name = latest === '' ? undefined : latest
+      stored = value
+    }
+    if (stored === null || stored === undefined) return undefined
     if (!this.#box) return stored
     try {
-      return this.#box.open(stored, key)
+      return this.#box.open(stored, boundTo(key, name))
     } catch {
       return undefined
     }
   }
 
-  async set(key: string, value: string): Promise<void> {
-    const stored = this.#box ? this.#box.seal(value, key) : value
-    await this.#connection.run('oauth set', (client) => client.set(this.#prefix + key, stored))
+  /** Stores `value` under `key`, as `context.issuer`'s value when given (then the latest). */
+  async set(key: string, value: string, context?: OAuthStorageContext): Promise<void> {
+    const keys = this.#keys(key)
+    const issuer = issuerName(context)
+    const stored = this.#box ? this.#box.seal(value, boundTo(key, issuer)) : value
+    await this.#connection.run('oauth set', async (client) => {
+      const transaction = client.multi()
+      if (issuer === undefined) {
+        transaction.set(keys.plain, stored).del(keys.latest)
+      } else {
+        transaction
+          .set(keys.byIssuer + issuer, stored)
+          .sadd(keys.issuers, issuer)
+          .set(keys.latest, issuer)
+          .del(keys.plain)
+      }
+      await transaction.exec()
+    })
   }
 
-  async delete(key: string): Promise<void> {
-    await this.#connection.run('oauth delete', (client) => client.del(this.#prefix + key))
+  /** Removes `context.issuer`'s value of `key` when given; without, every value of `key`. */
+  async delete(key: string, context?: OAuthStorageContext): Promise<void> {
+    const keys = this.#keys(key)
+    const issuer = issuerName(context)
+    await this.#connection.run('oauth delete', (client) =>
+      issuer === undefined
+        ? client.eval(DELETE_ALL, 3, keys.plain, keys.latest, keys.issuers, keys.byIssuer)
+        : client.eval(DELETE_ISSUER, 3, keys.byIssuer + issuer, keys.latest, keys.issuers, issuer),
+    )
+  }
+
+  #keys(key: string): EntryKeys {
+    const base = this.#prefix + key
+    return {
+      plain: base,
+      latest: `${base}@latest`,
+      issuers: `${base}@issuers`,
+      byIssuer: `${base}@iss=`,
+    }
   }
 
   /**
@@ -113,4 +212,20 @@ export class RedisOAuthStorage implements OAuthStorage {
         })
     }
   }
+}
+
+/**
+ * The issuer of a context as it appears in keys: percent-encoded, one trailing slash dropped (an
+ * issuer differing by one trailing slash is the same authorization server, as the SDK compares
+ * credential stamps). `undefined` without one.
+ */
+function issuerName(context: OAuthStorageContext | undefined): string | undefined {
+  const issuer = context?.issuer
+  if (issuer === undefined || issuer === '') return undefined
+  return encodeURIComponent(issuer.endsWith('/') ? issuer.slice(0, -1) : issuer)
+}
+
+/** What a sealed value is bound to: its key, and its issuer when it has one. */
+function boundTo(key: string, issuer: string | undefined): string {
+  return issuer === undefined ? key : `${key}@iss=${issuer}`
 }

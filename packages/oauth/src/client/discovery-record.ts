@@ -85,24 +85,31 @@ export async function discoveryForNewRun(
   const { store } = context
   const pending = await pendingAuthorization(store)
   if (pending?.discovery) return pending.discovery
-  if (await tokensDueForRenewal(context)) {
-    return store.getJson<OAuthDiscoveryState>('discovery')
-  }
+  const due = await tokensDueForRenewal(context)
+  if (due) return store.getJson<OAuthDiscoveryState>('discovery', due.tokens.issuer)
   return undefined
 }
 
 /**
  * Stores tokens an authorization yielded, with the scope it asked for, and keeps its discovery
- * result as the one the tokens came from; the pending authorization is over.
+ * result as the one the tokens came from, both as the values of the tokens' issuer (their
+ * stamp, else `issuer`, else the discovery's); the pending authorization is over.
  */
 export async function settleTokens(
   context: ProviderContext,
   tokens: StoredOAuthTokens,
+  issuer?: string | undefined,
 ): Promise<void> {
   const { store, flow } = context
   const pending = await pendingAuthorization(store)
   const discovery = flow.discovery ?? pending?.discovery
-  await storeTokens(store, tokens, flow.scope ?? pending?.scope)
-  if (discovery) await store.setJson('discovery', discovery)
+  // Kept as the tokens' own: under the issuer they are stamped with.
+  const owner =
+    tokens.issuer ??
+    issuer ??
+    discovery?.authorizationServerMetadata?.issuer ??
+    discovery?.authorizationServerUrl
+  await storeTokens(store, tokens, flow.scope ?? pending?.scope, owner)
+  if (discovery) await store.setJson('discovery', discovery, owner)
   await store.delete('pending-authorization')
 }

@@ -195,18 +195,23 @@ export class MCPOAuthClientProvider implements OAuthClientProvider {
    * The stored tokens (the SDK's `issuer` stamp included), or `undefined`. An access token
    * that expires within `refreshBeforeExpiry` is renewed first (refresh token, or a new
    * `client_credentials` token), once even when several providers share the storage; an
-   * expired one is never returned.
+   * expired one is never returned. When the SDK names the authorization server it resolved
+   * (`context.issuer`), a storage that keeps issuers apart gives that issuer's tokens only.
    */
-  tokens(): Promise<StoredOAuthTokens | undefined> {
-    return currentTokens(this.#context)
+  tokens(context?: OAuthClientInformationContext): Promise<StoredOAuthTokens | undefined> {
+    return currentTokens(this.#context, context?.issuer)
   }
 
   /**
    * Stores the tokens verbatim (the SDK's `issuer` stamp included) with their expiry time and
-   * the scope asked for; the discovery result that led to them is kept for their renewal.
+   * the scope asked for, as the tokens of their issuer; the discovery result that led to them
+   * is kept for their renewal.
    */
-  async saveTokens(tokens: StoredOAuthTokens): Promise<void> {
-    await settleTokens(this.#context, tokens)
+  async saveTokens(
+    tokens: StoredOAuthTokens,
+    context?: OAuthClientInformationContext,
+  ): Promise<void> {
+    await settleTokens(this.#context, tokens, context?.issuer)
   }
 
   /**

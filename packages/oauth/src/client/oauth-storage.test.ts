@@ -1,7 +1,8 @@
-// Storage keys: one (server, principal) per key prefix, whatever characters they hold.
+// Storage keys: one (server, principal) per key prefix, whatever characters they hold; each call
+// also says what the key is made of, with the issuer of issuer-specific values.
 import { describe, expect, it } from 'vitest'
 import { MCPOAuthClientProvider } from './oauth-client-provider.js'
-import { MemoryOAuthStorage, oauthStorageKey } from './oauth-storage.js'
+import { MemoryOAuthStorage, type OAuthStorageContext, oauthStorageKey } from './oauth-storage.js'
 
 const SERVER = 'https://mcp.example.com/mcp'
 const REDIRECT = 'https://app.example.com/callback'
@@ -50,5 +51,54 @@ describe('storage keys', () => {
     expect(oauthStorageKey({ serverUrl: SERVER, principal: 'a b', entry: 'tokens' })).toBe(
       'mcpkit-oauth:v1:https%3A%2F%2Fmcp.example.com%2Fmcp:a%20b:tokens',
     )
+  })
+})
+
+describe('storage context', () => {
+  it('names the issuer of tokens and discovery, and keeps one key per entry', async () => {
+    const calls: { method: string; key: string; context: OAuthStorageContext | undefined }[] = []
+    const memory = new MemoryOAuthStorage()
+    const storage = {
+      get: (key: string, context?: OAuthStorageContext) => {
+        calls.push({ method: 'get', key, context })
+        return memory.get(key)
+      },
+      set: (key: string, value: string, context?: OAuthStorageContext) => {
+        calls.push({ method: 'set', key, context })
+        memory.set(key, value)
+      },
+      delete: (key: string, context?: OAuthStorageContext) => {
+        calls.push({ method: 'delete', key, context })
+        memory.delete(key)
+      },
+    }
+    const provider = new MCPOAuthClientProvider({
+      serverUrl: SERVER,
+      redirectUrl: REDIRECT,
+      storage,
+      principal: 'alice',
+    })
+    const issuer = 'https://as.example.com'
+    const tokensKey = oauthStorageKey({ serverUrl: SERVER, principal: 'alice', entry: 'tokens' })
+    const base = { serverUrl: SERVER, principal: 'alice', entry: 'tokens' }
+
+    await provider.saveTokens({ access_token: 't', token_type: 'Bearer', issuer }, { issuer })
+    expect(calls.find((call) => call.method === 'set' && call.key === tokensKey)?.context).toEqual({
+      ...base,
+      issuer,
+    })
+    calls.length = 0
+    expect((await provider.tokens({ issuer }))?.access_token).toBe('t')
+    expect(calls).toEqual([{ method: 'get', key: tokensKey, context: { ...base, issuer } }])
+    calls.length = 0
+    // The token a transport presents: the latest, whatever its issuer.
+    expect((await provider.tokens())?.access_token).toBe('t')
+    expect(calls).toEqual([{ method: 'get', key: tokensKey, context: base }])
+    calls.length = 0
+    // Signing out removes every issuer's values; the memory storage keeps its keys as before.
+    expect(memory.keys()).toEqual([tokensKey])
+    await provider.clear()
+    expect(calls.every((call) => call.context?.issuer === undefined)).toBe(true)
+    expect(memory.size).toBe(0)
   })
 })

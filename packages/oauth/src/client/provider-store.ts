@@ -1,5 +1,10 @@
 import { MCPClientError } from '@mcpkit/types'
-import { type OAuthStorage, type OAuthStorageEntry, oauthStorageKey } from './oauth-storage.js'
+import {
+  type OAuthStorage,
+  type OAuthStorageContext,
+  type OAuthStorageEntry,
+  oauthStorageKey,
+} from './oauth-storage.js'
 
 /** What `invalidateCredentials(scope)` forgets, per scope the SDK passes. */
 const ENTRIES_OF_SCOPE = {
@@ -57,13 +62,32 @@ export class ProviderStore {
     return oauthStorageKey({ serverUrl: this.#serverUrl, principal: this.#principal, entry })
   }
 
-  async get(entry: OAuthStorageEntry): Promise<string | undefined> {
-    return (await this.storage.get(this.key(entry))) ?? undefined
+  /** What the key of `entry` is made of, with the issuer the value belongs to, if known. */
+  context(entry: OAuthStorageEntry, issuer?: string | undefined): OAuthStorageContext {
+    if (this.#serverUrl === undefined) throw unattached()
+    const context: OAuthStorageContext = {
+      serverUrl: this.#serverUrl,
+      principal: this.#principal,
+      entry,
+    }
+    if (issuer !== undefined) context.issuer = issuer
+    return context
+  }
+
+  /**
+   * The value of `entry`; with `issuer`, the one of that authorization server (in a storage
+   * that keeps issuers apart), else the latest.
+   */
+  async get(entry: OAuthStorageEntry, issuer?: string | undefined): Promise<string | undefined> {
+    return (await this.storage.get(this.key(entry), this.context(entry, issuer))) ?? undefined
   }
 
   /** The entry parsed as JSON; an unreadable value (written by something else) is absent. */
-  async getJson<Value>(entry: OAuthStorageEntry): Promise<Value | undefined> {
-    const text = await this.get(entry)
+  async getJson<Value>(
+    entry: OAuthStorageEntry,
+    issuer?: string | undefined,
+  ): Promise<Value | undefined> {
+    const text = await this.get(entry, issuer)
     if (text === undefined) return undefined
     try {
       return JSON.parse(text) as Value
@@ -72,17 +96,23 @@ export class ProviderStore {
     }
   }
 
-  async set(entry: OAuthStorageEntry, value: string): Promise<void> {
-    await this.storage.set(this.key(entry), value)
+  /** Stores `value` as the value of `entry` (of `issuer`, when it belongs to one). */
+  async set(entry: OAuthStorageEntry, value: string, issuer?: string | undefined): Promise<void> {
+    await this.storage.set(this.key(entry), value, this.context(entry, issuer))
   }
 
   /** Stores `value` as JSON, every field as given (the SDK's `issuer` stamp included). */
-  async setJson(entry: OAuthStorageEntry, value: unknown): Promise<void> {
-    await this.set(entry, JSON.stringify(value))
+  async setJson(
+    entry: OAuthStorageEntry,
+    value: unknown,
+    issuer?: string | undefined,
+  ): Promise<void> {
+    await this.set(entry, JSON.stringify(value), issuer)
   }
 
-  async delete(entry: OAuthStorageEntry): Promise<void> {
-    await this.storage.delete(this.key(entry))
+  /** Removes `entry`: the value of `issuer` only, when given; else every issuer's. */
+  async delete(entry: OAuthStorageEntry, issuer?: string | undefined): Promise<void> {
+    await this.storage.delete(this.key(entry), this.context(entry, issuer))
   }
 
   async forget(scope: CredentialScope): Promise<void> {

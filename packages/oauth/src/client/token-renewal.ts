@@ -35,11 +35,15 @@ export interface StoredTokens {
  */
 const renewals = new WeakMap<OAuthStorage, Map<string, Promise<StoredOAuthTokens | undefined>>>()
 
-/** Stores `tokens` (verbatim) with their expiry time and the scope that was asked for. */
+/**
+ * Stores `tokens` (verbatim) with their expiry time and the scope that was asked for, as the
+ * tokens of the issuer they are stamped with (else `issuer`).
+ */
 export async function storeTokens(
   store: ProviderStore,
   tokens: StoredOAuthTokens,
   requestedScope?: string | undefined,
+  issuer?: string | undefined,
 ): Promise<void> {
   const now = Date.now()
   const stored: StoredTokens = { tokens, savedAt: now }
@@ -47,7 +51,7 @@ export async function storeTokens(
     stored.expiresAt = now + tokens.expires_in * 1000
   }
   if (requestedScope) stored.requestedScope = requestedScope
-  await store.setJson('tokens', stored)
+  await store.setJson('tokens', stored, tokens.issuer ?? issuer)
 }
 
 /**
@@ -61,39 +65,47 @@ export async function heldScope(store: ProviderStore): Promise<string | undefine
 }
 
 /**
- * Whether the stored tokens are due for renewal (an access token within its margin, or
- * expired): the only time a stored discovery result is worth reusing. `false` without tokens.
+ * The stored tokens when they are due for renewal (an access token within its margin, or
+ * expired): the only time a stored discovery result is worth reusing. `undefined` otherwise.
  */
-export async function tokensDueForRenewal(context: ProviderContext): Promise<boolean> {
+export async function tokensDueForRenewal(
+  context: ProviderContext,
+): Promise<StoredTokens | undefined> {
   const stored = await readTokens(context.store)
   return stored !== undefined && isExpiring(stored, context.settings.refreshBeforeExpiry)
+    ? stored
+    : undefined
 }
 
 /**
- * The stored tokens, or `undefined`. An access token that expires within `refreshBeforeExpiry`
- * is renewed first (refresh token, or a new `client_credentials` token), once per storage even
- * when several providers ask at the same time; an expired one is never returned.
+ * The stored tokens (of `issuer`, when the SDK names the authorization server it resolved and
+ * the storage keeps issuers apart; else the latest), or `undefined`. An access token that
+ * expires within `refreshBeforeExpiry` is renewed first (refresh token, or a new
+ * `client_credentials` token), once per storage even when several providers ask at the same
+ * time; an expired one is never returned.
  */
 export async function currentTokens(
   context: ProviderContext,
+  issuer?: string | undefined,
 ): Promise<StoredOAuthTokens | undefined> {
-  const stored = await readTokens(context.store)
+  const stored = await readTokens(context.store, issuer)
   if (!stored) return undefined
   if (!isExpiring(stored, context.settings.refreshBeforeExpiry)) return presentTokens(stored)
   const { storage } = context.store
   const key = context.store.key('tokens')
+  const flightKey = `${key} ${issuer ?? ''}`
   let inFlight = renewals.get(storage)
   if (!inFlight) {
     inFlight = new Map()
     renewals.set(storage, inFlight)
   }
-  const pending = inFlight.get(key)
+  const pending = inFlight.get(flightKey)
   if (pending) return pending
   const renewal = (
     storage.withLock
       ? storage.withLock(key, async () => {
           // Another process may have renewed them while this one waited for the lock.
-          const latest = await readTokens(context.store)
+          const latest = await readTokens(context.store, issuer)
           if (!latest) return undefined
           if (!isExpiring(latest, context.settings.refreshBeforeExpiry)) {
             return presentTokens(latest)
@@ -101,13 +113,17 @@ export async function currentTokens(
           return renew(context, latest)
         })
       : renew(context, stored)
-  ).finally(() => inFlight.delete(key))
-  inFlight.set(key, renewal)
+  ).finally(() => inFlight.delete(flightKey))
+  inFlight.set(flightKey, renewal)
   return renewal
 }
 
-export async function readTokens(store: ProviderStore): Promise<StoredTokens | undefined> {
-  const stored = await store.getJson<StoredTokens>('tokens')
+/** The stored tokens (of `issuer`, in a storage that keeps issuers apart), or `undefined`. */
+export async function readTokens(
+  store: ProviderStore,
+  issuer?: string | undefined,
+): Promise<StoredTokens | undefined> {
+  const stored = await store.getJson<StoredTokens>('tokens', issuer)
   if (!stored || typeof stored !== 'object' || typeof stored.tokens?.access_token !== 'string') {
     return undefined
   }
@@ -158,8 +174,10 @@ async function renew(
   }
 
   const refreshToken = stored.tokens.refresh_token
+  // The issuer the tokens are stamped with: their discovery, refresh and removal are its own.
+  const stamped = stored.tokens.issuer
   // Where the stored tokens came from (never the discovery of a flow in progress).
-  const discovery = await store.getJson<OAuthDiscoveryState>('discovery')
+  const discovery = await store.getJson<OAuthDiscoveryState>('discovery', stamped)
   if (!refreshToken || !discovery?.authorizationServerUrl) return undefined
   // The identity the SDK stamps credentials with (SEP-2352): a refresh token, like the client
   // credentials, is only ever sent back to the authorization server that issued it.
@@ -196,18 +214,18 @@ async function renew(
   } catch (cause) {
     if (isOAuthError(cause) && cause.code !== OAuthErrorCode.ServerError) {
       // Another process may have used (and rotated) this refresh token first.
-      const current = await readTokens(store)
+      const current = await readTokens(store, stamped)
       if (current && current.tokens.refresh_token !== refreshToken) {
         return isExpiring(current, settings.refreshBeforeExpiry)
           ? undefined
           : presentTokens(current)
       }
       // The refresh token was refused for good (revoked, expired): a new authorization is due.
-      await store.delete('tokens')
+      await store.delete('tokens', stamped)
       return undefined
     }
     throw failure(cause, 'Refreshing the access token')
   }
-  const renewed = await readTokens(store)
+  const renewed = await readTokens(store, stamped)
   return renewed ? presentTokens(renewed) : undefined
 }
