@@ -12,7 +12,9 @@
 //   helper    starts a helper in its own process group, and exits on tools/call "crash"
 // Every attack also has the tools: echo, big (a text of `bytes` bytes), cut and cut_readonly
 // (HTTP: the response stream ends without an answer, the first time for cut_readonly; legacy
-// SSE: the session's SSE stream ends instead of carrying the answer).
+// SSE: the session's SSE stream ends instead of carrying the answer), reset (the same, but the
+// stream's connection is destroyed instead of ended) and reset_json (HTTP: the connection is
+// destroyed halfway through a JSON answer).
 import { spawn } from 'node:child_process'
 import { createServer } from 'node:http'
 import { createInterface } from 'node:readline'
@@ -31,6 +33,8 @@ const baseTools = [
   { name: 'big', inputSchema: { type: 'object', properties: { bytes: { type: 'number' } } } },
   { name: 'cut', inputSchema: { type: 'object' } },
   { name: 'cut_readonly', inputSchema: { type: 'object' }, annotations: { readOnlyHint: true } },
+  { name: 'reset', inputSchema: { type: 'object' } },
+  { name: 'reset_json', inputSchema: { type: 'object' } },
   { name: 'crash', inputSchema: { type: 'object' } },
 ]
 const evil = { type: 'string', pattern: '^(a+)+$' }
@@ -159,14 +163,16 @@ if (mode === 'stdio') {
   /** Legacy SSE sessions: their id, and the open SSE stream that carries their answers. */
   const sseStreams = new Map()
   let sseSessions = 0
-  /** Whether the answer to `message` is to be cut off (over `transport`). */
+  /** How the answer to `message` is cut off (over `transport`): `'end'`, `'reset'`, or not. */
   const cuts = (transport, message) => {
     const name = message.method === 'tools/call' ? message.params?.name : undefined
     const key = `${transport} ${name}`
     const hit = (hits.get(key) ?? 0) + 1
     hits.set(key, hit)
-    return name === 'cut' || (name === 'cut_readonly' && hit === 1)
+    if (name === 'reset') return 'reset'
+    return name === 'cut' || (name === 'cut_readonly' && hit === 1) ? 'end' : undefined
   }
+  const cut = (stream, how) => (how === 'reset' ? stream.destroy() : stream.end())
   const server = createServer((request, res) => {
     const url = new URL(request.url ?? '/', 'http://127.0.0.1')
     if (request.method === 'GET' && url.pathname === '/sse') {
@@ -193,9 +199,10 @@ if (mode === 'stdio') {
         }
         res.writeHead(202).end()
         if (message.id === undefined || message.method === undefined) return
-        if (cuts('sse', message)) {
+        const how = cuts('sse', message)
+        if (how) {
           // The session's stream ends instead of carrying the answer.
-          stream.end()
+          cut(stream, how)
           return
         }
         setTimeout(
@@ -208,11 +215,18 @@ if (mode === 'stdio') {
         res.writeHead(202).end()
         return
       }
-      if (cuts('http', message)) {
+      if (message.params?.name === 'reset_json') {
+        res.writeHead(200, { 'content-type': 'application/json', 'mcp-session-id': 's1' })
+        res.write('{"jsonrpc":"2.0",')
+        setTimeout(() => res.destroy(), 50)
+        return
+      }
+      const how = cuts('http', message)
+      if (how) {
         // An SSE response stream that ends without the answer.
         res.writeHead(200, { 'content-type': 'text/event-stream', 'mcp-session-id': 's1' })
         res.write(': working\n\n')
-        setTimeout(() => res.end(), 50)
+        setTimeout(() => cut(res, how), 50)
         return
       }
       setTimeout(() => {
