@@ -20,6 +20,7 @@ import {
   sleep,
   waitFor,
   waitForPids,
+  watchExits,
 } from '../support/processes.js'
 import {
   EVERYTHING_BIN,
@@ -162,11 +163,17 @@ describe('disconnect()', () => {
     })
     const tools = await client.listTools()
     const [pid] = await waitForPids(pidFile)
+    // The call is in flight once the server reports its first step (an event, not a sleep).
+    let running: () => void = () => {}
+    const inFlight = new Promise<void>((resolve) => {
+      running = resolve
+    })
+    client.progress.onUpdate('everything', () => running())
     const call =
-      tools['everything_trigger-long-running-operation']?.execute({ duration: 20, steps: 2 }) ??
+      tools['everything_trigger-long-running-operation']?.execute({ duration: 20, steps: 20 }) ??
       Promise.reject(new Error('no tool'))
     call.catch(() => {})
-    await sleep(200)
+    expect((await outcomeWithin(inFlight, 10_000)).status).toBe('fulfilled')
     await client.disconnect()
     const outcome = await outcomeWithin(call, 3000)
     expect(outcome.status).toBe('rejected')
@@ -208,6 +215,7 @@ describe('process-wide side effects', () => {
 describe('an npx-style wrapper', () => {
   it('is ended with the server it started and everything else in its process group', async () => {
     const pidFile = join(dir.path, 'wrapped.pids')
+    const exits = await watchExits(pidFile)
     const client = new MCPClient({
       id: 'npx-wrapper',
       servers: {
@@ -238,9 +246,16 @@ describe('an npx-style wrapper', () => {
     // The wrapper leads its own process group (so the client can end all of it).
     expect(processGroupMembers(wrapperPid as number).sort()).toEqual([...pids].sort())
 
+    await exits.reported(pids, 10_000)
+
     await client.disconnect()
-    // disconnect() resolves once they are gone; a short grace for the kernel to reap.
-    await waitFor(() => pids.every((pid) => !isProcessAlive(pid)), { timeoutMs: 1000 })
+    // disconnect() resolves once the server is gone; its group's exits are events, waited for
+    // with a deadline.
+    try {
+      expect(await exits.exited(pids, 10_000)).toEqual([])
+    } finally {
+      await exits.close()
+    }
     for (const pid of pids) expect(isProcessAlive(pid), `pid ${pid}`).toBe(false)
     expect(isProcessGroupAlive(wrapperPid as number)).toBe(false)
   })
@@ -258,6 +273,7 @@ describe('disconnect() of many clients', () => {
     const baseline = activeResources()
 
     const stdioPidFile = join(dir.path, 'many.pids')
+    const exits = await watchExits(stdioPidFile)
     const clients: MCPClient[] = []
     for (let index = 0; index < httpCount; index++) {
       clients.push(
@@ -309,6 +325,7 @@ describe('disconnect() of many clients', () => {
     const sidecarPids = await waitForPids(`${stdioPidFile}.sidecar`, wrappedCount)
     const pids = [...serverPids, ...wrapperPids, ...sidecarPids]
     for (const pid of pids) expect(isProcessAlive(pid)).toBe(true)
+    await exits.reported(pids, 10_000)
     // The groups the client must end: each direct server's and each wrapper's.
     const groups = [
       ...serverPids.filter((pid) => processGroupMembers(pid).includes(pid)),
@@ -321,8 +338,14 @@ describe('disconnect() of many clients', () => {
 
     await Promise.all(clients.map((client) => client.disconnect()))
 
-    // No child process left: servers, wrappers, and the sidecars only a group kill ends.
-    await waitFor(() => pids.every((pid) => !isProcessAlive(pid)), { timeoutMs: 2000 })
+    // No child process left: servers, wrappers, and the sidecars only a group kill ends. Each
+    // exit is an event (its beacon's connection closes), waited for with a deadline well past
+    // the SIGKILL that follows SIGTERM after 2 s.
+    try {
+      expect(await exits.exited(pids, 15_000)).toEqual([])
+    } finally {
+      await exits.close()
+    }
     expect(pids.filter((pid) => isProcessAlive(pid))).toEqual([])
     expect(groups.filter((pgid) => isProcessGroupAlive(pgid))).toEqual([])
 

@@ -24,9 +24,13 @@ export function hostileStdio(
   }
 }
 
-/** The hostile server running `attack` over HTTP on 127.0.0.1, in a child process of ours. */
+/**
+ * The hostile server running `attack` over HTTP on 127.0.0.1, in a child process of ours:
+ * Streamable HTTP at `url`, legacy SSE at `sseUrl`.
+ */
 export async function hostileHttp(attack: string): Promise<{
   url: string
+  sseUrl: string
   child: ChildProcess
   stop(): Promise<void>
 }> {
@@ -44,6 +48,7 @@ export async function hostileHttp(attack: string): Promise<{
   const port = Number(line.replace('PORT ', ''))
   return {
     url: `http://127.0.0.1:${port}/mcp`,
+    sseUrl: `http://127.0.0.1:${port}/sse`,
     child,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return

@@ -1,5 +1,5 @@
 import { MCPClient, MCPClientPool } from '@mcpkit/mcp-client-core'
-import type { HttpServerDefinition } from '@mcpkit/types'
+import type { HttpServerDefinition, LogHandler, LogMessage } from '@mcpkit/types'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { expectMCPError } from '../support/helpers.js'
 import { runningChildren, waitFor } from '../support/processes.js'
@@ -10,7 +10,7 @@ const servers: Record<string, Server> = {}
 const clients: MCPClient[] = []
 
 beforeAll(async () => {
-  for (const attack of ['endless', 'slowlist', 'biglist', 'none']) {
+  for (const attack of ['endless', 'slowlist', 'biglist', 'loop', 'none']) {
     servers[attack] = await hostileHttp(attack)
   }
 })
@@ -30,8 +30,9 @@ function http(attack: string, extra: Partial<HttpServerDefinition> = {}): HttpSe
 function client(
   definitions: ConstructorParameters<typeof MCPClient>[0]['servers'],
   timeout = 30_000,
+  logger?: LogHandler,
 ) {
-  const created = new MCPClient({ servers: definitions, timeout })
+  const created = new MCPClient({ servers: definitions, timeout, ...(logger ? { logger } : {}) })
   clients.push(created)
   return created
 }
@@ -70,6 +71,42 @@ describe('pagination that never ends', () => {
     } finally {
       await pool.close()
     }
+  })
+
+  it('fails every list at once with SERVER_ERROR when a page cursor comes back, quoting it short', async () => {
+    const lines: LogMessage[] = []
+    const mcp = client(
+      {
+        web: http('loop'),
+        local: hostileStdio('loop'),
+        sse: { url: servers.loop!.sseUrl, transport: 'sse' },
+      },
+      30_000,
+      (line) => void lines.push(line),
+    )
+    const started = Date.now()
+    const { errors } = await mcp.listToolsWithErrors()
+    expect(Object.keys(errors).sort()).toEqual(['local', 'sse', 'web'])
+    for (const error of Object.values(errors)) {
+      expect(error.code).toBe('SERVER_ERROR')
+      expect(error.message).toMatch(
+        /returned the page cursor "Lxxx.*… \(10001 characters\) a second time/,
+      )
+      // Never the whole 10 kB cursor.
+      expect(error.message.length).toBeLessThan(400)
+    }
+    // Resources, templates and prompts fail the same way (logged per server), each at once.
+    expect(await mcp.resources.list()).toEqual({})
+    expect(await mcp.resources.templates()).toEqual({})
+    expect(await mcp.prompts.list()).toEqual({})
+    for (const what of ['resources/list', 'resources/templates/list', 'prompts/list']) {
+      const failed = lines.filter(
+        (line) => line.message.includes(`${what} failed`) && /a second time/.test(line.message),
+      )
+      expect(failed.map((line) => line.serverName).sort(), what).toEqual(['local', 'sse', 'web'])
+    }
+    // Three pages a list, not maxListPages (64).
+    expect(Date.now() - started).toBeLessThan(5000)
   })
 
   it('stops a slow endless list at listTimeout with REQUEST_TIMEOUT', async () => {

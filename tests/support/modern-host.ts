@@ -21,11 +21,22 @@ export interface ModernRequest {
 
 /**
  * How the host answers instead of the MCP handler (while set): `status` answers every POST with
- * that status (401 with a Bearer challenge), `hang` never answers.
+ * that status (401 with a Bearer challenge), `hang` never answers, `cutCalls` ends a tool call's
+ * response stream unanswered.
  */
 export interface ModernFront {
   status?: number | undefined
   hang?: boolean | undefined
+  /**
+   * `tools/call`s of these tools get an SSE response that ends without the answer, as many
+   * times as the number says (each cut counts it down); the tool does not run.
+   */
+  cutCalls?: Record<string, number> | undefined
+  /**
+   * How `cutCalls` cuts: `'end'` (the default) ends the SSE response cleanly, `'reset'` destroys
+   * its connection, `'reset-json'` destroys it after the headers of a JSON answer.
+   */
+  cutBy?: 'end' | 'reset' | 'reset-json' | undefined
 }
 
 /**
@@ -128,6 +139,18 @@ export class ModernHost {
         ...(status === 401 ? { 'www-authenticate': 'Bearer error="invalid_token"' } : {}),
       })
       res.end(`answered ${status}`)
+      return
+    }
+    const cutTool =
+      record.rpcMethod === 'tools/call' ? (record.params?.name as string | undefined) : undefined
+    const cuts = cutTool === undefined ? 0 : (this.front.cutCalls?.[cutTool] ?? 0)
+    if (cuts > 0) {
+      this.front.cutCalls![cutTool!] = cuts - 1
+      const how = this.front.cutBy ?? 'end'
+      const json = how === 'reset-json'
+      res.writeHead(200, { 'content-type': json ? 'application/json' : 'text/event-stream' })
+      res.write(json ? '{"jsonrpc":"2.0",' : ': working\n\n')
+      setTimeout(() => (how === 'end' ? res.end() : res.destroy()), 50)
       return
     }
     const aborted = new AbortController()

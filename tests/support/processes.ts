@@ -1,5 +1,7 @@
+import { EventEmitter } from 'node:events'
 import { readdirSync, readFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
+import { createServer, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
@@ -150,4 +152,86 @@ export async function killPids(pids: readonly number[], graceMs = 2000): Promise
     }
   }
   await waitFor(() => pids.every((pid) => !isProcessAlive(pid)), { timeoutMs: graceMs })
+}
+
+/** The processes of one pid file, as their exit beacons (`exit-beacon.cjs`) report them. */
+export interface ExitWatch {
+  /** Resolves once each of `pids` has reported in; rejects after `timeoutMs`, naming the rest. */
+  reported(pids: readonly number[], timeoutMs: number): Promise<void>
+  /**
+   * Resolves once each of `pids` has exited (its beacon's connection closed), or at
+   * `timeoutMs`, with the pids whose beacons were still connected then (`[]`: all gone).
+   */
+  exited(pids: readonly number[], timeoutMs: number): Promise<number[]>
+  close(): Promise<void>
+}
+
+/**
+ * Listens on `<pidFile>.sock`, where the processes that record their pid in `pidFile` (through
+ * record-pid.cjs and the npx-like wrapper) report in and hold a connection until they exit: a
+ * process's end is an event, waited for with a deadline, not polled for. Start it before the
+ * processes.
+ */
+export async function watchExits(pidFile: string): Promise<ExitWatch> {
+  const open = new Map<number, Socket>()
+  const gone = new Set<number>()
+  const changed = new EventEmitter()
+  const server = createServer((socket) => {
+    let pid: number | undefined
+    let head = ''
+    socket.setEncoding('utf8')
+    socket.on('data', (text: string) => {
+      if (pid !== undefined) return
+      head += text
+      const newline = head.indexOf('\n')
+      if (newline === -1) return
+      pid = Number(head.slice(0, newline))
+      open.set(pid, socket)
+      changed.emit('change')
+    })
+    socket.on('error', () => {})
+    socket.on('close', () => {
+      if (pid === undefined) return
+      open.delete(pid)
+      gone.add(pid)
+      changed.emit('change')
+    })
+  })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(`${pidFile}.sock`, resolve)
+  })
+  /** Waits until `done()` holds, re-checked on every report; `false` at the deadline. */
+  const until = (done: () => boolean, timeoutMs: number) =>
+    new Promise<boolean>((resolve) => {
+      const check = () => {
+        if (!done()) return
+        finish(true)
+      }
+      const finish = (result: boolean) => {
+        clearTimeout(timer)
+        changed.off('change', check)
+        resolve(result)
+      }
+      const timer = setTimeout(() => finish(false), timeoutMs)
+      changed.on('change', check)
+      check()
+    })
+  return {
+    async reported(pids, timeoutMs) {
+      const seen = (pid: number) => open.has(pid) || gone.has(pid)
+      if (!(await until(() => pids.every(seen), timeoutMs))) {
+        const missing = pids.filter((pid) => !seen(pid))
+        throw new Error(`no exit beacon from pid(s) ${missing.join(', ')} within ${timeoutMs} ms`)
+      }
+    },
+    async exited(pids, timeoutMs) {
+      await until(() => pids.every((pid) => !open.has(pid)), timeoutMs)
+      return pids.filter((pid) => open.has(pid))
+    },
+    async close() {
+      for (const socket of open.values()) socket.destroy()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+    },
+  }
 }

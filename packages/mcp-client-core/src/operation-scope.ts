@@ -8,17 +8,21 @@ export type ScopeFailure =
   | { readonly kind: 'stream-lost' }
   /** The whole operation (every page of a list) took longer than its deadline. */
   | { readonly kind: 'deadline'; readonly ms: number }
+  /** A list was handed a page cursor the server had returned before: its pages would loop. */
+  | { readonly kind: 'repeated-cursor'; readonly cursor: string }
 
 /**
  * One attempt of one operation (a tool call, a whole paginated list): the transports report
- * the bytes of its answers and the loss of its response streams (`RequestScope`); the first
- * failure aborts `signal`, which the SDK request was given, so the call fails at once instead
- * of waiting for its timeout or reading on.
+ * the bytes of its answers, the loss of its response streams and the cursor of each page it
+ * asks for (`RequestScope`); the first failure aborts `signal`, which the SDK request was
+ * given, so the call fails at once instead of waiting for its timeout or reading on.
  */
 export class OperationScope implements RequestScope {
   readonly #controller = new AbortController()
   readonly #maxBytes: number
   #bytes = 0
+  /** The page cursors asked for so far (as many as pages: at most `maxListPages`). */
+  readonly #cursors = new Set<string>()
   #timer: NodeJS.Timeout | undefined
   #failure: ScopeFailure | undefined
 
@@ -46,6 +50,18 @@ export class OperationScope implements RequestScope {
 
   streamLost(): void {
     this.#fail({ kind: 'stream-lost' })
+  }
+
+  pageRequested(cursor: string): boolean {
+    if (!this.#cursors.has(cursor)) {
+      this.#cursors.add(cursor)
+      return true
+    }
+    // The page is refused before it is sent, which fails its request: no abort (it would tell
+    // the server to cancel a request it never got).
+    if (!this.#failure) this.#failure = { kind: 'repeated-cursor', cursor }
+    clearTimeout(this.#timer)
+    return false
   }
 
   /** The operation settled: the deadline timer goes. */

@@ -149,6 +149,27 @@ export function responseTooLargeError(
   )
 }
 
+/** The longest part of a server's page cursor that an error message quotes. */
+const CURSOR_SHOWN = 40
+
+/** The server handed a list a page cursor it had returned before in the same list. */
+export function repeatedCursorError(
+  serverName: string,
+  operation: Operation,
+  cursor: string,
+  cause: unknown,
+): MCPClientError {
+  const shown =
+    cursor.length > CURSOR_SHOWN
+      ? `${JSON.stringify(cursor.slice(0, CURSOR_SHOWN))}… (${cursor.length} characters)`
+      : JSON.stringify(cursor)
+  return new MCPClientError(
+    'SERVER_ERROR',
+    `Server "${serverName}": ${operation.what} failed: the server returned the page cursor ${shown} a second time in the same list, so its pagination would loop. Its list is broken; report it to the server's authors.`,
+    { serverName, cause },
+  )
+}
+
 /** A whole paginated list took longer than the server's `listTimeout`. */
 export function listTimeoutError(
   serverName: string,

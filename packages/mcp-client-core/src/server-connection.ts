@@ -41,6 +41,7 @@ import {
   disconnectedError,
   listTimeoutError,
   type Operation,
+  repeatedCursorError,
   requestError,
   responseTooLargeError,
   streamLostError,
@@ -408,6 +409,9 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
           throw responseTooLargeError(this.name, operation, cut.max, error)
         }
         if (cut?.kind === 'deadline') throw listTimeoutError(this.name, operation, cut.ms, error)
+        if (cut?.kind === 'repeated-cursor') {
+          throw repeatedCursorError(this.name, operation, cut.cursor, error)
+        }
         if (cut?.kind === 'stream-lost') {
           // The server ended this request's stream unanswered; the connection itself may be fine.
           if (attempt === 0 && operation.idempotent) {

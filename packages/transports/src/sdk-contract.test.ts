@@ -412,4 +412,45 @@ describe('the SDK contract (request scopes)', () => {
     await client.ping()
     expect(seen).toEqual([undefined])
   })
+
+  it('fails a request whose send() rejects with that error (a page the scope refused)', async () => {
+    const sent: string[] = []
+    let onmessage: Transport['onmessage']
+    const transport: Transport = {
+      async start() {},
+      async close() {},
+      async send(message) {
+        if (!('method' in message) || !('id' in message)) return
+        sent.push(message.method)
+        const result =
+          message.method === 'initialize'
+            ? {
+                protocolVersion: (message.params as { protocolVersion?: string }).protocolVersion,
+                capabilities: { tools: {} },
+                serverInfo: { name: 'refusals', version: '1.0.0' },
+              }
+            : { tools: [{ name: 'a', inputSchema: { type: 'object' } }], nextCursor: 'again' }
+        setTimeout(() => onmessage?.({ jsonrpc: '2.0', id: message.id, result }), 1)
+      },
+      set onmessage(handler) {
+        onmessage = handler
+      },
+      get onmessage() {
+        return onmessage
+      },
+    }
+    const client = new Client({ name: 'contract-refusals', version: '1.0.0' })
+    client.setVersionNegotiation({ mode: 'legacy' })
+    await client.connect(transport)
+    cleanups.push(() => client.close())
+    const refusal = new Error('refused')
+    const send = transport.send.bind(transport)
+    transport.send = (message, options) =>
+      'method' in message && message.method === 'tools/list' && message.params?.cursor
+        ? Promise.reject(refusal)
+        : send(message, options)
+    sent.length = 0
+    await expect(client.listTools()).rejects.toBe(refusal)
+    expect(sent).toEqual(['tools/list'])
+  })
 })

@@ -147,9 +147,11 @@ export function isProbeWithoutVerdict(error: unknown): boolean {
  *
  * Relies on: the SDK `Client` sends a request (each page of an auto-paginated list included)
  * within the async context of the call that made it, with nothing queued in between that would
- * run the send in another context. If that ever changes, requests are sent outside any scope:
- * answers are still bounded per message, but a whole list is no longer bounded in bytes and a
- * lost response stream falls back to the ping probe.
+ * run the send in another context; and it fails a request whose `send()` rejects with that
+ * error (how a page the scope refuses fails its list). If the first ever changes, requests are
+ * sent outside any scope: answers are still bounded per message, but a whole list is no longer
+ * bounded in bytes, a repeated page cursor runs on to `maxListPages`, and a lost response
+ * stream falls back to the ping probe.
  */
 export function scopeOfOutgoingRequest(): RequestScope | undefined {
   return currentRequestScope()

@@ -121,7 +121,7 @@ export interface ServerDefinitionOptions {
   /**
    * The most pages a list (`tools/list`, `resources/list`, `resources/templates/list`,
    * `prompts/list`) may take; a server whose `nextCursor` goes on fails the list with
-   * `SERVER_ERROR`. Default `64`.
+   * `SERVER_ERROR`, as one that returns a cursor a second time does at once. Default `64`.
    */
   maxListPages?: number
   /**

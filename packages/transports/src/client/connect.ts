@@ -24,6 +24,7 @@ import { validateServerDefinition } from '../definition.js'
 import { isNetworkFailure, isProbeWithoutVerdict } from '../sdk-contract.js'
 import { connectError, describe, isUnauthorized, withDeadline } from './connect-errors.js'
 import { isOversizedBody, TransportFetch } from './http-fetch.js'
+import { watchListCursors } from './list-pages.js'
 import {
   eraOf,
   type ProtocolVerdict,
@@ -272,6 +273,7 @@ async function connectStdioOnce(
       exited,
     } satisfies StdioFailure
   }
+  watchListCursors(transport, serverName)
   const era = eraOf(client)
   const discover = client.getDiscoverResult()
   return {
@@ -395,6 +397,7 @@ async function connectStreamable(
   const era = eraOf(client)
   const discover = client.getDiscoverResult()
   return httpConnection({
+    serverName,
     client,
     transport,
     transportFetch,
@@ -454,6 +457,7 @@ async function connectSse(
     if (error instanceof SseError) void transport.close()
   }
   return httpConnection({
+    serverName: options.serverName,
     client,
     transport,
     transportFetch: sseFetch,
@@ -464,6 +468,7 @@ async function connectSse(
 }
 
 function httpConnection(parts: {
+  serverName: string
   client: Client
   transport: Transport
   transportFetch: TransportFetch
@@ -472,6 +477,7 @@ function httpConnection(parts: {
   close: () => Promise<void>
 }): ClientConnection {
   const { client, transportFetch } = parts
+  watchListCursors(parts.transport, parts.serverName)
   const connection: ClientConnection = {
     client,
     transport: parts.transport,

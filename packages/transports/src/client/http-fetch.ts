@@ -153,7 +153,8 @@ export class TransportFetch {
    * `response` with a body that counts what it reads: one JSON body, or one SSE event, may not
    * exceed `maxResponseBytes`, and every byte is reported to the request's scope (which bounds
    * a whole operation). Past the limit the body errors with `RESPONSE_TOO_LARGE`, so the
-   * transport stops reading, and nothing more is buffered.
+   * transport stops reading, and nothing more is buffered. A JSON body the network cuts off
+   * is a lost response stream to the scope (an SSE stream is reported by the transport).
    */
   #bounded(response: Response, sse: boolean, scope: RequestScope | undefined): Response {
     const max = this.#maxMessageBytes
@@ -193,7 +194,14 @@ export class TransportFetch {
         controller.enqueue(chunk)
       },
     })
-    return new Response(response.body!.pipeThrough(counter), {
+    response.body!.pipeTo(counter.writable).catch((error: unknown) => {
+      // The network failed under the body (a reset connection: the Fetch standard's TypeError),
+      // not the reader. A JSON body is the request's answer: it will not come.
+      if (!(error instanceof TypeError)) return
+      markNetworkFailure(error)
+      if (!sse) scope?.streamLost()
+    })
+    return new Response(counter.readable, {
       status: response.status,
       statusText: response.statusText,
       headers: response.headers,

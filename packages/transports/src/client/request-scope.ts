@@ -13,6 +13,11 @@ export interface RequestScope {
   received(bytes: number): void
   /** The response stream of one of the scope's requests ended (or broke) before its answer. */
   streamLost(): void
+  /**
+   * A paginated list of the scope asks for the page at `cursor` (a `nextCursor` the server
+   * returned). `false` refuses it: the request is not sent, and it fails at once.
+   */
+  pageRequested?(cursor: string): boolean
 }
 
 const storage = new AsyncLocalStorage<RequestScope>()
