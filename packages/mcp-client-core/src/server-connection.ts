@@ -383,6 +383,9 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
       return stepUpScope({ serverName, definition, challenge, log })
     }
     for (let attempt = 0; ; attempt++) {
+      // A stream just broke and the server is being asked whether it is still there: a request
+      // sent now could be cut by the answer, and then nobody could say whether it ran. It waits.
+      if (this.#probing) await this.#probing
       let connection: ClientConnection
       try {
         connection = this.#connection ?? (await this.connect())
