@@ -1,7 +1,9 @@
 /**
  * One contender of the bench, in its own process: `raw-v2` (the SDK v2 `Client` from
  * `@modelcontextprotocol/client`, the SDK mcpkit wraps), `raw-v1` (the SDK v1 `Client` from
- * `@modelcontextprotocol/sdk`, shown for continuity) or `mcpkit` (`MCPClient`). The
+ * `@modelcontextprotocol/sdk`, shown for continuity), `mcpkit` (`MCPClient`), or `mastra-v2` /
+ * `mastra-v1` (`@mastra/mcp`'s `MCPClient`, 2.x and, under the npm alias `@mastra/mcp-1`, 1.x:
+ * the same shape as mcpkit's, `listToolsets()` and `execute`). The
  * orchestrator (`run.ts`) sends it one operation at a time over IPC and it answers with what
  * it measured itself. Separate processes keep the contenders from taxing each other: mcpkit's
  * AsyncLocalStorage turns on promise hooks for the whole process on Node 20, and each has its
@@ -10,13 +12,14 @@
 import { writeFileSync } from 'node:fs'
 import { Session } from 'node:inspector/promises'
 import { serveParent } from './child-process.js'
-import type { Era, Negotiation, RunnerKind, RunnerRequest } from './protocol.js'
+import type { Era, Negotiation, RunnerKind, RunnerRequest, Transport } from './protocol.js'
 import { gc, nowMs } from './stats.js'
 
 const kind = process.argv[2] as RunnerKind
-if (kind !== 'raw-v1' && kind !== 'raw-v2' && kind !== 'mcpkit') {
-  throw new Error(`client-runner: unknown kind ${kind}`)
-}
+const kinds: readonly RunnerKind[] = ['raw-v1', 'raw-v2', 'mcpkit', 'mastra-v2', 'mastra-v1']
+if (!kinds.includes(kind)) throw new Error(`client-runner: unknown kind ${kind}`)
+/** `MCPClient`-shaped toolkits (mcpkit, Mastra) rather than a raw SDK `Client`. */
+const toolkit = kind === 'mcpkit' || kind === 'mastra-v2' || kind === 'mastra-v1'
 
 // ---- the raw SDKs, v1 and v2, behind one small shape -------------------------------------------
 
@@ -94,7 +97,7 @@ function requireRaw(): RawSdk {
   return rawSdk
 }
 
-// ---- mcpkit, typed loosely so the bench runs (raw side only) before it is built ---------------
+// ---- mcpkit and Mastra, typed loosely so the bench runs (raw side only) before mcpkit is built ---
 
 interface McpkitTool {
   execute(args: Record<string, unknown>, options?: Record<string, unknown>): Promise<unknown>
@@ -112,17 +115,52 @@ type McpkitClientConstructor = new (options: {
 
 let MCPClient: McpkitClientConstructor | undefined
 
-async function loadMcpkit(): Promise<void> {
-  const module = (await import('@mcpkit/mcp-client-core')) as { MCPClient?: unknown }
-  if (typeof module.MCPClient !== 'function') {
-    throw new Error('@mcpkit/mcp-client-core does not export MCPClient')
-  }
+/** Each toolkit runner imports only its own package. */
+async function loadToolkit(): Promise<void> {
+  const name =
+    kind === 'mastra-v2'
+      ? '@mastra/mcp'
+      : kind === 'mastra-v1'
+        ? '@mastra/mcp-1'
+        : '@mcpkit/mcp-client-core'
+  const module = (await import(name)) as { MCPClient?: unknown }
+  if (typeof module.MCPClient !== 'function') throw new Error(`${name} does not export MCPClient`)
   MCPClient = module.MCPClient as McpkitClientConstructor
 }
 
 function requireMcpkit(): McpkitClientConstructor {
-  if (!MCPClient) throw new Error('mcpkit not loaded')
+  if (!MCPClient) throw new Error('toolkit not loaded')
   return MCPClient
+}
+
+/**
+ * A toolkit's `protocolVersion` for a server and negotiation (`undefined`: leave it out). mcpkit:
+ * `auto`, `2026-07-28`, `legacy`. Mastra 2.x negotiates by default and pins `2026-07-28` or
+ * `legacy` (it reads `auto` as a version to pin). Mastra 1.x speaks 2025 by default and
+ * negotiates with `auto`.
+ */
+function protocolVersion(era: Era, negotiation: Negotiation): string | undefined {
+  const pinned = era === 'modern' ? '2026-07-28' : 'legacy'
+  switch (kind) {
+    case 'mastra-v2':
+      return negotiation === 'auto' ? undefined : pinned
+    case 'mastra-v1':
+      return negotiation === 'auto' ? 'auto' : era === 'modern' ? pinned : undefined
+    default:
+      return negotiation === 'auto' ? 'auto' : pinned
+  }
+}
+
+/** A stdio server definition for a toolkit, negotiating the era. */
+function stdioServer(era: Era): Record<string, unknown> {
+  const version = protocolVersion(era, 'auto')
+  return { ...stdio(era), stderr: 'ignore', ...(version ? { protocolVersion: version } : {}) }
+}
+
+/** An HTTP server definition for a toolkit. */
+function httpServer(era: Era, negotiation: Negotiation): Record<string, unknown> {
+  const version = protocolVersion(era, negotiation)
+  return { url: url(era), ...(version ? { protocolVersion: version } : {}) }
 }
 
 // ---- state --------------------------------------------------------------------------------------
@@ -131,6 +169,7 @@ const message = 'hello'
 let serverUrl: URL | undefined
 let modernUrl: URL | undefined
 let stdioCommand: { command: string; args: string[] } | undefined
+let stdioModernCommand: { command: string; args: string[] } | undefined
 let unique = 0
 const uniqueId = (prefix: string) => `${prefix}-${process.pid}-${++unique}`
 
@@ -141,8 +180,9 @@ interface Warm {
   close(): Promise<void>
 }
 
-/** The long-lived client of the warm and throughput phases, per server. */
-const warm = new Map<Era, Warm>()
+/** The long-lived client of the warm and throughput phases, per transport and era. */
+const warm = new Map<string, Warm>()
+const warmKey = (era: Era = 'legacy', transport: Transport = 'http') => `${transport} ${era}`
 
 function url(era: Era = 'legacy'): URL {
   const chosen = era === 'modern' ? modernUrl : serverUrl
@@ -150,13 +190,17 @@ function url(era: Era = 'legacy'): URL {
   return chosen
 }
 
-/** mcpkit's `protocolVersion` for a server and negotiation. */
-const protocolVersion = (era: Era, negotiation: Negotiation) =>
-  negotiation === 'auto' ? 'auto' : era === 'modern' ? '2026-07-28' : 'legacy'
+/** The stdio server of an era: server-everything (2025 only), or the bench's (both eras). */
+function stdio(era: Era = 'legacy'): { command: string; args: string[] } {
+  const chosen = era === 'modern' ? stdioModernCommand : stdioCommand
+  if (!chosen) throw new Error('runner not set up')
+  return chosen
+}
 
+/** server-everything's `echo` answers `Echo: <message>`; the bench servers' the message. */
 function checkEcho(result: unknown): void {
   const text = (result as { content?: { text?: string }[] } | undefined)?.content?.[0]?.text
-  if (text !== message) {
+  if (text !== message && text !== `Echo: ${message}`) {
     throw new Error(`echo returned ${JSON.stringify(result)?.slice(0, 200)} instead of its input`)
   }
 }
@@ -166,7 +210,7 @@ function checkEcho(result: unknown): void {
 /** Connects, lists and closes; returns when the list arrived (the close is timed by the caller). */
 async function coldHttp(terminate: boolean, era: Era, negotiation: Negotiation): Promise<number> {
   const t0 = nowMs()
-  if (kind !== 'mcpkit') {
+  if (!toolkit) {
     const { client, terminateSession } = await requireRaw().connectHttp(url(era), era, negotiation)
     await client.listTools()
     const listed = nowMs() - t0
@@ -176,7 +220,7 @@ async function coldHttp(terminate: boolean, era: Era, negotiation: Negotiation):
   }
   const client = new (requireMcpkit())({
     id: uniqueId('cold-http'),
-    servers: { bench: { url: url(era), protocolVersion: protocolVersion(era, negotiation) } },
+    servers: { bench: httpServer(era, negotiation) },
   })
   try {
     const toolsets = await client.listToolsets()
@@ -187,11 +231,12 @@ async function coldHttp(terminate: boolean, era: Era, negotiation: Negotiation):
   }
 }
 
-async function coldStdio(): Promise<number> {
-  if (!stdioCommand) throw new Error('runner not set up')
+/** Every v2 client negotiates (`auto`): against server-everything it finds 2025, else 2026. */
+async function coldStdio(era: Era): Promise<number> {
+  const command = stdio(era)
   const t0 = nowMs()
-  if (kind !== 'mcpkit') {
-    const client = await requireRaw().connectStdio(stdioCommand)
+  if (!toolkit) {
+    const client = await requireRaw().connectStdio(command)
     await client.listTools()
     const listed = nowMs() - t0
     await client.close()
@@ -199,7 +244,7 @@ async function coldStdio(): Promise<number> {
   }
   const client = new (requireMcpkit())({
     id: uniqueId('cold-stdio'),
-    servers: { everything: { ...stdioCommand, stderr: 'ignore' } },
+    servers: { everything: stdioServer(era) },
   })
   try {
     const toolsets = await client.listToolsets()
@@ -210,13 +255,17 @@ async function coldStdio(): Promise<number> {
   }
 }
 
-async function openWarm(era: Era): Promise<void> {
-  if (warm.has(era)) return
+async function openWarm(era: Era, transport: Transport): Promise<void> {
+  const key = warmKey(era, transport)
+  if (warm.has(key)) return
   // The v2 clients negotiate (auto); the v1 client speaks the 2025 era it knows.
   const negotiation: Negotiation = kind === 'raw-v1' ? 'pinned' : 'auto'
-  if (kind !== 'mcpkit') {
-    const { client } = await requireRaw().connectHttp(url(era), era, negotiation)
-    warm.set(era, {
+  if (!toolkit) {
+    const { client } =
+      transport === 'stdio'
+        ? { client: await requireRaw().connectStdio(stdio(era)) }
+        : await requireRaw().connectHttp(url(era), era, negotiation)
+    warm.set(key, {
       list: () => client.listTools(),
       call: async () => checkEcho(await client.callTool({ name: 'echo', arguments: { message } })),
       close: () => client.close(),
@@ -224,12 +273,14 @@ async function openWarm(era: Era): Promise<void> {
     return
   }
   const client = new (requireMcpkit())({
-    id: uniqueId(`warm-${era}`),
-    servers: { bench: { url: url(era), protocolVersion: protocolVersion(era, negotiation) } },
+    id: uniqueId(`warm-${transport}-${era}`),
+    servers: {
+      bench: transport === 'stdio' ? stdioServer(era) : httpServer(era, negotiation),
+    },
   })
   const echo = (await client.listToolsets()).bench?.echo
   if (!echo) throw new Error('listToolsets() has no bench.echo')
-  warm.set(era, {
+  warm.set(key, {
     list: () => client.listToolsets(),
     listFlat: () => client.listTools(),
     call: async () => checkEcho(await echo.execute({ message })),
@@ -248,8 +299,13 @@ async function sampleMicros(operation: () => Promise<unknown>, count: number, bu
   return samples
 }
 
-async function runCalls(era: Era, total: number, concurrency: number, budgetMs: number) {
-  const call = warm.get(era)?.call
+async function runCalls(
+  key: string,
+  total: number,
+  concurrency: number,
+  budgetMs: number,
+): Promise<{ calls: number; elapsedMs: number; cpuMicros: number }> {
+  const call = warm.get(key)?.call
   if (!call) throw new Error('warm client not open')
   let issued = 0
   const deadline = nowMs() + budgetMs
@@ -278,7 +334,7 @@ async function idleMemory(count: number) {
   const closers: (() => Promise<void>)[] = []
   try {
     for (let index = 0; index < count; index++) {
-      if (kind !== 'mcpkit') {
+      if (!toolkit) {
         const { client } = await requireRaw().connectHttp(
           url(),
           'legacy',
@@ -318,7 +374,8 @@ async function handle(request: RunnerRequest): Promise<unknown> {
       serverUrl = new URL(request.url)
       modernUrl = new URL(request.modernUrl)
       stdioCommand = request.stdio
-      if (kind === 'mcpkit') await loadMcpkit()
+      stdioModernCommand = request.stdioModern
+      if (toolkit) await loadToolkit()
       else rawSdk = await loadRawSdk(kind === 'raw-v1' ? 'v1' : 'v2')
       return { pid: process.pid }
     }
@@ -334,14 +391,14 @@ async function handle(request: RunnerRequest): Promise<unknown> {
               request.era ?? 'legacy',
               negotiation ?? (kind === 'raw-v1' ? 'pinned' : 'auto'),
             )
-          : await coldStdio()
+          : await coldStdio(request.era ?? 'legacy')
       return { ms: listed, totalMs: nowMs() - t0 }
     }
     case 'warm-open':
-      await openWarm(request.era ?? 'legacy')
+      await openWarm(request.era ?? 'legacy', request.transport ?? 'http')
       return {}
     case 'warm-list': {
-      const client = warm.get(request.era ?? 'legacy')
+      const client = warm.get(warmKey(request.era, request.transport))
       if (!client) throw new Error('warm client not open')
       const operation = request.flat ? client.listFlat : client.list
       if (!operation) return { samples: [] }
@@ -353,12 +410,17 @@ async function handle(request: RunnerRequest): Promise<unknown> {
       gc()
       // Let FinalizationRegistry callbacks (undici's abort-listener cleanup) run after the GC.
       await new Promise((resolve) => setTimeout(resolve, 20))
-      return runCalls(request.era ?? 'legacy', request.total, request.concurrency, request.budgetMs)
+      return runCalls(
+        warmKey(request.era, request.transport),
+        request.total,
+        request.concurrency,
+        request.budgetMs,
+      )
     }
     case 'warm-close': {
-      const era = request.era ?? 'legacy'
-      const client = warm.get(era)
-      warm.delete(era)
+      const key = warmKey(request.era, request.transport)
+      const client = warm.get(key)
+      warm.delete(key)
       await client?.close()
       return {}
     }

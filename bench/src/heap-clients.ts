@@ -1,6 +1,6 @@
 /**
  * Heap per idle client, with snapshots to see where the bytes go: N clients of one kind
- * (`mcpkit`, `raw-v2`, `raw-v1`), each connected to the bench HTTP server and listed once, held
+ * (`mcpkit`, `raw-v2`, `raw-v1`, `mastra-v2`, `mastra-v1`: `@mastra/mcp` 2.x and 1.x), each connected to the bench HTTP server and listed once, held
  * open. Prints heapUsed / RSS growth per client after full GCs and, with `--snapshot <dir>`,
  * writes a heap snapshot before and after, to read with `bench/heap-by-constructor.mjs`:
  *
@@ -30,7 +30,7 @@ const { values } = parseArgs({
     calls: { type: 'string', default: '0' },
   },
 })
-const kind = values.kind as 'mcpkit' | 'raw-v2' | 'raw-v1'
+const kind = values.kind as 'mcpkit' | 'raw-v2' | 'raw-v1' | 'mastra-v2' | 'mastra-v1'
 const count = Number(values.count)
 const modern = values.era === 'modern'
 /** Tool calls each client makes before it idles (`echo`), to see what a used client keeps. */
@@ -62,6 +62,34 @@ async function opener(): Promise<Open> {
       await client.connect(new StreamableHTTPClientTransport(url))
       await client.listTools()
       return () => client.close()
+    }
+  }
+  if (kind === 'mastra-v2' || kind === 'mastra-v1') {
+    // Mastra 2.x negotiates the era by default; 1.x needs `protocolVersion: 'auto'` to.
+    // Typed loosely: the two majors' option types differ (`auto` is 1.x's value only).
+    const MastraClient = (kind === 'mastra-v2'
+      ? await import('@mastra/mcp')
+      : await import('@mastra/mcp-1')
+    ).MCPClient as unknown as new (options: {
+      id: string
+      servers: Record<string, Record<string, unknown>>
+    }) => {
+      listToolsets(): Promise<
+        Record<string, Record<string, { execute?: (input: unknown) => Promise<unknown> }>>
+      >
+      disconnect(): Promise<void>
+    }
+    let nextMastra = 0
+    return async (url) => {
+      const client = new MastraClient({
+        id: `heap-${nextMastra++}`,
+        servers: { bench: { url, ...(kind === 'mastra-v1' ? { protocolVersion: 'auto' } : {}) } },
+      })
+      const toolsets = await client.listToolsets()
+      for (let call = 0; call < calls; call++) {
+        await toolsets.bench?.echo?.execute?.({ message: 'hi' })
+      }
+      return () => client.disconnect()
     }
   }
   const { MCPClient } = await import('@mcpkit/mcp-client-core')

@@ -1,7 +1,13 @@
 /** Messages between the orchestrator (`run.ts`) and a contender process (`client-runner.ts`). */
 
-/** What a runner process drives: the SDK v2 `Client`, the SDK v1 `Client`, or `MCPClient`. */
-export type RunnerKind = 'raw-v2' | 'raw-v1' | 'mcpkit'
+/**
+ * What a runner process drives: the SDK v2 `Client`, the SDK v1 `Client`, `MCPClient`, or
+ * `@mastra/mcp`'s `MCPClient` (2.x, or 1.x under the npm alias `@mastra/mcp-1`).
+ */
+export type RunnerKind = 'raw-v2' | 'raw-v1' | 'mcpkit' | 'mastra-v2' | 'mastra-v1'
+
+/** How a client reaches its server: Streamable HTTP (the bench server) or stdio. */
+export type Transport = 'http' | 'stdio'
 
 /**
  * Which server a request is about: `legacy`, the sessionful 2025-era endpoint (`/mcp`), or
@@ -17,10 +23,18 @@ export type Era = 'legacy' | 'modern'
 export type Negotiation = 'auto' | 'pinned'
 
 export type RunnerRequest = { id: number } & (
-  | { op: 'setup'; url: string; modernUrl: string; stdio: { command: string; args: string[] } }
+  | {
+      op: 'setup'
+      url: string
+      modernUrl: string
+      /** The 2025-era stdio server (server-everything, SDK v1). */
+      stdio: { command: string; args: string[] }
+      /** The stdio server that also speaks 2026-07-28 (`stdio-server.mjs`, SDK v2). */
+      stdioModern: { command: string; args: string[] }
+    }
   | { op: 'cold-http'; terminate?: boolean; era?: Era; negotiation?: Negotiation }
-  | { op: 'cold-stdio' }
-  | { op: 'warm-open'; era?: Era }
+  | { op: 'cold-stdio'; era?: Era }
+  | { op: 'warm-open'; era?: Era; transport?: Transport }
   | {
       op: 'warm-list'
       flat?: boolean
@@ -28,9 +42,17 @@ export type RunnerRequest = { id: number } & (
       warmup: number
       budgetMs: number
       era?: Era
+      transport?: Transport
     }
-  | { op: 'calls'; total: number; concurrency: number; budgetMs: number; era?: Era }
-  | { op: 'warm-close'; era?: Era }
+  | {
+      op: 'calls'
+      total: number
+      concurrency: number
+      budgetMs: number
+      era?: Era
+      transport?: Transport
+    }
+  | { op: 'warm-close'; era?: Era; transport?: Transport }
   | { op: 'idle-memory'; count: number }
   | { op: 'handles' }
   /** V8's CPU profiler (`node:inspector`) around a phase; `stop` writes `file` (.cpuprofile). */

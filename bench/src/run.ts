@@ -34,6 +34,7 @@ import type {
   Negotiation,
   RunnerKind,
   RunnerRequest,
+  Transport,
 } from './protocol.js'
 import {
   benchDirectory,
@@ -64,7 +65,15 @@ const intEnv = (name: string, fallback: number) => {
   const value = Number.parseInt(process.env[name] ?? '', 10)
   return Number.isFinite(value) && value > 0 ? value : fallback
 }
-const allPhases = ['cold-http', 'cold-stdio', 'warm', 'calls', 'modern', 'memory'] as const
+const allPhases = [
+  'cold-http',
+  'cold-stdio',
+  'warm',
+  'calls',
+  'modern',
+  'stdio-calls',
+  'memory',
+] as const
 type Phase = (typeof allPhases)[number]
 const phases = new Set<Phase>(
   (process.env.BENCH_CLIENT_PHASES ?? allPhases.join(','))
@@ -106,7 +115,7 @@ const config = {
   /** Any single runner operation (other than a block of calls) gets this long. */
   operationTimeoutMs: 30_000,
   /** The whole run is abandoned after this long. */
-  watchdogMs: 8 * 60_000,
+  watchdogMs: 14 * 60_000,
 }
 
 const require = createRequire(import.meta.url)
@@ -139,7 +148,7 @@ function recordWarnings(contender: string, warnings: ChildReply['warnings']): vo
 // Contenders
 
 interface Contender {
-  name: 'raw-v2' | 'raw-v1' | 'mcpkit' | 'control'
+  name: 'raw-v2' | 'raw-v1' | 'mcpkit' | 'control' | 'mastra-v2' | 'mastra-v1'
   kind: RunnerKind
   runner: Child<RunnerRequest>
   /** The first error; the contender is not asked again in that phase. */
@@ -176,6 +185,11 @@ const describeMethods = (methods: Record<string, number>) =>
     .map(([method, count]) => `${method} ×${count}`)
     .join(', ') || '(nothing)'
 
+/** Cold connect: mcpkit's median at most this many times raw v2's (issue 17). */
+const COLD_TARGET = 1.05
+/** Tool calls: mcpkit's calls/s at least this many times raw v2's, and raw v1's. */
+const CALLS_TARGET = 1.0
+
 /** One block of calls by one contender in one round (undefined if it failed). */
 type Block =
   | { calls: number; perSecond: number; cpuPerCall: number; serverCpuPerCall: number }
@@ -188,11 +202,17 @@ interface Row {
   metric: string
   rawV2: string
   rawV1: string
+  /** `@mastra/mcp` 2.x and 1.x (`—` where not measured). */
+  mastraV2?: string
+  mastraV1?: string
   mcpkit: string
   /** mcpkit / raw v2: what the targets are judged on. */
   vsV2: string
-  /** mcpkit / raw v1: for continuity with earlier figures. */
+  /** mcpkit / raw v1: judged too for tool calls (≥ raw v1). */
   vsV1: string
+  /** mcpkit / `@mastra/mcp` 2.x and 1.x. */
+  vsMastraV2?: string
+  vsMastraV1?: string
   target: string
   result: 'PASS' | 'FAIL' | 'n/a' | ''
 }
@@ -257,7 +277,10 @@ async function main() {
     `  stdio server @modelcontextprotocol/server-everything ${packageVersion('@modelcontextprotocol/server-everything')} (node dist/index.js stdio)`,
   )
   console.log(
-    '  clients      one process per contender: raw-v2, raw-v1, mcpkit, control (a second raw-v2: noise floor)',
+    `  @mastra/mcp  ${packageVersion('@mastra/mcp')} (mastra-v2) and ${packageVersion('@mastra/mcp-1')} (mastra-v1, npm alias @mastra/mcp-1), @mastra/core ${packageVersion('@mastra/core')}: MCPClient + listToolsets() + execute, as mcpkit's`,
+  )
+  console.log(
+    '  clients      one process per contender: raw-v2, raw-v1, mastra-v2, mastra-v1, mcpkit, control (a second raw-v2: noise floor)',
   )
   console.log(
     `  cpu pinning  ${config.pin ? 'client runners on CPU 0, servers (HTTP and stdio) on CPU 1 (taskset)' : 'off (BENCH_PIN=1 turns it on)'}`,
@@ -286,6 +309,11 @@ async function main() {
   const stdioCommand = config.pin
     ? { command: 'taskset', args: ['-c', '1', process.execPath, everythingEntry, 'stdio'] }
     : { command: process.execPath, args: [everythingEntry, 'stdio'] }
+  // The 2026-07-28 rows' stdio server (SDK v2, both eras), plain JS started with node.
+  const stdioModernEntry = join(benchDirectory, 'src', 'stdio-server.mjs')
+  const stdioModernCommand = config.pin
+    ? { command: 'taskset', args: ['-c', '1', process.execPath, stdioModernEntry] }
+    : { command: process.execPath, args: [stdioModernEntry] }
   const contenders: Contender[] = []
   const rows: Row[] = []
   const notes: string[] = []
@@ -315,6 +343,7 @@ async function main() {
         url: server.url.href,
         modernUrl: new URL('/modern', server.url).href,
         stdio: stdioCommand,
+        stdioModern: stdioModernCommand,
       })
       return contender
     }
@@ -322,12 +351,42 @@ async function main() {
     const rawV1 = await start('raw-v1', 'raw-v1')
     const control = await start('control', 'raw-v2')
     const mcpkit = mcpkitBuilt ? await start('mcpkit', 'mcpkit') : undefined
+    // Mastra, when its packages load (a peer that failed to install is a note, not a failure).
+    const peer = async (name: 'mastra-v2' | 'mastra-v1') => {
+      const contender = await start(name, name)
+      if (!contender.error) return contender
+      notes.push(`${name} runner failed to start: ${contender.error}`)
+      contenders.splice(contenders.indexOf(contender), 1)
+      await contender.runner.stop()
+      return undefined
+    }
+    const mastraV2 = await peer('mastra-v2')
+    const mastraV1 = await peer('mastra-v1')
+    const mastra = { mastraV2, mastraV1 }
+    /**
+     * The Mastra cells of a row: each one's figure (`value` by contender name), and mcpkit's
+     * ratio to it (`mine`, by default mcpkit's figure).
+     */
+    const peerCells = (
+      value: (name: string) => number,
+      format: (value: number) => string,
+      mine = value('mcpkit'),
+    ): Pick<Row, 'mastraV2' | 'mastraV1' | 'vsMastraV2' | 'vsMastraV1'> => ({
+      mastraV2: shown(mastraV2, format(value('mastra-v2'))),
+      mastraV1: shown(mastraV1, format(value('mastra-v1'))),
+      vsMastraV2: ratio(mine, value('mastra-v2')),
+      vsMastraV1: ratio(mine, value('mastra-v1')),
+    })
     if (rawV2.error) throw new Error(`raw-v2 runner failed to start: ${rawV2.error}`)
     if (rawV1.error) notes.push(`raw-v1 runner failed to start: ${rawV1.error}`)
     const measured = !!mcpkit && !mcpkit.error
+    /** Mastra 2.x and 1.x (when they loaded) and mcpkit, the toolkits. */
+    const peersAndMcpkit = [mastraV2, mastraV1, mcpkit].filter(
+      (contender): contender is Contender => contender !== undefined,
+    )
     const verdict = (pass: boolean): Row['result'] => (!mcpkit ? 'n/a' : pass ? 'PASS' : 'FAIL')
     /** The contenders that get profiled with BENCH_CLIENT_PROFILE=1. */
-    const profiled = [rawV2, rawV1, mcpkit].filter(
+    const profiled = [rawV2, rawV1, mastraV2, mastraV1, mcpkit].filter(
       (contender): contender is Contender =>
         !!contender && config.profileRunners.includes(contender.name),
     )
@@ -361,7 +420,7 @@ async function main() {
 
     // ---- wire profile: what one cold connect + list + close sends --------------------------
     currentPhase = 'wire profile'
-    for (const contender of [rawV2, rawV1, mcpkit]) {
+    for (const contender of [rawV2, rawV1, mastraV2, mastraV1, mcpkit]) {
       if (!contender) continue
       const before = await server.stats()
       await ask(contender, { op: 'cold-http' })
@@ -406,7 +465,7 @@ async function main() {
                   ...(entry.era ? { era: entry.era } : {}),
                   ...(entry.negotiation ? { negotiation: entry.negotiation } : {}),
                 }
-              : { op: entry.op },
+              : { op: entry.op, ...(entry.era ? { era: entry.era } : {}) },
           )
           if (result && run >= 0) {
             samples[entry.key]?.push(result.ms)
@@ -433,6 +492,8 @@ async function main() {
         [
           { key: 'raw-v2', contender: rawV2, op: 'cold-http' },
           { key: 'raw-v1', contender: rawV1, op: 'cold-http' },
+          { key: 'mastra-v2', contender: mastraV2, op: 'cold-http' },
+          { key: 'mastra-v1', contender: mastraV1, op: 'cold-http' },
           { key: 'mcpkit', contender: mcpkit, op: 'cold-http' },
           { key: 'raw-v2+DELETE', contender: rawV2, op: 'cold-http', terminate: true },
           { key: 'control', contender: control, op: 'cold-http' },
@@ -450,7 +511,7 @@ async function main() {
         rows,
         'cold connect + listToolsets, HTTP',
         samples,
-        { rawV2, rawV1, mcpkit },
+        { rawV2, rawV1, mcpkit, ...mastra },
         verdict,
       )
       const plus = samples['raw-v2+DELETE'] ?? []
@@ -466,23 +527,36 @@ async function main() {
     }
 
     if (phases.has('cold-stdio')) {
-      currentPhase = 'cold stdio'
-      progress(
-        `cold connect + list over stdio (server-everything): ${config.coldStdioRuns} runs per contender, interleaved`,
-      )
-      const samples = await cold('cold stdio', config.coldStdioRuns, config.coldStdioWarmup, [
-        { key: 'raw-v2', contender: rawV2, op: 'cold-stdio' },
-        { key: 'raw-v1', contender: rawV1, op: 'cold-stdio' },
-        { key: 'mcpkit', contender: mcpkit, op: 'cold-stdio' },
-      ])
-      // Not profiled: the time is server-everything starting, in another process.
-      coldRows(
-        rows,
-        'cold connect + listToolsets, stdio',
-        samples,
-        { rawV2, rawV1, mcpkit },
-        verdict,
-      )
+      // Not profiled: the time is mostly the server starting, in another process. Every v2
+      // client negotiates (auto): server-everything (SDK v1) is 2025-only; the bench's stdio
+      // server (SDK v2) answers server/discover, so they speak 2026-07-28 with it.
+      for (const era of ['legacy', 'modern'] as const) {
+        currentPhase = `cold stdio ${era}`
+        progress(
+          `cold connect + list over stdio (${era === 'legacy' ? 'server-everything, 2025 era' : 'bench stdio server, 2026-07-28 era'}): ${config.coldStdioRuns} runs per contender, interleaved`,
+        )
+        const samples = await cold(
+          `cold stdio ${era}`,
+          config.coldStdioRuns,
+          config.coldStdioWarmup,
+          [
+            { key: 'raw-v2', contender: rawV2 },
+            ...(era === 'legacy' ? [{ key: 'raw-v1', contender: rawV1 }] : []),
+            { key: 'mastra-v2', contender: mastraV2 },
+            { key: 'mastra-v1', contender: mastraV1 },
+            { key: 'mcpkit', contender: mcpkit },
+          ].map((entry) => ({ ...entry, op: 'cold-stdio' as const, era })),
+        )
+        coldRows(
+          rows,
+          era === 'legacy'
+            ? 'cold connect + listToolsets, stdio'
+            : 'modern era: cold connect + listToolsets, stdio',
+          samples,
+          { rawV2, rawV1: era === 'legacy' ? rawV1 : undefined, mcpkit, ...mastra },
+          verdict,
+        )
+      }
     }
     // Cold-phase failures are in the rows; later phases get a fresh start.
     for (const contender of contenders) {
@@ -515,6 +589,13 @@ async function main() {
       }
       const v2List = await rawList(rawV2)
       const v1List = await rawList(rawV1)
+      // Mastra's listToolsets(), with the raw SDKs' counts (it may make a request each time).
+      const peerLists = {
+        'mastra-v2': mastraV2 ? await rawList(mastraV2) : { samples: [], requests: Number.NaN },
+        'mastra-v1': mastraV1 ? await rawList(mastraV1) : { samples: [], requests: Number.NaN },
+      }
+      const peerList = (name: string) =>
+        peerLists[name as keyof typeof peerLists]?.samples ?? ([] as number[])
       let mcpkitSamples: number[] = []
       let flatSamples: number[] = []
       let listRequests = Number.NaN
@@ -556,6 +637,8 @@ async function main() {
         mcpkitToolsListRequests: listRequests,
         rawV2ToolsListRequests: v2List.requests,
         rawV1ToolsListRequests: v1List.requests,
+        mastraV2: summary(peerLists['mastra-v2'].samples),
+        mastraV1: summary(peerLists['mastra-v1'].samples),
       }
       rows.push({
         metric: 'warm listToolsets() median',
@@ -564,6 +647,7 @@ async function main() {
         mcpkit: shown(mcpkit, formatMicros(mcpkitMedian)),
         vsV2: ratio(mcpkitMedian, median(v2List.samples)),
         vsV1: ratio(mcpkitMedian, median(v1List.samples)),
+        ...peerCells((name) => median(peerList(name)), formatMicros, mcpkitMedian),
         target: '< 50 µs',
         result: verdict(measured && !mcpkit?.error && mcpkitMedian < 50),
       })
@@ -574,6 +658,7 @@ async function main() {
         mcpkit: shown(mcpkit, formatMicros(p95(mcpkitSamples))),
         vsV2: ratio(p95(mcpkitSamples), p95(v2List.samples)),
         vsV1: ratio(p95(mcpkitSamples), p95(v1List.samples)),
+        ...peerCells((name) => p95(peerList(name)), formatMicros, p95(mcpkitSamples)),
         target: '',
         result: '',
       })
@@ -583,7 +668,7 @@ async function main() {
         )
       }
       notes.push(
-        `warm: tools/list requests the server received during the raw listTools() loops (${config.warmSamplesRaw + 50} calls each): raw v2 ${v2List.requests}, raw v1 ${v1List.requests} (the v2 Client's response cache serves nothing without a ttl hint, so each call is a round trip)`,
+        `warm: tools/list requests the server received during the raw listTools() loops (${config.warmSamplesRaw + 50} calls each): raw v2 ${v2List.requests}, raw v1 ${v1List.requests} (the v2 Client's response cache serves nothing without a ttl hint, so each call is a round trip); during Mastra's listToolsets() loops (as many): 2.x ${peerLists['mastra-v2'].requests}, 1.x ${peerLists['mastra-v1'].requests}`,
       )
       if (Number.isFinite(listRequests)) {
         notes.push(
@@ -594,14 +679,20 @@ async function main() {
 
     // ---- 3. tool-call throughput -------------------------------------------------------------
     /**
-     * Tool calls on the `era` server by `participants` (raw v1 only on the legacy one), as rows
-     * labelled with `prefix`. Profiled (BENCH_CLIENT_PROFILE=1) on the legacy server only.
+     * Tool calls on the `era` server over `transport` by `participants` (raw v1 only on the
+     * 2025 era), as rows labelled with `prefix`. Every such phase is profiled with
+     * BENCH_CLIENT_PROFILE=1 (choose them with BENCH_CLIENT_PHASES).
      */
-    const measureCalls = async (era: Era, participants: Contender[], prefix: string) => {
-      const profiling = era === 'legacy'
+    const measureCalls = async (
+      era: Era,
+      participants: Contender[],
+      prefix: string,
+      transport: Transport = 'http',
+    ) => {
+      const profiling = true
       currentPhase = `${prefix}tool calls warm-up`
       progress(
-        `${prefix}tool calls over Streamable HTTP: ${config.seqCalls} sequential and ${config.concCalls} at concurrency ${config.concurrency} per contender, in ${config.rounds} rotating rounds`,
+        `${prefix}tool calls over ${transport === 'http' ? 'Streamable HTTP' : 'stdio'}: ${config.seqCalls} sequential and ${config.concCalls} at concurrency ${config.concurrency} per contender, in ${config.rounds} rotating rounds`,
       )
       for (const contender of participants) {
         await ask<CallsResult>(
@@ -609,6 +700,7 @@ async function main() {
           {
             op: 'calls',
             era,
+            transport,
             total: config.warmupCalls,
             concurrency: 4,
             budgetMs: config.callBlockBudgetMs,
@@ -638,6 +730,7 @@ async function main() {
               {
                 op: 'calls',
                 era,
+                transport,
                 total: perRound,
                 concurrency,
                 budgetMs: config.callBlockBudgetMs,
@@ -679,6 +772,10 @@ async function main() {
             cpuVsV2: paired(rawV2, (block) => block.cpuPerCall),
             speedVsV1: paired(rawV1, (block) => block.perSecond),
             cpuVsV1: paired(rawV1, (block) => block.cpuPerCall),
+            speedVs: (base: Contender | undefined) =>
+              base ? paired(base, (block) => block.perSecond) : Number.NaN,
+            cpuVs: (base: Contender | undefined) =>
+              base ? paired(base, (block) => block.cpuPerCall) : Number.NaN,
             blocks: mine,
           }
         }
@@ -687,43 +784,62 @@ async function main() {
         const v1Result = summary(rawV1)
         const mcpkitResult = summary(mcpkit)
         const controlResult = summary(control)
-        if (profiling) {
-          await profileStop(
-            label,
-            (name) =>
-              name === 'mcpkit'
-                ? mcpkitResult.calls
-                : name === 'raw-v1'
-                  ? v1Result.calls
-                  : v2Result.calls,
-            'call',
-          )
+        const peerResults = {
+          'mastra-v2': summary(mastraV2),
+          'mastra-v1': summary(mastraV1),
         }
+        const byName = (name: string) =>
+          name === 'mcpkit'
+            ? mcpkitResult
+            : name === 'raw-v1'
+              ? v1Result
+              : (peerResults[name as keyof typeof peerResults] ?? v2Result)
+        if (profiling) await profileStop(label, (name) => byName(name).calls, 'call')
         results[label] = {
           rawV2: v2Result,
           rawV1: v1Result,
           mcpkit: mcpkitResult,
           control: controlResult,
+          ...peerResults,
         }
-        // Judged on the ratio as shown (two decimals), so the table never reads "0.95× FAIL".
-        const speed = Math.round(mcpkitResult.speedVsV2 * 100) / 100
+        // Judged on the ratios as shown (two decimals), so the table never reads "0.99× FAIL".
+        const shownRatio = (value: number) => Math.round(value * 100) / 100
+        const speed = shownRatio(mcpkitResult.speedVsV2)
+        const speedV1 = withV1 ? shownRatio(mcpkitResult.speedVsV1) : Number.POSITIVE_INFINITY
+        const isIn = (contender: Contender | undefined) =>
+          contender && participants.includes(contender) ? contender : undefined
         rows.push({
           metric: label,
           rawV2: formatRate(v2Result.perSecond),
           rawV1: withV1 ? shown(rawV1, formatRate(v1Result.perSecond)) : '—',
+          mastraV2: shown(isIn(mastraV2), formatRate(peerResults['mastra-v2'].perSecond)),
+          mastraV1: shown(isIn(mastraV1), formatRate(peerResults['mastra-v1'].perSecond)),
           mcpkit: shown(mcpkit, formatRate(mcpkitResult.perSecond)),
           vsV2: times(mcpkitResult.speedVsV2),
           vsV1: withV1 ? times(mcpkitResult.speedVsV1) : '—',
-          target: '≥ 0.95× raw v2',
-          result: verdict(!mcpkit?.error && Number.isFinite(speed) && speed >= 0.95),
+          vsMastraV2: times(mcpkitResult.speedVs(isIn(mastraV2))),
+          vsMastraV1: times(mcpkitResult.speedVs(isIn(mastraV1))),
+          target: withV1
+            ? `≥ ${CALLS_TARGET.toFixed(2)}× raw v2 and raw v1`
+            : `≥ ${CALLS_TARGET.toFixed(2)}× raw v2`,
+          result: verdict(
+            !mcpkit?.error &&
+              Number.isFinite(speed) &&
+              speed >= CALLS_TARGET &&
+              speedV1 >= CALLS_TARGET,
+          ),
         })
         rows.push({
           metric: `  client CPU per call (${concurrency === 1 ? 'sequential' : 'concurrent'})`,
           rawV2: formatMicros(v2Result.cpuPerCall),
           rawV1: withV1 ? shown(rawV1, formatMicros(v1Result.cpuPerCall)) : '—',
+          mastraV2: shown(isIn(mastraV2), formatMicros(peerResults['mastra-v2'].cpuPerCall)),
+          mastraV1: shown(isIn(mastraV1), formatMicros(peerResults['mastra-v1'].cpuPerCall)),
           mcpkit: shown(mcpkit, formatMicros(mcpkitResult.cpuPerCall)),
           vsV2: times(mcpkitResult.cpuVsV2),
           vsV1: withV1 ? times(mcpkitResult.cpuVsV1) : '—',
+          vsMastraV2: times(mcpkitResult.cpuVs(isIn(mastraV2))),
+          vsMastraV1: times(mcpkitResult.cpuVs(isIn(mastraV1))),
           target: '',
           result: '',
         })
@@ -749,7 +865,7 @@ async function main() {
             .join(' ')
         }
         notes.push(
-          `${label}: per-round calls/s ratios to raw v2: mcpkit ${perRoundRatios(mcpkit)}; control ${perRoundRatios(control)}`,
+          `${label}: per-round calls/s ratios to raw v2: mcpkit ${perRoundRatios(mcpkit)}; control ${perRoundRatios(control)}${isIn(mastraV2) ? `; Mastra 2 ${perRoundRatios(mastraV2)}` : ''}`,
         )
       }
     }
@@ -759,9 +875,9 @@ async function main() {
      * a pinned era, on either server, measured interleaved in one loop.
      */
     const modernEra = async () => {
-      const participants = [rawV2, control, ...(mcpkit ? [mcpkit] : [])]
+      const participants = [rawV2, control, ...peersAndMcpkit]
       currentPhase = 'modern era wire profile'
-      for (const contender of [rawV2, mcpkit]) {
+      for (const contender of [rawV2, mastraV2, mastraV1, mcpkit]) {
         if (!contender) continue
         const before = await server.stats()
         await ask(contender, { op: 'cold-http', era: 'modern', negotiation: 'auto' })
@@ -785,6 +901,8 @@ async function main() {
       ) => ({ key, contender, op: 'cold-http' as const, era, negotiation })
       const samples = await cold('modern cold HTTP', config.coldHttpRuns, config.coldHttpWarmup, [
         entry('raw-v2', rawV2, 'modern', 'auto'),
+        entry('mastra-v2', mastraV2, 'modern', 'auto'),
+        entry('mastra-v1', mastraV1, 'modern', 'auto'),
         entry('mcpkit', mcpkit, 'modern', 'auto'),
         entry('control', control, 'modern', 'auto'),
         entry('raw-v2 pinned', rawV2, 'modern', 'pinned'),
@@ -803,8 +921,9 @@ async function main() {
         mcpkit: shown(mcpkit, formatMs(of('mcpkit'))),
         vsV2: ratio(of('mcpkit'), of('raw-v2')),
         vsV1: '—',
-        target: '≤ 1.1× raw v2',
-        result: verdict(!mcpkit?.error && Number.isFinite(r) && r <= 1.1),
+        ...peerCells(of, formatMs),
+        target: `≤ ${COLD_TARGET}× raw v2`,
+        result: verdict(!mcpkit?.error && Number.isFinite(r) && r <= COLD_TARGET),
       })
       rows.push({
         metric: 'modern era: cold connect + listToolsets, HTTP p95',
@@ -813,6 +932,7 @@ async function main() {
         mcpkit: shown(mcpkit, formatMs(p95(samples.mcpkit ?? []))),
         vsV2: ratio(p95(samples.mcpkit ?? []), p95(samples['raw-v2'] ?? [])),
         vsV1: '—',
+        ...peerCells((name) => p95(samples[name] ?? []), formatMs),
         target: '',
         result: '',
       })
@@ -874,8 +994,12 @@ async function main() {
         }
       }
       const rawList = await list(rawV2, config.warmSamplesRaw, 50)
+      const peerLists: Record<string, { samples: number[]; requests: number }> = {
+        'mastra-v2': await list(mastraV2, config.warmSamplesRaw, 50),
+        'mastra-v1': await list(mastraV1, config.warmSamplesRaw, 50),
+      }
       const mcpkitList = await list(mcpkit, config.warmSamplesMcpkit, 500)
-      results['modern warm'] = { rawV2: rawList, mcpkit: mcpkitList }
+      results['modern warm'] = { rawV2: rawList, mcpkit: mcpkitList, ...peerLists }
       rows.push({
         metric: 'modern era: warm listToolsets() median',
         rawV2: `${formatMicros(median(rawList.samples))} (listTools)`,
@@ -883,6 +1007,11 @@ async function main() {
         mcpkit: shown(mcpkit, formatMicros(median(mcpkitList.samples))),
         vsV2: ratio(median(mcpkitList.samples), median(rawList.samples)),
         vsV1: '—',
+        ...peerCells(
+          (name) => median(peerLists[name]?.samples ?? []),
+          formatMicros,
+          median(mcpkitList.samples),
+        ),
         target: '< 50 µs',
         result: verdict(!mcpkit?.error && median(mcpkitList.samples) < 50),
       })
@@ -902,12 +1031,42 @@ async function main() {
     // ---- 4. the 2026-07-28 era ----------------------------------------------------------------
     if (phases.has('modern')) await modernEra()
 
+    // ---- 5. tool calls over stdio, both eras ---------------------------------------------------
+    // 2025: server-everything (SDK v1; its echo answers `Echo: <message>`), every client
+    // negotiating finds 2025. 2026-07-28: the bench's stdio server (SDK v2), no raw v1.
+    if (phases.has('stdio-calls')) {
+      for (const era of ['legacy', 'modern'] as const) {
+        const participants = [
+          rawV2,
+          ...(era === 'legacy' ? [rawV1] : []),
+          control,
+          ...peersAndMcpkit,
+        ]
+        currentPhase = `stdio ${era} warm open`
+        for (const contender of participants) {
+          await ask(contender, { op: 'warm-open', era, transport: 'stdio' })
+          if (contender.error) notes.push(`${contender.name}: stdio ${era}: ${contender.error}`)
+        }
+        await measureCalls(
+          era,
+          participants,
+          era === 'legacy' ? 'stdio: ' : 'modern era, stdio: ',
+          'stdio',
+        )
+        currentPhase = `stdio ${era} warm close`
+        for (const contender of participants) {
+          await ask(contender, { op: 'warm-close', era, transport: 'stdio' })
+        }
+        for (const contender of contenders) contender.error = undefined
+      }
+    }
+
     // ---- 4. memory per idle connected client ------------------------------------------------
     if (phases.has('memory')) {
       currentPhase = 'idle memory'
       progress(`memory per idle connected HTTP client: ${config.idleClients} clients per contender`)
       const memory: Record<string, MemoryResult | undefined> = {}
-      for (const contender of [rawV2, rawV1, mcpkit]) {
+      for (const contender of [rawV2, rawV1, mastraV2, mastraV1, mcpkit]) {
         if (!contender) continue
         memory[contender.name] = await ask<MemoryResult>(
           contender,
@@ -925,6 +1084,7 @@ async function main() {
           mcpkit: shown(mcpkit, formatBytes(value('mcpkit'))),
           vsV2: ratio(value('mcpkit'), value('raw-v2')),
           vsV1: ratio(value('mcpkit'), value('raw-v1')),
+          ...peerCells(value, formatBytes),
           target: '',
           result: '',
         })
@@ -932,7 +1092,7 @@ async function main() {
       line('JS heap per idle client', 'heapPerClient')
       line('RSS per idle client', 'rssPerClient')
       notes.push(
-        `idle memory, external + ArrayBuffers per client: raw v2 ${formatBytes(memory['raw-v2']?.externalPerClient ?? Number.NaN)}, raw v1 ${formatBytes(memory['raw-v1']?.externalPerClient ?? Number.NaN)}, mcpkit ${formatBytes(memory.mcpkit?.externalPerClient ?? Number.NaN)}`,
+        `idle memory, external + ArrayBuffers per client: raw v2 ${formatBytes(memory['raw-v2']?.externalPerClient ?? Number.NaN)}, raw v1 ${formatBytes(memory['raw-v1']?.externalPerClient ?? Number.NaN)}, Mastra 2 ${formatBytes(memory['mastra-v2']?.externalPerClient ?? Number.NaN)}, Mastra 1 ${formatBytes(memory['mastra-v1']?.externalPerClient ?? Number.NaN)}, mcpkit ${formatBytes(memory.mcpkit?.externalPerClient ?? Number.NaN)}`,
       )
     }
 
@@ -968,9 +1128,13 @@ async function main() {
         'metric',
         'raw SDK v2 Client',
         'raw SDK v1 Client',
+        `@mastra/mcp ${packageVersion('@mastra/mcp')}`,
+        `@mastra/mcp ${packageVersion('@mastra/mcp-1')}`,
         'mcpkit MCPClient',
         'mcpkit / raw v2',
         'mcpkit / raw v1',
+        'mcpkit / Mastra 2',
+        'mcpkit / Mastra 1',
         'target',
         'result',
       ],
@@ -978,9 +1142,13 @@ async function main() {
         row.metric,
         row.rawV2,
         row.rawV1,
+        row.mastraV2 ?? '—',
+        row.mastraV1 ?? '—',
         row.mcpkit,
         row.vsV2,
         row.vsV1,
+        row.vsMastraV2 ?? '—',
+        row.vsMastraV1 ?? '—',
         row.target,
         row.result,
       ]),
@@ -1014,45 +1182,50 @@ function coldRows(
   rows: Row[],
   label: string,
   samples: Record<string, number[]>,
-  contenders: { rawV2: Contender; rawV1: Contender; mcpkit: Contender | undefined },
+  contenders: {
+    rawV2: Contender
+    /** Absent on the 2026-07-28 rows (the v1 SDK knows only the 2025 era). */
+    rawV1: Contender | undefined
+    mcpkit: Contender | undefined
+    mastraV2: Contender | undefined
+    mastraV1: Contender | undefined
+  },
   verdict: (pass: boolean) => Row['result'],
 ) {
-  const { rawV2, rawV1, mcpkit } = contenders
+  const { rawV2, rawV1, mcpkit, mastraV2, mastraV1 } = contenders
   const of = (key: string) => samples[key] ?? []
+  /** One row: `stat` of each contender's samples under `suffix`, and mcpkit's ratios. */
+  const row = (
+    metric: string,
+    stat: (values: number[]) => number,
+    suffix: string,
+  ): Omit<Row, 'target' | 'result'> => {
+    const value = (name: string) => stat(of(`${name}${suffix}`))
+    const mine = value('mcpkit')
+    return {
+      metric,
+      rawV2: shown(rawV2, formatMs(value('raw-v2'))),
+      rawV1: rawV1 ? shown(rawV1, formatMs(value('raw-v1'))) : '—',
+      mastraV2: shown(mastraV2, formatMs(value('mastra-v2'))),
+      mastraV1: shown(mastraV1, formatMs(value('mastra-v1'))),
+      mcpkit: shown(mcpkit, formatMs(mine)),
+      vsV2: ratio(mine, value('raw-v2')),
+      vsV1: rawV1 ? ratio(mine, value('raw-v1')) : '—',
+      vsMastraV2: ratio(mine, value('mastra-v2')),
+      vsMastraV1: ratio(mine, value('mastra-v1')),
+    }
+  }
   // Judged on the ratio as shown (two decimals).
   const r = Math.round((median(of('mcpkit')) / median(of('raw-v2'))) * 100) / 100
   rows.push({
-    metric: `${label} median`,
-    rawV2: shown(rawV2, formatMs(median(of('raw-v2')))),
-    rawV1: shown(rawV1, formatMs(median(of('raw-v1')))),
-    mcpkit: shown(mcpkit, formatMs(median(of('mcpkit')))),
-    vsV2: ratio(median(of('mcpkit')), median(of('raw-v2'))),
-    vsV1: ratio(median(of('mcpkit')), median(of('raw-v1'))),
-    target: '≤ 1.1× raw v2',
-    result: verdict(!mcpkit?.error && Number.isFinite(r) && r <= 1.1),
+    ...row(`${label} median`, median, ''),
+    target: `≤ ${COLD_TARGET}× raw v2`,
+    result: verdict(!mcpkit?.error && Number.isFinite(r) && r <= COLD_TARGET),
   })
-  rows.push({
-    metric: `${label} p95`,
-    rawV2: formatMs(p95(of('raw-v2'))),
-    rawV1: formatMs(p95(of('raw-v1'))),
-    mcpkit: shown(mcpkit, formatMs(p95(of('mcpkit')))),
-    vsV2: ratio(p95(of('mcpkit')), p95(of('raw-v2'))),
-    vsV1: ratio(p95(of('mcpkit')), p95(of('raw-v1'))),
-    target: '',
-    result: '',
-  })
+  rows.push({ ...row(`${label} p95`, p95, ''), target: '', result: '' })
   // The same runs timed to the end of close: mcpkit's disconnect() also ends the HTTP session
   // (DELETE), which the raw SDKs' close() does not.
-  rows.push({
-    metric: `  … + disconnect, median`,
-    rawV2: formatMs(median(of('raw-v2 total'))),
-    rawV1: formatMs(median(of('raw-v1 total'))),
-    mcpkit: shown(mcpkit, formatMs(median(of('mcpkit total')))),
-    vsV2: ratio(median(of('mcpkit total')), median(of('raw-v2 total'))),
-    vsV1: ratio(median(of('mcpkit total')), median(of('raw-v1 total'))),
-    target: '',
-    result: '',
-  })
+  rows.push({ ...row('  … + disconnect, median', median, ' total'), target: '', result: '' })
 }
 
 main().catch((error) => {

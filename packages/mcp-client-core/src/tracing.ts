@@ -13,11 +13,19 @@ import { CLIENT_INFO } from './version.js'
 type OpenTelemetryApi = typeof import('@opentelemetry/api')
 
 let loading: Promise<OpenTelemetryApi | undefined> | undefined
+/** The API once loaded, `null` once known to be missing: later operations need no `await`. */
+let loaded: OpenTelemetryApi | null | undefined
 
 function openTelemetry(): Promise<OpenTelemetryApi | undefined> {
   loading ??= import('@opentelemetry/api').then(
-    (api) => api,
-    () => undefined,
+    (api) => {
+      loaded = api
+      return api
+    },
+    () => {
+      loaded = null
+      return undefined
+    },
   )
   return loading
 }
@@ -84,7 +92,8 @@ async function inSpan<Result>(
   remoteMeta: unknown,
   operation: (span: SpanHandle) => Promise<Result>,
 ): Promise<Result> {
-  const api = await openTelemetry()
+  // After the first operation the answer is known: no extra await per call on the hot path.
+  const api = loaded === undefined ? await openTelemetry() : (loaded ?? undefined)
   if (!api) return operation(NO_SPAN)
   const tracer: Tracer = api.trace.getTracer('@mcpkit/mcp-client-core', CLIENT_INFO.version)
   const parent = remoteParent(api, remoteMeta) ?? api.context.active()

@@ -248,4 +248,37 @@ describe('TransportFetch bounds what it reads (maxResponseBytes)', () => {
     ).fetch('http://x', {})
     await expect(json.json()).rejects.toMatchObject({ code: 'RESPONSE_TOO_LARGE' })
   })
+
+  it('stops reading at the limit and cancels the body, and passes a broken body on', async () => {
+    // An endless body: the counter must stop pulling once a message is over the limit.
+    let pulls = 0
+    let cancelled: unknown
+    const endless = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        pulls++
+        if (pulls > 1000) throw new Error('read on past the limit')
+        controller.enqueue(new TextEncoder().encode('x'.repeat(30)))
+      },
+      cancel(reason) {
+        cancelled = reason
+      },
+    })
+    const cut = await transportFetch(
+      new Response(endless, { headers: { 'content-type': 'application/json' } }),
+    ).fetch('http://x', {})
+    await expect(cut.text()).rejects.toMatchObject({ code: 'RESPONSE_TOO_LARGE' })
+    expect(cancelled).toMatchObject({ code: 'RESPONSE_TOO_LARGE' })
+    expect(pulls).toBeLessThan(10)
+
+    const broken = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode('data: {}\n'))
+        controller.error(new Error('connection reset'))
+      },
+    })
+    const lost = await transportFetch(
+      new Response(broken, { headers: { 'content-type': 'text/event-stream' } }),
+    ).fetch('http://x', {})
+    await expect(lost.text()).rejects.toThrow('connection reset')
+  })
 })

@@ -162,46 +162,72 @@ export class TransportFetch {
     /** SSE: the length of the line being read, to find the blank line that ends an event. */
     let lineLength = 0
     let lastByte = 0
-    const counter = new TransformStream<Uint8Array, Uint8Array>({
-      transform: (chunk, controller) => {
-        scope?.received(chunk.length)
-        if (!sse) {
-          size += chunk.length
-        } else {
-          for (let position = 0; position < chunk.length; ) {
-            const newline = chunk.indexOf(0x0a, position)
-            const end = newline === -1 ? chunk.length : newline
-            lineLength += end - position
-            size += end - position
-            if (newline === -1) break
-            const previous = newline > 0 ? chunk[newline - 1] : lastByte
-            // An empty line (or a lone CR before the LF) ends the event.
-            if (lineLength === 0 || (lineLength === 1 && previous === 0x0d)) size = 0
-            lineLength = 0
-            position = newline + 1
+    /** Counts `chunk`; the error to end the body with once a message is too large. */
+    const count = (chunk: Uint8Array): MCPClientError | undefined => {
+      scope?.received(chunk.length)
+      if (!sse) {
+        size += chunk.length
+      } else {
+        for (let position = 0; position < chunk.length; ) {
+          const newline = chunk.indexOf(0x0a, position)
+          const end = newline === -1 ? chunk.length : newline
+          lineLength += end - position
+          size += end - position
+          if (newline === -1) break
+          const previous = newline > 0 ? chunk[newline - 1] : lastByte
+          // An empty line (or a lone CR before the LF) ends the event.
+          if (lineLength === 0 || (lineLength === 1 && previous === 0x0d)) size = 0
+          lineLength = 0
+          position = newline + 1
+        }
+        if (chunk.length > 0) lastByte = chunk[chunk.length - 1]!
+      }
+      if (size <= max) return undefined
+      const error = new MCPClientError(
+        'RESPONSE_TOO_LARGE',
+        `A message from the server exceeded ${max} bytes (maxResponseBytes). Raise \`maxResponseBytes\` if the server's answers are legitimately this large.`,
+      )
+      oversizedErrors.add(error)
+      return error
+    }
+    // A pull source rather than `pipeThrough(new TransformStream(...))`: the same counting, one
+    // read and one enqueue per chunk instead of a pipe's writer, reader and their promises
+    // (a large share of the client's CPU per call). Nothing is read before the SDK asks.
+    const reader = response.body!.getReader()
+    const counted = new ReadableStream<Uint8Array>(
+      {
+        pull: async (controller) => {
+          let chunk: ReadableStreamReadResult<Uint8Array>
+          try {
+            chunk = await reader.read()
+          } catch (error) {
+            // The network failed under the body (a reset connection: the Fetch standard's
+            // TypeError). A JSON body is the request's answer: it will not come.
+            if (error instanceof TypeError) {
+              markNetworkFailure(error)
+              if (!sse) scope?.streamLost()
+            }
+            controller.error(error)
+            return
           }
-          if (chunk.length > 0) lastByte = chunk[chunk.length - 1]!
-        }
-        if (size > max) {
-          const error = new MCPClientError(
-            'RESPONSE_TOO_LARGE',
-            `A message from the server exceeded ${max} bytes (maxResponseBytes). Raise \`maxResponseBytes\` if the server's answers are legitimately this large.`,
-          )
-          oversizedErrors.add(error)
-          controller.error(error)
-          return
-        }
-        controller.enqueue(chunk)
+          const { done, value } = chunk
+          if (done) {
+            controller.close()
+            return
+          }
+          const tooLarge = count(value)
+          if (!tooLarge) {
+            controller.enqueue(value)
+            return
+          }
+          controller.error(tooLarge)
+          reader.cancel(tooLarge).catch(() => {})
+        },
+        cancel: (reason) => reader.cancel(reason),
       },
-    })
-    response.body!.pipeTo(counter.writable).catch((error: unknown) => {
-      // The network failed under the body (a reset connection: the Fetch standard's TypeError),
-      // not the reader. A JSON body is the request's answer: it will not come.
-      if (!(error instanceof TypeError)) return
-      markNetworkFailure(error)
-      if (!sse) scope?.streamLost()
-    })
-    return new Response(counter.readable, {
+      { highWaterMark: 0 },
+    )
+    return new Response(counted, {
       status: response.status,
       statusText: response.statusText,
       headers: response.headers,
