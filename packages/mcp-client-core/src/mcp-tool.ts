@@ -125,7 +125,10 @@ export function buildTool(options: BuildToolOptions): MCPTool {
       const held = await caller.needsApproval(tool, input ?? {}, requestContext)
       // Mastra suspends this call and runs it only once approved: remember that it asked.
       const key = held ? ticketKey(caller, input, requestContext) : undefined
-      if (key !== undefined) (tickets ??= new FrameworkTickets()).add(key)
+      if (key !== undefined) {
+        tickets ??= new FrameworkTickets()
+        tickets.add(key)
+      }
       return held
     },
     toModelOutput,
