@@ -9,7 +9,8 @@
  *     results/heap/mcpkit-after.heapsnapshot --per 200
  *
  * `--calls N` makes each client call `echo` N times before it idles (what a used client keeps).
- * `--no-stream` gives mcpkit's clients `notificationStream: false`.
+ * `--no-stream` gives mcpkit's clients `notificationStream: false`; `--listen` gives each raw v2
+ * client a `subscriptions/listen` stream (modern era), to compare with mcpkit's standing one.
  * `--era modern` lists against the server's `/modern` endpoint (2026-07-28). One kind per
  * process, so each pays only for its own modules. Server and clients on 127.0.0.1.
  */
@@ -27,6 +28,7 @@ const { values } = parseArgs({
     era: { type: 'string', default: 'legacy' },
     snapshot: { type: 'string' },
     'no-stream': { type: 'boolean', default: false },
+    listen: { type: 'boolean', default: false },
     calls: { type: 'string', default: '0' },
   },
 })
@@ -46,10 +48,15 @@ async function opener(): Promise<Open> {
       const client = new Client(clientInfo, { versionNegotiation: { mode: 'auto' } })
       await client.connect(new StreamableHTTPClientTransport(url))
       await client.listTools()
+      // `--listen`: hold a `subscriptions/listen` stream, as mcpkit's clients do by default.
+      const stream = values.listen ? await client.listen({ toolsListChanged: true }) : undefined
       for (let call = 0; call < calls; call++) {
         await client.callTool({ name: 'echo', arguments: { message: 'hi' } })
       }
-      return () => client.close()
+      return async () => {
+        await stream?.close()
+        await client.close()
+      }
     }
   }
   if (kind === 'raw-v1') {

@@ -97,22 +97,14 @@ export interface BuildToolOptions {
 }
 
 export function buildTool(options: BuildToolOptions): MCPTool {
-  const { definition, caller, serverName } = options
+  const { definition, caller, serverName, log } = options
   const inputSchema = definition.inputSchema as JsonSchema
   let zodSchema: z.ZodType | undefined
-  const tickets = new FrameworkTickets()
-  const required = (
-    input: Record<string, unknown>,
-    requiredOptions?: { requestContext?: RequestContextInput | null | undefined },
-  ) => caller.needsApproval(tool, input ?? {}, toRequestContext(requiredOptions?.requestContext))
-  /** The call a Mastra approval is for: its arguments and its principal. */
-  const ticketKey = (input: Record<string, unknown>, requestContext: RequestContext | null) => {
-    try {
-      return `${caller.approvalPrincipal(requestContext)}\u0000${canonicalJson(input ?? {})}`
-    } catch {
-      return undefined
-    }
-  }
+  /**
+   * The calls Mastra's approval flow asked about: built on the first one it holds (most tools
+   * of most clients never have one), dropped again once every one was spent.
+   */
+  let tickets: FrameworkTickets | undefined
   const tool: MCPTool = {
     id: options.id,
     name: definition.name,
@@ -123,33 +115,54 @@ export function buildTool(options: BuildToolOptions): MCPTool {
     outputSchema: definition.outputSchema as JsonSchema | undefined,
     annotations: definition.annotations as ToolAnnotations | undefined,
     requireApproval: options.requireApproval,
-    approval: { policy: options.requireApproval, required },
+    approval: {
+      policy: options.requireApproval,
+      required: (input, requiredOptions) =>
+        caller.needsApproval(tool, input ?? {}, toRequestContext(requiredOptions?.requestContext)),
+    },
     needsApprovalFn: async (input, approvalOptions) => {
       const requestContext = toRequestContext(approvalOptions?.requestContext)
       const held = await caller.needsApproval(tool, input ?? {}, requestContext)
       // Mastra suspends this call and runs it only once approved: remember that it asked.
-      const key = held ? ticketKey(input, requestContext) : undefined
-      if (key !== undefined) tickets.add(key)
+      const key = held ? ticketKey(caller, input, requestContext) : undefined
+      if (key !== undefined) {
+        tickets ??= new FrameworkTickets()
+        tickets.add(key)
+      }
       return held
     },
     toModelOutput,
     definition,
     get inputZodSchema() {
-      zodSchema ??= toZod(inputSchema, definition.name, options.log)
+      zodSchema ??= toZod(inputSchema, definition.name, log)
       return zodSchema
     },
     execute(input, context = {}) {
       const args = input ?? {}
-      if (context.approvedBy !== undefined || tickets.size === 0) {
+      if (context.approvedBy !== undefined || tickets === undefined) {
         return caller.callTool(tool, args, context)
       }
       const requestContext = toRequestContext(context.requestContext)
-      const key = ticketKey(args, requestContext)
+      const key = ticketKey(caller, args, requestContext)
       const approvedBy = key !== undefined && tickets.take(key) ? 'mastra' : undefined
+      if (tickets.size === 0) tickets = undefined
       return caller.callTool(tool, args, { ...context, requestContext, approvedBy })
     },
   }
   return tool
+}
+
+/** The call a Mastra approval is for: its principal and its arguments; `undefined` if unknown. */
+function ticketKey(
+  caller: ToolCaller,
+  input: Record<string, unknown>,
+  requestContext: RequestContext | null,
+): string | undefined {
+  try {
+    return `${caller.approvalPrincipal(requestContext)}\u0000${canonicalJson(input ?? {})}`
+  } catch {
+    return undefined
+  }
 }
 
 /** How long Mastra's question about a call counts as asked: the default approval timeout. */

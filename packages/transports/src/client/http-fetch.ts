@@ -157,77 +157,8 @@ export class TransportFetch {
    * is a lost response stream to the scope (an SSE stream is reported by the transport).
    */
   #bounded(response: Response, sse: boolean, scope: RequestScope | undefined): Response {
-    const max = this.#maxMessageBytes
-    let size = 0
-    /** SSE: the length of the line being read, to find the blank line that ends an event. */
-    let lineLength = 0
-    let lastByte = 0
-    /** Counts `chunk`; the error to end the body with once a message is too large. */
-    const count = (chunk: Uint8Array): MCPClientError | undefined => {
-      scope?.received(chunk.length)
-      if (!sse) {
-        size += chunk.length
-      } else {
-        for (let position = 0; position < chunk.length; ) {
-          const newline = chunk.indexOf(0x0a, position)
-          const end = newline === -1 ? chunk.length : newline
-          lineLength += end - position
-          size += end - position
-          if (newline === -1) break
-          const previous = newline > 0 ? chunk[newline - 1] : lastByte
-          // An empty line (or a lone CR before the LF) ends the event.
-          if (lineLength === 0 || (lineLength === 1 && previous === 0x0d)) size = 0
-          lineLength = 0
-          position = newline + 1
-        }
-        if (chunk.length > 0) lastByte = chunk[chunk.length - 1]!
-      }
-      if (size <= max) return undefined
-      const error = new MCPClientError(
-        'RESPONSE_TOO_LARGE',
-        `A message from the server exceeded ${max} bytes (maxResponseBytes). Raise \`maxResponseBytes\` if the server's answers are legitimately this large.`,
-      )
-      oversizedErrors.add(error)
-      return error
-    }
-    // A pull source rather than `pipeThrough(new TransformStream(...))`: the same counting, one
-    // read and one enqueue per chunk instead of a pipe's writer, reader and their promises
-    // (a large share of the client's CPU per call). Nothing is read before the SDK asks.
-    const reader = response.body!.getReader()
-    const counted = new ReadableStream<Uint8Array>(
-      {
-        pull: async (controller) => {
-          let chunk: ReadableStreamReadResult<Uint8Array>
-          try {
-            chunk = await reader.read()
-          } catch (error) {
-            // The network failed under the body (a reset connection: the Fetch standard's
-            // TypeError). A JSON body is the request's answer: it will not come.
-            if (error instanceof TypeError) {
-              markNetworkFailure(error)
-              if (!sse) scope?.streamLost()
-            }
-            controller.error(error)
-            return
-          }
-          const { done, value } = chunk
-          if (done) {
-            controller.close()
-            return
-          }
-          const tooLarge = count(value)
-          if (!tooLarge) {
-            controller.enqueue(value)
-            return
-          }
-          controller.error(tooLarge)
-          reader.cancel(tooLarge).catch(() => {})
-        },
-        cancel: (reason) => reader.cancel(reason),
-      },
-      { highWaterMark: 0 },
-    )
-    return new Response(counted, {
+    const source = new CountingSource(response.body!, this.#maxMessageBytes, sse, scope)
+    return new Response(new ReadableStream(source, { highWaterMark: 0 }), {
       status: response.status,
       statusText: response.statusText,
       headers: response.headers,
@@ -310,6 +241,108 @@ export class TransportFetch {
     if (evicted) this.#leave(evicted)
     this.#recent[this.#recentCursor] = tracked
     this.#recentCursor = (this.#recentCursor + 1) % RECENT_STREAMS
+  }
+}
+
+/**
+ * The source of a counted body (see `#bounded`): a pull source rather than
+ * `pipeThrough(new TransformStream(...))`, one read and one enqueue per chunk instead of a
+ * pipe's writer, reader and their promises, and nothing read before the transport asks
+ * (`highWaterMark: 0`). One object with its state in fields and two handlers made once: an
+ * idle SSE stream (the standing `GET` or `subscriptions/listen` stream, one per client) holds
+ * this, the web stream around it and one pending read, and no buffer.
+ */
+class CountingSource implements UnderlyingDefaultSource<Uint8Array> {
+  readonly #reader: ReadableStreamDefaultReader<Uint8Array>
+  readonly #max: number
+  readonly #sse: boolean
+  readonly #scope: RequestScope | undefined
+  #controller!: ReadableStreamDefaultController<Uint8Array>
+  /** The bytes of the JSON body, or of the SSE event being read. */
+  #size = 0
+  /** SSE: the length of the line being read, to find the blank line that ends an event. */
+  #lineLength = 0
+  #lastByte = 0
+
+  constructor(
+    body: ReadableStream<Uint8Array>,
+    max: number,
+    sse: boolean,
+    scope: RequestScope | undefined,
+  ) {
+    this.#reader = body.getReader()
+    this.#max = max
+    this.#sse = sse
+    this.#scope = scope
+  }
+
+  start(controller: ReadableStreamDefaultController<Uint8Array>): void {
+    this.#controller = controller
+  }
+
+  pull(): Promise<void> {
+    return this.#reader.read().then(this.#onRead, this.#onError)
+  }
+
+  cancel(reason: unknown): Promise<void> {
+    return this.#reader.cancel(reason)
+  }
+
+  readonly #onRead = ({ done, value }: ReadableStreamReadResult<Uint8Array>): void => {
+    if (done) {
+      this.#controller.close()
+      return
+    }
+    const tooLarge = this.#count(value)
+    if (!tooLarge) {
+      this.#controller.enqueue(value)
+      return
+    }
+    this.#controller.error(tooLarge)
+    this.#reader.cancel(tooLarge).catch(() => {})
+  }
+
+  readonly #onError = (error: unknown): void => {
+    // The network failed under the body (a reset connection: the Fetch standard's
+    // TypeError). A JSON body is the request's answer: it will not come.
+    if (error instanceof TypeError) {
+      markNetworkFailure(error)
+      if (!this.#sse) this.#scope?.streamLost()
+    }
+    this.#controller.error(error)
+  }
+
+  /** Counts `chunk`; the error to end the body with once a message is too large. */
+  #count(chunk: Uint8Array): MCPClientError | undefined {
+    this.#scope?.received(chunk.length)
+    if (!this.#sse) {
+      this.#size += chunk.length
+    } else {
+      let size = this.#size
+      let lineLength = this.#lineLength
+      for (let position = 0; position < chunk.length; ) {
+        const newline = chunk.indexOf(0x0a, position)
+        const end = newline === -1 ? chunk.length : newline
+        lineLength += end - position
+        size += end - position
+        if (newline === -1) break
+        const previous = newline > 0 ? chunk[newline - 1] : this.#lastByte
+        // An empty line (or a lone CR before the LF) ends the event.
+        if (lineLength === 0 || (lineLength === 1 && previous === 0x0d)) size = 0
+        lineLength = 0
+        position = newline + 1
+      }
+      this.#size = size
+      this.#lineLength = lineLength
+      if (chunk.length > 0) this.#lastByte = chunk[chunk.length - 1]!
+    }
+    if (this.#size <= this.#max) return undefined
+    const error = new MCPClientError(
+      'RESPONSE_TOO_LARGE',
+      `A message from the server exceeded ${this.#max} bytes (maxResponseBytes). Raise \`maxResponseBytes\` if the server's answers are legitimately this large.`,
+    )
+    oversizedErrors.add(error)
+    return error
   }
 }
 
