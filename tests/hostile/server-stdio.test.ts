@@ -154,7 +154,7 @@ class StdioTarget {
 }
 
 describe('a hostile client on MCPServer.startStdio()', () => {
-  it('sends one line over 10 MiB with no newline: a JSON-RPC error naming maxBodyBytes, a warn log line, a clean exit', async () => {
+  it('sends one line over 10 MiB with no newline: a JSON-RPC error naming maxBodyBytes, a warning in the log, a clean exit', async () => {
     const target = new StdioTarget()
     await target.initialize()
     const line = Buffer.alloc(64 * 1024, 0x61)
@@ -163,7 +163,7 @@ describe('a hostile client on MCPServer.startStdio()', () => {
     const [answer] = await Promise.all([
       target.answerTo(null),
       target.until(
-        () => target.stderr.some((text) => /^LOG warn .*maxBodyBytes/.test(text)),
+        () => target.stderr.some((text) => /^LOG warning .*maxBodyBytes/.test(text)),
         'the log line',
       ),
     ])

@@ -1,6 +1,6 @@
 import { Readable, type Writable } from 'node:stream'
 import { type Log, MCPServerError } from '@mcpkit/types'
-import type { JSONRPCMessage, Transport, TransportSendOptions } from '@modelcontextprotocol/server'
+import type { JSONRPCMessage, Transport } from '@modelcontextprotocol/server'
 import { StdioServerTransport } from '@modelcontextprotocol/server/stdio'
 import { JsonRpcErrorCode } from '../server/json-rpc.js'
 import { DEFAULT_MAX_BODY_BYTES } from '../server/security.js'
@@ -112,8 +112,8 @@ export class BoundedStdioTransport implements Transport {
     this.#stdout.on('drain', this.#resume)
   }
 
-  send(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
-    const sent = this.inner.send(message, options)
+  send(message: JSONRPCMessage): Promise<void> {
+    const sent = this.inner.send(message)
     if (this.#stdout.writableLength > this.#maxBuffered) this.#stdin.pause()
     // A request holds its slot until its answer has left stdout, not merely been queued there.
     const id = ('result' in message || 'error' in message) && message.id
@@ -177,7 +177,7 @@ export class BoundedStdioTransport implements Transport {
     this.#partial = []
     this.#partialLength = 0
     this.#log(
-      'warn',
+      'warning',
       `stdio: the client sent a message over ${max} bytes (maxBodyBytes); the connection was closed.`,
     )
     const answer = {

@@ -29,7 +29,7 @@ export interface ServeStdioOptions {
   maxSubscriptions?: number | undefined
   /**
    * Largest message (one line) read from the client, in bytes; default 4 MiB, as over HTTP. A
-   * longer line is answered with a JSON-RPC error (`-32600`, id `null`), logged at `warn`, and
+   * longer line is answered with a JSON-RPC error (`-32600`, id `null`), logged at `warning`, and
    * ends the connection; it is never held in memory whole.
    */
   maxBodyBytes?: number | undefined
