@@ -1,6 +1,6 @@
 import { MCPClient, MCPClientPool } from '@mcpkit/mcp-client-core'
 import type { HttpServerDefinition, LogHandler, LogMessage } from '@mcpkit/types'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { expectMCPError } from '../support/helpers.js'
 import { runningChildren, waitFor } from '../support/processes.js'
 import { heapAfterGc, hostileHttp, hostileStdio } from './client-helpers.js'
@@ -15,6 +15,7 @@ beforeAll(async () => {
   }
 })
 afterEach(async () => {
+  vi.useRealTimers()
   await Promise.all(clients.splice(0).map((client) => client.disconnect()))
 })
 afterAll(async () => {
@@ -110,11 +111,37 @@ describe('pagination that never ends', () => {
   })
 
   it('stops a slow endless list at listTimeout with REQUEST_TIMEOUT', async () => {
-    const mcp = client({ slow: http('slowlist', { listTimeout: 1000 }) })
-    const started = Date.now()
-    const error = await expectMCPError(mcp.listTools(), 'REQUEST_TIMEOUT')
+    // The deadline runs on fake timers; the server and its 200 ms pages are real.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+    let pages = 0
+    let firstPage = () => {}
+    const listing = new Promise<void>((resolve) => {
+      firstPage = resolve
+    })
+    const mcp = client({
+      slow: http('slowlist', {
+        listTimeout: 1000,
+        fetch: (url, init) => {
+          if (typeof init?.body === 'string' && init.body.includes('"tools/list"')) {
+            pages++
+            firstPage()
+          }
+          return fetch(url, init)
+        },
+      }),
+    })
+    let failed = false
+    const listed = mcp.listTools().finally(() => {
+      failed = true
+    })
+    listed.catch(() => {})
+    await listing
+    await vi.advanceTimersByTimeAsync(999)
+    expect(failed, 'still listing just before listTimeout').toBe(false)
+    await vi.advanceTimersByTimeAsync(1)
+    const error = await expectMCPError(listed, 'REQUEST_TIMEOUT')
     expect(error.message).toMatch(/listTimeout/)
-    expect(Date.now() - started).toBeLessThan(5000)
+    expect(pages).toBeGreaterThan(0)
   })
 })
 

@@ -2,9 +2,11 @@
 // outlives its time limit (`toolTimeoutMs`, or a tool's own `timeoutMs`) is answered `isError`
 // and its signal aborts, so its session becomes idle and can expire or be evicted; a client that
 // goes away takes its calls with it, on 2025 sessions, in stateless mode and on 2026-07-28.
+// The time limits and idle expiry run on fake timers (the server is in this process); the
+// sockets are real.
 import http from 'node:http'
 import { createMCPTool, MCPServer } from '@mcpkit/mcp-server-core'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { envelope } from '../support/modern-wire.js'
 import { waitFor } from '../support/processes.js'
 import {
@@ -18,6 +20,21 @@ import {
 
 function hangingServer(config: { toolTimeoutMs?: number; quickMs?: number } = {}) {
   const counters = { running: 0, aborted: 0 }
+  const waiters = new Set<() => void>()
+  const changed = () => {
+    for (const waiter of waiters) waiter()
+  }
+  /** Resolves once `predicate` holds on the counters: checked each time a call starts or aborts. */
+  const until = (predicate: () => boolean) =>
+    new Promise<void>((resolve) => {
+      const check = () => {
+        if (!predicate()) return
+        waiters.delete(check)
+        resolve()
+      }
+      waiters.add(check)
+      check()
+    })
   const hang = (id: string, timeoutMs?: number) =>
     createMCPTool({
       id,
@@ -26,11 +43,13 @@ function hangingServer(config: { toolTimeoutMs?: number; quickMs?: number } = {}
       execute: (_input, { extra }) =>
         new Promise((_resolve, reject) => {
           counters.running++
+          changed()
           extra.signal.addEventListener(
             'abort',
             () => {
               counters.running--
               counters.aborted++
+              changed()
               reject(new Error('aborted'))
             },
             { once: true },
@@ -43,7 +62,14 @@ function hangingServer(config: { toolTimeoutMs?: number; quickMs?: number } = {}
     tools: { hang: hang('hang'), quick: hang('quick', config.quickMs ?? 300) },
     ...(config.toolTimeoutMs ? { toolTimeoutMs: config.toolTimeoutMs } : {}),
   })
-  return { server, counters }
+  return { server, counters, until }
+}
+
+/** Timers and `Date` of this process (the server's call limits and session sweep) are fake. */
+function fakeClock(): void {
+  vi.useFakeTimers({
+    toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'],
+  })
 }
 
 const hangCall = (name = 'hang', id = 5) =>
@@ -72,12 +98,14 @@ async function callThenLeave(
 
 const hosts: Host[] = []
 afterEach(async () => {
+  vi.useRealTimers()
   for (const host of hosts.splice(0)) await host.close()
 })
 
 describe('a call has a time limit', () => {
   it('ten hanging calls at a cap of ten sessions lock nobody out beyond the time limit', async () => {
-    const { server, counters } = hangingServer({ toolTimeoutMs: 1000 })
+    fakeClock()
+    const { server, counters, until } = hangingServer({ toolTimeoutMs: 1000 })
     const host = await hostServer(server, { options: { maxSessions: 10 } })
     hosts.push(host)
     const sessions = await Promise.all(
@@ -90,13 +118,16 @@ describe('a call has a time limit', () => {
         timeoutMs: 10_000,
       }),
     )
-    expect(await waitFor(() => counters.running === 10, { timeoutMs: 5000 })).toBe(true)
+    await until(() => counters.running === 10)
     const locked = await rawRequest(host.mcpUrl, {
       headers: mcpPostHeaders(),
       body: initializeBody(),
     })
     expect(locked.status, 'every session is busy').toBe(503)
 
+    await vi.advanceTimersByTimeAsync(999)
+    expect(counters, 'not cut off before the time limit').toEqual({ running: 10, aborted: 0 })
+    await vi.advanceTimersByTimeAsync(1)
     const answers = await Promise.all(calls)
     for (const answer of answers) {
       expect(answer.text).toContain('"isError":true')
@@ -111,35 +142,60 @@ describe('a call has a time limit', () => {
   }, 20_000)
 
   it("a tool's own timeoutMs overrides the server's", async () => {
-    const { server, counters } = hangingServer({ quickMs: 200 })
+    fakeClock()
+    const { server, counters, until } = hangingServer({ quickMs: 200 })
     const host = await hostServer(server)
     hosts.push(host)
     const sessionId = await openRawSession(host.mcpUrl)
-    const started = Date.now()
-    const answer = await rawRequest(host.mcpUrl, {
+    const answered = rawRequest(host.mcpUrl, {
       headers: mcpPostHeaders(sessionId),
       body: hangCall('quick'),
       timeoutMs: 5000,
     })
+    await until(() => counters.running === 1)
+    await vi.advanceTimersByTimeAsync(199)
+    expect(counters.aborted, 'still running just before its own limit').toBe(0)
+    // 200 ms, not the server's default (10 minutes).
+    await vi.advanceTimersByTimeAsync(1)
+    const answer = await answered
     expect(answer.text).toContain('did not finish within 200 ms')
-    expect(Date.now() - started).toBeLessThan(3000)
     expect(counters.aborted).toBe(1)
   })
 
   it('a session whose call hung expires once the call has been cut off', async () => {
-    const { server } = hangingServer({ toolTimeoutMs: 500 })
+    fakeClock()
+    const { server, counters, until } = hangingServer({ toolTimeoutMs: 500 })
     let closed = 0
+    let onClosed = () => {}
+    const sessionClosed = new Promise<void>((resolve) => {
+      onClosed = resolve
+    })
     const host = await hostServer(server, {
-      options: { sessionIdleTimeoutMs: 400, onsessionclosed: () => void closed++ },
+      options: {
+        sessionIdleTimeoutMs: 400,
+        onsessionclosed: () => {
+          closed++
+          onClosed()
+        },
+      },
     })
     hosts.push(host)
     const sessionId = await openRawSession(host.mcpUrl)
-    await rawRequest(host.mcpUrl, {
+    const answered = rawRequest(host.mcpUrl, {
       headers: mcpPostHeaders(sessionId),
       body: hangCall(),
       timeoutMs: 5000,
     })
-    expect(await waitFor(() => closed === 1, { timeoutMs: 5000, intervalMs: 50 })).toBe(true)
+    await until(() => counters.running === 1)
+    // Busy with its call, the session outlives its idle timeout…
+    await vi.advanceTimersByTimeAsync(499)
+    expect(closed, 'a session with a call running is not expired').toBe(0)
+    // …until the call is cut off; then it is idle, and expires (the sweep runs every 100 ms).
+    await vi.advanceTimersByTimeAsync(1)
+    expect((await answered).text).toContain('did not finish within 500 ms')
+    await vi.advanceTimersByTimeAsync(400 + 2 * 100)
+    await sessionClosed
+    expect(closed).toBe(1)
     const gone = await rawRequest(host.mcpUrl, {
       headers: mcpPostHeaders(sessionId),
       body: JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'ping' }),

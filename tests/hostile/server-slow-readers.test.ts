@@ -17,6 +17,7 @@ import {
   type Target,
 } from './server-target.js'
 
+// Real time: the stall timeout runs in the target process, on its sockets; no fake clock reaches it.
 const STALL_MS = 1500
 const PER_STREAM = 2 * MiB
 

@@ -20,6 +20,7 @@ import {
 } from './server-target.js'
 
 const UPLOAD = 4 * MiB - 4096
+// Real time: node's socket read deadline in the target process; 40 uploads of 4 MiB must land before it.
 const BODY_TIMEOUT_MS = 3000
 const IN_FLIGHT = 16 * MiB
 

@@ -33,6 +33,7 @@ export type {
   ServerDetail,
   ServerInfo,
   SseTransportOptions,
+  StdioTransportOptions,
   ToolInfo,
 } from './server-config.js'
 export {

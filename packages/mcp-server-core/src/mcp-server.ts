@@ -18,6 +18,7 @@ import type {
   ServerDetail,
   ServerInfo,
   SseTransportOptions,
+  StdioTransportOptions,
   ToolInfo,
 } from './server-config.js'
 import { SessionServer, type SessionServerOptions } from './session-server.js'
@@ -71,9 +72,14 @@ export class MCPServer {
 
   // ── transports ──────────────────────────────────────────────────────────────
 
-  /** Serves one client over this process's stdin and stdout. */
-  startStdio(): Promise<void> {
-    return this.#mounts.startStdio()
+  /**
+   * Serves one client over this process's stdin and stdout. `options` bound what the client can
+   * make the server hold: a longer line than `maxBodyBytes` (default 4 MiB) is answered with a
+   * JSON-RPC error and ends the connection; stdin waits while `maxRequestsInFlight` requests run
+   * or `maxBufferedBytesPerStream` bytes wait in stdout.
+   */
+  startStdio(options?: StdioTransportOptions): Promise<void> {
+    return this.#mounts.startStdio(options)
   }
 
   /**

@@ -1,3 +1,4 @@
+import type { ServeStdioOptions } from '@mcpkit/transports/node'
 import type {
   HttpServerSecurityOptions,
   SessionOptions,
@@ -203,6 +204,17 @@ export interface ToolInfo {
 export type HttpTransportOptions = Omit<
   StreamableHttpHandlerOptions,
   'createServer' | 'log' | 'protocolVersion' | 'eventBus' | 'toolInputSchema'
+>
+
+/**
+ * `startStdio` options: the bounds against a client that misbehaves (`maxBodyBytes`: the longest
+ * message, default 4 MiB; `maxRequestsInFlight`: requests answered at once before stdin waits,
+ * default 100; `maxBufferedBytesPerStream`: unread stdout bytes before stdin waits, default
+ * 8 MiB) and `maxSubscriptions`.
+ */
+export type StdioTransportOptions = Pick<
+  ServeStdioOptions,
+  'maxBodyBytes' | 'maxRequestsInFlight' | 'maxBufferedBytesPerStream' | 'maxSubscriptions'
 >
 
 /** `startSSE` / `startHonoSSE` options: security and sessions. */

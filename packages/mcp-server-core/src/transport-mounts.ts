@@ -25,7 +25,11 @@ import type {
 } from '@modelcontextprotocol/server'
 import type { StdioServerTransport } from '@modelcontextprotocol/server/stdio'
 import { authenticatorOf, isMetadataRequest, metadataResponse } from './http-auth.js'
-import type { HttpTransportOptions, SseTransportOptions } from './server-config.js'
+import type {
+  HttpTransportOptions,
+  SseTransportOptions,
+  StdioTransportOptions,
+} from './server-config.js'
 import type { SessionServer } from './session-server.js'
 
 /**
@@ -68,11 +72,15 @@ export class TransportMounts {
     this.#log = options.log
   }
 
-  async startStdio(): Promise<void> {
+  async startStdio(options: StdioTransportOptions = {}): Promise<void> {
     if (this.#stdio) {
       throw new MCPServerError('INVALID_CONFIGURATION', 'startStdio() was already called.')
     }
     this.#stdio = await serveStdio(({ era }) => this.#createSessionServer(era), {
+      maxBodyBytes: options.maxBodyBytes,
+      maxRequestsInFlight: options.maxRequestsInFlight,
+      maxBufferedBytesPerStream: options.maxBufferedBytesPerStream,
+      maxSubscriptions: options.maxSubscriptions,
       protocolVersion: this.#protocolVersion,
       log: this.#log,
     })

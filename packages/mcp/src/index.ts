@@ -75,6 +75,7 @@ export {
   SessionServer,
   type SessionServerOptions,
   type SseTransportOptions,
+  type StdioTransportOptions,
   type ToolInfo,
   type ToolInput,
   type ToolSchema,

@@ -334,6 +334,7 @@ describe('createApprovalGate', () => {
 
   describe('onDecision', () => {
     it('is called exactly once per checked call, whatever the outcome', async () => {
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
       const { handler, waiting } = manualHandler()
       const { gate, events } = gateWith({
         policy: ({ args }) => args.id !== 'free',
@@ -348,12 +349,15 @@ describe('createApprovalGate', () => {
         gate.check(call({ args: { id: 'let-expire' } })),
         gate.check(call({ args: { id: 'abort-me' }, signal: controller.signal })),
       ]
-      await until(() => waiting.size === 4)
+      // Let the digests (real async crypto) finish so the handler has been asked four times.
+      while (waiting.size < 4) await new Promise((resolve) => setImmediate(resolve))
       for (const { request, answer } of waiting.values()) {
         if (request.args.id === 'approve-me') answer(true)
         if (request.args.id === 'deny-me') answer(false)
       }
       controller.abort()
+      // 'let-expire' reaches its 500 ms timeout.
+      await vi.advanceTimersByTimeAsync(500)
       const results = await Promise.all(checks)
       expect(results.map((check) => check.event.outcome)).toEqual([
         'not-required',
@@ -368,7 +372,7 @@ describe('createApprovalGate', () => {
       )
       // Late answers after the end change nothing and emit nothing.
       for (const { answer } of waiting.values()) answer(true)
-      await new Promise((resolve) => setTimeout(resolve, 10))
+      for (let turn = 0; turn < 10; turn++) await new Promise((resolve) => setImmediate(resolve))
       expect(events).toHaveLength(5)
     })
 

@@ -14,7 +14,7 @@ import {
   type RequestContext,
 } from '@mcpkit/types'
 import type { OAuthClientProvider } from '@modelcontextprotocol/client'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { errorOf, fakeNetwork, ISSUER, RESOURCE } from '../test-support.js'
 import {
   callBack,
@@ -266,15 +266,29 @@ describe('authorizeServer() decides what to do', () => {
 })
 
 describe('authorizeServer() is bounded', () => {
+  afterEach(() => {
+    vi.useRealTimers()
+  })
+
   it('fails with REQUEST_TIMEOUT when no callback comes, and closes the loopback server', async () => {
+    // The deadline's timer is fake; the loopback server and its sockets are real.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
     let loopback = ''
+    let browserOpened = () => {}
+    const opened = new Promise<void>((resolve) => {
+      browserOpened = resolve
+    })
     const { provider } = plainProvider(async (authorizationUrl) => {
       loopback = authorizationUrl.searchParams.get('redirect_uri') ?? ''
+      browserOpened()
     })
-    const started = Date.now()
-    const error = await errorOf(() => authorize({ authProvider: provider }, { timeout: 800 }))
+    const failing = errorOf(() => authorize({ authProvider: provider }, { timeout: 800 }))
+    await opened
+    await vi.advanceTimersByTimeAsync(799)
+    expect(await isListening(loopback), 'still waiting just before the timeout').toBe(true)
+    await vi.advanceTimersByTimeAsync(1)
+    const error = await failing
     expect(isMCPKitError(error, 'REQUEST_TIMEOUT')).toBe(true)
-    expect(Date.now() - started).toBeLessThan(5000)
     expect(error.message).toMatch(
       /no authorization came back to http:\/\/127\.0\.0\.1:\d+\/callback/,
     )

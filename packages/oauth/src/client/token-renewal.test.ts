@@ -2,7 +2,7 @@
 // what a refused refresh means. The authorization server is `fakeNetwork()`; the flows against
 // a real one are in tests/oauth/client-*.test.ts.
 import { isMCPKitError } from '@mcpkit/types'
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import {
   errorOf,
   type FakeTokenResponse,
@@ -21,15 +21,22 @@ function provider(options: Partial<ConstructorParameters<typeof MCPOAuthClientPr
   return new MCPOAuthClientProvider({ serverUrl: SERVER, redirectUrl: REDIRECT, ...options })
 }
 
+afterEach(() => {
+  vi.useRealTimers()
+})
+
 describe('expiry', () => {
   it('counts expires_in down and never returns an access token past its refresh margin', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] })
     const built = provider({ refreshBeforeExpiry: 0 })
     await built.saveTokens({ access_token: 'short', token_type: 'Bearer', expires_in: 1 })
     const fresh = await built.tokens()
     expect(fresh?.access_token).toBe('short')
     expect(fresh?.expires_in).toBeLessThanOrEqual(1)
     expect(await built.hasValidTokens()).toBe(true)
-    await new Promise((resolve) => setTimeout(resolve, 1100))
+    vi.advanceTimersByTime(999)
+    expect(await built.hasValidTokens(), 'still valid just before expires_in').toBe(true)
+    vi.advanceTimersByTime(101)
     // No refresh token: nothing to renew it with.
     expect(await built.tokens()).toBeUndefined()
     expect(await built.hasValidTokens()).toBe(false)

@@ -30,6 +30,7 @@ describe('ProcessStdioTransport', () => {
       command: process.execPath,
       args: ['-e', wrapper],
       stderr: 'ignore',
+      // Real time: a real child's SIGTERM/SIGKILL grace; kept short.
       shutdownGraceMs: 200,
     })
     const grandchild = new Promise<number>((resolve) => {

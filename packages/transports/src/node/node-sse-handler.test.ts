@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http'
 import { SSEClientTransport } from '@modelcontextprotocol/client'
 import type { AuthInfo } from '@modelcontextprotocol/server'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { SseHandlerOptions } from '../server/sse-sessions.js'
 import {
   eventually,
@@ -16,8 +16,14 @@ import { NodeSseHandler } from './node-sse-handler.js'
 
 const cleanups: (() => Promise<unknown> | unknown)[] = []
 afterEach(async () => {
+  vi.useRealTimers()
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
 })
+
+/** The idle sweep (`setInterval`) and its clock (`Date`) are fake; sockets and `setTimeout` are real. */
+function fakeSweepClock(): void {
+  vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'Date'] })
+}
 
 const paths = { ssePath: '/sse', messagePath: '/message' }
 
@@ -188,11 +194,15 @@ describe('NodeSseHandler (legacy SSE on node:http)', () => {
   })
 
   it('expires idle streams and frees them; close() ends the rest', async () => {
+    fakeSweepClock()
     const { http, handler, fixture } = await setup({ sessionIdleTimeoutMs: 150 })
     await openStream(http)
     await openStream(http)
     expect(handler.sessionCount).toBe(2)
-    await eventually(() => handler.sessionCount === 0, 3000)
+    vi.advanceTimersByTime(149)
+    expect(handler.sessionCount, 'not expired before the idle timeout').toBe(2)
+    vi.advanceTimersByTime(1 + 2 * 37.5)
+    await eventually(() => handler.sessionCount === 0 && fixture.stats.closed === 2)
     expect(fixture.stats.closed).toBe(2)
 
     const live = await openStream(http)

@@ -18,8 +18,14 @@ import { NodeStreamableHttpHandler } from './node-streamable-http-handler.js'
 
 const cleanups: (() => Promise<unknown> | unknown)[] = []
 afterEach(async () => {
+  vi.useRealTimers()
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
 })
+
+/** The idle sweep (`setInterval`) and its clock (`Date`) are fake; sockets and `setTimeout` are real. */
+function fakeSweepClock(): void {
+  vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'Date'] })
+}
 
 async function setup(
   options: Partial<StreamableHttpHandlerOptions> = {},
@@ -177,6 +183,7 @@ describe('NodeStreamableHttpHandler', () => {
   })
 
   it('expires idle sessions; their id then answers 404 so the client re-initializes', async () => {
+    fakeSweepClock()
     const closed: string[] = []
     const { handler, http } = await setup({
       sessionIdleTimeoutMs: 150,
@@ -184,7 +191,11 @@ describe('NodeStreamableHttpHandler', () => {
     })
     const { sessionId } = await initializeRaw(http)
     expect(handler.sessionCount).toBe(1)
-    await eventually(() => handler.sessionCount === 0, 2000)
+    vi.advanceTimersByTime(149)
+    expect(handler.sessionCount, 'not expired before its idle timeout').toBe(1)
+    // The sweep runs every idleTimeout / 4.
+    vi.advanceTimersByTime(1 + 2 * 37.5)
+    await eventually(() => handler.sessionCount === 0 && closed.length === 1)
     expect(closed).toEqual([sessionId])
     const late = await rawRequest(http.url(), {
       headers: { ...MCP_HEADERS, 'mcp-session-id': sessionId! },
@@ -195,10 +206,12 @@ describe('NodeStreamableHttpHandler', () => {
   })
 
   it('keeps a session with a request in progress past its idle timeout', async () => {
+    fakeSweepClock()
     const { handler, http, fixture } = await setup({ sessionIdleTimeoutMs: 100 })
     const { client } = await connect(http, 'slow')
     const call = client.callTool({ name: 'wait', arguments: {} })
-    await new Promise((resolve) => setTimeout(resolve, 400))
+    await fixture.waitStarted()
+    vi.advanceTimersByTime(400)
     expect(handler.sessionCount).toBe(1)
     fixture.release()
     expect(toolJson(await call)).toBe('released')
@@ -513,6 +526,7 @@ describe('NodeStreamableHttpHandler', () => {
   })
 
   it('frees 1,000 abandoned sessions after the idle timeout', async () => {
+    fakeSweepClock()
     const { handler, http, fixture } = await setup({ sessionIdleTimeoutMs: 300 })
     let opened = 0
     const open = async () => {
@@ -528,6 +542,7 @@ describe('NodeStreamableHttpHandler', () => {
     await Promise.all(Array.from({ length: 8 }, open))
     expect(fixture.stats.created).toBe(1000)
     expect(handler.sessionCount).toBeGreaterThan(0)
+    vi.advanceTimersByTime(300 + 2 * 75)
     await eventually(() => handler.sessionCount === 0, 10_000)
     expect(fixture.stats.closed).toBe(1000)
   }, 30_000)

@@ -112,6 +112,81 @@ describe('serveStdio', () => {
     await modern.close()
   })
 
+  it('answers a line over maxBodyBytes with a JSON-RPC error, logs it and ends the connection', async () => {
+    const toServer = new PassThrough()
+    const toClient = new PassThrough()
+    const fixture = fixtureServerFactory()
+    const lines: string[] = []
+    const serving = await serveStdio(fixture.createServer, {
+      stdin: toServer,
+      stdout: toClient,
+      maxBodyBytes: 100,
+      log: (level, message) => lines.push(`${level} ${message}`),
+    })
+    const answered = new Promise<string>((resolve) =>
+      toClient.once('data', (chunk) => resolve(String(chunk))),
+    )
+    // No newline: the line is refused at 100 bytes, long before it ends.
+    toServer.write('x'.repeat(60))
+    toServer.write('x'.repeat(60))
+    expect(JSON.parse(await answered)).toEqual({
+      jsonrpc: '2.0',
+      id: null,
+      error: {
+        code: -32600,
+        message: 'Request too large: a message must not exceed 100 bytes (maxBodyBytes).',
+      },
+    })
+    expect(lines).toContain(
+      'warning stdio: the client sent a message over 100 bytes (maxBodyBytes); the connection was closed.',
+    )
+    expect(toServer.destroyed).toBe(true)
+    expect(toServer.listenerCount('data')).toBe(0)
+    await serving.close()
+  })
+
+  it('runs at most maxRequestsInFlight requests: the next one waits until one is answered', async () => {
+    const toServer = new PassThrough()
+    const toClient = new PassThrough()
+    const fixture = fixtureServerFactory()
+    const serving = await serveStdio(fixture.createServer, {
+      stdin: toServer,
+      stdout: toClient,
+      maxRequestsInFlight: 1,
+    })
+    const client = new Client({ name: 'stdio-bounded', version: '1.0.0' })
+    await client.connect(new PipeClientTransport(toClient, toServer))
+    const started = fixture.waitStarted()
+    const waiting = client.callTool({ name: 'wait', arguments: {} })
+    await started
+    let answered = false
+    const next = client.callTool({ name: 'whoami', arguments: {} }).then((result) => {
+      answered = true
+      return result
+    })
+    for (let turn = 0; turn < 20; turn++) await new Promise((resolve) => setImmediate(resolve))
+    expect(answered, 'the second call waits for the first').toBe(false)
+    fixture.release()
+    expect(toolJson(await waiting)).toBe('released')
+    expect(toolJson(await next).serverNumber).toBe(1)
+    await serving.close()
+    await client.close()
+  })
+
+  it.each([
+    ['maxBodyBytes', 0],
+    ['maxRequestsInFlight', 1.5],
+    ['maxBufferedBytesPerStream', -1],
+  ])('refuses %s = %s with INVALID_CONFIGURATION', async (name, value) => {
+    await expect(
+      serveStdio(fixtureServerFactory().createServer, {
+        stdin: new PassThrough(),
+        stdout: new PassThrough(),
+        [name]: value,
+      }),
+    ).rejects.toMatchObject({ code: 'INVALID_CONFIGURATION' })
+  })
+
   it('refuses a non-function factory with INVALID_CONFIGURATION', async () => {
     await expect(serveStdio(undefined as never)).rejects.toMatchObject({
       code: 'INVALID_CONFIGURATION',

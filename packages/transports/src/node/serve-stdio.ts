@@ -2,7 +2,7 @@ import type { Readable, Writable } from 'node:stream'
 import { type Log, MCPServerError, type ProtocolVersionOption, safeLog } from '@mcpkit/types'
 import type { Server } from '@modelcontextprotocol/server'
 import {
-  StdioServerTransport,
+  type StdioServerTransport,
   serveStdio as serveStdioByEra,
 } from '@modelcontextprotocol/server/stdio'
 import {
@@ -10,6 +10,7 @@ import {
   DEFAULT_MAX_SUBSCRIPTIONS,
   protocolVersionOf,
 } from '../server/protocol-eras.js'
+import { BoundedStdioTransport } from './bounded-stdio.js'
 
 /** Options of `serveStdio`. */
 export interface ServeStdioOptions {
@@ -26,6 +27,25 @@ export interface ServeStdioOptions {
   protocolVersion?: ProtocolVersionOption | undefined
   /** Most `subscriptions/listen` subscriptions open at once on a 2026-07-28 connection; default 1024. */
   maxSubscriptions?: number | undefined
+  /**
+   * Largest message (one line) read from the client, in bytes; default 4 MiB, as over HTTP. A
+   * longer line is answered with a JSON-RPC error (`-32600`, id `null`), logged at `warning`, and
+   * ends the connection; it is never held in memory whole.
+   */
+  maxBodyBytes?: number | undefined
+  /**
+   * Most requests being answered at once (one client: default 100); a request counts until its
+   * answer has left stdout. Past it stdin is not read (the client's writes wait) until one is
+   * answered or cancelled, so a flood of calls queues in the pipe, not in the server.
+   * `subscriptions/listen` streams do not count (`maxSubscriptions` caps them).
+   */
+  maxRequestsInFlight?: number | undefined
+  /**
+   * Most bytes waiting in stdout for a client that does not read them; default 8 MiB. Past it
+   * no new request runs and stdin is not read until stdout drains, so such a client cannot make
+   * the server buffer answers without bound (at most those of the requests already running).
+   */
+  maxBufferedBytesPerStream?: number | undefined
   /** Errors of the connection (a malformed message, a refused opening), for the log. */
   log?: Log | undefined
 }
@@ -37,6 +57,7 @@ export interface ServeStdioResult {
    * then the one the connection is pinned to (debugging).
    */
   readonly server: Server | undefined
+  /** The SDK's transport, framing and writing; stdin reaches it through mcpkit's bounds. */
   readonly transport: StdioServerTransport
   /** Closes the server and stops reading stdin (so the process can exit); idempotent. */
   close(): Promise<void>
@@ -60,10 +81,19 @@ export async function serveStdio(
     )
   }
   const mode = protocolVersionOf(options.protocolVersion)
-  const transport = new StdioServerTransport(options.stdin, options.stdout)
+  const log = safeLog(options.log)
+  const bounded = new BoundedStdioTransport({
+    stdin: options.stdin,
+    stdout: options.stdout,
+    maxBodyBytes: options.maxBodyBytes,
+    maxRequestsInFlight: options.maxRequestsInFlight,
+    maxBufferedBytesPerStream: options.maxBufferedBytesPerStream,
+    log,
+  })
+  const transport = bounded.inner
   if (mode === 'legacy') {
     const server = createServer({ era: 'legacy' })
-    await server.connect(transport)
+    await server.connect(bounded)
     let closing: Promise<void> | undefined
     return {
       server,
@@ -74,7 +104,6 @@ export async function serveStdio(
       },
     }
   }
-  const log = safeLog(options.log)
   let current: Server | undefined
   const handle = serveStdioByEra(
     ({ era }) => {
@@ -83,7 +112,7 @@ export async function serveStdio(
     },
     {
       legacy: mode === '2026-07-28' ? 'reject' : 'serve',
-      transport,
+      transport: bounded,
       maxSubscriptions: options.maxSubscriptions ?? DEFAULT_MAX_SUBSCRIPTIONS,
       onerror: (error) => log('debug', `stdio: ${error.message}`),
     },

@@ -1,5 +1,5 @@
 import { SSEClientTransport } from '@modelcontextprotocol/client'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import {
   eventually,
   fixtureServerFactory,
@@ -13,8 +13,14 @@ import { WebSseHandler } from './web-sse-handler.js'
 
 const cleanups: (() => Promise<unknown> | unknown)[] = []
 afterEach(async () => {
+  vi.useRealTimers()
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
 })
+
+/** The idle sweep (`setInterval`) and its clock (`Date`) are fake; sockets and `setTimeout` are real. */
+function fakeSweepClock(): void {
+  vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'Date'] })
+}
 
 const paths = { ssePath: '/sse', messagePath: '/message' }
 
@@ -129,6 +135,7 @@ describe('WebSseHandler (legacy SSE on web streams)', () => {
   })
 
   it('expires idle sessions and close() ends the streams', async () => {
+    fakeSweepClock()
     const { http, handler } = await setup({ sessionIdleTimeoutMs: 120, keepAliveMs: 0 })
     const open = () => {
       const controller = new AbortController()
@@ -137,7 +144,10 @@ describe('WebSseHandler (legacy SSE on web streams)', () => {
     }
     await open()
     await eventually(() => handler.sessionCount === 1)
-    await eventually(() => handler.sessionCount === 0, 3000)
+    vi.advanceTimersByTime(119)
+    expect(handler.sessionCount, 'not expired before the idle timeout').toBe(1)
+    vi.advanceTimersByTime(1 + 2 * 30)
+    await eventually(() => handler.sessionCount === 0)
     const live = await open()
     expect(handler.sessionCount).toBe(1)
     await handler.close()
