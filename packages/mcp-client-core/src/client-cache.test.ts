@@ -45,4 +45,23 @@ describe('namespacedStore', () => {
     await two.evict('tools/list')
     expect(store.size).toBe(0)
   })
+
+  it('moves each partition as JSON of [namespace, partition], however many it alternates between', async () => {
+    const seen: (string | undefined)[] = []
+    const store = new InMemoryResponseCacheStore()
+    const get = store.get.bind(store)
+    store.get = (key) => {
+      seen.push(key.partition)
+      return get(key)
+    }
+    const view = namespacedStore(store, 'a"b')
+    for (const partition of ['own', 'shared', 'own', 'third', 'shared', undefined, 'own']) {
+      await view.get({ method: 'tools/list', ...(partition === undefined ? {} : { partition }) })
+    }
+    expect(seen).toEqual(
+      ['own', 'shared', 'own', 'third', 'shared', '', 'own'].map((partition) =>
+        JSON.stringify(['a"b', partition]),
+      ),
+    )
+  })
 })

@@ -121,9 +121,28 @@ export function namespacedStore(store: ResponseCacheStore, namespace: string): R
   // The keys written through this view, for `evict`/`clear` (bounded: the store itself caps
   // what it holds, and deleting a key it already dropped is a no-op).
   const written = new Map<string, CacheKey>()
+  // `JSON.stringify([namespace, partition])`, the namespace encoded once and the last two
+  // partitions' encodings kept: a connection asks with its own partition and its server's
+  // shared one, on every call (the SDK looks its tool list up for each `tools/call`).
+  const head = `[${JSON.stringify(namespace)},`
+  let recent: string | undefined
+  let recentEncoded = ''
+  let previous: string | undefined
+  let previousEncoded = ''
+  const movePartition = (partition: string): string => {
+    if (partition === recent) return recentEncoded
+    if (partition === previous) return previousEncoded
+    const encoded = `${head}${JSON.stringify(partition)}]`
+    previous = recent
+    previousEncoded = recentEncoded
+    recent = partition
+    recentEncoded = encoded
+    return encoded
+  }
   const move = (key: CacheKey): CacheKey => ({
-    ...key,
-    partition: JSON.stringify([namespace, key.partition ?? '']),
+    method: key.method,
+    ...(key.params === undefined ? {} : { params: key.params }),
+    partition: movePartition(key.partition ?? ''),
   })
   return {
     get: (key): MaybePromise<CacheEntry | undefined> => store.get(move(key)),

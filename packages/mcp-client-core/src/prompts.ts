@@ -15,7 +15,7 @@ export function listPrompts(
       return (
         await client.listPrompts(meta ? { _meta: meta } : undefined, {
           timeout: server.timeout,
-          signal,
+          ...(signal ? { signal } : {}),
         })
       ).prompts
     },
@@ -48,7 +48,7 @@ export function getPrompt(
           ...(version === undefined ? {} : { version }),
           ...(meta ? { _meta: meta } : {}),
         },
-        { timeout: server.timeout, signal },
+        { timeout: server.timeout, ...(signal ? { signal } : {}) },
       )
     },
   )

@@ -19,7 +19,7 @@ export function listResources(
         ? (
             await client.listResources(params(server.requestMeta(era)), {
               timeout: server.timeout,
-              signal,
+              ...(signal ? { signal } : {}),
             })
           ).resources
         : undefined,
@@ -38,7 +38,7 @@ export function listResourceTemplates(
         ? (
             await client.listResourceTemplates(params(server.requestMeta(era)), {
               timeout: server.timeout,
-              signal,
+              ...(signal ? { signal } : {}),
             })
           ).resourceTemplates
         : undefined,
@@ -65,7 +65,7 @@ export function readResource(
       server.assertCapability(client, 'resources')
       return client.readResource(meta ? { uri, _meta: meta } : { uri }, {
         timeout: server.timeout,
-        signal,
+        ...(signal ? { signal } : {}),
         ...(perCallCredentials ? { cacheMode: 'bypass' as const } : {}),
       })
     },

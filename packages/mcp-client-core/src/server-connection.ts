@@ -3,6 +3,7 @@ import {
   type ClientConnection,
   connectClient,
   DEFAULT_MAX_RESPONSE_BYTES,
+  needsRequestScope,
   runInRequestScope,
   runWithRequestContext,
 } from '@mcpkit/transports/client'
@@ -360,11 +361,13 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
    * Runs `send` on the live connection with the operation's request context. When the session
    * expired (the server did not run the request) the connection is renewed and the request
    * sent once more; when the connection dropped mid-request it is sent again only if the
-   * operation is idempotent. `send` gets the connection's era to shape the request.
+   * operation is idempotent. `send` gets the connection's era to shape the request, and the
+   * signal of the attempt's scope to pass to the SDK (`undefined` when it has none: one stdio
+   * request).
    */
   async request<Result>(
     operation: Operation,
-    send: (client: Client, era: ProtocolEra, signal: AbortSignal) => Promise<Result>,
+    send: (client: Client, era: ProtocolEra, signal: AbortSignal | undefined) => Promise<Result>,
   ): Promise<Result> {
     let steppedUp = false
     // A 403 insufficient_scope refused the request before it ran: once the auth provider holds
@@ -393,21 +396,26 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
         if (await stepUp(error)) continue
         throw error
       }
-      // What the transports see of this attempt (answer bytes, lost streams) and its deadline.
-      const scope = new OperationScope({
-        maxBytes: this.maxResponseBytes,
-        deadline: operation.list ? (this.definition.listTimeout ?? this.timeout) : undefined,
-      })
-      operation.span?.setAttributes(this.#spanAttributes(connection))
-      const sendInScope = () =>
-        runInRequestScope(scope, () => send(connection.client, connection.era, scope.signal))
+      // What the transports see of this attempt (answer bytes, lost streams) and its deadline;
+      // none where it would add nothing (one stdio request: see `needsRequestScope`).
+      const scope = needsRequestScope(connection.kind, operation)
+        ? new OperationScope({
+            maxBytes: this.maxResponseBytes,
+            deadline: operation.list ? (this.definition.listTimeout ?? this.timeout) : undefined,
+          })
+        : undefined
+      if (operation.span?.recording) operation.span.setAttributes(this.#spanAttributes(connection))
+      const sendInScope = scope
+        ? () =>
+            runInRequestScope(scope, () => send(connection.client, connection.era, scope.signal))
+        : () => send(connection.client, connection.era, undefined)
       try {
         return await (this.#usesRequestContext
           ? runWithRequestContext(operation.requestContext, sendInScope)
           : sendInScope())
       } catch (error) {
         if (this.#closing) throw disconnectedError(this.name, error)
-        const cut = scope.failure
+        const cut = scope?.failure
         if (cut?.kind === 'too-large') {
           throw responseTooLargeError(this.name, operation, cut.max, error)
         }
@@ -446,7 +454,7 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
         }
         throw connectionClosedError(this.name, operation, attempt > 0, error)
       } finally {
-        scope.dispose()
+        scope?.dispose()
         if (this.#listenPending && this.#connection === connection) this.#openPendingListen()
       }
     }
@@ -463,7 +471,7 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
     send: (
       client: Client,
       era: ProtocolEra,
-      signal: AbortSignal,
+      signal: AbortSignal | undefined,
       meta: Record<string, unknown> | undefined,
     ) => Promise<Result>,
   ): Promise<Result> {
@@ -602,7 +610,7 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
               : client.getServerCapabilities()?.tools?.listChanged === true
           const result = await client.listTools(meta ? { _meta: meta } : undefined, {
             timeout: this.timeout,
-            signal,
+            ...(signal ? { signal } : {}),
           })
           const hint = era === 'modern' ? cacheHintOf(result).ttlMs : undefined
           return {

@@ -41,11 +41,12 @@ export interface ToolCallTarget {
   listedToolNames(requestContext: RequestContext | null): Promise<ReadonlySet<string>>
   /**
    * Sends through the live connection, reconnecting (and re-sending when safe) as needed.
-   * `signal` aborts when the attempt is cut short (a lost response stream, too large an answer).
+   * `signal` aborts when the attempt is cut short (a lost response stream, too large an answer);
+   * `undefined` when nothing can cut it short (one stdio request).
    */
   request<Result>(
     operation: Operation,
-    send: (client: Client, era: ProtocolEra, signal: AbortSignal) => Promise<Result>,
+    send: (client: Client, era: ProtocolEra, signal: AbortSignal | undefined) => Promise<Result>,
   ): Promise<Result>
   /** The `_meta` keys a request on `era` carries (the modern era's log level). */
   requestMeta(era: ProtocolEra): Record<string, unknown> | undefined
@@ -295,9 +296,13 @@ async function send(
           arguments: input,
           ...(Object.keys(meta).length > 0 ? { _meta: meta } : {}),
         }
+        const callSignal =
+          controller && scopeSignal
+            ? AbortSignal.any([controller.signal, scopeSignal])
+            : (controller?.signal ?? scopeSignal)
         return client.callTool(params, {
           timeout: target.timeout,
-          signal: controller ? AbortSignal.any([controller.signal, scopeSignal]) : scopeSignal,
+          ...(callSignal ? { signal: callSignal } : {}),
           // The modern era mirrors arguments into `Mcp-Param-*` headers from the definition
           // the tool was listed with; a mismatch is retried above after listing again.
           ...(era === 'modern' ? { toolDefinition: tool.definition } : {}),

@@ -5,8 +5,9 @@ import { CLIENT_INFO } from './version.js'
 
 /**
  * OpenTelemetry, when the app has it: `@opentelemetry/api` is an optional peer, loaded on the
- * first traced operation. Without it every operation runs untraced at the cost of one
- * resolved promise; with it and no SDK registered, the API's no-op tracer does nothing.
+ * first traced operation. Without it, or with it and no tracer provider registered (no SDK),
+ * an operation does no span work at all: it runs as it is, without a span, a context or a
+ * promise more. A provider registered later is used from the next operation on.
  * Spans follow the OpenTelemetry semantic conventions for MCP (`mcp.method.name`,
  * `gen_ai.tool.name`, `mcp.session.id`, …).
  */
@@ -30,6 +31,22 @@ function openTelemetry(): Promise<OpenTelemetryApi | undefined> {
   return loading
 }
 
+/**
+ * The tracer of the registered tracer provider; `undefined` when none is registered. The API's
+ * global provider is a proxy that hands out no-op tracers until an SDK sets its delegate; it
+ * is asked for the delegate's tracer, so an app without an SDK gets no no-op spans made.
+ */
+function tracerOf(api: OpenTelemetryApi): Tracer | undefined {
+  const provider = api.trace.getTracerProvider() as ReturnType<
+    OpenTelemetryApi['trace']['getTracerProvider']
+  > & { getDelegateTracer?: (name: string, version?: string) => Tracer | undefined }
+  return typeof provider.getDelegateTracer === 'function'
+    ? provider.getDelegateTracer(TRACER_NAME, CLIENT_INFO.version)
+    : provider.getTracer(TRACER_NAME, CLIENT_INFO.version)
+}
+
+const TRACER_NAME = '@mcpkit/mcp-client-core'
+
 /** W3C trace context to put in a request's `_meta` (`traceparent`, `tracestate`). */
 export interface TraceMeta {
   traceparent: string
@@ -38,6 +55,8 @@ export interface TraceMeta {
 
 /** What a traced operation gets: its span's trace context for `_meta`, and its attributes. */
 export interface SpanHandle {
+  /** Whether a span records the operation: without one, attributes need not be computed. */
+  readonly recording: boolean
   /** The trace context of the operation's span, for the request's `_meta`. */
   meta: TraceMeta | undefined
   /** Adds attributes known only later (the session id, the negotiated revision). */
@@ -49,6 +68,7 @@ export interface SpanHandle {
 }
 
 const NO_SPAN: SpanHandle = {
+  recording: false,
   meta: undefined,
   setAttributes: () => {},
   fail: () => {},
@@ -85,7 +105,7 @@ export function tracedHandler<Result>(
   )
 }
 
-async function inSpan<Result>(
+function inSpan<Result>(
   kind: 'client' | 'server',
   name: string,
   attributes: Attributes,
@@ -93,9 +113,29 @@ async function inSpan<Result>(
   operation: (span: SpanHandle) => Promise<Result>,
 ): Promise<Result> {
   // After the first operation the answer is known: no extra await per call on the hot path.
-  const api = loaded === undefined ? await openTelemetry() : (loaded ?? undefined)
-  if (!api) return operation(NO_SPAN)
-  const tracer: Tracer = api.trace.getTracer('@mcpkit/mcp-client-core', CLIENT_INFO.version)
+  if (loaded === undefined) {
+    return openTelemetry().then(() => inSpan(kind, name, attributes, remoteMeta, operation))
+  }
+  const tracer = loaded ? tracerOf(loaded) : undefined
+  if (!loaded || !tracer) {
+    try {
+      return operation(NO_SPAN)
+    } catch (error) {
+      return Promise.reject(error)
+    }
+  }
+  return inRecordedSpan(loaded, tracer, kind, name, attributes, remoteMeta, operation)
+}
+
+async function inRecordedSpan<Result>(
+  api: OpenTelemetryApi,
+  tracer: Tracer,
+  kind: 'client' | 'server',
+  name: string,
+  attributes: Attributes,
+  remoteMeta: unknown,
+  operation: (span: SpanHandle) => Promise<Result>,
+): Promise<Result> {
   const parent = remoteParent(api, remoteMeta) ?? api.context.active()
   const span: Span = tracer.startSpan(
     name,
@@ -103,6 +143,7 @@ async function inSpan<Result>(
     parent,
   )
   const handle: SpanHandle = {
+    recording: span.isRecording(),
     meta: traceMetaOf(span),
     setAttributes: (more) => span.setAttributes(more),
     fail: (errorType) => {

@@ -12,6 +12,8 @@ export {
 export { runWithRequestContext } from './client/request-context-storage.js'
 export {
   DEFAULT_MAX_RESPONSE_BYTES,
+  needsRequestScope,
   type RequestScope,
   runInRequestScope,
+  type ScopedOperation,
 } from './client/request-scope.js'

@@ -1,7 +1,8 @@
-import { AsyncLocalStorage } from 'node:async_hooks'
 import type { RequestContext } from '@mcpkit/types'
+import { LazyAsyncStorage } from './lazy-storage.js'
 
-const storage = new AsyncLocalStorage<RequestContext | null>()
+/** Enabled only while a call runs in it: only a custom `fetch` reads it. */
+const storage = new LazyAsyncStorage<RequestContext | null>()
 
 /**
  * Runs `fn` so that every HTTP request it causes passes `requestContext` to the server

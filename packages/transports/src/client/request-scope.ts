@@ -1,4 +1,5 @@
-import { AsyncLocalStorage } from 'node:async_hooks'
+import { LazyAsyncStorage } from './lazy-storage.js'
+import type { TransportKind } from './protocol-verdict.js'
 
 /** The default of a server definition's `maxResponseBytes`: 16 MiB. */
 export const DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024
@@ -20,15 +21,43 @@ export interface RequestScope {
   pageRequested?(cursor: string): boolean
 }
 
-const storage = new AsyncLocalStorage<RequestScope>()
+const storage = new LazyAsyncStorage<RequestScope>()
+
+/** What `needsRequestScope` asks of an operation. */
+export interface ScopedOperation {
+  /** A paginated list: it may send several requests, one per page. */
+  readonly list?: boolean | undefined
+}
+
+/**
+ * Whether an operation sent over a `kind` connection needs a scope (`runInRequestScope`), or
+ * would gain nothing from one:
+ *
+ * - HTTP: always. An answer may come as a stream of messages, whose bytes add up, and a stream
+ *   can end before its answer (the scope hears it).
+ * - stdio: only a paginated list (its pages' bytes add up, its cursors are watched, and it has
+ *   its own deadline). Any other operation is one request answered by one message, which the
+ *   transport already bounds by the same `maxResponseBytes`; and a pipe has no stream to lose.
+ *
+ * An operation without a scope runs outside `AsyncLocalStorage` altogether.
+ */
+export function needsRequestScope(kind: TransportKind, operation: ScopedOperation): boolean {
+  return kind !== 'stdio' || operation.list === true
+}
 
 /**
  * Runs `fn` so that the requests it sends (on the connections of `connectClient`) report to
  * `scope`. Requests the SDK sends by itself (an `input_required` round, the listen stream) are
- * outside any scope; they are still bounded per message.
+ * outside any scope; they are still bounded per message. The storage behind it is enabled only
+ * while a scope runs (see `LazyAsyncStorage`).
  */
 export function runInRequestScope<Result>(scope: RequestScope, fn: () => Result): Result {
   return storage.run(scope, fn)
+}
+
+/** How many scopes are running (their operations have not settled). */
+export function runningRequestScopes(): number {
+  return storage.active
 }
 
 /** The scope of the request being sent, if any. */
