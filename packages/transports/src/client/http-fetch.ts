@@ -58,12 +58,13 @@ export class TransportFetch {
   readonly fetch: FetchLike
   /** Per abort signal the SDK passed: the controllers of its requests still worth aborting. */
   readonly #groups = new WeakMap<AbortSignal, Group>()
+  // The SSE stream tracking is made on first use: a connection answered in JSON has none.
   /** SSE streams of requests not answered yet, by JSON-RPC id. */
-  readonly #unanswered = new Map<RequestId, Tracked>()
+  #unanswered: Map<RequestId, Tracked> | undefined
   /** SSE streams of answered requests that have not ended yet, by JSON-RPC id (bounded). */
-  readonly #answered = new Map<RequestId, Tracked>()
-  /** A ring of the most recent answered POST streams and GET streams. */
-  readonly #recent: (Tracked | undefined)[] = new Array(RECENT_STREAMS)
+  #answered: Map<RequestId, Tracked> | undefined
+  /** A ring of the most recent answered POST streams and GET streams (grows to RECENT_STREAMS). */
+  readonly #recent: Tracked[] = []
   #recentCursor = 0
   #attached = false
   /** Set once a POST was answered 404: the session is gone, whatever the SDK's error says. */
@@ -141,7 +142,10 @@ export class TransportFetch {
         // Before `attach`, answers go by unseen: the handshake's stream is not tracked.
         const id = post && this.#attached ? requestIdOf(init.body) : undefined
         if (id === undefined) this.#remember(tracked)
-        else this.#unanswered.set(id, tracked)
+        else {
+          this.#unanswered ??= new Map()
+          this.#unanswered.set(id, tracked)
+        }
       } else {
         this.#leave(tracked)
       }
@@ -201,15 +205,17 @@ export class TransportFetch {
     this.#attached = true
     watchRequestStreams(transport, {
       answered: (id) => {
-        const tracked = this.#unanswered.get(id)
+        const tracked = this.#unanswered?.get(id)
         if (!tracked) return
-        this.#unanswered.delete(id)
+        this.#unanswered?.delete(id)
         // Kept until its stream ends (the server should end it now); the oldest of too many
         // goes to the ring of recent streams.
-        this.#answered.set(id, tracked)
-        if (this.#answered.size > RECENT_STREAMS) {
-          const [oldestId, oldest] = this.#answered.entries().next().value as [RequestId, Tracked]
-          this.#answered.delete(oldestId)
+        this.#answered ??= new Map()
+        const answered = this.#answered
+        answered.set(id, tracked)
+        if (answered.size > RECENT_STREAMS) {
+          const [oldestId, oldest] = answered.entries().next().value as [RequestId, Tracked]
+          answered.delete(oldestId)
           this.#remember(oldest)
         }
       },
@@ -222,15 +228,15 @@ export class TransportFetch {
    * it, it may never come.
    */
   #streamEnded(id: RequestId): void {
-    const answered = this.#answered.get(id)
+    const answered = this.#answered?.get(id)
     if (answered) {
-      this.#answered.delete(id)
+      this.#answered?.delete(id)
       this.#leave(answered)
       return
     }
-    const tracked = this.#unanswered.get(id)
+    const tracked = this.#unanswered?.get(id)
     if (!tracked) return
-    this.#unanswered.delete(id)
+    this.#unanswered?.delete(id)
     this.#leave(tracked)
     tracked.scope?.streamLost()
     this.onStreamLost?.(id)
