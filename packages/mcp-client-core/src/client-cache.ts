@@ -118,59 +118,84 @@ export function defaultResponseStore(): ResponseCacheStore {
  * under the client's `cachePartition`, which the SDK puts in the partition it hands us.
  */
 export function namespacedStore(store: ResponseCacheStore, namespace: string): ResponseCacheStore {
-  // The keys written through this view, for `evict`/`clear` (bounded: the store itself caps
-  // what it holds, and deleting a key it already dropped is a no-op).
-  const written = new Map<string, CacheKey>()
+  return new NamespacedStore(store, namespace)
+}
+
+/** See `namespacedStore`. A class: one per server of every client, its methods shared. */
+class NamespacedStore implements ResponseCacheStore {
+  readonly #store: ResponseCacheStore
+  /**
+   * The keys written through this view, for `evict`/`clear` (bounded: the store itself caps
+   * what it holds, and deleting a key it already dropped is a no-op).
+   */
+  readonly #written = new Map<string, CacheKey>()
   // `JSON.stringify([namespace, partition])`, the namespace encoded once and the last two
   // partitions' encodings kept: a connection asks with its own partition and its server's
   // shared one, on every call (the SDK looks its tool list up for each `tools/call`).
-  const head = `[${JSON.stringify(namespace)},`
-  let recent: string | undefined
-  let recentEncoded = ''
-  let previous: string | undefined
-  let previousEncoded = ''
-  const movePartition = (partition: string): string => {
-    if (partition === recent) return recentEncoded
-    if (partition === previous) return previousEncoded
-    const encoded = `${head}${JSON.stringify(partition)}]`
-    previous = recent
-    previousEncoded = recentEncoded
-    recent = partition
-    recentEncoded = encoded
-    return encoded
+  readonly #head: string
+  #recent: string | undefined
+  #recentEncoded = ''
+  #previous: string | undefined
+  #previousEncoded = ''
+
+  constructor(store: ResponseCacheStore, namespace: string) {
+    this.#store = store
+    this.#head = `[${JSON.stringify(namespace)},`
   }
-  const move = (key: CacheKey): CacheKey => ({
-    method: key.method,
-    ...(key.params === undefined ? {} : { params: key.params }),
-    partition: movePartition(key.partition ?? ''),
-  })
-  return {
-    get: (key): MaybePromise<CacheEntry | undefined> => store.get(move(key)),
-    set: (key, entry: { value: string; expiresAt?: number; scope?: CacheScope }) => {
-      const moved = move(key)
-      const id = JSON.stringify([moved.method, moved.params ?? '', moved.partition])
-      written.delete(id)
-      written.set(id, moved)
-      if (written.size > WRITTEN_KEYS_MAX) {
-        const oldest = written.keys().next().value
-        if (oldest !== undefined) written.delete(oldest)
-      }
-      return store.set(moved, entry)
-    },
-    delete: (key) => store.delete(move(key)),
-    // Method-wide eviction would reach other servers' entries: drop only ours.
-    evict: async (method) => {
-      for (const [id, key] of written) {
-        if (key.method !== method) continue
-        written.delete(id)
-        await store.delete(key)
-      }
-    },
-    clear: async () => {
-      const keys = [...written.values()]
-      written.clear()
-      for (const key of keys) await store.delete(key)
-    },
+
+  get(key: CacheKey): MaybePromise<CacheEntry | undefined> {
+    return this.#store.get(this.#move(key))
+  }
+
+  set(key: CacheKey, entry: { value: string; expiresAt?: number; scope?: CacheScope }) {
+    const moved = this.#move(key)
+    const written = this.#written
+    const id = JSON.stringify([moved.method, moved.params ?? '', moved.partition])
+    written.delete(id)
+    written.set(id, moved)
+    if (written.size > WRITTEN_KEYS_MAX) {
+      const oldest = written.keys().next().value
+      if (oldest !== undefined) written.delete(oldest)
+    }
+    return this.#store.set(moved, entry)
+  }
+
+  delete(key: CacheKey) {
+    return this.#store.delete(this.#move(key))
+  }
+
+  /** Method-wide eviction would reach other servers' entries: drops only ours. */
+  async evict(method: string): Promise<void> {
+    for (const [id, key] of this.#written) {
+      if (key.method !== method) continue
+      this.#written.delete(id)
+      await this.#store.delete(key)
+    }
+  }
+
+  async clear(): Promise<void> {
+    const keys = [...this.#written.values()]
+    this.#written.clear()
+    for (const key of keys) await this.#store.delete(key)
+  }
+
+  #move(key: CacheKey): CacheKey {
+    return {
+      method: key.method,
+      ...(key.params === undefined ? {} : { params: key.params }),
+      partition: this.#movePartition(key.partition ?? ''),
+    }
+  }
+
+  #movePartition(partition: string): string {
+    if (partition === this.#recent) return this.#recentEncoded
+    if (partition === this.#previous) return this.#previousEncoded
+    const encoded = `${this.#head}${JSON.stringify(partition)}]`
+    this.#previous = this.#recent
+    this.#previousEncoded = this.#recentEncoded
+    this.#recent = partition
+    this.#recentEncoded = encoded
+    return encoded
   }
 }
 

@@ -38,13 +38,27 @@ export type SamplingHandler = (
   | CreateMessageResultWithTools
   | Promise<CreateMessageResult | CreateMessageResultWithTools>
 
-/** Handlers registered on `MCPClient` for one server; they outlive reconnects. */
+/** The notification handlers `MCPClient` keeps per server, by kind. */
+export interface NotificationHandlers {
+  resourceUpdated: (params: { uri: string }) => void
+  resourceListChanged: () => void
+  promptListChanged: () => void
+  toolListChanged: () => void
+  progress: (update: ProgressUpdate) => void
+}
+
+export type NotificationKind = keyof NotificationHandlers
+
+/**
+ * Handlers registered on `MCPClient` for one server; they outlive reconnects. A kind's set of
+ * notification handlers is made when its first handler is added (see `handlerSet`).
+ */
 export interface ServerHandlers {
-  readonly resourceUpdated: Set<(params: { uri: string }) => void>
-  readonly resourceListChanged: Set<() => void>
-  readonly promptListChanged: Set<() => void>
-  readonly toolListChanged: Set<() => void>
-  readonly progress: Set<(update: ProgressUpdate) => void>
+  resourceUpdated: Set<NotificationHandlers['resourceUpdated']> | undefined
+  resourceListChanged: Set<NotificationHandlers['resourceListChanged']> | undefined
+  promptListChanged: Set<NotificationHandlers['promptListChanged']> | undefined
+  toolListChanged: Set<NotificationHandlers['toolListChanged']> | undefined
+  progress: Set<NotificationHandlers['progress']> | undefined
   elicitation: ElicitationHandler | undefined
   sampling: SamplingHandler | undefined
   /** The roots offered to the server; `undefined` until set (then `roots` is announced). */
@@ -53,24 +67,37 @@ export interface ServerHandlers {
 
 export function createServerHandlers(roots: readonly Root[] | undefined): ServerHandlers {
   return {
-    resourceUpdated: new Set(),
-    resourceListChanged: new Set(),
-    promptListChanged: new Set(),
-    toolListChanged: new Set(),
-    progress: new Set(),
+    resourceUpdated: undefined,
+    resourceListChanged: undefined,
+    promptListChanged: undefined,
+    toolListChanged: undefined,
+    progress: undefined,
     elicitation: undefined,
     sampling: undefined,
     roots,
   }
 }
 
+/** The server's handlers of one kind of notification, the set made on first use. */
+export function handlerSet<Kind extends NotificationKind>(
+  handlers: ServerHandlers,
+  kind: Kind,
+): Set<NotificationHandlers[Kind]> {
+  let set = handlers[kind] as Set<NotificationHandlers[Kind]> | undefined
+  if (!set) {
+    set = new Set()
+    handlers[kind] = set as ServerHandlers[Kind]
+  }
+  return set
+}
+
 /** Forgets every handler (on `disconnect()`). */
 export function clearServerHandlers(handlers: ServerHandlers): void {
-  handlers.resourceUpdated.clear()
-  handlers.resourceListChanged.clear()
-  handlers.promptListChanged.clear()
-  handlers.toolListChanged.clear()
-  handlers.progress.clear()
+  handlers.resourceUpdated = undefined
+  handlers.resourceListChanged = undefined
+  handlers.promptListChanged = undefined
+  handlers.toolListChanged = undefined
+  handlers.progress = undefined
   handlers.elicitation = undefined
   handlers.sampling = undefined
 }

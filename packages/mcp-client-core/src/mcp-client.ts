@@ -28,7 +28,14 @@ import {
   ProtocolEraCache,
 } from './client-cache.js'
 import { checkDefinitionKeys } from './definition-keys.js'
-import type { ElicitationHandler, ProgressUpdate, SamplingHandler } from './handlers.js'
+import {
+  type ElicitationHandler,
+  handlerSet,
+  type NotificationHandlers,
+  type NotificationKind,
+  type ProgressUpdate,
+  type SamplingHandler,
+} from './handlers.js'
 import { InputValidatorCache } from './input-validator.js'
 import {
   configurationFingerprint,
@@ -220,13 +227,13 @@ export class MCPClient {
   }
 
   /** Adds a notification handler; the server's standing stream opens if it had none. */
-  #notifying<Handler>(
+  #notifying<Kind extends NotificationKind>(
     serverName: string,
-    handlers: (server: ServerConnection) => Set<Handler>,
-    handler: Handler,
+    kind: Kind,
+    handler: NotificationHandlers[Kind],
   ): Unsubscribe {
     const server = this.#server(serverName)
-    const unsubscribe = addHandler(handlers(server), handler)
+    const unsubscribe = addHandler(handlerSet(server.handlers, kind), handler)
     server.listenForNotifications()
     return unsubscribe
   }
@@ -361,7 +368,7 @@ export class MCPClient {
      * first, so `listTools()` in the handler lists again); returns a function that removes it.
      */
     onListChanged: (serverName: string, handler: () => void): Unsubscribe =>
-      addHandler(this.#server(serverName).handlers.toolListChanged, handler),
+      addHandler(handlerSet(this.#server(serverName).handlers, 'toolListChanged'), handler),
   }
 
   /**
@@ -414,10 +421,10 @@ export class MCPClient {
       unsubscribe(this.#server(serverName), uri),
     /** Adds a handler for updates of subscribed resources; returns a function that removes it. */
     onUpdated: (serverName: string, handler: (params: { uri: string }) => void): Unsubscribe =>
-      this.#notifying(serverName, (server) => server.handlers.resourceUpdated, handler),
+      this.#notifying(serverName, 'resourceUpdated', handler),
     /** Adds a handler for changes of the server's resource list. */
     onListChanged: (serverName: string, handler: () => void): Unsubscribe =>
-      this.#notifying(serverName, (server) => server.handlers.resourceListChanged, handler),
+      this.#notifying(serverName, 'resourceListChanged', handler),
   }
 
   // ── prompts ─────────────────────────────────────────────────────────────────
@@ -459,7 +466,7 @@ export class MCPClient {
     },
     /** Adds a handler for changes of the server's prompt list. */
     onListChanged: (serverName: string, handler: () => void): Unsubscribe =>
-      this.#notifying(serverName, (server) => server.handlers.promptListChanged, handler),
+      this.#notifying(serverName, 'promptListChanged', handler),
   }
 
   // ── elicitation and progress ────────────────────────────────────────────────
@@ -521,7 +528,7 @@ export class MCPClient {
   readonly progress = {
     /** Adds a progress handler for the server; returns a function that removes it. */
     onUpdate: (serverName: string, handler: (update: ProgressUpdate) => void): Unsubscribe =>
-      addHandler(this.#server(serverName).handlers.progress, handler),
+      addHandler(handlerSet(this.#server(serverName).handlers, 'progress'), handler),
   }
 
   // ── lifecycle ───────────────────────────────────────────────────────────────

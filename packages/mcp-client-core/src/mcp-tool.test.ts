@@ -62,3 +62,48 @@ describe('buildTool: the calls Mastra asked about (needsApprovalFn, then execute
     expect(calls.map((call) => call.context.approvedBy)).toEqual(['ops', 'mastra'])
   })
 })
+
+describe('buildTool: the tool object', () => {
+  it('has the own properties of an object literal, in order, inputZodSchema a getter', () => {
+    const { caller } = fakeCaller()
+    const deleteTool = tool(caller)
+    expect(Object.keys(deleteTool)).toEqual([
+      'id',
+      'name',
+      'serverName',
+      'title',
+      'description',
+      'inputSchema',
+      'outputSchema',
+      'annotations',
+      'requireApproval',
+      'approval',
+      'needsApprovalFn',
+      'toModelOutput',
+      'definition',
+      'inputZodSchema',
+      'execute',
+    ])
+    const getter = Object.getOwnPropertyDescriptor(deleteTool, 'inputZodSchema')
+    expect(getter).toMatchObject({ set: undefined, enumerable: true, configurable: true })
+    expect(typeof getter?.get).toBe('function')
+    expect(Object.getOwnPropertyDescriptor(deleteTool, 'execute')).toMatchObject({
+      writable: true,
+      enumerable: true,
+      configurable: true,
+    })
+  })
+
+  it('builds inputZodSchema once per tool, reached through a copy or a proxy too', () => {
+    const { caller } = fakeCaller()
+    const first = tool(caller)
+    const second = tool(caller)
+    const schema = first.inputZodSchema
+    expect(first.inputZodSchema).toBe(schema)
+    expect(second.inputZodSchema).not.toBe(schema)
+    const copy = Object.defineProperties({}, Object.getOwnPropertyDescriptors(first)) as MCPTool
+    expect(copy.inputZodSchema).toBe(schema)
+    expect(new Proxy(first, {}).inputZodSchema).toBe(schema)
+    expect({ ...first }.inputZodSchema).toBe(schema)
+  })
+})

@@ -58,7 +58,11 @@ export function createSdkClient(options: SdkClientOptions): Client {
     // A server whose `nextCursor` never ends fails the list instead of running forever.
     listMaxPages: definition.maxListPages ?? DEFAULT_MAX_LIST_PAGES,
   })
-  const emit = <Argument>(set: Set<(argument: Argument) => void>, argument: Argument) => {
+  const emit = <Argument>(
+    set: Set<(argument: Argument) => void> | undefined,
+    argument: Argument,
+  ) => {
+    if (!set) return
     for (const handler of set) {
       try {
         handler(argument)

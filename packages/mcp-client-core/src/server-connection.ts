@@ -99,7 +99,10 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
   readonly #validators: InputValidatorCache
   readonly #tools = new ToolListCache()
   readonly #toolListTtl: number
-  readonly #closed = new AbortController()
+  /** Aborted on close(); made when something waits for it (see `closed`). */
+  #closed: AbortController | undefined
+  /** Abandons the connection being opened, on close(); none once it is open. */
+  #abandon: AbortController | undefined
   readonly #cache: SharedCache
   /** This server, as era verdicts and response-cache entries are kept: URL, or command line. */
   readonly #serverKey: string
@@ -157,6 +160,10 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
 
   /** Aborts when the client is disconnected. */
   get closed(): AbortSignal {
+    if (!this.#closed) {
+      this.#closed = new AbortController()
+      if (this.#closing) this.#closed.abort()
+    }
     return this.#closed.signal
   }
 
@@ -206,6 +213,10 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
     // Ajv loads (the first time) while the connection opens: every tool comes after it.
     const validatorsReady = this.#validators.ready()
     validatorsReady.catch(() => {}) // awaited below; not unhandled if the connect fails first
+    // Its own signal, not `closed`'s: an open connection then keeps none.
+    const abandon = new AbortController()
+    if (this.#closing) abandon.abort()
+    this.#abandon = abandon
     try {
       connection = await connectClient({
         serverName: this.name,
@@ -226,12 +237,14 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
         timeout: this.timeout,
         verdict,
         log: this.log,
-        signal: this.#closed.signal,
+        signal: abandon.signal,
       })
       await validatorsReady
     } catch (error) {
       if (verdict) eras.delete(partition, this.#serverKey)
       throw error
+    } finally {
+      this.#abandon = undefined
     }
     if (this.#closing) {
       await connection.close().catch(() => {})
@@ -690,7 +703,8 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
   /** Closes the connection (or abandons the one being opened). Idempotent. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
-      this.#closed.abort()
+      this.#closed?.abort()
+      this.#abandon?.abort()
       await this.#connecting?.catch(() => {})
       const connection = this.#connection
       this.#connection = undefined

@@ -15,7 +15,8 @@ export interface ToolList {
 
 interface Entry {
   readonly tools: readonly MCPTool[]
-  readonly names: ReadonlySet<string>
+  /** The tools' names, made on first use (the first call checks its tool against them). */
+  names: ReadonlySet<string> | undefined
   readonly expiresAt: number
 }
 
@@ -38,7 +39,10 @@ export class ToolListCache {
 
   /** The names of the last list fetched, fresh or not; `undefined` before the first. */
   get names(): ReadonlySet<string> | undefined {
-    return this.#entry?.names
+    const entry = this.#entry
+    if (!entry) return undefined
+    entry.names ??= new Set(entry.tools.map((tool) => tool.name))
+    return entry.names
   }
 
   /** Forgets the list: the server said it changed, or the connection it came from is gone. */
@@ -64,11 +68,7 @@ export class ToolListCache {
     const generation = this.#generation
     const { tools, freshFor } = await fetch()
     if (generation === this.#generation) {
-      this.#entry = {
-        tools,
-        names: new Set(tools.map((tool) => tool.name)),
-        expiresAt: Date.now() + freshFor,
-      }
+      this.#entry = { tools, names: undefined, expiresAt: Date.now() + freshFor }
     }
     return tools
   }

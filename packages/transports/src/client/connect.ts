@@ -406,7 +406,9 @@ async function connectStreamable(
       era === 'modern' && discover
         ? { era: 'modern', discover }
         : { era: 'legacy', transport: 'streamable-http' },
-    close: () => closeStreamable(client, transport, log),
+    // Bound rather than a closure, which would keep this attempt's scope (its options, the
+    // deadline's closure) for as long as the connection lives.
+    close: closeStreamable.bind(undefined, client, transport, log),
   })
 }
 

@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { Client, SdkHttpError, StreamableHTTPClientTransport } from '@modelcontextprotocol/client'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -280,5 +281,47 @@ describe('TransportFetch bounds what it reads (maxResponseBytes)', () => {
       new Response(broken, { headers: { 'content-type': 'text/event-stream' } }),
     ).fetch('http://x', {})
     await expect(lost.text()).rejects.toThrow('connection reset')
+  })
+})
+
+describe('TransportFetch lets go of a stream known only to its ring once it ended', () => {
+  const sse = (end: boolean) =>
+    new Response(
+      new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(new TextEncoder().encode('data: {}\n\n'))
+          if (end) controller.close()
+        },
+      }),
+      { headers: { 'content-type': 'text/event-stream' } },
+    )
+
+  it('aborts an open GET stream with its signal, and keeps nothing of an ended one', async () => {
+    const signals: AbortSignal[] = []
+    let end = false
+    const transportFetch = new TransportFetch({
+      url: 'http://127.0.0.1:1/mcp',
+      fetch: async (_url, init) => {
+        signals.push(init?.signal as AbortSignal)
+        return sse(end)
+      },
+    })
+    const outer = new AbortController()
+    const open = await transportFetch.fetch('http://x', { method: 'GET', signal: outer.signal })
+    const reader = open.body!.getReader()
+    await reader.read()
+    end = true
+    const ended = await transportFetch.fetch('http://x', { method: 'GET', signal: outer.signal })
+    await ended.text()
+    expect(getEventListeners(outer.signal, 'abort')).toHaveLength(1)
+    outer.abort()
+    expect(signals[0]?.aborted).toBe(true)
+    expect(signals[1]?.aborted).toBe(false)
+    await reader.cancel().catch(() => {})
+
+    const other = new AbortController()
+    const last = await transportFetch.fetch('http://x', { method: 'GET', signal: other.signal })
+    await last.text()
+    expect(getEventListeners(other.signal, 'abort')).toHaveLength(0)
   })
 })

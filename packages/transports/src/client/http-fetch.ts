@@ -58,12 +58,16 @@ export class TransportFetch {
   readonly fetch: FetchLike
   /** Per abort signal the SDK passed: the controllers of its requests still worth aborting. */
   readonly #groups = new WeakMap<AbortSignal, Group>()
+  // The SSE stream tracking is made on first use: a connection answered in JSON has none.
   /** SSE streams of requests not answered yet, by JSON-RPC id. */
-  readonly #unanswered = new Map<RequestId, Tracked>()
+  #unanswered: Map<RequestId, Tracked> | undefined
   /** SSE streams of answered requests that have not ended yet, by JSON-RPC id (bounded). */
-  readonly #answered = new Map<RequestId, Tracked>()
-  /** A ring of the most recent answered POST streams and GET streams. */
-  readonly #recent: (Tracked | undefined)[] = new Array(RECENT_STREAMS)
+  #answered: Map<RequestId, Tracked> | undefined
+  /**
+   * A ring of the most recent answered POST streams and GET streams (grows to RECENT_STREAMS);
+   * a stream known only here leaves it when its body ends.
+   */
+  readonly #recent: (Tracked | undefined)[] = []
   #recentCursor = 0
   #attached = false
   /** Set once a POST was answered 404: the session is gone, whatever the SDK's error says. */
@@ -137,15 +141,21 @@ export class TransportFetch {
         if (this.probeStatus === undefined && isProbe(init.body)) this.probeStatus = response.status
       }
       const sse = isEventStream(response)
+      let ended: (() => void) | undefined
       if (response.body && sse) {
         // Before `attach`, answers go by unseen: the handshake's stream is not tracked.
         const id = post && this.#attached ? requestIdOf(init.body) : undefined
-        if (id === undefined) this.#remember(tracked)
-        else this.#unanswered.set(id, tracked)
+        if (id === undefined) {
+          this.#remember(tracked)
+          ended = () => this.#forget(tracked)
+        } else {
+          this.#unanswered ??= new Map()
+          this.#unanswered.set(id, tracked)
+        }
       } else {
         this.#leave(tracked)
       }
-      return response.body ? this.#bounded(response, sse, scope) : response
+      return response.body ? this.#bounded(response, sse, scope, ended) : response
     }
   }
 
@@ -155,9 +165,15 @@ export class TransportFetch {
    * a whole operation). Past the limit the body errors with `RESPONSE_TOO_LARGE`, so the
    * transport stops reading, and nothing more is buffered. A JSON body the network cuts off
    * is a lost response stream to the scope (an SSE stream is reported by the transport).
+   * `ended` is called once the body ended, failed or was cancelled.
    */
-  #bounded(response: Response, sse: boolean, scope: RequestScope | undefined): Response {
-    const source = new CountingSource(response.body!, this.#maxMessageBytes, sse, scope)
+  #bounded(
+    response: Response,
+    sse: boolean,
+    scope: RequestScope | undefined,
+    ended?: () => void,
+  ): Response {
+    const source = new CountingSource(response.body!, this.#maxMessageBytes, sse, scope, ended)
     return new Response(new ReadableStream(source, { highWaterMark: 0 }), {
       status: response.status,
       statusText: response.statusText,
@@ -201,15 +217,17 @@ export class TransportFetch {
     this.#attached = true
     watchRequestStreams(transport, {
       answered: (id) => {
-        const tracked = this.#unanswered.get(id)
+        const tracked = this.#unanswered?.get(id)
         if (!tracked) return
-        this.#unanswered.delete(id)
+        this.#unanswered?.delete(id)
         // Kept until its stream ends (the server should end it now); the oldest of too many
         // goes to the ring of recent streams.
-        this.#answered.set(id, tracked)
-        if (this.#answered.size > RECENT_STREAMS) {
-          const [oldestId, oldest] = this.#answered.entries().next().value as [RequestId, Tracked]
-          this.#answered.delete(oldestId)
+        this.#answered ??= new Map()
+        const answered = this.#answered
+        answered.set(id, tracked)
+        if (answered.size > RECENT_STREAMS) {
+          const [oldestId, oldest] = answered.entries().next().value as [RequestId, Tracked]
+          answered.delete(oldestId)
           this.#remember(oldest)
         }
       },
@@ -222,18 +240,26 @@ export class TransportFetch {
    * it, it may never come.
    */
   #streamEnded(id: RequestId): void {
-    const answered = this.#answered.get(id)
+    const answered = this.#answered?.get(id)
     if (answered) {
-      this.#answered.delete(id)
+      this.#answered?.delete(id)
       this.#leave(answered)
       return
     }
-    const tracked = this.#unanswered.get(id)
+    const tracked = this.#unanswered?.get(id)
     if (!tracked) return
-    this.#unanswered.delete(id)
+    this.#unanswered?.delete(id)
     this.#leave(tracked)
     tracked.scope?.streamLost()
     this.onStreamLost?.(id)
+  }
+
+  /** A stream of the ring ended: nothing of it is left to abort. */
+  #forget(tracked: Tracked): void {
+    const index = this.#recent.indexOf(tracked)
+    if (index === -1) return // evicted already, and left
+    this.#recent[index] = undefined
+    this.#leave(tracked)
   }
 
   #remember(tracked: Tracked): void {
@@ -257,6 +283,8 @@ class CountingSource implements UnderlyingDefaultSource<Uint8Array> {
   readonly #max: number
   readonly #sse: boolean
   readonly #scope: RequestScope | undefined
+  /** Called once the body ended, failed or was cancelled. */
+  #ended: (() => void) | undefined
   #controller!: ReadableStreamDefaultController<Uint8Array>
   /** The bytes of the JSON body, or of the SSE event being read. */
   #size = 0
@@ -269,11 +297,13 @@ class CountingSource implements UnderlyingDefaultSource<Uint8Array> {
     max: number,
     sse: boolean,
     scope: RequestScope | undefined,
+    ended: (() => void) | undefined,
   ) {
     this.#reader = body.getReader()
     this.#max = max
     this.#sse = sse
     this.#scope = scope
+    this.#ended = ended
   }
 
   start(controller: ReadableStreamDefaultController<Uint8Array>): void {
@@ -285,12 +315,14 @@ class CountingSource implements UnderlyingDefaultSource<Uint8Array> {
   }
 
   cancel(reason: unknown): Promise<void> {
+    this.#end()
     return this.#reader.cancel(reason)
   }
 
   readonly #onRead = ({ done, value }: ReadableStreamReadResult<Uint8Array>): void => {
     if (done) {
       this.#controller.close()
+      this.#end()
       return
     }
     const tooLarge = this.#count(value)
@@ -300,6 +332,7 @@ class CountingSource implements UnderlyingDefaultSource<Uint8Array> {
     }
     this.#controller.error(tooLarge)
     this.#reader.cancel(tooLarge).catch(() => {})
+    this.#end()
   }
 
   readonly #onError = (error: unknown): void => {
@@ -310,6 +343,13 @@ class CountingSource implements UnderlyingDefaultSource<Uint8Array> {
       if (!this.#sse) this.#scope?.streamLost()
     }
     this.#controller.error(error)
+    this.#end()
+  }
+
+  #end(): void {
+    const ended = this.#ended
+    this.#ended = undefined
+    ended?.()
   }
 
   /** Counts `chunk`; the error to end the body with once a message is too large. */
