@@ -159,8 +159,8 @@ export interface ExitWatch {
   /** Resolves once each of `pids` has reported in; rejects after `timeoutMs`, naming the rest. */
   reported(pids: readonly number[], timeoutMs: number): Promise<void>
   /**
-   * Resolves once each of `pids` has exited (its beacon's connection closed), or at
-   * `timeoutMs`, with the pids whose beacons were still connected then (`[]`: all gone).
+   * Resolves once each of `pids` has exited (its beacon's connection closed, then the process
+   * gone), or at `timeoutMs`, with the pids not gone then (`[]`: all gone).
    */
   exited(pids: readonly number[], timeoutMs: number): Promise<number[]>
   close(): Promise<void>
@@ -227,7 +227,13 @@ export async function watchExits(pidFile: string): Promise<ExitWatch> {
     },
     async exited(pids, timeoutMs) {
       await until(() => pids.every((pid) => !open.has(pid)), timeoutMs)
-      return pids.filter((pid) => open.has(pid))
+      const connected = pids.filter((pid) => open.has(pid))
+      if (connected.length > 0) return connected
+      // A beacon closes when the kernel closes the exiting process's files, a step before the
+      // process is gone (a zombie, or reaped); on a busy machine that step can be seen. It
+      // follows the event within moments: polled, with a short deadline.
+      await waitFor(() => pids.every((pid) => !isProcessAlive(pid)), { timeoutMs: 2000 })
+      return pids.filter((pid) => isProcessAlive(pid))
     },
     async close() {
       for (const socket of open.values()) socket.destroy()
