@@ -2,7 +2,7 @@
 // session with DELETE, and leaves no process (the whole process group of an npx-style
 // wrapper included), socket, handle or timer behind, even for hundreds of clients.
 import { join } from 'node:path'
-import { MCPClient } from '@mcpkit/mcp-client-core'
+import { type LogHandler, MCPClient } from '@mcpkit/mcp-client-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type FixtureServer, startFixture } from '../support/fixture-server.js'
 import {
@@ -275,9 +275,18 @@ describe('disconnect() of many clients', () => {
     const stdioPidFile = join(dir.path, 'many.pids')
     const exits = await watchExits(stdioPidFile)
     const clients: MCPClient[] = []
+    // What the clients report (a DELETE that could not be sent says so), for the failure message.
+    const warnings: string[] = []
+    const logger: LogHandler = ({ level, message }) => {
+      if (level === 'warning' || level === 'error') warnings.push(message)
+    }
     for (let index = 0; index < httpCount; index++) {
       clients.push(
-        new MCPClient({ id: `many-http-${index}`, servers: { fixture: { url: fixture.url } } }),
+        new MCPClient({
+          id: `many-http-${index}`,
+          servers: { fixture: { url: fixture.url } },
+          logger,
+        }),
       )
     }
     for (let index = 0; index < sseCount; index++) {
@@ -355,7 +364,7 @@ describe('disconnect() of many clients', () => {
     const statuses = deletes.map((request) => request.status ?? 'no answer yet')
     expect(
       fixture.sessionCount,
-      `sessions left after disconnect(); ${deletes.length} DELETEs arrived, statuses ${JSON.stringify(statuses.filter((status) => status !== 200))} besides ${statuses.filter((status) => status === 200).length}×200`,
+      `sessions left after disconnect(); ${deletes.length} DELETEs arrived, statuses ${JSON.stringify(statuses.filter((status) => status !== 200))} besides ${statuses.filter((status) => status === 200).length}×200; client warnings: ${JSON.stringify(warnings)}`,
     ).toBe(0)
     await waitFor(() => fixture.openConnections === 0 && legacy.openConnections === 0, {
       timeoutMs: 5000,

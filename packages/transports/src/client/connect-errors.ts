@@ -11,7 +11,12 @@ import {
 } from '@modelcontextprotocol/client'
 
 /** The handshake's own deadline passed (the SDK's timeout may not have fired yet). */
-export class DeadlineError extends Error {}
+export class DeadlineError extends Error {
+  constructor(ms: number) {
+    super(`no answer within ${ms} ms`)
+    this.name = 'DeadlineError'
+  }
+}
 
 /** `promise`, or a rejection when `ms` pass or `signal` aborts, whichever comes first. */
 export async function withDeadline<T>(
@@ -22,7 +27,7 @@ export async function withDeadline<T>(
   let timer: NodeJS.Timeout | undefined
   let onAbort: (() => void) | undefined
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new DeadlineError()), ms)
+    timer = setTimeout(() => reject(new DeadlineError(ms)), ms)
     if (!signal) return
     onAbort = () => reject(signal.reason ?? new Error('Connection attempt aborted'))
     if (signal.aborted) onAbort()

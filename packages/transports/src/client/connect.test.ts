@@ -1,9 +1,9 @@
 import { Client } from '@modelcontextprotocol/client'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { NodeSseHandler } from '../node/node-sse-handler.js'
 import { NodeStreamableHttpHandler } from '../node/node-streamable-http-handler.js'
 import { fixtureServerFactory, listen } from '../test-support.js'
-import { type ClientConnection, connectClient } from './connect.js'
+import { type ClientConnection, type ConnectClientOptions, connectClient } from './connect.js'
 
 const cleanups: (() => Promise<unknown> | unknown)[] = []
 afterEach(async () => {
@@ -14,14 +14,20 @@ type HttpKind = 'streamable-http' | 'sse'
 
 /**
  * A real mcpkit handler of `kind` on node:http, behind a front that answers POSTs itself with
- * `refuse.status` while it is set (a gateway refusing a token, a server that lost the session).
+ * `refuse.status` while it is set (a gateway refusing a token, a server that lost the session),
+ * and that never answers a `DELETE` while `holdDelete.held` is set (calling it when one comes).
  */
 async function serve(kind: HttpKind) {
   const fixture = fixtureServerFactory()
   const streamable = new NodeStreamableHttpHandler({ createServer: fixture.createServer })
   const sse = new NodeSseHandler({ createServer: fixture.createServer })
   const refuse: { status: number | undefined } = { status: undefined }
+  const holdDelete: { held: (() => void) | undefined } = { held: undefined }
   const http = await listen((req, res) => {
+    if (holdDelete.held && req.method === 'DELETE') {
+      holdDelete.held()
+      return
+    }
     if (refuse.status !== undefined && req.method === 'POST') {
       const status = refuse.status
       req.resume()
@@ -42,13 +48,19 @@ async function serve(kind: HttpKind) {
     () => sse.close(),
     () => fixture.release(),
   )
-  return { http, refuse, fixture }
+  return { http, refuse, holdDelete, fixture }
 }
 
-async function connect(kind: HttpKind, url: string): Promise<ClientConnection> {
+async function connect(
+  kind: HttpKind,
+  url: string,
+  options: Pick<ConnectClientOptions, 'log'> & { protocolVersion?: 'legacy' } = {},
+): Promise<ClientConnection> {
+  const { log, protocolVersion } = options
   const connection = await connectClient({
     serverName: 'fixture',
-    definition: { url, transport: kind },
+    definition: { url, transport: kind, ...(protocolVersion ? { protocolVersion } : {}) },
+    ...(log ? { log } : {}),
     createClient: () => new Client({ name: 'connect-test', version: '1.0.0' }),
     timeout: 10_000,
   })
@@ -149,6 +161,39 @@ describe.each(['streamable-http', 'sse'] as const)('ClientConnection.failureOf (
     expect(connection.failureOf(await waiting)).toBe('connection-lost')
     // A call after the close is refused before it is sent: connection-lost as well.
     expect(await failureOf(connection, whoami(connection))).toBe('connection-lost')
+  })
+})
+
+describe('ClientConnection.close (streamable-http)', () => {
+  it('ends the session with DELETE, and gives up waiting for its answer after 5 s', async () => {
+    const { http, holdDelete } = await serve('streamable-http')
+    const warnings: string[] = []
+    // The 2025 era: a session, so a DELETE to end it.
+    const connection = await connect('streamable-http', http.url('/mcp'), {
+      protocolVersion: 'legacy',
+      log: (level, message) => {
+        if (level === 'warning') warnings.push(message)
+      },
+    })
+    expect(connection.transport.sessionId).toEqual(expect.any(String))
+    const deleteArrived = new Promise<void>((resolve) => {
+      holdDelete.held = resolve
+    })
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+    try {
+      let closed = false
+      const closing = connection.close().then(() => {
+        closed = true
+      })
+      await deleteArrived
+      await vi.advanceTimersByTimeAsync(4999)
+      expect(closed).toBe(false)
+      await vi.advanceTimersByTimeAsync(1)
+      await closing
+    } finally {
+      vi.useRealTimers()
+    }
+    expect(warnings).toEqual(['could not end the session with DELETE: no answer within 5000 ms'])
   })
 })
 
