@@ -39,7 +39,9 @@ describe('ending calls early', () => {
         expect(error.message).toContain('user closed the tab')
       }
       expect(
-        await waitFor(() => fixture.rpcCount('notifications/cancelled') >= 1, { timeoutMs: 2000 }),
+        await waitFor(() => fixture.rpcCount('notifications/cancelled') >= 1, {
+          timeoutMs: 10_000,
+        }),
       ).toBe(true)
 
       // An already-aborted signal sends nothing at all.

@@ -377,7 +377,7 @@ describe('disconnect() of many clients', () => {
 
     // No handle or timer left in this process beyond what it had before.
     await waitFor(() => Object.keys(resourceSurplus(baseline, activeResources())).length === 0, {
-      timeoutMs: 3000,
+      timeoutMs: 10_000,
     })
     expect(resourceSurplus(baseline, activeResources())).toEqual({})
     expect(readPids(stdioPidFile)).toHaveLength(stdioCount)

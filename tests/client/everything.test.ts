@@ -110,7 +110,7 @@ describe.each(transports)('server-everything over %s', (transport: EverythingTra
       )
       expect(textOf(result)).toMatch(/Long running operation completed/)
       // The last update may be handled just after the result; all three must arrive.
-      await waitFor(() => updates.length >= 3, { timeoutMs: 1000 })
+      await waitFor(() => updates.length >= 3, { timeoutMs: 10_000 })
       expect(updates.map((update) => update.progress)).toEqual([1, 2, 3])
       for (const update of updates) {
         expect(update.total).toBe(3)
@@ -162,7 +162,7 @@ describe.each(transports)('server-everything over %s', (transport: EverythingTra
       expect(await client.resources.subscribe('everything', uri)).toEqual({})
       // Starts the server's per-session updates, which sends one update at once.
       expect(textOf(await toggle?.execute({}))).toMatch(/^Started/)
-      expect(await waitFor(() => updated.includes(uri), { timeoutMs: 4000 })).toBe(true)
+      expect(await waitFor(() => updated.includes(uri), { timeoutMs: 10_000 })).toBe(true)
     } finally {
       await toggle?.execute({})
       await client.resources.unsubscribe('everything', uri)
@@ -231,7 +231,7 @@ describe.each(transports)('server-everything over %s', (transport: EverythingTra
       await quiet.resources.subscribe('everything', uri)
       const fromServer = (message: LogMessage) =>
         message.message.includes('Received Subscribe Resource request')
-      expect(await waitFor(() => withLogs.some(fromServer), { timeoutMs: 4000 })).toBe(true)
+      expect(await waitFor(() => withLogs.some(fromServer), { timeoutMs: 10_000 })).toBe(true)
       const line = withLogs.find(fromServer)
       expect(line?.serverName).toBe('everything')
       expect(line?.level).toBe('info')

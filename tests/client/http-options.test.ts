@@ -280,7 +280,7 @@ describe('requestInit.headers', () => {
     const tools = await client.listTools()
     await tools.fixture_echo?.execute({ text: 'x' })
     await waitFor(() => streamable.requests.some((request) => request.method === 'GET'), {
-      timeoutMs: 2000,
+      timeoutMs: 10_000,
     })
     await client.disconnect()
 

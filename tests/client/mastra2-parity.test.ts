@@ -129,7 +129,7 @@ describe('@mastra/mcp 2.x parity', () => {
         await waitFor(() => fixture.requests.some((request) => request.method === 'GET')),
       ).toBe(true)
       fixture.addTool('parity_extra')
-      expect(await waitFor(() => changes === 1, { timeoutMs: 3000 })).toBe(true)
+      expect(await waitFor(() => changes === 1, { timeoutMs: 10_000 })).toBe(true)
       expect(Object.keys(await mcp.listTools())).toContain('fixture_parity_extra')
       expect(removedCalls).toBe(0)
     } finally {

@@ -240,7 +240,7 @@ describe.each(['http', 'stdio'] as const)('MCPClient on the 2026-07-28 era (%s)'
     // The listen stream is closed, not left open: the host sees every connection go.
     if (host) await waitFor(() => host.openConnections === 0, { timeoutMs: 5000 })
     await waitFor(() => Object.keys(resourceSurplus(before, activeResources())).length === 0, {
-      timeoutMs: 3000,
+      timeoutMs: 10_000,
     })
     expect(resourceSurplus(before, activeResources())).toEqual({})
   })

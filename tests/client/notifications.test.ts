@@ -46,12 +46,12 @@ describe('list-changed notifications', () => {
       await streamOpen()
 
       fixture.addResource('first')
-      expect(await waitFor(() => resourceChanges === 1, { timeoutMs: 2000 })).toBe(true)
+      expect(await waitFor(() => resourceChanges === 1, { timeoutMs: 10_000 })).toBe(true)
       const uris = ((await client.resources.list()).fixture ?? []).map((resource) => resource.uri)
       expect(uris).toContain('fixture://extra/first')
 
       fixture.addPrompt('extra-prompt')
-      expect(await waitFor(() => promptChanges === 1, { timeoutMs: 2000 })).toBe(true)
+      expect(await waitFor(() => promptChanges === 1, { timeoutMs: 10_000 })).toBe(true)
       const names = ((await client.prompts.list()).fixture ?? []).map((prompt) => prompt.name)
       expect(names).toContain('extra-prompt')
 
@@ -75,7 +75,7 @@ describe('list-changed notifications', () => {
       await client.resources.list() // reconnects
       await streamOpen()
       fixture.addResource('after-restart')
-      expect(await waitFor(() => changes >= 1, { timeoutMs: 2000 })).toBe(true)
+      expect(await waitFor(() => changes >= 1, { timeoutMs: 10_000 })).toBe(true)
     } finally {
       await client.disconnect()
     }

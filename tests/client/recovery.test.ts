@@ -171,15 +171,17 @@ describe('recovery of an HTTP session', () => {
       await fixture.restart()
       expect(fixture.subscribersOf(uri)).toBe(0)
       await client.resources.list() // reconnects
-      expect(await waitFor(() => fixture.subscribersOf(uri) === 1, { timeoutMs: 2000 })).toBe(true)
+      expect(await waitFor(() => fixture.subscribersOf(uri) === 1, { timeoutMs: 10_000 })).toBe(
+        true,
+      )
       // Updates travel on the GET stream; give it a moment to open, then notify.
       await waitFor(
         () => fixture.requests.filter((request) => request.method === 'GET').length >= 2,
-        { timeoutMs: 2000 },
+        { timeoutMs: 10_000 },
       )
       await sleep(50)
       await fixture.notifyResourceUpdated(uri)
-      expect(await waitFor(() => updates.includes(uri), { timeoutMs: 2000 })).toBe(true)
+      expect(await waitFor(() => updates.includes(uri), { timeoutMs: 10_000 })).toBe(true)
     } finally {
       await client.disconnect()
     }

@@ -61,7 +61,7 @@ describe('stdio definition options', () => {
 
       // server-everything writes "Starting default (STDIO) server..." to stderr.
       const fromStderr = (message: LogMessage) => message.message.includes('Starting default')
-      expect(await waitFor(() => logs.some(fromStderr), { timeoutMs: 3000 })).toBe(true)
+      expect(await waitFor(() => logs.some(fromStderr), { timeoutMs: 10_000 })).toBe(true)
       expect(logs.find(fromStderr)?.serverName).toBe('everything')
     } finally {
       await client.disconnect()

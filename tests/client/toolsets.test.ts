@@ -160,7 +160,7 @@ describe('toolsets', () => {
       fixture.addTool(tool)
       const appeared = await waitFor(
         async () => Object.keys((await client.listToolsets()).fixture ?? {}).includes(tool),
-        { timeoutMs: 3000, intervalMs: 50 },
+        { timeoutMs: 10_000, intervalMs: 50 },
       )
       expect(appeared).toBe(true)
       const tools = await client.listTools()
@@ -292,7 +292,7 @@ describe('toolsets', () => {
       // The server says so (tools/list_changed); the list no longer has it.
       expect(
         await waitFor(async () => !('changing_soon_gone' in (await client.listTools())), {
-          timeoutMs: 2000,
+          timeoutMs: 10_000,
         }),
       ).toBe(true)
       // An agent still holding the old tool object calls it.

@@ -21,7 +21,7 @@ afterEach(async () => {
 afterAll(async () => {
   await Promise.all(Object.values(servers).map((server) => server.stop()))
   // No process left: the HTTP servers we started and every stdio server are gone.
-  expect(await waitFor(() => runningChildren().length === 0, { timeoutMs: 3000 })).toBe(true)
+  expect(await waitFor(() => runningChildren().length === 0, { timeoutMs: 10_000 })).toBe(true)
 })
 
 function http(attack: string, extra: Partial<HttpServerDefinition> = {}): HttpServerDefinition {

@@ -16,7 +16,7 @@ afterEach(async () => {
 })
 afterAll(async () => {
   // No process left: every server this file started, and what they started, is gone.
-  expect(await waitFor(() => runningChildren().length === 0, { timeoutMs: 3000 })).toBe(true)
+  expect(await waitFor(() => runningChildren().length === 0, { timeoutMs: 10_000 })).toBe(true)
 })
 
 function client(servers: ConstructorParameters<typeof MCPClient>[0]['servers'], timeout = 20_000) {
@@ -92,7 +92,7 @@ describe('a hostile stdio server', () => {
     await mcp.disconnect()
     // SIGKILL was sent before disconnect() resolved; the kernel ends the processes right after.
     expect(
-      await waitFor(() => pgids.every((pgid) => !isProcessGroupAlive(pgid)), { timeoutMs: 2000 }),
+      await waitFor(() => pgids.every((pgid) => !isProcessGroupAlive(pgid)), { timeoutMs: 10_000 }),
     ).toBe(true)
   })
 })

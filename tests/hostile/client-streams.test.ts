@@ -94,7 +94,7 @@ beforeAll(async () => {
 })
 afterAll(async () => {
   await server.stop()
-  expect(await waitFor(() => runningChildren().length === 0, { timeoutMs: 3000 })).toBe(true)
+  expect(await waitFor(() => runningChildren().length === 0, { timeoutMs: 10_000 })).toBe(true)
 })
 
 describe('the 2025 era over Streamable HTTP: the connection under an answer is reset', () => {

@@ -9,7 +9,7 @@ afterEach(async () => {
 })
 afterAll(async () => {
   // No process left: every server this file started, and what they started, is gone.
-  expect(await waitFor(() => runningChildren().length === 0, { timeoutMs: 3000 })).toBe(true)
+  expect(await waitFor(() => runningChildren().length === 0, { timeoutMs: 10_000 })).toBe(true)
 })
 
 describe('a server whose schemas carry a catastrophic pattern (^(a+)+$)', () => {

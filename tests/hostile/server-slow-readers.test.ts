@@ -156,7 +156,7 @@ describe('clients that stop reading (server in its own process)', () => {
     expect(ping.status).toBe(200)
     await ping.arrayBuffer()
     expect(
-      await waitFor(async () => (await target.memory()).sessions >= 1, { timeoutMs: 2000 }),
+      await waitFor(async () => (await target.memory()).sessions >= 1, { timeoutMs: 10_000 }),
     ).toBe(true)
   }, 40_000)
 

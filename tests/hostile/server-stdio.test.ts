@@ -249,7 +249,7 @@ describe('a hostile client on MCPServer.startStdio()', () => {
     const bigStarted = () => target.stderr.filter((text) => text === 'BIG_STARTED').length
     await target.until(() => bigStarted() >= 20 + 32, '32 calls started')
     expect(
-      await waitFor(() => target.child.stdin.writableLength > 0, { timeoutMs: 2000 }),
+      await waitFor(() => target.child.stdin.writableLength > 0, { timeoutMs: 10_000 }),
       'the server stopped reading stdin',
     ).toBe(true)
     expect(bigStarted() - 20).toBeLessThan(calls / 2)

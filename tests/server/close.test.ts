@@ -133,7 +133,7 @@ describe('close()', () => {
 
     // Sockets close and timers fire asynchronously: poll briefly before judging.
     await waitFor(() => Object.keys(resourceSurplus(before, activeResources())).length === 0, {
-      timeoutMs: 3000,
+      timeoutMs: 10_000,
       intervalMs: 50,
     })
     expect(resourceSurplus(before, activeResources())).toEqual({})

@@ -186,7 +186,7 @@ describe.each(['http', 'sse'] as const)('two concurrent clients over %s', (trans
         [a, b].every(
           (observed) => observed.logs.length >= 3 * STEPS && observed.progress.length >= 3 * STEPS,
         ),
-      { timeoutMs: 2000 },
+      { timeoutMs: 10_000 },
     )
     await sleep(50)
     const expectedLogs = (tag: string) =>
@@ -214,7 +214,7 @@ describe.each(['http', 'sse'] as const)('two concurrent clients over %s', (trans
       a.client.callTool({ name: 'isolation_notify', arguments: { tag: 'A' } }),
       b.client.callTool({ name: 'isolation_notify', arguments: { tag: 'B' } }),
     ])
-    await waitFor(() => b.logs.length >= STEPS, { timeoutMs: 2000 })
+    await waitFor(() => b.logs.length >= STEPS, { timeoutMs: 10_000 })
     await sleep(100)
     expect(a.logs).toEqual([])
     expect(b.logs).toHaveLength(STEPS)
@@ -250,7 +250,7 @@ describe.each(['http', 'sse'] as const)('two concurrent clients over %s', (trans
     const countA = a.updated.length
     await server.resources.notifyUpdated({ uri: WATCHED_URI })
     await server.resources.notifyListChanged()
-    await waitFor(() => a.listChanged > 0 && b.listChanged > 0, { timeoutMs: 2000 })
+    await waitFor(() => a.listChanged > 0 && b.listChanged > 0, { timeoutMs: 10_000 })
     expect(a.listChanged).toBe(1)
     expect(b.listChanged).toBe(1)
     expect(a.updated.length, 'A still got updates after unsubscribing').toBe(countA)

@@ -173,7 +173,7 @@ describe.each(transports)('SDK Client over %s', (transport) => {
       _meta: { progressToken: `progress-${transport}` },
     })
     expect(textOf(result)).toBe(`progress-${transport}`)
-    await waitFor(() => progress.length >= 3, { timeoutMs: 2000 })
+    await waitFor(() => progress.length >= 3, { timeoutMs: 10_000 })
     expect(progress).toEqual(
       [0, 50, 100].map((value) => ({
         token: `progress-${transport}`,
@@ -182,7 +182,7 @@ describe.each(transports)('SDK Client over %s', (transport) => {
       })),
     )
     await client.callTool({ name: 'test_tool_with_logging', arguments: {} })
-    await waitFor(() => logs.length >= 3, { timeoutMs: 2000 })
+    await waitFor(() => logs.length >= 3, { timeoutMs: 10_000 })
     expect(logs).toEqual([
       'Tool execution started',
       'Tool processing data',
@@ -288,7 +288,7 @@ describe.each(transports)('MCPClient over %s', (transport) => {
         'User response: action=accept, content={"username":"mcpclient","email":"hello@example.com"}',
       )
       await tools.everything_test_tool_with_progress?.execute({})
-      await waitFor(() => updates.length >= 3, { timeoutMs: 2000 })
+      await waitFor(() => updates.length >= 3, { timeoutMs: 10_000 })
       expect(updates).toEqual([0, 50, 100])
     } finally {
       stopProgress()

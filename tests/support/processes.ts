@@ -231,8 +231,8 @@ export async function watchExits(pidFile: string): Promise<ExitWatch> {
       if (connected.length > 0) return connected
       // A beacon closes when the kernel closes the exiting process's files, a step before the
       // process is gone (a zombie, or reaped); on a busy machine that step can be seen. It
-      // follows the event within moments: polled, with a short deadline.
-      await waitFor(() => pids.every((pid) => !isProcessAlive(pid)), { timeoutMs: 2000 })
+      // follows the event within moments: polled, with a deadline.
+      await waitFor(() => pids.every((pid) => !isProcessAlive(pid)), { timeoutMs: 10_000 })
       return pids.filter((pid) => isProcessAlive(pid))
     },
     async close() {
