@@ -7,6 +7,8 @@
  *
  *   node bench/heap-by-constructor.mjs <snapshot> [--top 40]
  *   node bench/heap-by-constructor.mjs <before> <after> --per 200 [--top 40] [--sort self|retained]
+ *   node bench/heap-by-constructor.mjs <before> <after> --per 200 --owners <key>   (who holds them)
+ *   node bench/heap-by-constructor.mjs <before> <after> --per 200 --fields <key>   (what they hold)
  *
  * With two snapshots it prints what grew from `before` to `after`, divided by `--per` (e.g. the
  * number of clients created in between): bytes per client by constructor. Keys: an object's
@@ -17,13 +19,14 @@ import { readFileSync } from 'node:fs'
 
 function parseArguments(argv) {
   const files = []
-  const options = { top: 40, per: 1, sort: 'self', owners: undefined }
+  const options = { top: 40, per: 1, sort: 'self', owners: undefined, fields: undefined }
   for (let index = 0; index < argv.length; index++) {
     const argument = argv[index]
     if (argument === '--top') options.top = Number(argv[++index])
     else if (argument === '--per') options.per = Number(argv[++index])
     else if (argument === '--sort') options.sort = argv[++index]
     else if (argument === '--owners') options.owners = argv[++index]
+    else if (argument === '--fields') options.fields = argv[++index]
     else files.push(argument)
   }
   if (files.length < 1 || files.length > 2) {
@@ -257,7 +260,35 @@ function aggregate(file) {
     }
     return holders
   }
-  return { result, total: retained[root], ids, owners }
+  /**
+   * What the objects of class `key` (new since `known`, if given) retain through each of their
+   * fields: the retained size of each field's target that the object dominates (a target
+   * reachable some other way too is the other holder's), summed per field name.
+   */
+  const fields = (key, known) => {
+    const byField = new Map()
+    const edgeNameOffset = edgeFields.indexOf('name_or_index')
+    for (let b = 0; b < next; b++) {
+      if (keys[b] !== key) continue
+      const node = byOrder[b]
+      if (known?.has(nodes[node * N + idOffset])) continue
+      for (let edge = firstEdge[node]; edge < firstEdge[node + 1]; edge++) {
+        if (!strong[edge]) continue
+        const to = order[target[edge]]
+        if (to < 0 || dominator[to] !== b) continue
+        const type = edgeTypes[edges[edge * E + edgeTypeOffset]]
+        const nameOrIndex = edges[edge * E + edgeNameOffset]
+        const label =
+          type === 'element' || type === 'hidden' ? `[${type}]` : String(strings[nameOrIndex])
+        const found = byField.get(label) ?? { count: 0, bytes: 0 }
+        found.count++
+        found.bytes += retained[to]
+        byField.set(label, found)
+      }
+    }
+    return byField
+  }
+  return { result, total: retained[root], ids, owners, fields }
 }
 
 function format(bytes) {
@@ -289,6 +320,21 @@ if (files.length === 2) {
 } else {
   rows = [...first.result].map(([key, stats]) => ({ key, ...stats }))
   heading = `${files[0]}: total reachable ${format(first.total)}`
+}
+if (options.fields) {
+  const last = files.length === 2 ? aggregate(files[1]) : first
+  const byField = last.fields(options.fields, files.length === 2 ? first.ids : undefined)
+  console.log(
+    `what ${options.fields}${files.length === 2 ? ' (new objects only)' : ''} retains by field, per ${options.per}:`,
+  )
+  for (const [field, { count, bytes }] of [...byField]
+    .sort((a, b) => b[1].bytes - a[1].bytes)
+    .slice(0, options.top)) {
+    console.log(
+      `${`.${field}`.padEnd(60)} ${(count / options.per).toFixed(1).padStart(8)} ${format(bytes / options.per).padStart(11)}`,
+    )
+  }
+  process.exit(0)
 }
 if (options.owners) {
   const last = files.length === 2 ? aggregate(files[1]) : first

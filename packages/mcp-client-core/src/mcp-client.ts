@@ -362,13 +362,15 @@ export class MCPClient {
   }
 
   /** Tool-list change notifications, keyed by server name (`@mastra/mcp` 2.x's `tools`). */
-  readonly tools = {
-    /**
-     * Adds a handler called when the server's tool list changes (the cached list is dropped
-     * first, so `listTools()` in the handler lists again); returns a function that removes it.
-     */
-    onListChanged: (serverName: string, handler: () => void): Unsubscribe =>
-      addHandler(handlerSet(this.#server(serverName).handlers, 'toolListChanged'), handler),
+  get tools() {
+    return keep(this, 'tools', {
+      /**
+       * Adds a handler called when the server's tool list changes (the cached list is dropped
+       * first, so `listTools()` in the handler lists again); returns a function that removes it.
+       */
+      onListChanged: (serverName: string, handler: () => void): Unsubscribe =>
+        addHandler(handlerSet(this.#server(serverName).handlers, 'toolListChanged'), handler),
+    })
   }
 
   /**
@@ -394,141 +396,156 @@ export class MCPClient {
   // ── resources ───────────────────────────────────────────────────────────────
 
   /** Resource operations, keyed by server name. */
-  readonly resources = {
-    /** Every server's resources. Servers without resources, or that fail (logged), are left out. */
-    list: (options: ListOptions = {}): Promise<Record<string, Resource[]>> =>
-      this.#gather(
-        (server) => listResources(server, options.requestContext ?? null),
-        'list resources',
-      ),
-    /** Every server's resource templates. */
-    templates: (options: ListOptions = {}): Promise<Record<string, ResourceTemplateType[]>> =>
-      this.#gather(
-        (server) => listResourceTemplates(server, options.requestContext ?? null),
-        'list resource templates',
-      ),
-    /** Reads one resource (a listed URI or one built from a template). */
-    read: async (
-      serverName: string,
-      uri: string,
-      options: ListOptions = {},
-    ): Promise<ReadResourceResult> =>
-      readResource(this.#server(serverName), uri, options.requestContext ?? null),
-    /** Asks the server for `notifications/resources/updated` on `uri`; renewed after reconnects. */
-    subscribe: async (serverName: string, uri: string): Promise<object> =>
-      subscribe(this.#server(serverName), uri),
-    unsubscribe: async (serverName: string, uri: string): Promise<object> =>
-      unsubscribe(this.#server(serverName), uri),
-    /** Adds a handler for updates of subscribed resources; returns a function that removes it. */
-    onUpdated: (serverName: string, handler: (params: { uri: string }) => void): Unsubscribe =>
-      this.#notifying(serverName, 'resourceUpdated', handler),
-    /** Adds a handler for changes of the server's resource list. */
-    onListChanged: (serverName: string, handler: () => void): Unsubscribe =>
-      this.#notifying(serverName, 'resourceListChanged', handler),
+  get resources() {
+    return keep(this, 'resources', {
+      /** Every server's resources. Servers without resources, or that fail (logged), are left out. */
+      list: (options: ListOptions = {}): Promise<Record<string, Resource[]>> =>
+        this.#gather(
+          (server) => listResources(server, options.requestContext ?? null),
+          'list resources',
+        ),
+      /** Every server's resource templates. */
+      templates: (options: ListOptions = {}): Promise<Record<string, ResourceTemplateType[]>> =>
+        this.#gather(
+          (server) => listResourceTemplates(server, options.requestContext ?? null),
+          'list resource templates',
+        ),
+      /** Reads one resource (a listed URI or one built from a template). */
+      read: async (
+        serverName: string,
+        uri: string,
+        options: ListOptions = {},
+      ): Promise<ReadResourceResult> =>
+        readResource(this.#server(serverName), uri, options.requestContext ?? null),
+      /** Asks the server for `notifications/resources/updated` on `uri`; renewed after reconnects. */
+      subscribe: async (serverName: string, uri: string): Promise<object> =>
+        subscribe(this.#server(serverName), uri),
+      unsubscribe: async (serverName: string, uri: string): Promise<object> =>
+        unsubscribe(this.#server(serverName), uri),
+      /** Adds a handler for updates of subscribed resources; returns a function that removes it. */
+      onUpdated: (serverName: string, handler: (params: { uri: string }) => void): Unsubscribe =>
+        this.#notifying(serverName, 'resourceUpdated', handler),
+      /** Adds a handler for changes of the server's resource list. */
+      onListChanged: (serverName: string, handler: () => void): Unsubscribe =>
+        this.#notifying(serverName, 'resourceListChanged', handler),
+    })
   }
 
   // ── prompts ─────────────────────────────────────────────────────────────────
 
   /** Prompt operations, keyed by server name. */
-  readonly prompts = {
-    /** Every server's prompts. Servers without prompts, or that fail (logged), are left out. */
-    list: (options: ListOptions = {}): Promise<Record<string, Prompt[]>> =>
-      this.#gather((server) => listPrompts(server, options.requestContext ?? null), 'list prompts'),
-    /** A prompt's messages, with `args` filled in. */
-    get: async (request: {
-      serverName: string
-      name: string
-      args?: Record<string, unknown>
-      version?: string
-      requestContext?: RequestContext | null
-    }): Promise<PromptWithMessages> => {
-      const server = this.#server(request.serverName)
-      const args =
-        request.args === undefined
-          ? undefined
-          : Object.fromEntries(
-              Object.entries(request.args).map(([key, value]) => [
-                key,
-                typeof value === 'string' ? value : JSON.stringify(value),
-              ]),
-            )
-      const result: GetPromptResult = await getPrompt(server, {
-        name: request.name,
-        args,
-        version: request.version,
-        requestContext: request.requestContext ?? null,
-      })
-      const prompt: Prompt = { name: request.name }
-      if (result.description !== undefined) prompt.description = result.description
-      if (request.version !== undefined)
-        (prompt as Prompt & { version?: string }).version = request.version
-      return { prompt, messages: result.messages }
-    },
-    /** Adds a handler for changes of the server's prompt list. */
-    onListChanged: (serverName: string, handler: () => void): Unsubscribe =>
-      this.#notifying(serverName, 'promptListChanged', handler),
+  get prompts() {
+    return keep(this, 'prompts', {
+      /** Every server's prompts. Servers without prompts, or that fail (logged), are left out. */
+      list: (options: ListOptions = {}): Promise<Record<string, Prompt[]>> =>
+        this.#gather(
+          (server) => listPrompts(server, options.requestContext ?? null),
+          'list prompts',
+        ),
+      /** A prompt's messages, with `args` filled in. */
+      get: async (request: {
+        serverName: string
+        name: string
+        args?: Record<string, unknown>
+        version?: string
+        requestContext?: RequestContext | null
+      }): Promise<PromptWithMessages> => {
+        const server = this.#server(request.serverName)
+        const args =
+          request.args === undefined
+            ? undefined
+            : Object.fromEntries(
+                Object.entries(request.args).map(([key, value]) => [
+                  key,
+                  typeof value === 'string' ? value : JSON.stringify(value),
+                ]),
+              )
+        const result: GetPromptResult = await getPrompt(server, {
+          name: request.name,
+          args,
+          version: request.version,
+          requestContext: request.requestContext ?? null,
+        })
+        const prompt: Prompt = { name: request.name }
+        if (result.description !== undefined) prompt.description = result.description
+        if (request.version !== undefined)
+          (prompt as Prompt & { version?: string }).version = request.version
+        return { prompt, messages: result.messages }
+      },
+      /** Adds a handler for changes of the server's prompt list. */
+      onListChanged: (serverName: string, handler: () => void): Unsubscribe =>
+        this.#notifying(serverName, 'promptListChanged', handler),
+    })
   }
 
   // ── elicitation and progress ────────────────────────────────────────────────
 
   /** Answers servers' requests for user input. */
-  readonly elicitation = {
-    /**
-     * Sets the server's elicitation handler (one per server; a new one replaces the old).
-     * Without one, requests are declined. Returns a function that removes it.
-     */
-    onRequest: (serverName: string, handler: ElicitationHandler): Unsubscribe => {
-      const handlers = this.#server(serverName).handlers
-      handlers.elicitation = handler
-      return () => {
-        if (handlers.elicitation === handler) handlers.elicitation = undefined
-      }
-    },
+  get elicitation() {
+    return keep(this, 'elicitation', {
+      /**
+       * Sets the server's elicitation handler (one per server; a new one replaces the old).
+       * Without one, requests are declined. Returns a function that removes it.
+       */
+      onRequest: (serverName: string, handler: ElicitationHandler): Unsubscribe => {
+        const handlers = this.#server(serverName).handlers
+        handlers.elicitation = handler
+        return () => {
+          if (handlers.elicitation === handler) handlers.elicitation = undefined
+        }
+      },
+    })
   }
 
   /** Answers servers' requests for LLM completions (sampling). */
-  readonly sampling = {
-    /**
-     * Sets the server's sampling handler (one per server; a new one replaces the old). It
-     * answers `sampling/createMessage` on the legacy era and sampling requests embedded in
-     * `input_required` results on the modern one. The client announces the `sampling`
-     * capability to connections opened after a handler is set: set it before the first call.
-     * Returns a function that removes it.
-     */
-    onRequest: (serverName: string, handler: SamplingHandler): Unsubscribe => {
-      if (typeof handler !== 'function') throw new TypeError('The handler must be a function.')
-      const handlers = this.#server(serverName).handlers
-      handlers.sampling = handler
-      return () => {
-        if (handlers.sampling === handler) handlers.sampling = undefined
-      }
-    },
+  get sampling() {
+    return keep(this, 'sampling', {
+      /**
+       * Sets the server's sampling handler (one per server; a new one replaces the old). It
+       * answers `sampling/createMessage` on the legacy era and sampling requests embedded in
+       * `input_required` results on the modern one. The client announces the `sampling`
+       * capability to connections opened after a handler is set: set it before the first call.
+       * Returns a function that removes it.
+       */
+      onRequest: (serverName: string, handler: SamplingHandler): Unsubscribe => {
+        if (typeof handler !== 'function') throw new TypeError('The handler must be a function.')
+        const handlers = this.#server(serverName).handlers
+        handlers.sampling = handler
+        return () => {
+          if (handlers.sampling === handler) handlers.sampling = undefined
+        }
+      },
+    })
   }
 
   /** The roots offered to each server (`roots/list`, on both eras). */
-  readonly roots = {
-    /** The roots offered to the server; `undefined` when it has none. */
-    get: (serverName: string): Root[] | undefined => {
-      const roots = this.#server(serverName).handlers.roots
-      return roots?.map((root) => ({ ...root }))
-    },
-    /**
-     * Replaces the roots offered to the server and tells it they changed
-     * (`notifications/roots/list_changed` on a legacy connection; a modern server asks for them
-     * when a request needs them). The `roots` capability is announced to connections opened
-     * once a server has roots (from `set`, or the definition's `roots`).
-     */
-    set: (serverName: string, roots: readonly Root[]): void => {
-      validateRoots(serverName, roots)
-      this.#server(serverName).setRoots(roots)
-    },
+  get roots() {
+    return keep(this, 'roots', {
+      /** The roots offered to the server; `undefined` when it has none. */
+      get: (serverName: string): Root[] | undefined => {
+        const roots = this.#server(serverName).handlers.roots
+        return roots?.map((root) => ({ ...root }))
+      },
+      /**
+       * Replaces the roots offered to the server and tells it they changed
+       * (`notifications/roots/list_changed` on a legacy connection; a modern server asks for them
+       * when a request needs them). The `roots` capability is announced to connections opened
+       * once a server has roots (from `set`, or the definition's `roots`).
+       */
+      set: (serverName: string, roots: readonly Root[]): void => {
+        validateRoots(serverName, roots)
+        this.#server(serverName).setRoots(roots)
+      },
+    })
   }
 
   /** Progress notifications of tool calls. */
-  readonly progress = {
-    /** Adds a progress handler for the server; returns a function that removes it. */
-    onUpdate: (serverName: string, handler: (update: ProgressUpdate) => void): Unsubscribe =>
-      addHandler(handlerSet(this.#server(serverName).handlers, 'progress'), handler),
+  get progress() {
+    return keep(this, 'progress', {
+      /** Adds a progress handler for the server; returns a function that removes it. */
+      onUpdate: (serverName: string, handler: (update: ProgressUpdate) => void): Unsubscribe =>
+        addHandler(handlerSet(this.#server(serverName).handlers, 'progress'), handler),
+    })
   }
 
   // ── lifecycle ───────────────────────────────────────────────────────────────
@@ -627,4 +644,14 @@ function throwIfAllFailed(serverCount: number, errors: Record<string, MCPKitErro
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error)
+}
+
+/**
+ * Makes `value` the client's own `key`, hiding the prototype getter that built it: a facade
+ * (`resources`, `prompts`, …) is built on first use, once, and most pooled clients never use
+ * most of them (~1.1 KB of closures per client when all are built).
+ */
+function keep<Value>(client: MCPClient, key: string, value: Value): Value {
+  Object.defineProperty(client, key, { value, enumerable: true })
+  return value
 }
