@@ -35,6 +35,7 @@ import {
   type NotificationKind,
   type ProgressUpdate,
   type SamplingHandler,
+  type ServerHandlers,
 } from './handlers.js'
 import { InputValidatorCache } from './input-validator.js'
 import {
@@ -487,13 +488,8 @@ export class MCPClient {
        * Sets the server's elicitation handler (one per server; a new one replaces the old).
        * Without one, requests are declined. Returns a function that removes it.
        */
-      onRequest: (serverName: string, handler: ElicitationHandler): Unsubscribe => {
-        const handlers = this.#server(serverName).handlers
-        handlers.elicitation = handler
-        return () => {
-          if (handlers.elicitation === handler) handlers.elicitation = undefined
-        }
-      },
+      onRequest: (serverName: string, handler: ElicitationHandler): Unsubscribe =>
+        setHandler(this.#server(serverName).handlers, 'elicitation', handler),
     })
   }
 
@@ -509,11 +505,7 @@ export class MCPClient {
        */
       onRequest: (serverName: string, handler: SamplingHandler): Unsubscribe => {
         if (typeof handler !== 'function') throw new TypeError('The handler must be a function.')
-        const handlers = this.#server(serverName).handlers
-        handlers.sampling = handler
-        return () => {
-          if (handlers.sampling === handler) handlers.sampling = undefined
-        }
+        return setHandler(this.#server(serverName).handlers, 'sampling', handler)
       },
     })
   }
@@ -619,6 +611,18 @@ function warnUnknownKeys(
   const emit = globalThis.process?.emitWarning
   if (typeof emit === 'function')
     emit.call(globalThis.process, message, { code: 'MCPKIT_UNKNOWN_KEY' })
+}
+
+/** Makes `handler` the server's one `key` handler; the function returned removes it if still set. */
+function setHandler<Key extends 'elicitation' | 'sampling'>(
+  handlers: ServerHandlers,
+  key: Key,
+  handler: NonNullable<ServerHandlers[Key]>,
+): Unsubscribe {
+  handlers[key] = handler
+  return () => {
+    if (handlers[key] === handler) handlers[key] = undefined
+  }
 }
 
 function addHandler<Handler>(set: Set<Handler>, handler: Handler): Unsubscribe {
