@@ -1,4 +1,5 @@
-import { createServer } from 'node:net'
+import { createServer as createHttpServer, request as httpRequest } from 'node:http'
+import { type AddressInfo, createServer } from 'node:net'
 import { isMCPKitError, type MCPErrorCode, type MCPKitError } from '@mcpkit/types'
 import { afterEach, expect } from 'vitest'
 
@@ -121,4 +122,52 @@ export function cleanupsAfterEach(): (() => Promise<unknown>)[] {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
   })
   return cleanups
+}
+
+/**
+ * A moved MCP endpoint in front of `target`, on 127.0.0.1: `/moved` answers every request
+ * `307` to `/mcp` of the same origin, and everything else is passed on to `target` as it is
+ * (streams included). Counts what it redirected, by method.
+ */
+export async function startMovedEndpoint(target: URL): Promise<{
+  url: URL
+  redirected: Record<string, number>
+  close: () => Promise<void>
+}> {
+  const redirected: Record<string, number> = {}
+  const server = createHttpServer((req, res) => {
+    const method = req.method ?? 'GET'
+    if (req.url === '/moved') {
+      redirected[method] = (redirected[method] ?? 0) + 1
+      req.resume()
+      res.writeHead(307, { location: '/mcp' }).end()
+      return
+    }
+    const upstream = httpRequest(
+      {
+        host: target.hostname,
+        port: target.port,
+        path: target.pathname,
+        method,
+        headers: req.headers,
+      },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers)
+        answer.pipe(res)
+      },
+    )
+    upstream.on('error', () => res.destroy())
+    res.on('close', () => upstream.destroy())
+    req.pipe(upstream)
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  return {
+    url: new URL(`http://127.0.0.1:${port}/moved`),
+    redirected,
+    close: async () => {
+      server.closeAllConnections()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+    },
+  }
 }

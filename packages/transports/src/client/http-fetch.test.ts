@@ -325,3 +325,95 @@ describe('TransportFetch lets go of a stream known only to its ring once it ende
     expect(getEventListeners(other.signal, 'abort')).toHaveLength(0)
   })
 })
+
+describe('TransportFetch sends standing streams with redirect: error (no request clone kept)', () => {
+  /** `/events` streams one event; `/moved` redirects there; POSTs are answered in JSON. */
+  async function redirectingServer() {
+    const server = await listen(async (req, res) => {
+      if (req.method === 'POST') await readBody(req)
+      if (req.url === '/moved') {
+        res.writeHead(307, { location: '/events' }).end()
+      } else if (req.url === '/events') {
+        res.writeHead(200, { 'content-type': 'text/event-stream' })
+        res.end(sseEvent({ jsonrpc: '2.0', method: 'notifications/tools/list_changed' }))
+      } else {
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify(toolResult(1, 'ok')))
+      }
+    })
+    cleanups.push(() => server.close())
+    return server
+  }
+
+  /** A TransportFetch whose definition's `fetch` (the global one) records each redirect mode. */
+  function recorded(url: string) {
+    const modes: (RequestRedirect | undefined)[] = []
+    const transportFetch = new TransportFetch({
+      url,
+      fetch: (input, init) => {
+        modes.push(init?.redirect)
+        return fetch(input, init)
+      },
+    })
+    return { transportFetch, modes }
+  }
+
+  const listenBody = JSON.stringify({
+    jsonrpc: '2.0',
+    id: 2,
+    method: 'subscriptions/listen',
+    params: { filter: { toolsListChanged: true } },
+  })
+  const callBody = JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'tools/call', params: {} })
+
+  it('sends GET and subscriptions/listen with redirect: error, and other requests as made', async () => {
+    const server = await redirectingServer()
+    const { transportFetch, modes } = recorded(server.url())
+    const signal = new AbortController().signal
+    const send = (url: string, init: RequestInit) => transportFetch.fetch(url, { ...init, signal })
+    await (await send(server.url('/events'), { method: 'GET', redirect: 'manual' })).text()
+    await (await send(server.url('/events'), { method: 'POST', body: listenBody })).text()
+    await (await send(server.url(), { method: 'POST', body: callBody, redirect: 'manual' })).text()
+    expect(modes).toEqual(['error', 'error', 'manual'])
+  })
+
+  it('sends a redirected standing stream again as made, and so from then on', async () => {
+    const server = await redirectingServer()
+    const { transportFetch, modes } = recorded(server.url())
+    const signal = new AbortController().signal
+    // As the SDK sends it: `manual`, to see the redirect and decide itself.
+    const first = await transportFetch.fetch(server.url('/moved'), {
+      method: 'GET',
+      redirect: 'manual',
+      signal,
+    })
+    expect(first.status).toBe(307)
+    expect(first.headers.get('location')).toBe('/events')
+    expect(modes).toEqual(['error', 'manual'])
+
+    const listen = await transportFetch.fetch(server.url('/moved'), {
+      method: 'POST',
+      body: listenBody,
+      signal,
+    })
+    expect(await listen.text()).toContain('notifications/tools/list_changed')
+    expect(modes).toEqual(['error', 'manual', undefined])
+  })
+
+  it('sends a standing stream that failed once more as made, and passes on what that gives', async () => {
+    const modes: (RequestRedirect | undefined)[] = []
+    const transportFetch = new TransportFetch({
+      url: 'http://127.0.0.1:1/mcp',
+      fetch: async (_input, init) => {
+        modes.push(init?.redirect)
+        throw new TypeError(`refused (${init?.redirect ?? 'as made'})`)
+      },
+    })
+    const signal = new AbortController().signal
+    await expect(transportFetch.fetch('http://x', { method: 'GET', signal })).rejects.toThrow(
+      'refused (as made)',
+    )
+    expect(modes).toEqual(['error', undefined])
+  })
+})

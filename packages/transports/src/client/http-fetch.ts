@@ -86,6 +86,10 @@ export class TransportFetch {
   onStreamLost: ((requestId: RequestId) => void) | undefined
   /** The most bytes of one JSON body or SSE event (`maxResponseBytes`). */
   readonly #maxMessageBytes: number
+  /** The definition's `fetch` with the caller's request context, or the global `fetch`. */
+  readonly #base: FetchLike
+  /** Set once the server redirected a standing stream: those then follow redirects too. */
+  #redirects = false
 
   /**
    * `standaloneGet: false` answers the Streamable HTTP standalone `GET` stream here, 405 (the
@@ -95,7 +99,7 @@ export class TransportFetch {
   constructor(definition: HttpServerDefinition, options: { standaloneGet?: boolean } = {}) {
     this.#maxMessageBytes = definition.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES
     const userFetch = definition.fetch
-    const base: FetchLike = userFetch
+    this.#base = userFetch
       ? (url, init) => userFetch(url, init, currentRequestContext())
       : (url, init) => fetch(url, init)
     const noStandaloneGet = options.standaloneGet === false
@@ -110,7 +114,7 @@ export class TransportFetch {
       }
       const outer = init?.signal
       if (!outer || outer.aborted) {
-        const response = await base(url, init)
+        const response = await this.#send(url, init)
         return response.body
           ? this.#bounded(response, isEventStream(response), undefined)
           : response
@@ -126,7 +130,7 @@ export class TransportFetch {
       tracked.group.members.add(controller)
       let response: Response
       try {
-        response = await base(url, { ...init, signal: controller.signal })
+        response = await this.#send(url, { ...init, signal: controller.signal })
       } catch (error) {
         this.#leave(tracked)
         // The Fetch standard rejects with a TypeError when the network fails; anything else a
@@ -157,6 +161,27 @@ export class TransportFetch {
       }
       return response.body ? this.#bounded(response, sse, scope, ended) : response
     }
+  }
+
+  /**
+   * Sends a request. A standing stream (a `GET`, or a `subscriptions/listen` request) goes out
+   * with `redirect: 'error'` first: in any other mode (the SDK sends `'manual'` and follows
+   * redirects itself), Node's fetch keeps a clone of the request, its body teed, for as long as
+   * the response streams: 2 to 7 KB for each idle client. If that fails, the request is sent
+   * again as the SDK made it, and that answer stands: a redirect reaches the SDK as it would
+   * have, whatever way the `fetch` in use refused it (a standing stream asks nothing of the
+   * server, so it is safe to send twice). Once Node's fetch refused a redirect, this
+   * connection's standing streams are sent as made from then on.
+   */
+  #send(url: string | URL, init: RequestInit | undefined): Promise<Response> {
+    if (this.#redirects || init?.redirect === 'error' || !isStandingStream(init)) {
+      return this.#base(url, init)
+    }
+    return this.#base(url, { ...init, redirect: 'error' }).catch((error: unknown) => {
+      if (init?.signal?.aborted) throw error
+      if (isRedirectRefusal(error)) this.#redirects = true
+      return this.#base(url, init)
+    })
   }
 
   /**
@@ -389,6 +414,24 @@ class CountingSource implements UnderlyingDefaultSource<Uint8Array> {
 /** Whether a POST body is the `server/discover` era probe (which is small: no arguments). */
 function isProbe(body: unknown): boolean {
   return typeof body === 'string' && body.length < 4096 && body.includes('"server/discover"')
+}
+
+/** A request whose response is a stream kept open while the client idles. */
+function isStandingStream(init: RequestInit | undefined): boolean {
+  if (init?.method === 'GET') return true
+  const body = init?.body
+  return typeof body === 'string' && body.length < 4096 && body.includes('"subscriptions/listen"')
+}
+
+/**
+ * Whether `error` is Node's fetch (undici, and any `fetch` built on it) refusing a redirect it
+ * was told not to follow: a `TypeError` caused by an "unexpected redirect" network error.
+ */
+function isRedirectRefusal(error: unknown): boolean {
+  return (
+    error instanceof TypeError &&
+    (error.cause as { message?: unknown } | undefined)?.message === 'unexpected redirect'
+  )
 }
 
 function isEventStream(response: Response): boolean {
