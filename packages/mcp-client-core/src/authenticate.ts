@@ -1,6 +1,7 @@
 import {
   type AuthenticateOptions,
   type HttpServerDefinition,
+  InsufficientScopeClientError,
   type Log,
   MCPClientError,
   type ScopeChallenge,
@@ -8,6 +9,7 @@ import {
   type ServerAuthorizationRequest,
   type ServerDefinition,
 } from '@mcpkit/types'
+import { InsufficientScopeError } from '@modelcontextprotocol/client'
 
 /** What this package uses of `@mcpkit/oauth`: the contract lives in `@mcpkit/types`. */
 interface OAuthModule {
@@ -37,6 +39,49 @@ export async function stepUpScope(request: {
     log: (level, message) => log(level, message),
   })
   return true
+}
+
+/**
+ * The step-up of one request: a 403 `insufficient_scope` refused it before it ran. Once the
+ * auth provider holds a wider token (`stepUpScope`), `true`: send it once more. Refused again,
+ * it throws `InsufficientScopeClientError`; any other error gives `false`.
+ */
+export function scopeStepUp(request: {
+  serverName: string
+  definition: ServerDefinition
+  log: Log
+  /** The operation, as errors name it. */
+  what: string
+}): (error: unknown) => Promise<boolean> {
+  const { serverName, definition, log, what } = request
+  let steppedUp = false
+  return async (error) => {
+    const challenge = scopeChallengeOf(error)
+    if (!challenge) return false
+    if (steppedUp) {
+      throw new InsufficientScopeClientError(
+        `Server "${serverName}": ${what} was refused for lack of scope "${challenge.requiredScope ?? ''}" again after a new authorization: the authorization server did not grant it.`,
+        { requiredScope: challenge.requiredScope, serverName, cause: error },
+      )
+    }
+    steppedUp = true
+    return stepUpScope({ serverName, definition, challenge, log })
+  }
+}
+
+/** The challenge of a 403 `insufficient_scope` the transport passed up (also inside a connect error). */
+function scopeChallengeOf(error: unknown): ScopeChallenge | undefined {
+  const found = InsufficientScopeError.isInstance(error)
+    ? error
+    : error instanceof MCPClientError && InsufficientScopeError.isInstance(error.cause)
+      ? error.cause
+      : undefined
+  if (!found) return undefined
+  return {
+    requiredScope: found.requiredScope,
+    resourceMetadataUrl: found.resourceMetadataUrl?.href,
+    errorDescription: found.errorDescription,
+  }
 }
 
 /**

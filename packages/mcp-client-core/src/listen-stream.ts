@@ -1,5 +1,10 @@
 import type { Log } from '@mcpkit/types'
-import type { Client, McpSubscription, SubscriptionFilter } from '@modelcontextprotocol/client'
+import type {
+  Client,
+  McpSubscription,
+  ServerCapabilities,
+  SubscriptionFilter,
+} from '@modelcontextprotocol/client'
 
 /** Reopen delays after a stream ends unexpectedly: 250 ms, doubling, at most 10 s. */
 const REOPEN_BASE_MS = 250
@@ -133,6 +138,21 @@ export class ListenStream {
     clearTimeout(this.#timer)
     this.#timer = undefined
   }
+}
+
+/** What a listen stream asks for: every list change the server announces, and `subscriptions`. */
+export function listenFilterOf(
+  capabilities: ServerCapabilities | undefined,
+  subscriptions: ReadonlySet<string>,
+): SubscriptionFilter {
+  const filter: SubscriptionFilter = {}
+  if (capabilities?.tools?.listChanged) filter.toolsListChanged = true
+  if (capabilities?.prompts?.listChanged) filter.promptsListChanged = true
+  if (capabilities?.resources?.listChanged) filter.resourcesListChanged = true
+  if (capabilities?.resources?.subscribe && subscriptions.size > 0) {
+    filter.resourceSubscriptions = [...subscriptions]
+  }
+  return filter
 }
 
 function isEmpty(filter: SubscriptionFilter): boolean {

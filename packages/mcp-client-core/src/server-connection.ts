@@ -1,4 +1,4 @@
-import { type ApprovalGate, createApprovalGate } from '@mcpkit/tool-approval'
+import type { ApprovalGate } from '@mcpkit/tool-approval'
 import {
   type ClientConnection,
   connectClient,
@@ -9,7 +9,6 @@ import {
 } from '@mcpkit/transports/client'
 import {
   type ApprovalOptions,
-  InsufficientScopeClientError,
   type Log,
   type LogHandler,
   logTo,
@@ -17,25 +16,22 @@ import {
   type ProtocolEra,
   type RequestContext,
   type Root,
-  type ScopeChallenge,
   type ServerDefinition,
   type ToolExecutionContext,
 } from '@mcpkit/types'
 import {
   type Client,
-  InsufficientScopeError,
   LOG_LEVEL_META_KEY,
   type ResponseCacheStore,
   type ServerCapabilities,
   type SubscriptionFilter,
 } from '@modelcontextprotocol/client'
-import { stepUpScope } from './authenticate.js'
+import { scopeStepUp } from './authenticate.js'
 import { namespacedStore, type ProtocolEraCache } from './client-cache.js'
 import { clearServerHandlers, createServerHandlers, type ServerHandlers } from './handlers.js'
 import type { InputCheck, InputValidatorCache } from './input-validator.js'
-import { ListenStream } from './listen-stream.js'
+import { ListenStream, listenFilterOf } from './listen-stream.js'
 import { buildTool, type MCPTool, type ToolCaller } from './mcp-tool.js'
-import { nodeCrypto } from './node-crypto.js'
 import { OperationScope } from './operation-scope.js'
 import {
   connectionClosedError,
@@ -49,7 +45,8 @@ import {
 } from './request-errors.js'
 import { createSdkClient } from './sdk-client.js'
 import { cacheHintOf } from './sdk-contract.js'
-import { callTool, needsApproval, type ToolCallTarget } from './tool-call.js'
+import { serverAddressOf, serverKeyOf } from './server-identity.js'
+import { approvalGateFor, callTool, needsApproval, type ToolCallTarget } from './tool-call.js'
 import { DEFAULT_TOOL_LIST_TTL_MS, ToolListCache } from './tool-list-cache.js'
 import { toolIdsOf } from './tool-map.js'
 import { type SpanHandle, traced, tracedConnect } from './tracing.js'
@@ -293,7 +290,7 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
   #startListening(connection: ClientConnection): void {
     const listen = new ListenStream({
       client: connection.client,
-      filter: () => this.#listenFilter(connection.client),
+      filter: () => listenFilterOf(connection.client.getServerCapabilities(), this.subscriptions),
       timeout: this.timeout,
       log: this.log,
       onOpen: (honored) => this.log('debug', 'subscriptions/listen stream open', { honored }),
@@ -309,19 +306,6 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
     if (!pending) return
     this.#listenPending = undefined
     if (pending === this.#listen) pending.start()
-  }
-
-  /** What the listen stream asks for: every list change the server announces, and our URIs. */
-  #listenFilter(client: Client): SubscriptionFilter {
-    const capabilities = client.getServerCapabilities()
-    const filter: SubscriptionFilter = {}
-    if (capabilities?.tools?.listChanged) filter.toolsListChanged = true
-    if (capabilities?.prompts?.listChanged) filter.promptsListChanged = true
-    if (capabilities?.resources?.listChanged) filter.resourcesListChanged = true
-    if (capabilities?.resources?.subscribe && this.subscriptions.size > 0) {
-      filter.resourceSubscriptions = [...this.subscriptions]
-    }
-    return filter
   }
 
   /**
@@ -382,22 +366,12 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
     operation: Operation,
     send: (client: Client, era: ProtocolEra, signal: AbortSignal | undefined) => Promise<Result>,
   ): Promise<Result> {
-    let steppedUp = false
-    // A 403 insufficient_scope refused the request before it ran: once the auth provider holds
-    // a wider token (@mcpkit/oauth's step-up), it is sent once more; refused again, it fails.
-    const stepUp = async (error: unknown) => {
-      const challenge = scopeChallengeOf(error)
-      if (!challenge) return false
-      const { name: serverName, definition, log } = this
-      if (steppedUp) {
-        throw new InsufficientScopeClientError(
-          `Server "${serverName}": ${operation.what} was refused for lack of scope "${challenge.requiredScope ?? ''}" again after a new authorization: the authorization server did not grant it.`,
-          { requiredScope: challenge.requiredScope, serverName, cause: error },
-        )
-      }
-      steppedUp = true
-      return stepUpScope({ serverName, definition, challenge, log })
-    }
+    const stepUp = scopeStepUp({
+      serverName: this.name,
+      definition: this.definition,
+      log: this.log,
+      what: operation.what,
+    })
     for (let attempt = 0; ; attempt++) {
       // A stream just broke and the server is being asked whether it is still there: a request
       // sent now could be cut by the answer, and then nobody could say whether it ran. It waits.
@@ -721,67 +695,5 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
       clearServerHandlers(this.handlers)
     })()
     return this.#closing
-  }
-}
-
-/**
- * A server's identity for era verdicts and response-cache entries: an HTTP endpoint's URL
- * (without its fragment), or a stdio server's command line, directory and environment (hashed:
- * the environment may hold secrets).
- */
-function serverKeyOf(definition: ServerDefinition): string {
-  if (definition.url !== undefined) {
-    const url = new URL(String(definition.url))
-    url.hash = ''
-    return `url:${url.href}`
-  }
-  const { command, args = [], cwd, env = {} } = definition
-  const environment = Object.entries(env).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-  const digest = nodeCrypto()
-    .createHash('sha256')
-    .update(JSON.stringify([command, args, cwd ?? null, environment]))
-    .digest('base64url')
-  return `stdio:${digest}`
-}
-
-/** `server.address` and `server.port` of an HTTP server (the port its scheme implies if none). */
-function serverAddressOf(definition: ServerDefinition): Record<string, string | number> {
-  if (definition.url === undefined) return {}
-  const url = new URL(String(definition.url))
-  const port = url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80
-  return { 'server.address': url.hostname.replace(/^\[|\]$/g, ''), 'server.port': port }
-}
-
-/** The challenge of a 403 `insufficient_scope` the transport passed up (also inside a connect error). */
-function scopeChallengeOf(error: unknown): ScopeChallenge | undefined {
-  const found = InsufficientScopeError.isInstance(error)
-    ? error
-    : error instanceof MCPClientError && InsufficientScopeError.isInstance(error.cause)
-      ? error.cause
-      : undefined
-  if (!found) return undefined
-  return {
-    requiredScope: found.requiredScope,
-    resourceMetadataUrl: found.resourceMetadataUrl?.href,
-    errorDescription: found.errorDescription,
-  }
-}
-
-/** The approval gate of a server, with mistakes in the settings as configuration errors. */
-function approvalGateFor(
-  serverName: string,
-  definition: ServerDefinition,
-  approval: ApprovalOptions | undefined,
-): ApprovalGate | undefined {
-  const policy = definition.requireToolApproval
-  if (policy === undefined || policy === false) return undefined
-  try {
-    return createApprovalGate({ ...approval, policy })
-  } catch (error) {
-    throw new MCPClientError(
-      'INVALID_CONFIGURATION',
-      `Server "${serverName}": invalid tool approval settings: ${error instanceof Error ? error.message : String(error)}`,
-      { serverName, cause: error },
-    )
   }
 }

@@ -1,5 +1,6 @@
-import type { ApprovalGate } from '@mcpkit/tool-approval'
+import { type ApprovalGate, createApprovalGate } from '@mcpkit/tool-approval'
 import {
+  type ApprovalOptions,
   type Log,
   MCPClientError,
   MCPKitError,
@@ -341,4 +342,23 @@ function resultText(result: CallToolResult): string {
     .map((part) => (part.type === 'text' ? part.text : `[${part.type}]`))
     .join('\n')
     .trim()
+}
+
+/** The approval gate of a server, with mistakes in the settings as configuration errors. */
+export function approvalGateFor(
+  serverName: string,
+  definition: ServerDefinition,
+  approval: ApprovalOptions | undefined,
+): ApprovalGate | undefined {
+  const policy = definition.requireToolApproval
+  if (policy === undefined || policy === false) return undefined
+  try {
+    return createApprovalGate({ ...approval, policy })
+  } catch (error) {
+    throw new MCPClientError(
+      'INVALID_CONFIGURATION',
+      `Server "${serverName}": invalid tool approval settings: ${error instanceof Error ? error.message : String(error)}`,
+      { serverName, cause: error },
+    )
+  }
 }

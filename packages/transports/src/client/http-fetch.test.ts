@@ -417,3 +417,38 @@ describe('TransportFetch sends standing streams with redirect: error (no request
     expect(modes).toEqual(['error', undefined])
   })
 })
+
+describe('TransportFetch sends a DELETE the network failed once more', () => {
+  /** Resets the connection of the first request of each method; answers the rest 200. */
+  async function resettingServer() {
+    const arrived: Record<string, number> = {}
+    const server = await listen(async (req, res) => {
+      const method = req.method ?? 'GET'
+      arrived[method] = (arrived[method] ?? 0) + 1
+      await readBody(req)
+      if (arrived[method] === 1) req.socket.destroy()
+      else res.writeHead(200, { 'content-type': 'application/json' }).end('{}')
+    })
+    cleanups.push(() => server.close())
+    return { server, arrived }
+  }
+
+  it('ends the session although the first DELETE met a reset connection', async () => {
+    const { server, arrived } = await resettingServer()
+    const transportFetch = new TransportFetch({ url: server.url() })
+    const signal = new AbortController().signal
+    const response = await transportFetch.fetch(server.url(), { method: 'DELETE', signal })
+    expect(response.status).toBe(200)
+    expect(arrived.DELETE).toBe(2)
+  })
+
+  it('does not send a POST again (it may have run): the failure is the caller’s', async () => {
+    const { server, arrived } = await resettingServer()
+    const transportFetch = new TransportFetch({ url: server.url() })
+    const signal = new AbortController().signal
+    await expect(
+      transportFetch.fetch(server.url(), { method: 'POST', body: '{}', signal }),
+    ).rejects.toThrow(TypeError)
+    expect(arrived.POST).toBe(1)
+  })
+})

@@ -164,21 +164,30 @@ export class TransportFetch {
   }
 
   /**
-   * Sends a request. A standing stream (a `GET`, or a `subscriptions/listen` request) goes out
-   * with `redirect: 'error'` first: in any other mode (the SDK sends `'manual'` and follows
-   * redirects itself), Node's fetch keeps a clone of the request, its body teed, for as long as
-   * the response streams: 2 to 7 KB for each idle client. If that fails, the request is sent
-   * again as the SDK made it, and that answer stands: a redirect reaches the SDK as it would
-   * have, whatever way the `fetch` in use refused it (a standing stream asks nothing of the
-   * server, so it is safe to send twice). Once Node's fetch refused a redirect, this
-   * connection's standing streams are sent as made from then on.
+   * Sends a request; the two kinds that ask nothing of the server, standing streams and the
+   * session `DELETE`, are sent once more when the first try fails, and the second try's outcome
+   * stands.
+   *
+   * - A standing stream (a `GET`, or a `subscriptions/listen` request) goes out with
+   *   `redirect: 'error'` first: in any other mode (the SDK sends `'manual'` and follows
+   *   redirects itself), Node's fetch keeps a clone of the request, its body teed, for as long
+   *   as the response streams, 2 to 7 KB for each idle client. The second try is the request as
+   *   the SDK made it, so a redirect reaches the SDK as it would have, whatever way the `fetch`
+   *   in use refused it. Once Node's fetch refused a redirect, this connection's standing
+   *   streams are sent as made from then on.
+   * - A `DELETE` that the network failed (a `TypeError`: typically a kept-alive socket the
+   *   server closed as the request went out) is sent again: otherwise the session stays open on
+   *   the server until its own timeout.
    */
   #send(url: string | URL, init: RequestInit | undefined): Promise<Response> {
-    if (this.#redirects || init?.redirect === 'error' || !isStandingStream(init)) {
-      return this.#base(url, init)
-    }
-    return this.#base(url, { ...init, redirect: 'error' }).catch((error: unknown) => {
-      if (init?.signal?.aborted) throw error
+    const standing = isStandingStream(init)
+    if (!standing && init?.method !== 'DELETE') return this.#base(url, init)
+    const first =
+      standing && !this.#redirects && init?.redirect !== 'error'
+        ? { ...init, redirect: 'error' as const }
+        : init
+    return this.#base(url, first).catch((error: unknown) => {
+      if (init?.signal?.aborted || (!standing && !(error instanceof TypeError))) throw error
       if (isRedirectRefusal(error)) this.#redirects = true
       return this.#base(url, init)
     })
