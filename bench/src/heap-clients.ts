@@ -11,6 +11,8 @@
  * `--calls N` makes each client call `echo` N times before it idles (what a used client keeps).
  * `--no-stream` gives mcpkit's clients `notificationStream: false`; `--listen` gives each raw v2
  * client a `subscriptions/listen` stream (modern era), to compare with mcpkit's standing one.
+ * `--keep-list` has each raw SDK client keep the `listTools()` result it got, as a service that
+ * lists once per user must (mcpkit and Mastra keep theirs anyway).
  * `--era modern` lists against the server's `/modern` endpoint (2026-07-28). One kind per
  * process, so each pays only for its own modules. Server and clients on 127.0.0.1.
  */
@@ -29,6 +31,7 @@ const { values } = parseArgs({
     snapshot: { type: 'string' },
     'no-stream': { type: 'boolean', default: false },
     listen: { type: 'boolean', default: false },
+    'keep-list': { type: 'boolean', default: false },
     calls: { type: 'string', default: '0' },
   },
 })
@@ -47,13 +50,15 @@ async function opener(): Promise<Open> {
     return async (url) => {
       const client = new Client(clientInfo, { versionNegotiation: { mode: 'auto' } })
       await client.connect(new StreamableHTTPClientTransport(url))
-      await client.listTools()
+      const listed = await client.listTools()
       // `--listen`: hold a `subscriptions/listen` stream, as mcpkit's clients do by default.
       const stream = values.listen ? await client.listen({ toolsListChanged: true }) : undefined
       for (let call = 0; call < calls; call++) {
         await client.callTool({ name: 'echo', arguments: { message: 'hi' } })
       }
+      const kept = values['keep-list'] ? listed : undefined
       return async () => {
+        void kept
         await stream?.close()
         await client.close()
       }
@@ -67,8 +72,12 @@ async function opener(): Promise<Open> {
     return async (url) => {
       const client = new Client(clientInfo)
       await client.connect(new StreamableHTTPClientTransport(url))
-      await client.listTools()
-      return () => client.close()
+      const listed = await client.listTools()
+      const kept = values['keep-list'] ? listed : undefined
+      return () => {
+        void kept
+        return client.close()
+      }
     }
   }
   if (kind === 'mastra-v2' || kind === 'mastra-v1') {
