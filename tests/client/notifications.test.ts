@@ -80,4 +80,21 @@ describe('list-changed notifications', () => {
       await client.disconnect()
     }
   })
+
+  it('hears a kind from the handler added first to a connection already open', async () => {
+    const client = new MCPClient({
+      id: 'handlers-added-late',
+      servers: { fixture: { url: fixture.url } },
+    })
+    let promptChanges = 0
+    try {
+      await client.prompts.list()
+      await streamOpen()
+      client.prompts.onListChanged('fixture', () => promptChanges++)
+      fixture.addPrompt('added-late')
+      expect(await waitFor(() => promptChanges === 1, { timeoutMs: 10_000 })).toBe(true)
+    } finally {
+      await client.disconnect()
+    }
+  })
 })

@@ -50,6 +50,15 @@ export interface NotificationHandlers {
 export type NotificationKind = keyof NotificationHandlers
 
 /**
+ * The kinds whose notifications a connection routes only once a handler of the kind exists
+ * (`routeNotifications` in `sdk-client.ts`); tool-list changes and progress are always routed.
+ */
+export type OnDemandKind = Extract<
+  NotificationKind,
+  'resourceUpdated' | 'resourceListChanged' | 'promptListChanged'
+>
+
+/**
  * Handlers registered on `MCPClient` for one server; they outlive reconnects. A kind's set of
  * notification handlers is made when its first handler is added (see `handlerSet`).
  */

@@ -32,7 +32,7 @@ import {
   type ElicitationHandler,
   handlerSet,
   type NotificationHandlers,
-  type NotificationKind,
+  type OnDemandKind,
   type ProgressUpdate,
   type SamplingHandler,
   type ServerHandlers,
@@ -227,15 +227,18 @@ export class MCPClient {
     return eras
   }
 
-  /** Adds a notification handler; the server's standing stream opens if it had none. */
-  #notifying<Kind extends NotificationKind>(
+  /**
+   * Adds a resource or prompt notification handler: the server's notifications of that kind
+   * are routed from now on, and its standing stream opens if it had none.
+   */
+  #notifying<Kind extends OnDemandKind>(
     serverName: string,
     kind: Kind,
     handler: NotificationHandlers[Kind],
   ): Unsubscribe {
     const server = this.#server(serverName)
     const unsubscribe = addHandler(handlerSet(server.handlers, kind), handler)
-    server.listenForNotifications()
+    server.listenForNotifications(kind)
     return unsubscribe
   }
 

@@ -8,7 +8,7 @@ import {
   type ResponseCacheStore,
 } from '@modelcontextprotocol/client'
 import { withSchemaDefaults } from './elicitation-defaults.js'
-import type { ProgressUpdate, ServerHandlers } from './handlers.js'
+import type { OnDemandKind, ProgressUpdate, ServerHandlers } from './handlers.js'
 import { tracedHandler } from './tracing.js'
 import { CLIENT_INFO } from './version.js'
 
@@ -30,9 +30,10 @@ export interface SdkClientOptions {
 }
 
 /**
- * The SDK `Client` for one connection attempt, every notification and request handler
+ * The SDK `Client` for one connection attempt, its notification and request handlers
  * registered: they route to the handlers `MCPClient` keeps per server, so they outlive the
- * connection. The same handlers answer a legacy server's requests and the requests a modern
+ * connection. Resource and prompt notifications are routed once a handler of their kind exists
+ * (`routeNotifications`): most clients never add one, and each route costs the SDK a wrapper. The same handlers answer a legacy server's requests and the requests a modern
  * server embeds in `input_required` results (the SDK fulfils those and retries the call).
  *
  * It announces `elicitation` (form mode) always, `sampling` when a sampling handler is
@@ -58,33 +59,13 @@ export function createSdkClient(options: SdkClientOptions): Client {
     // A server whose `nextCursor` never ends fails the list instead of running forever.
     listMaxPages: definition.maxListPages ?? DEFAULT_MAX_LIST_PAGES,
   })
-  const emit = <Argument>(
-    set: Set<(argument: Argument) => void> | undefined,
-    argument: Argument,
-  ) => {
-    if (!set) return
-    for (const handler of set) {
-      try {
-        handler(argument)
-      } catch (error) {
-        log('error', `a notification handler threw: ${String(error)}`)
-      }
-    }
-  }
-
   client.setNotificationHandler('notifications/tools/list_changed', () => {
     options.onToolListChanged()
-    emit(handlers.toolListChanged, undefined)
+    emit(handlers.toolListChanged, undefined, log)
   })
-  client.setNotificationHandler('notifications/resources/updated', ({ params }) =>
-    emit(handlers.resourceUpdated, { uri: params.uri }),
-  )
-  client.setNotificationHandler('notifications/resources/list_changed', () =>
-    emit(handlers.resourceListChanged, undefined),
-  )
-  client.setNotificationHandler('notifications/prompts/list_changed', () =>
-    emit(handlers.promptListChanged, undefined),
-  )
+  for (const kind of ON_DEMAND_KINDS) {
+    if (handlers[kind]) routeNotifications(client, kind, handlers, log)
+  }
   // Replaces the SDK's own progress routing: a call's `runId` is its token, which the SDK's
   // per-request tokens would override.
   client.setNotificationHandler('notifications/progress', ({ params }) => {
@@ -94,7 +75,7 @@ export function createSdkClient(options: SdkClientOptions): Client {
     }
     if (params.total !== undefined) update.total = params.total
     if (params.message !== undefined) update.message = params.message
-    emit(handlers.progress, update)
+    emit(handlers.progress, update, log)
   })
   if (definition.enableServerLogs !== false) {
     client.setNotificationHandler('notifications/message', ({ params }) => {
@@ -155,4 +136,55 @@ export function createSdkClient(options: SdkClientOptions): Client {
   }
   client.onerror = (error) => log('debug', `transport: ${error.message}`)
   return client
+}
+
+const ON_DEMAND_KINDS: readonly OnDemandKind[] = [
+  'resourceUpdated',
+  'resourceListChanged',
+  'promptListChanged',
+]
+
+/**
+ * Routes the server's notifications of `kind` on `client` to the server's handlers of that
+ * kind. Idempotent (the SDK keeps one handler per method): called for each handler added while
+ * a connection is open or being opened, and for a new connection when its kind has handlers.
+ */
+export function routeNotifications(
+  client: Client,
+  kind: OnDemandKind,
+  handlers: ServerHandlers,
+  log: Log,
+): void {
+  switch (kind) {
+    case 'resourceUpdated':
+      client.setNotificationHandler('notifications/resources/updated', ({ params }) =>
+        emit(handlers.resourceUpdated, { uri: params.uri }, log),
+      )
+      return
+    case 'resourceListChanged':
+      client.setNotificationHandler('notifications/resources/list_changed', () =>
+        emit(handlers.resourceListChanged, undefined, log),
+      )
+      return
+    case 'promptListChanged':
+      client.setNotificationHandler('notifications/prompts/list_changed', () =>
+        emit(handlers.promptListChanged, undefined, log),
+      )
+  }
+}
+
+/** Calls each handler of `set`; one that throws is logged and does not stop the others. */
+function emit<Argument>(
+  set: Set<(argument: Argument) => void> | undefined,
+  argument: Argument,
+  log: Log,
+): void {
+  if (!set) return
+  for (const handler of set) {
+    try {
+      handler(argument)
+    } catch (error) {
+      log('error', `a notification handler threw: ${String(error)}`)
+    }
+  }
 }

@@ -28,7 +28,12 @@ import {
 } from '@modelcontextprotocol/client'
 import { scopeStepUp } from './authenticate.js'
 import { namespacedStore, type ProtocolEraCache } from './client-cache.js'
-import { clearServerHandlers, createServerHandlers, type ServerHandlers } from './handlers.js'
+import {
+  clearServerHandlers,
+  createServerHandlers,
+  type OnDemandKind,
+  type ServerHandlers,
+} from './handlers.js'
 import type { InputCheck, InputValidatorCache } from './input-validator.js'
 import { ListenStream, listenFilterOf } from './listen-stream.js'
 import { buildTool, type MCPTool, type ToolCaller } from './mcp-tool.js'
@@ -43,7 +48,7 @@ import {
   responseTooLargeError,
   streamLostError,
 } from './request-errors.js'
-import { createSdkClient } from './sdk-client.js'
+import { createSdkClient, routeNotifications } from './sdk-client.js'
 import { cacheHintOf } from './sdk-contract.js'
 import { serverAddressOf, serverKeyOf } from './server-identity.js'
 import { approvalGateFor, callTool, needsApproval, type ToolCallTarget } from './tool-call.js'
@@ -112,6 +117,8 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
   #listenPending: ListenStream | undefined
   #negotiated: NegotiatedProtocol | undefined
   #connecting: Promise<ClientConnection> | undefined
+  /** The SDK client of the connection being opened, once made. */
+  #opening: Client | undefined
   #closing: Promise<void> | undefined
   #probing: Promise<void> | undefined
   #progressTokens = 0
@@ -219,7 +226,7 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
         serverName: this.name,
         definition: this.definition,
         createClient: () =>
-          createSdkClient({
+          (this.#opening = createSdkClient({
             serverName: this.name,
             definition: this.definition,
             handlers: this.handlers,
@@ -230,7 +237,7 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
               this.#tools.invalidate()
             },
             responseCache: { store: this.#responses, partition },
-          }),
+          })),
         timeout: this.timeout,
         verdict,
         log: this.log,
@@ -242,6 +249,7 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
       throw error
     } finally {
       this.#abandon = undefined
+      this.#opening = undefined
     }
     if (this.#closing) {
       await connection.close().catch(() => {})
@@ -325,10 +333,13 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
   }
 
   /**
-   * Something asks for the server's notifications (a handler was added): a connection without
-   * a standing stream (`notificationStream: false`) opens its listen stream now, or on connect.
+   * A handler of `kind` was added: the live connection routes that kind to the handlers, and
+   * one without a standing stream (`notificationStream: false`) opens its listen stream now,
+   * or on connect.
    */
-  listenForNotifications(): void {
+  listenForNotifications(kind: OnDemandKind): void {
+    const live = this.#connection?.client ?? this.#opening
+    if (live) routeNotifications(live, kind, this.handlers, this.log)
     if (this.#listens) return
     this.#listens = true
     const connection = this.#connection
