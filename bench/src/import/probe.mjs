@@ -5,9 +5,11 @@
  * it loaded (resolved URLs, through a synchronous `module.registerHooks` resolve hook where
  * Node has it). Plain JavaScript, run without tsx, so nothing but the import is measured.
  */
-import { registerHooks } from 'node:module'
+import * as nodeModule from 'node:module'
 
 const [specifier, exportName] = process.argv.slice(2)
+// A namespace import: Node 20 has no `registerHooks`, and a named import of it would not link.
+const { registerHooks } = nodeModule
 const urls = new Set()
 if (typeof registerHooks === 'function' && process.env.IMPORT_PROBE_URLS === '1') {
   registerHooks({

@@ -65,11 +65,15 @@ for (let round = 0; round < ROUNDS; round++) {
   const base = times.get('raw SDK v2 Client') ?? Number.NaN
   for (const { name } of contenders) roundRatios.get(name)?.push((times.get(name) ?? 0) / base)
 }
-const modules = new Map<string, number>()
+// The probe lists modules through `module.registerHooks` (Node 22.15 and later).
+const countsModules = 'registerHooks' in (await import('node:module'))
+const modules = new Map<string, number | string>()
 for (const contender of contenders) {
   modules.set(
     contender.name,
-    (await probe(contender.specifier, contender.exportName, true)).modules.length,
+    countsModules
+      ? (await probe(contender.specifier, contender.exportName, true)).modules.length
+      : 'n/a (Node < 22.15)',
   )
 }
 
