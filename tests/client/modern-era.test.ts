@@ -7,7 +7,14 @@ import { MCPClient, type ServerDefinition } from '@mcpkit/mcp-client-core'
 import type { LogMessage } from '@mcpkit/types'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { buildFixtures } from '../fixtures/build.mjs'
-import { activeResources, cleanupsAfterEach, resourceSurplus, textOf } from '../support/helpers.js'
+import {
+  activeResources,
+  cleanupsAfterEach,
+  collectGarbage,
+  outcomeWithin,
+  resourceSurplus,
+  textOf,
+} from '../support/helpers.js'
 import { type ModernHost, startModernHost } from '../support/modern-host.js'
 import { waitFor } from '../support/processes.js'
 
@@ -269,6 +276,22 @@ describe('MCPClient on the 2026-07-28 era over HTTP', () => {
       [400, undefined],
       [200, 'us'],
     ])
+  })
+
+  it('closes the listen stream on disconnect(), also after a garbage collection', async () => {
+    // Node's fetch can lose the link from a request's signal to the request in a GC
+    // (nodejs/undici#3644): aborting the signal alone then left the stream open on both sides.
+    const { client, host, log } = await modernClient('http', {}, 'modern-gc')
+    await client.listTools()
+    await log.waitFor((line) => line.message.includes('listen stream open'))
+    const listen = host!.requests.find((request) => request.rpcMethod === 'subscriptions/listen')
+    collectGarbage()
+    collectGarbage()
+    await client.disconnect()
+    expect(await outcomeWithin(listen!.closed, 5000)).toEqual({
+      status: 'fulfilled',
+      value: undefined,
+    })
   })
 
   it('reopens the listen stream after the network drops it, and still hears of changes', async () => {

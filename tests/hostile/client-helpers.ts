@@ -3,9 +3,8 @@ import { once } from 'node:events'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
-import { setFlagsFromString } from 'node:v8'
-import { runInNewContext } from 'node:vm'
 import type { StdioServerDefinition } from '@mcpkit/types'
+import { collectGarbage } from '../support/helpers.js'
 
 /** The hostile server of the client-side tests (see its header for the attacks). */
 export const HOSTILE_SERVER = fileURLToPath(new URL('./client-hostile-server.mjs', import.meta.url))
@@ -103,15 +102,9 @@ export async function longestLoopDelay<Result>(
   return { result, error, maxDelayMs: Math.max(histogram.max / 1e6, longestGap - 5) }
 }
 
-let collect: (() => void) | undefined
-
 /** The heap in use after a full garbage collection (bytes). */
 export function heapAfterGc(): number {
-  if (!collect) {
-    setFlagsFromString('--expose-gc')
-    collect = runInNewContext('gc') as () => void
-  }
-  collect()
-  collect()
+  collectGarbage()
+  collectGarbage()
   return process.memoryUsage().heapUsed
 }

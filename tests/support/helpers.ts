@@ -1,5 +1,7 @@
 import { createServer as createHttpServer, request as httpRequest } from 'node:http'
 import { type AddressInfo, createServer } from 'node:net'
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
 import { isMCPKitError, type MCPErrorCode, type MCPKitError } from '@mcpkit/types'
 import { afterEach, expect } from 'vitest'
 
@@ -48,6 +50,17 @@ export async function refusedPort(): Promise<number> {
   await new Promise<void>((resolve) => server.close(() => resolve()))
   if (address === null || typeof address !== 'object') throw new Error('no port')
   return address.port
+}
+
+let gc: (() => void) | undefined
+
+/** A full garbage collection now (exposing `gc` the first time, without `--expose-gc`). */
+export function collectGarbage(): void {
+  if (!gc) {
+    setFlagsFromString('--expose-gc')
+    gc = runInNewContext('gc') as () => void
+  }
+  gc()
 }
 
 /** Counts of `process.getActiveResourcesInfo()` by resource type. */

@@ -17,6 +17,8 @@ export interface ModernRequest {
   params: Record<string, unknown> | undefined
   headers: Record<string, string | string[] | undefined>
   status?: number
+  /** Settles once the response is over: finished, or its connection closed under it. */
+  closed: Promise<void>
 }
 
 /**
@@ -126,6 +128,7 @@ export class ModernHost {
       rpcMethod: typeof message?.method === 'string' ? message.method : undefined,
       params: (message?.params as Record<string, unknown> | undefined) ?? undefined,
       headers: { ...req.headers },
+      closed: new Promise((resolve) => res.once('close', () => resolve())),
     }
     this.requests.push(record)
     res.once('finish', () => {

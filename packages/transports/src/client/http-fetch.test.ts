@@ -326,6 +326,57 @@ describe('TransportFetch lets go of a stream known only to its ring once it ende
   })
 })
 
+describe('TransportFetch ends an aborted request itself, whatever the fetch under it did', () => {
+  /** An open SSE body that records its cancellation, from a fetch that ignores the signal. */
+  function deafFetch(headers?: Promise<void>) {
+    const cancelled: unknown[] = []
+    const fetch = async () => {
+      await headers
+      return new Response(
+        new ReadableStream<Uint8Array>({
+          start(controller) {
+            controller.enqueue(new TextEncoder().encode('data: {}\n\n'))
+          },
+          cancel(reason) {
+            cancelled.push(reason)
+          },
+        }),
+        { headers: { 'content-type': 'text/event-stream' } },
+      )
+    }
+    return { fetch, cancelled }
+  }
+
+  // Node's fetch can lose its signal in a garbage collection (nodejs/undici#3644).
+  it('errors and cancels an open stream when its signal aborts', async () => {
+    const deaf = deafFetch()
+    const transportFetch = new TransportFetch({ url: 'http://127.0.0.1:1/mcp', fetch: deaf.fetch })
+    const outer = new AbortController()
+    const response = await transportFetch.fetch('http://x', { method: 'GET', signal: outer.signal })
+    const reader = response.body!.getReader()
+    await reader.read()
+    const next = reader.read()
+    const reason = new Error('closed by the client')
+    outer.abort(reason)
+    await expect(next).rejects.toBe(reason)
+    expect(deaf.cancelled).toEqual([reason])
+    expect(getEventListeners(outer.signal, 'abort')).toHaveLength(0)
+  })
+
+  it('rejects, and cancels the body, when the signal aborted before the headers came', async () => {
+    let sendHeaders!: () => void
+    const deaf = deafFetch(new Promise<void>((resolve) => (sendHeaders = resolve)))
+    const transportFetch = new TransportFetch({ url: 'http://127.0.0.1:1/mcp', fetch: deaf.fetch })
+    const outer = new AbortController()
+    const response = transportFetch.fetch('http://x', { method: 'GET', signal: outer.signal })
+    const reason = new Error('closed by the client')
+    outer.abort(reason)
+    sendHeaders()
+    await expect(response).rejects.toBe(reason)
+    expect(deaf.cancelled).toEqual([reason])
+  })
+})
+
 describe('TransportFetch sends standing streams with redirect: error (no request clone kept)', () => {
   /** `/events` streams one event; `/moved` redirects there; POSTs are answered in JSON. */
   async function redirectingServer() {

@@ -15,23 +15,38 @@ type RequestId = string | number
 const RECENT_STREAMS = 64
 
 /**
- * The controllers of one signal the SDK passed that are still worth aborting, and the one
+ * The requests of one signal the SDK passed that are still worth aborting, and the one
  * listener that aborts them: removed once the group is empty, because Node keeps a signal
  * with an abort listener alive as long as its sources (`AbortSignal.any` of the transport's
  * signal and a modern request's own): one kept listener per call was ~0.9 KB per call.
  */
 interface Group {
-  readonly members: Set<AbortController>
+  readonly members: Set<Tracked>
   readonly signal: AbortSignal
   readonly listener: () => void
 }
 
-/** One request's own abort controller, and the group of its signal's controllers it is in. */
+/** One request's own abort controller, and the group of its signal's requests it is in. */
 interface Tracked {
   readonly controller: AbortController
   readonly group: Group
   /** The caller's scope the request was sent in (see `request-scope.ts`). */
   readonly scope?: RequestScope | undefined
+  /** Its counted SSE body, once the response came: aborting the request ends it too. */
+  body?: CountingSource
+}
+
+/**
+ * Aborts a request, and ends its response body here as well. The fetch of Node 20 and 22
+ * (undici 6, nodejs/undici#3644) can lose the link from the signal it was given to the request
+ * in a garbage collection: the abort then reaches neither the body nor the socket, and a stream
+ * the server keeps open (a `subscriptions/listen` or standalone `GET` stream) stays open on both
+ * sides after the client closed. A custom `fetch` may ignore the signal too. Cancelling the
+ * body closes the request whatever the signal did.
+ */
+function abortTracked(tracked: Tracked, reason: unknown): void {
+  tracked.controller.abort(reason)
+  tracked.body?.abort(reason)
 }
 
 /**
@@ -127,7 +142,7 @@ export class TransportFetch {
         scope,
       }
       const { controller } = tracked
-      tracked.group.members.add(controller)
+      tracked.group.members.add(tracked)
       let response: Response
       try {
         response = await this.#send(url, { ...init, signal: controller.signal })
@@ -138,6 +153,12 @@ export class TransportFetch {
         if (error instanceof TypeError && !controller.signal.aborted) markNetworkFailure(error)
         throw error
       }
+      if (controller.signal.aborted) {
+        // Aborted while the headers were on their way, and fetch missed it (see `abortTracked`).
+        this.#leave(tracked)
+        await response.body?.cancel(controller.signal.reason).catch(() => {})
+        throw controller.signal.reason
+      }
       if (post) {
         if (response.status === 404) this.sessionExpired = true
         if (response.status === 401 || response.status === 403) this.credentialsRefused = true
@@ -145,21 +166,21 @@ export class TransportFetch {
         if (this.probeStatus === undefined && isProbe(init.body)) this.probeStatus = response.status
       }
       const sse = isEventStream(response)
-      let ended: (() => void) | undefined
-      if (response.body && sse) {
-        // Before `attach`, answers go by unseen: the handshake's stream is not tracked.
-        const id = post && this.#attached ? requestIdOf(init.body) : undefined
-        if (id === undefined) {
-          this.#remember(tracked)
-          ended = () => this.#forget(tracked)
-        } else {
-          this.#unanswered ??= new Map()
-          this.#unanswered.set(id, tracked)
-        }
-      } else {
+      if (!response.body || !sse) {
         this.#leave(tracked)
+        return response.body ? this.#bounded(response, sse, scope) : response
       }
-      return response.body ? this.#bounded(response, sse, scope, ended) : response
+      let ended: (() => void) | undefined
+      // Before `attach`, answers go by unseen: the handshake's stream is not tracked.
+      const id = post && this.#attached ? requestIdOf(init.body) : undefined
+      if (id === undefined) {
+        this.#remember(tracked)
+        ended = () => this.#forget(tracked)
+      } else {
+        this.#unanswered ??= new Map()
+        this.#unanswered.set(id, tracked)
+      }
+      return this.#bounded(response, sse, scope, ended, tracked)
     }
   }
 
@@ -206,8 +227,10 @@ export class TransportFetch {
     sse: boolean,
     scope: RequestScope | undefined,
     ended?: () => void,
+    tracked?: Tracked,
   ): Response {
     const source = new CountingSource(response.body!, this.#maxMessageBytes, sse, scope, ended)
+    if (tracked) tracked.body = source
     return new Response(new ReadableStream(source, { highWaterMark: 0 }), {
       status: response.status,
       statusText: response.statusText,
@@ -219,9 +242,9 @@ export class TransportFetch {
   #groupOf(signal: AbortSignal): Group {
     let group = this.#groups.get(signal)
     if (!group) {
-      const members = new Set<AbortController>()
+      const members = new Set<Tracked>()
       const listener = () => {
-        for (const controller of members) controller.abort(signal.reason)
+        for (const tracked of members) abortTracked(tracked, signal.reason)
         members.clear()
       }
       group = { members, signal, listener }
@@ -233,8 +256,8 @@ export class TransportFetch {
 
   /** `tracked` needs no aborting any more; its signal's listener goes with the last one. */
   #leave(tracked: Tracked): void {
-    const { group, controller } = tracked
-    group.members.delete(controller)
+    const { group } = tracked
+    group.members.delete(tracked)
     if (group.members.size === 0 && this.#groups.get(group.signal) === group) {
       this.#groups.delete(group.signal)
       group.signal.removeEventListener('abort', group.listener)
@@ -325,6 +348,8 @@ class CountingSource implements UnderlyingDefaultSource<Uint8Array> {
   /** SSE: the length of the line being read, to find the blank line that ends an event. */
   #lineLength = 0
   #lastByte = 0
+  /** Set by `abort()`: a read that was pending then is of no interest. */
+  #aborted = false
 
   constructor(
     body: ReadableStream<Uint8Array>,
@@ -353,7 +378,16 @@ class CountingSource implements UnderlyingDefaultSource<Uint8Array> {
     return this.#reader.cancel(reason)
   }
 
+  /** The request was aborted: the body errors with `reason`, as fetch's own does. */
+  abort(reason: unknown): void {
+    this.#aborted = true
+    this.#controller.error(reason)
+    this.#reader.cancel(reason).catch(() => {})
+    this.#end()
+  }
+
   readonly #onRead = ({ done, value }: ReadableStreamReadResult<Uint8Array>): void => {
+    if (this.#aborted) return
     if (done) {
       this.#controller.close()
       this.#end()
@@ -370,6 +404,7 @@ class CountingSource implements UnderlyingDefaultSource<Uint8Array> {
   }
 
   readonly #onError = (error: unknown): void => {
+    if (this.#aborted) return
     // The network failed under the body (a reset connection: the Fetch standard's
     // TypeError). A JSON body is the request's answer: it will not come.
     if (error instanceof TypeError) {
