@@ -1,3 +1,4 @@
+import type { ClientConnection } from '@mcpkit/transports/client'
 import type { Log } from '@mcpkit/types'
 import type {
   Client,
@@ -137,6 +138,99 @@ export class ListenStream {
   #clearTimer(): void {
     clearTimeout(this.#timer)
     this.#timer = undefined
+  }
+}
+
+export interface ServerListenOptions {
+  /** Whether a modern connection opens its stream at once (`notificationStream` not `false`). */
+  wanted: boolean
+  /** The resource URIs subscribed to, read at each (re)open. */
+  subscriptions: ReadonlySet<string>
+  timeout: number
+  log: Log
+  /** A stream ended unexpectedly: a change may have gone by unseen. */
+  onLost: () => void
+}
+
+/**
+ * The listen stream of one server's live modern connection. A connection gets one when it is
+ * wanted: always, unless the definition says `notificationStream: false`, and then once a
+ * handler asks for notifications. The stream of a new connection is held back until the
+ * request that caused the connection settled (`openPending()`), so a cold call does not share
+ * the wire with it; `open()` opens it at once. It closes with its connection.
+ */
+export class ServerListen {
+  readonly #options: ServerListenOptions
+  #wanted: boolean
+  #stream: ListenStream | undefined
+  /** The stream of a new connection, not opened yet. */
+  #pending: ListenStream | undefined
+
+  constructor(options: ServerListenOptions) {
+    this.#options = options
+    this.#wanted = options.wanted
+  }
+
+  /** What the open stream delivers; `undefined` while none is open. */
+  get honored(): SubscriptionFilter | undefined {
+    return this.#stream?.honored
+  }
+
+  /** A modern connection opened: its stream, if wanted, waits for `openPending()`. */
+  connected(connection: ClientConnection): void {
+    if (this.#wanted) this.#make(connection)
+  }
+
+  /** Opens the stream held back for a new connection, if any. */
+  openPending(): void {
+    const pending = this.#pending
+    if (!pending) return
+    this.#pending = undefined
+    if (pending === this.#stream) pending.start()
+  }
+
+  /**
+   * Opens the stream of the modern `connection` now, or replaces the open one with the current
+   * subscriptions; resolves with what the server honours.
+   */
+  open(connection: ClientConnection): Promise<SubscriptionFilter> {
+    this.#wanted = true
+    const stream = this.#stream ?? this.#make(connection)
+    if (this.#pending === stream) this.#pending = undefined
+    return stream.open()
+  }
+
+  /** Something asked for notifications: from now on every modern connection has a stream. */
+  want(connection: ClientConnection | undefined): void {
+    if (this.#wanted) return
+    this.#wanted = true
+    if (connection?.era === 'modern' && !this.#stream) {
+      this.#make(connection)
+      this.openPending()
+    }
+  }
+
+  /** The connection ended, or the client closes: its stream closes. */
+  close(): Promise<void> {
+    const stream = this.#stream
+    this.#stream = undefined
+    this.#pending = undefined
+    return stream ? stream.close() : Promise.resolve()
+  }
+
+  #make(connection: ClientConnection): ListenStream {
+    const { subscriptions, timeout, log, onLost } = this.#options
+    const stream = new ListenStream({
+      client: connection.client,
+      filter: () => listenFilterOf(connection.client.getServerCapabilities(), subscriptions),
+      timeout,
+      log,
+      onOpen: (honored) => log('debug', 'subscriptions/listen stream open', { honored }),
+      onLost,
+    })
+    this.#stream = stream
+    this.#pending = stream
+    return stream
   }
 }
 

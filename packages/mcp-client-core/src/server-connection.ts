@@ -35,7 +35,7 @@ import {
   type ServerHandlers,
 } from './handlers.js'
 import type { InputCheck, InputValidatorCache } from './input-validator.js'
-import { ListenStream, listenFilterOf } from './listen-stream.js'
+import { ServerListen } from './listen-stream.js'
 import { buildTool, type MCPTool, type ToolCaller } from './mcp-tool.js'
 import { OperationScope } from './operation-scope.js'
 import {
@@ -112,9 +112,8 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
   readonly #serverAddress: Record<string, string | number>
   readonly #responses: ResponseCacheStore
   #connection: ClientConnection | undefined
-  #listen: ListenStream | undefined
-  /** The listen stream of a new modern connection, opened once its first request settled. */
-  #listenPending: ListenStream | undefined
+  /** The `subscriptions/listen` stream of the live modern connection. */
+  readonly #listen: ServerListen
   #negotiated: NegotiatedProtocol | undefined
   #connecting: Promise<ClientConnection> | undefined
   /** The SDK client of the connection being opened, once made. */
@@ -124,11 +123,6 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
   #progressTokens = 0
   /** Only a custom `fetch` reads the request context: without one, calls skip AsyncLocalStorage. */
   readonly #usesRequestContext: boolean
-  /**
-   * Whether a modern connection opens its `subscriptions/listen` stream: always, unless the
-   * definition says `notificationStream: false`; then once something asks for notifications.
-   */
-  #listens: boolean
 
   constructor(options: ServerConnectionOptions) {
     const { definition } = options
@@ -142,7 +136,14 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
     this.#toolListTtl = definition.toolListTtl ?? DEFAULT_TOOL_LIST_TTL_MS
     this.#usesRequestContext = 'fetch' in definition && definition.fetch !== undefined
     this.#cache = options.cache
-    this.#listens = (definition as { notificationStream?: boolean }).notificationStream !== false
+    this.#listen = new ServerListen({
+      wanted: (definition as { notificationStream?: boolean }).notificationStream !== false,
+      subscriptions: this.subscriptions,
+      timeout: this.timeout,
+      log: this.log,
+      // A change may have gone by unseen: the tool list is fetched again on next use.
+      onLost: () => this.#tools.invalidate(),
+    })
     this.#serverKey = serverKeyOf(definition)
     this.#serverAddress = serverAddressOf(definition)
     this.#responses = namespacedStore(
@@ -264,9 +265,8 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
       'debug',
       `connected over ${connection.kind}, protocol ${connection.protocolVersion} (${connection.era} era)`,
     )
-    if (connection.era === 'modern') {
-      if (this.#listens) this.#startListening(connection)
-    } else this.#legacySetup(connection)
+    if (connection.era === 'modern') this.#listen.connected(connection)
+    else this.#legacySetup(connection)
     return connection
   }
 
@@ -291,45 +291,12 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
   }
 
   /**
-   * A modern connection: its one `subscriptions/listen` stream. It opens once the request that
-   * caused the connection has its answer (or failed), so a cold call does not share the wire
-   * with it; `relisten()` opens it at once.
-   */
-  #startListening(connection: ClientConnection): void {
-    const listen = new ListenStream({
-      client: connection.client,
-      filter: () => listenFilterOf(connection.client.getServerCapabilities(), this.subscriptions),
-      timeout: this.timeout,
-      log: this.log,
-      onOpen: (honored) => this.log('debug', 'subscriptions/listen stream open', { honored }),
-      // A change may have gone by unseen: the tool list is fetched again on next use.
-      onLost: () => this.#tools.invalidate(),
-    })
-    this.#listen = listen
-    this.#listenPending = listen
-  }
-
-  #openPendingListen(): void {
-    const pending = this.#listenPending
-    if (!pending) return
-    this.#listenPending = undefined
-    if (pending === this.#listen) pending.start()
-  }
-
-  /**
    * Re-opens the listen stream of the live modern connection with the current subscriptions,
    * and returns what the server honours; `undefined` on a legacy connection.
    */
   async relisten(): Promise<SubscriptionFilter | undefined> {
     const connection = await this.connect()
-    if (connection.era !== 'modern') return undefined
-    if (!this.#listen) {
-      this.#listens = true
-      this.#startListening(connection)
-    }
-    if (!this.#listen) return undefined
-    if (this.#listenPending === this.#listen) this.#listenPending = undefined
-    return this.#listen.open()
+    return connection.era === 'modern' ? this.#listen.open(connection) : undefined
   }
 
   /**
@@ -340,22 +307,14 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
   listenForNotifications(kind: OnDemandKind): void {
     const live = this.#connection?.client ?? this.#opening
     if (live) routeNotifications(live, kind, this.handlers, this.log)
-    if (this.#listens) return
-    this.#listens = true
-    const connection = this.#connection
-    if (connection?.era === 'modern' && !this.#listen) {
-      this.#startListening(connection)
-      this.#openPendingListen()
-    }
+    this.#listen.want(this.#connection)
   }
 
   /** Drops a connection that died, so the next call opens a new one. */
   #forget(connection: ClientConnection): void {
     if (this.#connection !== connection) return
     this.#connection = undefined
-    void this.#listen?.close()
-    this.#listen = undefined
-    this.#listenPending = undefined
+    void this.#listen.close()
     this.#tools.invalidate()
     if (!this.#closing) this.log('info', 'connection closed; the next call reconnects')
   }
@@ -453,7 +412,7 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
         throw connectionClosedError(this.name, operation, attempt > 0, error)
       } finally {
         scope?.dispose()
-        if (this.#listenPending && this.#connection === connection) this.#openPendingListen()
+        if (this.#connection === connection) this.#listen.openPending()
       }
     }
   }
@@ -604,7 +563,7 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
         async (client, era, signal, meta) => {
           const notified =
             era === 'modern'
-              ? this.#listen?.honored?.toolsListChanged === true
+              ? this.#listen.honored?.toolsListChanged === true
               : client.getServerCapabilities()?.tools?.listChanged === true
           const result = await client.listTools(meta ? { _meta: meta } : undefined, {
             timeout: this.timeout,
@@ -693,11 +652,10 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
       await this.#connecting?.catch(() => {})
       const connection = this.#connection
       this.#connection = undefined
-      const listen = this.#listen
-      this.#listen = undefined
+      const listenClosed = this.#listen.close()
       this.#tools.invalidate()
       this.subscriptions.clear()
-      await listen?.close()
+      await listenClosed
       if (connection) {
         await connection.close().catch((error: unknown) => {
           this.log('warning', `error while closing: ${String(error)}`)

@@ -1,14 +1,17 @@
-import { formatIssues, MCPClientError } from '@mcpkit/types'
+import { formatIssues, isMCPKitError, MCPClientError } from '@mcpkit/types'
 import {
+  type Client,
   InsufficientScopeError,
   OAuthClientFlowError,
   OAuthError,
+  ProtocolError,
   SdkError,
   SdkErrorCode,
   SdkHttpError,
   SseError,
   UnauthorizedError,
 } from '@modelcontextprotocol/client'
+import { isNetworkFailure } from '../sdk-contract.js'
 
 /** The handshake's own deadline passed (the SDK's timeout may not have fired yet). */
 export class DeadlineError extends Error {
@@ -127,4 +130,41 @@ export function isUnauthorized(error: unknown): boolean {
   // The SSE transport's errors still carry the HTTP status as a numeric `code`.
   if (error instanceof SseError) return error.code === 401 || error.code === 403
   return false
+}
+
+/**
+ * What a failed request says about its connection: the server refused the credentials, it no
+ * longer knows the session (the request did not run), or the connection broke under the
+ * request (it may or may not have run).
+ */
+export type ConnectionFailure =
+  | 'unauthorized'
+  | 'session-expired'
+  | 'connection-lost'
+  /** The server sent more than `maxResponseBytes` (a stdio server's connection then ended). */
+  | 'response-too-large'
+
+/**
+ * A request on a client whose connection has closed: the SDK rejects it with an untyped
+ * `Error('Not connected')` (not `SdkError(NotConnected)`), so the client's state says it.
+ */
+export function closedFailure(client: Client, error: unknown): ConnectionFailure | undefined {
+  return isUntyped(error) && client.transport === undefined ? 'connection-lost' : undefined
+}
+
+/** An error that is neither the server's answer nor one of the SDK's typed errors. */
+export function isUntyped(error: unknown): boolean {
+  return !(error instanceof ProtocolError) && !(error instanceof SdkError)
+}
+
+/** What every transport's errors can say: refused credentials, or a connection gone. */
+export function commonFailure(error: unknown): ConnectionFailure | undefined {
+  if (isUnauthorized(error)) return 'unauthorized'
+  if (error instanceof SdkError) {
+    return error.code === SdkErrorCode.ConnectionClosed || error.code === SdkErrorCode.NotConnected
+      ? 'connection-lost'
+      : undefined
+  }
+  if (isNetworkFailure(error) || isMCPKitError(error, 'CONNECTION_CLOSED')) return 'connection-lost'
+  return undefined
 }

@@ -2,18 +2,13 @@ import type {
   HttpServerDefinition,
   LoggingLevel,
   ProtocolEra,
-  ProtocolVersionOption,
   ServerDefinition,
-  StdioServerDefinition,
 } from '@mcpkit/types'
-import { isMCPKitError, MCPClientError } from '@mcpkit/types'
+import { MCPClientError } from '@mcpkit/types'
 import {
   type Client,
   type OAuthClientProvider,
   type PriorDiscovery,
-  ProtocolError,
-  SdkError,
-  SdkErrorCode,
   SdkHttpError,
   SSEClientTransport,
   SseError,
@@ -21,34 +16,32 @@ import {
   type Transport,
 } from '@modelcontextprotocol/client'
 import { validateServerDefinition } from '../definition.js'
-import { isNetworkFailure, isProbeWithoutVerdict } from '../sdk-contract.js'
-import { connectError, describe, isUnauthorized, withDeadline } from './connect-errors.js'
+import { isProbeWithoutVerdict } from '../sdk-contract.js'
+import {
+  type ConnectionFailure,
+  closedFailure,
+  commonFailure,
+  connectError,
+  describe,
+  isUntyped,
+  withDeadline,
+} from './connect-errors.js'
+import { connectStdio } from './connect-stdio.js'
 import { isOversizedBody, TransportFetch } from './http-fetch.js'
 import { watchListCursors } from './list-pages.js'
 import {
+  type Attempt,
   eraOf,
   type ProtocolVerdict,
-  priorOf,
   protocolVersionOf,
   type TransportKind,
   versionNegotiation,
+  withVerdict,
 } from './protocol-verdict.js'
 import { runWithRequestContext } from './request-context-storage.js'
-import type { ProcessStdioTransport } from './stdio-transport.js'
 
+export type { ConnectionFailure } from './connect-errors.js'
 export type { ProtocolVerdict, TransportKind } from './protocol-verdict.js'
-
-/**
- * What a failed request says about its connection: the server refused the credentials, it no
- * longer knows the session (the request did not run), or the connection broke under the
- * request (it may or may not have run).
- */
-export type ConnectionFailure =
-  | 'unauthorized'
-  | 'session-expired'
-  | 'connection-lost'
-  /** The server sent more than `maxResponseBytes` (a stdio server's connection then ended). */
-  | 'response-too-large'
 
 /** An SDK `Client` connected to one server, and how to close it cleanly. */
 export interface ClientConnection {
@@ -116,19 +109,6 @@ const FALLBACK_STATUSES = new Set([400, 404, 405])
  */
 const TERMINATE_TIMEOUT_MS = 5000
 /**
- * How long a stdio server may stay silent on the `server/discover` probe before it counts as a
- * legacy server (some ignore requests that come before `initialize`): at most this, and at
- * most half the connect timeout, so the `initialize` that follows has time too.
- */
-const STDIO_PROBE_TIMEOUT_MS = 5000
-
-/** One attempt's plan: the era option, and the verdict to start from. */
-interface Attempt {
-  readonly option: ProtocolVersionOption
-  readonly prior: PriorDiscovery | undefined
-}
-
-/**
  * Builds the transport a server definition asks for and opens the connection on it, in the
  * protocol era the definition's `protocolVersion` asks for (`'auto'`: the era the server
  * speaks, found as the MCP backwards-compatibility rules say).
@@ -153,152 +133,6 @@ export function connectClient(options: ConnectClientOptions): Promise<ClientConn
   return resolved.kind === 'http' && resolved.definition.fetch
     ? runWithRequestContext(null, connect)
     : connect()
-}
-
-/** `connectOnce`, again without the verdict when a supplied verdict no longer holds. */
-async function withVerdict(
-  options: ConnectClientOptions,
-  connectOnce: (attempt: Attempt, deadline: () => number) => Promise<ClientConnection>,
-): Promise<ClientConnection> {
-  const option = protocolVersionOf(options.definition)
-  const started = Date.now()
-  const remaining = () => Math.max(1, options.timeout - (Date.now() - started))
-  const prior = priorOf(options.verdict, option)
-  if (!prior) return connectOnce({ option, prior: undefined }, remaining)
-  try {
-    return await connectOnce({ option, prior }, remaining)
-  } catch (error) {
-    if (!isStaleVerdictFailure(error) || options.signal?.aborted) throw error
-    options.log?.('info', `the cached protocol era (${prior.kind}) did not work; probing again`, {
-      error: describe(error),
-    })
-    return connectOnce({ option, prior: undefined }, remaining)
-  }
-}
-
-/** A failure a stale era verdict can explain (not refused credentials, a timeout, an abort). */
-function isStaleVerdictFailure(error: unknown): boolean {
-  return (
-    isMCPKitError(error, 'CONNECTION_FAILED') &&
-    !isUnauthorized(error.cause) &&
-    !isNetworkFailure(error.cause)
-  )
-}
-
-// ── stdio ─────────────────────────────────────────────────────────────────────
-
-function connectStdio(options: ConnectClientOptions): Promise<ClientConnection> {
-  return withVerdict(options, async (attempt, remaining) => {
-    try {
-      return await connectStdioOnce(options, attempt, remaining())
-    } catch (failure) {
-      const { error, exited } = failure as StdioFailure
-      // A server that ended during the probe: a legacy server that exits on any request before
-      // `initialize`. It gets one more process, spoken to the legacy way from the start.
-      if (
-        attempt.option === 'auto' &&
-        !attempt.prior &&
-        exited &&
-        isProbeWithoutVerdict(error.cause)
-      ) {
-        options.log?.(
-          'info',
-          'the server exited on the protocol probe; starting it again for the legacy initialize handshake',
-        )
-        try {
-          return await connectStdioOnce(
-            options,
-            { option: 'auto', prior: { kind: 'legacy' } },
-            remaining(),
-          )
-        } catch (again) {
-          throw (again as StdioFailure).error
-        }
-      }
-      throw error
-    }
-  })
-}
-
-/**
- * The stdio transport, loaded on the first stdio connect: an HTTP-only client never loads
- * `node:child_process` or `cross-spawn`.
- */
-let stdioTransport: Promise<typeof ProcessStdioTransport> | undefined
-function loadStdioTransport(): Promise<typeof ProcessStdioTransport> {
-  stdioTransport ??= import('./stdio-transport.js').then((module) => module.ProcessStdioTransport)
-  return stdioTransport
-}
-
-interface StdioFailure {
-  readonly error: MCPClientError
-  /** The child process ended during the attempt. */
-  readonly exited: boolean
-}
-
-async function connectStdioOnce(
-  options: ConnectClientOptions,
-  attempt: Attempt,
-  timeout: number,
-): Promise<ClientConnection> {
-  const { serverName, log } = options
-  const definition = options.definition as StdioServerDefinition
-  const transport = new (await loadStdioTransport())({
-    serverName,
-    command: definition.command,
-    args: definition.args,
-    env: definition.env,
-    cwd: definition.cwd,
-    stderr: definition.stderr,
-    onStderrLine: (line) => log?.('info', line, { stream: 'stderr' }),
-    maxMessageBytes: definition.maxResponseBytes,
-  })
-  const client = options.createClient()
-  const probeTimeout = Math.min(STDIO_PROBE_TIMEOUT_MS, Math.floor(timeout / 2))
-  client.setVersionNegotiation(versionNegotiation(attempt.option, probeTimeout))
-  const target = `command "${[definition.command, ...(definition.args ?? [])].join(' ')}"`
-  try {
-    await withDeadline(
-      client.connect(transport, { timeout, ...(attempt.prior ? { prior: attempt.prior } : {}) }),
-      timeout,
-      options.signal,
-    )
-  } catch (error) {
-    // Whether the server ended by itself: asked before our close() ends it.
-    const exited = transport.exitDescription !== undefined
-    await transport.close().catch(() => {})
-    if (isMCPKitError(error, 'COMMAND_NOT_FOUND')) {
-      throw { error, exited: false } satisfies StdioFailure
-    }
-    const stderr = transport.stderrTail.length
-      ? ` Last stderr lines:\n${transport.stderrTail.join('\n')}`
-      : ''
-    const ended = exited ? ` The process ended (${transport.exitDescription}).` : ''
-    throw {
-      error: connectError(serverName, target, options.timeout, error, `${ended}${stderr}`),
-      exited,
-    } satisfies StdioFailure
-  }
-  watchListCursors(transport, serverName)
-  const era = eraOf(client)
-  const discover = client.getDiscoverResult()
-  return {
-    client,
-    transport,
-    kind: 'stdio',
-    era,
-    protocolVersion: client.getNegotiatedProtocolVersion() ?? '',
-    verdict:
-      era === 'modern' && discover
-        ? { era: 'modern', discover }
-        : { era: 'legacy', transport: 'stdio' },
-    failureOf: (error) => {
-      const failure = commonFailure(error) ?? closedFailure(client, error)
-      return failure === 'connection-lost' && transport.oversized ? 'response-too-large' : failure
-    },
-    onstreamlost: undefined,
-    close: () => client.close(),
-  }
 }
 
 // ── HTTP ──────────────────────────────────────────────────────────────────────
@@ -512,31 +346,6 @@ function httpConnection(parts: {
   }
   transportFetch.onStreamLost = () => connection.onstreamlost?.()
   return connection
-}
-
-/**
- * A request on a client whose connection has closed: the SDK rejects it with an untyped
- * `Error('Not connected')` (not `SdkError(NotConnected)`), so the client's state says it.
- */
-function closedFailure(client: Client, error: unknown): ConnectionFailure | undefined {
-  return isUntyped(error) && client.transport === undefined ? 'connection-lost' : undefined
-}
-
-/** An error that is neither the server's answer nor one of the SDK's typed errors. */
-function isUntyped(error: unknown): boolean {
-  return !(error instanceof ProtocolError) && !(error instanceof SdkError)
-}
-
-/** What every transport's errors can say: refused credentials, or a connection gone. */
-function commonFailure(error: unknown): ConnectionFailure | undefined {
-  if (isUnauthorized(error)) return 'unauthorized'
-  if (error instanceof SdkError) {
-    return error.code === SdkErrorCode.ConnectionClosed || error.code === SdkErrorCode.NotConnected
-      ? 'connection-lost'
-      : undefined
-  }
-  if (isNetworkFailure(error) || isMCPKitError(error, 'CONNECTION_CLOSED')) return 'connection-lost'
-  return undefined
 }
 
 function httpTransportOptions(definition: HttpServerDefinition, transportFetch: TransportFetch) {

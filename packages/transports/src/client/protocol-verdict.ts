@@ -1,9 +1,13 @@
 import type { ProtocolEra, ProtocolVersionOption, ServerDefinition } from '@mcpkit/types'
+import { isMCPKitError } from '@mcpkit/types'
 import type {
   DiscoverResult,
   PriorDiscovery,
   VersionNegotiationOptions,
 } from '@modelcontextprotocol/client'
+import { isNetworkFailure } from '../sdk-contract.js'
+import type { ClientConnection, ConnectClientOptions } from './connect.js'
+import { describe, isUnauthorized } from './connect-errors.js'
 
 /** The 2026-07-28 revision, the first of the modern era. */
 export const MODERN_PROTOCOL_VERSION = '2026-07-28'
@@ -56,4 +60,40 @@ export function priorOf(
 /** The era a connected SDK client speaks (legacy when it cannot tell). */
 export function eraOf(client: { getProtocolEra(): ProtocolEra | undefined }): ProtocolEra {
   return client.getProtocolEra() ?? 'legacy'
+}
+
+/** One attempt's plan: the era option, and the verdict to start from. */
+export interface Attempt {
+  readonly option: ProtocolVersionOption
+  readonly prior: PriorDiscovery | undefined
+}
+
+/** `connectOnce`, again without the verdict when a supplied verdict no longer holds. */
+export async function withVerdict(
+  options: ConnectClientOptions,
+  connectOnce: (attempt: Attempt, deadline: () => number) => Promise<ClientConnection>,
+): Promise<ClientConnection> {
+  const option = protocolVersionOf(options.definition)
+  const started = Date.now()
+  const remaining = () => Math.max(1, options.timeout - (Date.now() - started))
+  const prior = priorOf(options.verdict, option)
+  if (!prior) return connectOnce({ option, prior: undefined }, remaining)
+  try {
+    return await connectOnce({ option, prior }, remaining)
+  } catch (error) {
+    if (!isStaleVerdictFailure(error) || options.signal?.aborted) throw error
+    options.log?.('info', `the cached protocol era (${prior.kind}) did not work; probing again`, {
+      error: describe(error),
+    })
+    return connectOnce({ option, prior: undefined }, remaining)
+  }
+}
+
+/** A failure a stale era verdict can explain (not refused credentials, a timeout, an abort). */
+function isStaleVerdictFailure(error: unknown): boolean {
+  return (
+    isMCPKitError(error, 'CONNECTION_FAILED') &&
+    !isUnauthorized(error.cause) &&
+    !isNetworkFailure(error.cause)
+  )
 }
