@@ -220,7 +220,8 @@ export class TransportFetch {
    * a whole operation). Past the limit the body errors with `RESPONSE_TOO_LARGE`, so the
    * transport stops reading, and nothing more is buffered. A JSON body the network cuts off
    * is a lost response stream to the scope (an SSE stream is reported by the transport).
-   * `ended` is called once the body ended, failed or was cancelled.
+   * `ended` is called once the body ended, failed or was cancelled. Aborting `tracked` ends
+   * the body too.
    */
   #bounded(
     response: Response,
@@ -229,7 +230,14 @@ export class TransportFetch {
     ended?: () => void,
     tracked?: Tracked,
   ): Response {
-    const source = new CountingSource(response.body!, this.#maxMessageBytes, sse, scope, ended)
+    // An ended body is let go of: a tracked stream may stay in the ring after it ended.
+    const onEnd = tracked
+      ? () => {
+          tracked.body = undefined
+          ended?.()
+        }
+      : ended
+    const source = new CountingSource(response.body!, this.#maxMessageBytes, sse, scope, onEnd)
     if (tracked) tracked.body = source
     return new Response(new ReadableStream(source, { highWaterMark: 0 }), {
       status: response.status,
