@@ -33,7 +33,7 @@ interface Tracked {
   /** The caller's scope the request was sent in (see `request-scope.ts`). */
   readonly scope?: RequestScope | undefined
   /** Its counted SSE body, once the response came: aborting the request ends it too. */
-  body?: CountingSource
+  body?: CountingSource | undefined
 }
 
 /**
