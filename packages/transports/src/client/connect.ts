@@ -27,7 +27,8 @@ import {
   withDeadline,
 } from './connect-errors.js'
 import { connectStdio } from './connect-stdio.js'
-import { isOversizedBody, TransportFetch } from './http-fetch.js'
+import { isOversizedBody } from './counting-body.js'
+import { TransportFetch } from './http-fetch.js'
 import { watchListCursors } from './list-pages.js'
 import {
   type Attempt,
