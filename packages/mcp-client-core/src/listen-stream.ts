@@ -156,9 +156,8 @@ export interface ServerListenOptions {
  * The listen stream of one server's live modern connection. A connection gets one when it is
  * wanted: always, unless the definition says `notificationStream: false`, and then once a
  * handler asks for notifications. The stream of a new connection is held back until the
- * request that caused the connection settled and its caller has the answer (`openPending()`),
- * so a cold call neither shares the wire with it nor waits for its request to be made;
- * `open()` opens it at once. It closes with its connection.
+ * request that caused the connection settled (`openPending()`), so a cold call does not share
+ * the wire with it; `open()` opens it at once. It closes with its connection.
  */
 export class ServerListen {
   readonly #options: ServerListenOptions
@@ -187,10 +186,7 @@ export class ServerListen {
     const pending = this.#pending
     if (!pending) return
     this.#pending = undefined
-    // In the next turn of the event loop: the caller's code runs on its answer first.
-    setImmediate(() => {
-      if (pending === this.#stream) pending.start()
-    })
+    if (pending === this.#stream) pending.start()
   }
 
   /**
