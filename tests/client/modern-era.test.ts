@@ -278,6 +278,27 @@ describe('MCPClient on the 2026-07-28 era over HTTP', () => {
     ])
   })
 
+  it('opens the listen stream once the cold call answered its caller, and before the next request', async () => {
+    // What the client's fetch was asked for, in order: the JSON-RPC method of each POST.
+    const sent: string[] = []
+    const { client } = await modernClient(
+      'http',
+      {
+        fetch: (url: string | URL, init?: RequestInit) => {
+          if (typeof init?.body === 'string') sent.push(JSON.parse(init.body).method)
+          return fetch(url, init)
+        },
+      },
+      'modern-listen-order',
+    )
+    const tools = await client.listToolsets()
+    // The caller has the list and runs first: the stream's request is not made yet.
+    expect(sent).toEqual(['server/discover', 'tools/list'])
+    await tools.modern!.echo!.execute({ text: 'next' })
+    // Its request still precedes the caller's next one, as if it had opened with the list.
+    expect(sent).toEqual(['server/discover', 'tools/list', 'subscriptions/listen', 'tools/call'])
+  })
+
   it('closes the listen stream on disconnect(), also after a garbage collection', async () => {
     // Node's fetch can lose the link from a request's signal to the request in a GC
     // (nodejs/undici#3644): aborting the signal alone then left the stream open on both sides.

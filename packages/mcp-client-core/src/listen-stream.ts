@@ -155,9 +155,14 @@ export interface ServerListenOptions {
 /**
  * The listen stream of one server's live modern connection. A connection gets one when it is
  * wanted: always, unless the definition says `notificationStream: false`, and then once a
- * handler asks for notifications. The stream of a new connection is held back until the
- * request that caused the connection settled (`openPending()`), so a cold call does not share
- * the wire with it; `open()` opens it at once. It closes with its connection.
+ * handler asks for notifications. `open()` opens it at once. It closes with its connection.
+ *
+ * The stream of a new connection is held back until the request that caused the connection
+ * settled, so a cold call does not share the wire with it. Then it is due (`due()`): it opens in
+ * the next turn of the event loop, after the caller's code has run on its answer, or before
+ * the connection's next request goes out (`openDue()`), whichever comes first. Its request
+ * therefore still precedes every later request of the connection, as if it had opened at once:
+ * a token the server revokes meanwhile is refreshed once, by the first request refused.
  */
 export class ServerListen {
   readonly #options: ServerListenOptions
@@ -165,6 +170,8 @@ export class ServerListen {
   #stream: ListenStream | undefined
   /** The stream of a new connection, not opened yet. */
   #pending: ListenStream | undefined
+  /** Set while the pending stream is due: it opens in this turn of the event loop. */
+  #dueTimer: ReturnType<typeof setImmediate> | undefined
 
   constructor(options: ServerListenOptions) {
     this.#options = options
@@ -181,12 +188,31 @@ export class ServerListen {
     if (this.#wanted) this.#make(connection)
   }
 
+  /**
+   * The request that caused the connection settled: the stream held back for it opens once
+   * its caller has the answer (in the next turn of the event loop), or with `openDue()`.
+   */
+  due(): void {
+    if (!this.#pending || this.#dueTimer) return
+    this.#dueTimer = setImmediate(() => this.openDue())
+  }
+
+  /** Opens the due stream now, if one is: a request of the connection is about to go out. */
+  openDue(): void {
+    if (this.#dueTimer) this.#openPending()
+  }
+
   /** Opens the stream held back for a new connection, if any. */
-  openPending(): void {
+  #openPending(): void {
     const pending = this.#pending
-    if (!pending) return
     this.#pending = undefined
-    if (pending === this.#stream) pending.start()
+    this.#clearDue()
+    if (pending && pending === this.#stream) pending.start()
+  }
+
+  #clearDue(): void {
+    if (this.#dueTimer) clearImmediate(this.#dueTimer)
+    this.#dueTimer = undefined
   }
 
   /**
@@ -196,7 +222,10 @@ export class ServerListen {
   open(connection: ClientConnection): Promise<SubscriptionFilter> {
     this.#wanted = true
     const stream = this.#stream ?? this.#make(connection)
-    if (this.#pending === stream) this.#pending = undefined
+    if (this.#pending === stream) {
+      this.#pending = undefined
+      this.#clearDue()
+    }
     return stream.open()
   }
 
@@ -206,7 +235,7 @@ export class ServerListen {
     this.#wanted = true
     if (connection?.era === 'modern' && !this.#stream) {
       this.#make(connection)
-      this.openPending()
+      this.#openPending()
     }
   }
 
@@ -215,6 +244,7 @@ export class ServerListen {
     const stream = this.#stream
     this.#stream = undefined
     this.#pending = undefined
+    this.#clearDue()
     return stream ? stream.close() : Promise.resolve()
   }
 

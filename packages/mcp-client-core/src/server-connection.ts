@@ -353,6 +353,8 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
         if (await stepUp(error)) continue
         throw error
       }
+      // A new connection's listen stream goes out before any request that follows the first.
+      this.#listen.openDue()
       // What the transports see of this attempt (answer bytes, lost streams) and its deadline;
       // none where it would add nothing (one stdio request: see `needsRequestScope`).
       const scope = needsRequestScope(connection.kind, operation)
@@ -412,7 +414,7 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
         throw connectionClosedError(this.name, operation, attempt > 0, error)
       } finally {
         scope?.dispose()
-        if (this.#connection === connection) this.#listen.openPending()
+        if (this.#connection === connection) this.#listen.due()
       }
     }
   }
