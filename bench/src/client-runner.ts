@@ -5,9 +5,10 @@
  * `mastra-v1` (`@mastra/mcp`'s `MCPClient`, 2.x and, under the npm alias `@mastra/mcp-1`, 1.x:
  * the same shape as mcpkit's, `listToolsets()` and `execute`). The
  * orchestrator (`run.ts`) sends it one operation at a time over IPC and it answers with what
- * it measured itself. Separate processes keep the contenders from taxing each other: mcpkit's
- * AsyncLocalStorage turns on promise hooks for the whole process on Node 20, and each has its
- * own heap, GC and JIT state; a runner loads only its own SDK. Only one runner works at a time.
+ * it measured itself. Separate processes keep the contenders from taxing each other: an
+ * enabled AsyncLocalStorage turns on promise hooks for the whole process on Node 20 and 22, and
+ * each has its own heap, GC and JIT state; a runner loads only its own SDK. Only one runner
+ * works at a time.
  */
 import { writeFileSync } from 'node:fs'
 import { Session } from 'node:inspector/promises'

@@ -1,4 +1,8 @@
-import type { RequestScope } from '@mcpkit/transports/client'
+import {
+  type RequestScope,
+  type RequestScopeOptions,
+  requestScopeOptions,
+} from '@mcpkit/transports/client'
 
 /** Why an operation was cut short by its scope. */
 export type ScopeFailure =
@@ -11,11 +15,17 @@ export type ScopeFailure =
   /** A list was handed a page cursor the server had returned before: its pages would loop. */
   | { readonly kind: 'repeated-cursor'; readonly cursor: string }
 
+/** The options of an SDK call made in a scope: its requests report to it, and it can abort them. */
+export interface ScopeRequestOptions extends RequestScopeOptions {
+  readonly signal: AbortSignal
+}
+
 /**
  * One attempt of one operation (a tool call, a whole paginated list): the transports report
  * the bytes of its answers, the loss of its response streams and the cursor of each page it
  * asks for (`RequestScope`); the first failure aborts `signal`, which the SDK request was
- * given, so the call fails at once instead of waiting for its timeout or reading on.
+ * given, so the call fails at once instead of waiting for its timeout or reading on. Pass
+ * `requestOptions` to the SDK call: they carry both.
  */
 export class OperationScope implements RequestScope {
   readonly #controller = new AbortController()
@@ -34,9 +44,17 @@ export class OperationScope implements RequestScope {
     }
   }
 
-  /** Aborted on the first failure; pass it to the SDK request. */
+  #requestOptions: ScopeRequestOptions | undefined
+
+  /** Aborted on the first failure. */
   get signal(): AbortSignal {
     return this.#controller.signal
+  }
+
+  /** The options of the SDK call made in this scope (spread them into its options). */
+  get requestOptions(): ScopeRequestOptions {
+    this.#requestOptions ??= { signal: this.#controller.signal, ...requestScopeOptions(this) }
+    return this.#requestOptions
   }
 
   get failure(): ScopeFailure | undefined {

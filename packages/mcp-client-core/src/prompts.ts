@@ -9,13 +9,13 @@ export function listPrompts(
 ): Promise<Prompt[] | undefined> {
   return server.request(
     { what: 'prompts/list', idempotent: true, list: true, requestContext },
-    async (client, era, signal) => {
+    async (client, era, options) => {
       if (!client.getServerCapabilities()?.prompts) return undefined
       const meta = server.requestMeta(era)
       return (
         await client.listPrompts(meta ? { _meta: meta } : undefined, {
           timeout: server.timeout,
-          ...(signal ? { signal } : {}),
+          ...options,
         })
       ).prompts
     },
@@ -39,7 +39,7 @@ export function getPrompt(
   return server.tracedRequest(
     { method: 'prompts/get', target: name, attributes: { 'gen_ai.prompt.name': name } },
     { what: `prompts/get "${name}"`, idempotent: true, requestContext },
-    (client, _era, signal, meta) => {
+    (client, _era, options, meta) => {
       server.assertCapability(client, 'prompts')
       return client.getPrompt(
         {
@@ -48,7 +48,7 @@ export function getPrompt(
           ...(version === undefined ? {} : { version }),
           ...(meta ? { _meta: meta } : {}),
         },
-        { timeout: server.timeout, ...(signal ? { signal } : {}) },
+        { timeout: server.timeout, ...options },
       )
     },
   )

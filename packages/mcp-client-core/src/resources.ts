@@ -14,12 +14,12 @@ export function listResources(
 ): Promise<Resource[] | undefined> {
   return server.request(
     { what: 'resources/list', idempotent: true, list: true, requestContext },
-    async (client, era, signal) =>
+    async (client, era, options) =>
       offersResources(client)
         ? (
             await client.listResources(params(server.requestMeta(era)), {
               timeout: server.timeout,
-              ...(signal ? { signal } : {}),
+              ...options,
             })
           ).resources
         : undefined,
@@ -33,12 +33,12 @@ export function listResourceTemplates(
 ): Promise<ResourceTemplateType[] | undefined> {
   return server.request(
     { what: 'resources/templates/list', idempotent: true, list: true, requestContext },
-    async (client, era, signal) =>
+    async (client, era, options) =>
       offersResources(client)
         ? (
             await client.listResourceTemplates(params(server.requestMeta(era)), {
               timeout: server.timeout,
-              ...(signal ? { signal } : {}),
+              ...options,
             })
           ).resourceTemplates
         : undefined,
@@ -61,11 +61,11 @@ export function readResource(
   return server.tracedRequest(
     { method: 'resources/read', attributes: { 'mcp.resource.uri': uri } },
     { what: `resources/read ${uri}`, idempotent: true, requestContext },
-    (client, _era, signal, meta) => {
+    (client, _era, options, meta) => {
       server.assertCapability(client, 'resources')
       return client.readResource(meta ? { uri, _meta: meta } : { uri }, {
         timeout: server.timeout,
-        ...(signal ? { signal } : {}),
+        ...options,
         ...(perCallCredentials ? { cacheMode: 'bypass' as const } : {}),
       })
     },
@@ -108,9 +108,9 @@ export async function subscribe(server: ServerConnection, uri: string): Promise<
   }
   const result = await server.request(
     { what: `resources/subscribe ${uri}`, idempotent: true, requestContext: null },
-    (client) => {
+    (client, _era, options) => {
       server.assertCapability(client, 'resources.subscribe')
-      return client.subscribeResource({ uri }, { timeout: server.timeout })
+      return client.subscribeResource({ uri }, { timeout: server.timeout, ...options })
     },
   )
   server.subscriptions.add(uri)
@@ -127,9 +127,9 @@ export async function unsubscribe(server: ServerConnection, uri: string): Promis
   }
   return server.request(
     { what: `resources/unsubscribe ${uri}`, idempotent: true, requestContext: null },
-    (client) => {
+    (client, _era, options) => {
       server.assertCapability(client, 'resources.subscribe')
-      return client.unsubscribeResource({ uri }, { timeout: server.timeout })
+      return client.unsubscribeResource({ uri }, { timeout: server.timeout, ...options })
     },
   )
 }

@@ -51,20 +51,24 @@ describe('ServerConnection.request scopes', () => {
     const connection = stdioConnection()
     const call = await connection.request(
       { what: 'tools/call "echo"', idempotent: false, requestContext: null },
-      async (client, _era, signal) => ({
-        signal,
-        result: await client.callTool({ name: 'echo', arguments: {} }),
+      async (client, _era, options) => ({
+        options,
+        result: await client.callTool({ name: 'echo', arguments: {} }, options),
       }),
     )
     // No scope: nothing to abort the request with, and nothing for the transport to report to.
-    expect(call.signal).toBeUndefined()
+    expect(call.options).toBeUndefined()
     expect(call.result.content).toEqual([{ type: 'text', text: 'ok' }])
 
     const list = await connection.request(
       { what: 'tools/list', idempotent: true, list: true, requestContext: null },
-      async (client, _era, signal) => ({ signal, result: await client.listTools() }),
+      async (client, _era, options) => ({
+        options,
+        result: await client.listTools(undefined, options),
+      }),
     )
-    expect(list.signal).toBeInstanceOf(AbortSignal)
+    expect(list.options?.signal).toBeInstanceOf(AbortSignal)
+    expect(list.options?.onresumptiontoken).toBeTypeOf('function')
     expect(list.result.tools.map((tool) => tool.name)).toEqual(['echo'])
   })
 

@@ -4,7 +4,6 @@ import {
   connectClient,
   DEFAULT_MAX_RESPONSE_BYTES,
   needsRequestScope,
-  runInRequestScope,
   runWithRequestContext,
 } from '@mcpkit/transports/client'
 import {
@@ -37,7 +36,7 @@ import {
 import type { InputCheck, InputValidatorCache } from './input-validator.js'
 import { ServerListen } from './listen-stream.js'
 import { buildTool, type MCPTool, type ToolCaller } from './mcp-tool.js'
-import { OperationScope } from './operation-scope.js'
+import { OperationScope, type ScopeRequestOptions } from './operation-scope.js'
 import {
   connectionClosedError,
   disconnectedError,
@@ -329,12 +328,16 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
    * expired (the server did not run the request) the connection is renewed and the request
    * sent once more; when the connection dropped mid-request it is sent again only if the
    * operation is idempotent. `send` gets the connection's era to shape the request, and the
-   * signal of the attempt's scope to pass to the SDK (`undefined` when it has none: one stdio
-   * request).
+   * options of the attempt's scope to spread into the SDK call's options (`undefined` when it
+   * has none: one stdio request).
    */
   async request<Result>(
     operation: Operation,
-    send: (client: Client, era: ProtocolEra, signal: AbortSignal | undefined) => Promise<Result>,
+    send: (
+      client: Client,
+      era: ProtocolEra,
+      options: ScopeRequestOptions | undefined,
+    ) => Promise<Result>,
   ): Promise<Result> {
     const stepUp = scopeStepUp({
       serverName: this.name,
@@ -364,10 +367,7 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
           })
         : undefined
       if (operation.span?.recording) operation.span.setAttributes(this.#spanAttributes(connection))
-      const sendInScope = scope
-        ? () =>
-            runInRequestScope(scope, () => send(connection.client, connection.era, scope.signal))
-        : () => send(connection.client, connection.era, undefined)
+      const sendInScope = () => send(connection.client, connection.era, scope?.requestOptions)
       try {
         return await (this.#usesRequestContext
           ? runWithRequestContext(operation.requestContext, sendInScope)
@@ -430,7 +430,7 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
     send: (
       client: Client,
       era: ProtocolEra,
-      signal: AbortSignal | undefined,
+      options: ScopeRequestOptions | undefined,
       meta: Record<string, unknown> | undefined,
     ) => Promise<Result>,
   ): Promise<Result> {
@@ -439,9 +439,9 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
       target === undefined ? method : `${method} ${target}`,
       { 'mcp.method.name': method, 'mcpkit.server.name': this.name, ...span.attributes },
       (handle: SpanHandle) =>
-        this.request({ ...operation, span: handle }, (client, era, signal) => {
+        this.request({ ...operation, span: handle }, (client, era, options) => {
           const meta = { ...this.requestMeta(era), ...handle.meta }
-          return send(client, era, signal, Object.keys(meta).length > 0 ? meta : undefined)
+          return send(client, era, options, Object.keys(meta).length > 0 ? meta : undefined)
         }),
     )
   }
@@ -562,14 +562,14 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
       const { tools, freshFor } = await this.tracedRequest(
         { method: 'tools/list' },
         { what: 'tools/list', idempotent: true, list: true, requestContext },
-        async (client, era, signal, meta) => {
+        async (client, era, options, meta) => {
           const notified =
             era === 'modern'
               ? this.#listen.honored?.toolsListChanged === true
               : client.getServerCapabilities()?.tools?.listChanged === true
           const result = await client.listTools(meta ? { _meta: meta } : undefined, {
             timeout: this.timeout,
-            ...(signal ? { signal } : {}),
+            ...options,
           })
           const hint = era === 'modern' ? cacheHintOf(result).ttlMs : undefined
           return {

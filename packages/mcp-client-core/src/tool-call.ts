@@ -19,6 +19,7 @@ import {
 } from '@modelcontextprotocol/client'
 import type { InputCheck } from './input-validator.js'
 import type { MCPTool } from './mcp-tool.js'
+import type { ScopeRequestOptions } from './operation-scope.js'
 import { abortedError, type Operation } from './request-errors.js'
 import { type SpanHandle, traced } from './tracing.js'
 
@@ -42,12 +43,17 @@ export interface ToolCallTarget {
   listedToolNames(requestContext: RequestContext | null): Promise<ReadonlySet<string>>
   /**
    * Sends through the live connection, reconnecting (and re-sending when safe) as needed.
-   * `signal` aborts when the attempt is cut short (a lost response stream, too large an answer);
+   * `options` go into the SDK call's options: they carry the attempt's scope, and its `signal`
+   * aborts when the attempt is cut short (a lost response stream, too large an answer);
    * `undefined` when nothing can cut it short (one stdio request).
    */
   request<Result>(
     operation: Operation,
-    send: (client: Client, era: ProtocolEra, signal: AbortSignal | undefined) => Promise<Result>,
+    send: (
+      client: Client,
+      era: ProtocolEra,
+      options: ScopeRequestOptions | undefined,
+    ) => Promise<Result>,
   ): Promise<Result>
   /** The `_meta` keys a request on `era` carries (the modern era's log level). */
   requestMeta(era: ProtocolEra): Record<string, unknown> | undefined
@@ -283,7 +289,7 @@ async function send(
   try {
     return (await target.request(
       { what: `tools/call "${tool.name}"`, idempotent, requestContext, span: context.span },
-      (client, era, scopeSignal) => {
+      (client, era, scopeOptions) => {
         const meta = {
           ...target.requestMeta(era),
           ...(progressToken === undefined ? {} : { progressToken }),
@@ -297,12 +303,14 @@ async function send(
           arguments: input,
           ...(Object.keys(meta).length > 0 ? { _meta: meta } : {}),
         }
+        const scopeSignal = scopeOptions?.signal
         const callSignal =
           controller && scopeSignal
             ? AbortSignal.any([controller.signal, scopeSignal])
             : (controller?.signal ?? scopeSignal)
         return client.callTool(params, {
           timeout: target.timeout,
+          ...scopeOptions,
           ...(callSignal ? { signal: callSignal } : {}),
           // The modern era mirrors arguments into `Mcp-Param-*` headers from the definition
           // the tool was listed with; a mismatch is retried above after listing again.

@@ -14,6 +14,7 @@ export {
   DEFAULT_MAX_RESPONSE_BYTES,
   needsRequestScope,
   type RequestScope,
-  runInRequestScope,
+  type RequestScopeOptions,
+  requestScopeOptions,
   type ScopedOperation,
 } from './client/request-scope.js'

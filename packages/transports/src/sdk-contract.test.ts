@@ -15,7 +15,7 @@ import {
 import { createMcpHandler, fromJsonSchema, McpServer } from '@modelcontextprotocol/server'
 import { afterEach, describe, expect, it } from 'vitest'
 import { TransportFetch } from './client/http-fetch.js'
-import { type RequestScope, runInRequestScope } from './client/request-scope.js'
+import { type RequestScope, requestScopeOptions } from './client/request-scope.js'
 import { ProcessStdioTransport } from './client/stdio-transport.js'
 import { NodeSseHandler } from './node/node-sse-handler.js'
 import { NodeStreamableHttpHandler } from './node/node-streamable-http-handler.js'
@@ -345,6 +345,7 @@ describe('the SDK contract (request streams)', () => {
       streamEnded = resolve
     })
     watchRequestStreams(transport, {
+      sending: () => {},
       answered: (id) => void seen.push(`answered ${id}`),
       streamEnded: (id) => {
         seen.push(`ended ${id}`)
@@ -363,16 +364,16 @@ describe('the SDK contract (request streams)', () => {
 })
 
 describe('the SDK contract (request scopes)', () => {
-  it("sends each request, every page of an auto-paginated list, in its caller's async context", async () => {
+  it("hands the call's onresumptiontoken to send() with each of its requests, every page of an auto-paginated list included", async () => {
     const seen: (RequestScope | undefined)[] = []
     let onmessage: Transport['onmessage']
     // A transport that answers by itself: two pages of tools, then a ping.
     const transport: Transport = {
       async start() {},
       async close() {},
-      async send(message) {
+      async send(message, options) {
         if (!('method' in message) || !('id' in message)) return
-        seen.push(scopeOfOutgoingRequest())
+        seen.push(scopeOfOutgoingRequest(options))
         const { id, method, params } = message as {
           id: number
           method: string
@@ -405,9 +406,16 @@ describe('the SDK contract (request scopes)', () => {
     cleanups.push(() => client.close())
     const scope: RequestScope = { received() {}, streamLost() {} }
     seen.length = 0
-    const { tools } = await runInRequestScope(scope, () => client.listTools())
+    const { tools } = await client.listTools(undefined, requestScopeOptions(scope))
     expect(tools.map((tool) => tool.name)).toEqual(['a', 'b'])
     expect(seen).toEqual([scope, scope])
+    seen.length = 0
+    const call = scope
+    await client.callTool(
+      { name: 'a', arguments: {} },
+      { timeout: 5000, ...requestScopeOptions(call) },
+    )
+    expect(seen).toEqual([call])
     seen.length = 0
     await client.ping()
     expect(seen).toEqual([undefined])

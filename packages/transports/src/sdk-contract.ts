@@ -3,8 +3,14 @@
  * is checked against the installed SDK by `sdk-contract.test.ts`, so an SDK upgrade that
  * changes one fails that test instead of a user's call.
  */
-import { SdkError, SdkErrorCode, SdkHttpError, type Transport } from '@modelcontextprotocol/client'
-import { currentRequestScope, type RequestScope } from './client/request-scope.js'
+import {
+  SdkError,
+  SdkErrorCode,
+  SdkHttpError,
+  type Transport,
+  type TransportSendOptions,
+} from '@modelcontextprotocol/client'
+import { type RequestScope, scopeOfOptions } from './client/request-scope.js'
 
 type RequestId = string | number
 
@@ -78,9 +84,10 @@ export function isNetworkFailure(error: unknown): boolean {
 }
 
 /**
- * Tells `answered(id)` of every response `transport` delivers, and `streamEnded(id)` when the
- * response stream of request `id` ends or breaks (the transport's documented
- * `onRequestStreamEnd`). `transport` must be connected: the SDK sets `onmessage` in `connect()`.
+ * Tells `sending(id, scope)` of every request `transport` is handed, `answered(id)` of every
+ * response it delivers, and `streamEnded(id)` when the response stream of request `id` ends or
+ * breaks (the transport's documented `onRequestStreamEnd`). `transport` must be connected: the
+ * SDK sets `onmessage` in `connect()`.
  *
  * Relies on: the Streamable HTTP client transport delivering every message of a request's
  * stream, its response included, to `onmessage` before it calls that request's
@@ -89,7 +96,12 @@ export function isNetworkFailure(error: unknown): boolean {
  */
 export function watchRequestStreams(
   transport: Transport,
-  hooks: { answered(id: RequestId): void; streamEnded(id: RequestId): void },
+  hooks: {
+    /** A request is being sent, in the scope of the call that sends it (if any). */
+    sending(id: RequestId, scope: RequestScope | undefined): void
+    answered(id: RequestId): void
+    streamEnded(id: RequestId): void
+  },
 ): void {
   const onmessage = transport.onmessage
   transport.onmessage = (message, extra) => {
@@ -100,6 +112,7 @@ export function watchRequestStreams(
   transport.send = (message, options) => {
     if (!('method' in message) || !('id' in message)) return send(message, options)
     const id = message.id as RequestId
+    hooks.sending(id, scopeOfOutgoingRequest(options))
     return send(message, {
       ...options,
       onRequestStreamEnd: () => {
@@ -142,17 +155,19 @@ export function isProbeWithoutVerdict(error: unknown): boolean {
 }
 
 /**
- * The scope (`runInRequestScope`) of the call that is sending a request, read by the
- * transports when the SDK hands them the request (`send()`, and the HTTP transport's fetch).
+ * The scope (`requestScopeOptions`) of the call that is sending a request, read by the
+ * transports from the options the SDK hands their `send()` with it.
  *
- * Relies on: the SDK `Client` sends a request (each page of an auto-paginated list included)
- * within the async context of the call that made it, with nothing queued in between that would
- * run the send in another context; and it fails a request whose `send()` rejects with that
- * error (how a page the scope refuses fails its list). If the first ever changes, requests are
- * sent outside any scope: answers are still bounded per message, but a whole list is no longer
- * bounded in bytes, a repeated page cursor runs on to `maxListPages`, and a lost response
- * stream falls back to the ping probe.
+ * Relies on: the SDK `Client` passes the call's `onresumptiontoken` request option to the
+ * transport's `send()` of each request the call makes (each page of an auto-paginated list
+ * included), and only calls it with the SSE event ids of that request's stream; and it fails a
+ * request whose `send()` rejects with that error (how a page the scope refuses fails its list).
+ * If the first ever changes, requests are sent outside any scope: answers are still bounded
+ * per message, but a whole list is no longer bounded in bytes, a repeated page cursor runs on
+ * to `maxListPages`, and a lost response stream falls back to the ping probe.
  */
-export function scopeOfOutgoingRequest(): RequestScope | undefined {
-  return currentRequestScope()
+export function scopeOfOutgoingRequest(
+  options: TransportSendOptions | undefined,
+): RequestScope | undefined {
+  return scopeOfOptions(options)
 }

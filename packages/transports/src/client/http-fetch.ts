@@ -1,11 +1,6 @@
 import type { HttpServerDefinition } from '@mcpkit/types'
 import type { FetchLike, Transport } from '@modelcontextprotocol/client'
-import {
-  markNetworkFailure,
-  requestIdOf,
-  scopeOfOutgoingRequest,
-  watchRequestStreams,
-} from '../sdk-contract.js'
+import { markNetworkFailure, requestIdOf, watchRequestStreams } from '../sdk-contract.js'
 import { CountingSource } from './counting-body.js'
 import { currentRequestContext } from './request-context-storage.js'
 import { DEFAULT_MAX_RESPONSE_BYTES, type RequestScope } from './request-scope.js'
@@ -14,6 +9,11 @@ type RequestId = string | number
 
 /** How many answered or standalone SSE streams stay linked to the transport's signal. */
 const RECENT_STREAMS = 64
+/**
+ * How many requests sent in a scope stay known until their answer (or stream end): past it
+ * the oldest is forgotten, as a request that never got either (it timed out) would be.
+ */
+const SCOPED_REQUESTS = 1024
 
 /**
  * The requests of one signal the SDK passed that are still worth aborting, and the one
@@ -79,6 +79,8 @@ export class TransportFetch {
   #unanswered: Map<RequestId, Tracked> | undefined
   /** SSE streams of answered requests that have not ended yet, by JSON-RPC id (bounded). */
   #answered: Map<RequestId, Tracked> | undefined
+  /** The scope of each request sent in one and not answered yet, by JSON-RPC id (bounded). */
+  #scopes: Map<RequestId, RequestScope> | undefined
   /**
    * A ring of the most recent answered POST streams and GET streams (grows to RECENT_STREAMS);
    * a stream known only here leaves it when its body ends.
@@ -136,7 +138,15 @@ export class TransportFetch {
           : response
       }
       const post = init?.method === 'POST'
-      const scope = post ? scopeOfOutgoingRequest() : undefined
+      // The request's id, read once it matters: for its scope, or for its SSE stream below.
+      let id: RequestId | undefined
+      let idRead = false
+      let scope: RequestScope | undefined
+      if (post && this.#scopes !== undefined && this.#scopes.size > 0) {
+        id = requestIdOf(init.body)
+        idRead = true
+        scope = id === undefined ? undefined : this.#scopes.get(id)
+      }
       const tracked: Tracked = {
         controller: new AbortController(),
         group: this.#groupOf(outer),
@@ -173,7 +183,7 @@ export class TransportFetch {
       }
       let ended: (() => void) | undefined
       // Before `attach`, answers go by unseen: the handshake's stream is not tracked.
-      const id = post && this.#attached ? requestIdOf(init.body) : undefined
+      if (!idRead) id = post && this.#attached ? requestIdOf(init.body) : undefined
       if (id === undefined) {
         this.#remember(tracked)
         ended = () => this.#forget(tracked)
@@ -282,7 +292,16 @@ export class TransportFetch {
   attach(transport: Transport): void {
     this.#attached = true
     watchRequestStreams(transport, {
+      sending: (id, scope) => {
+        if (!scope) return
+        this.#scopes ??= new Map()
+        this.#scopes.set(id, scope)
+        if (this.#scopes.size > SCOPED_REQUESTS) {
+          this.#scopes.delete(this.#scopes.keys().next().value as RequestId)
+        }
+      },
       answered: (id) => {
+        this.#scopes?.delete(id)
         const tracked = this.#unanswered?.get(id)
         if (!tracked) return
         this.#unanswered?.delete(id)
@@ -306,6 +325,7 @@ export class TransportFetch {
    * it, it may never come.
    */
   #streamEnded(id: RequestId): void {
+    this.#scopes?.delete(id)
     const answered = this.#answered?.get(id)
     if (answered) {
       this.#answered?.delete(id)

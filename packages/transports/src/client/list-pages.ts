@@ -11,7 +11,7 @@ const PAGINATED = new Set([
 ])
 
 /**
- * Shows the scope of each paginated list (`runInRequestScope`) the cursor of every page it asks
+ * Shows the scope of each paginated list (`requestScopeOptions`) the cursor of every page it asks
  * for, and lets the scope refuse one: a server that hands back a cursor it returned before
  * would lead the list round in a loop until `maxListPages`. A refused page is not sent; its
  * request fails at once. `transport` may be connected already (the SDK never replaces `send`).
@@ -20,7 +20,10 @@ export function watchListCursors(transport: Transport, serverName: string): void
   const send = transport.send.bind(transport)
   transport.send = (message, options) => {
     const cursor = pageCursorOf(message)
-    if (cursor !== undefined && scopeOfOutgoingRequest()?.pageRequested?.(cursor) === false) {
+    if (
+      cursor !== undefined &&
+      scopeOfOutgoingRequest(options)?.pageRequested?.(cursor) === false
+    ) {
       return Promise.reject(
         new MCPClientError(
           'SERVER_ERROR',

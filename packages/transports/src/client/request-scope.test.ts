@@ -2,12 +2,7 @@ import { RequestContext } from '@mcpkit/types'
 import { describe, expect, it } from 'vitest'
 import { scopeOfOutgoingRequest } from '../sdk-contract.js'
 import { currentRequestContext, runWithRequestContext } from './request-context-storage.js'
-import {
-  needsRequestScope,
-  type RequestScope,
-  runInRequestScope,
-  runningRequestScopes,
-} from './request-scope.js'
+import { needsRequestScope, type RequestScope, requestScopeOptions } from './request-scope.js'
 
 const scope = (): RequestScope => ({ received() {}, streamLost() {} })
 const tick = () => new Promise((resolve) => setImmediate(resolve))
@@ -27,68 +22,20 @@ describe('needsRequestScope', () => {
   })
 })
 
-describe('runInRequestScope', () => {
-  it('shows the scope to requests sent across awaits, and is no longer running once settled', async () => {
+describe('requestScopeOptions', () => {
+  it('makes request options that name their scope to the transports, spread or not', () => {
     const mine = scope()
-    const seen: (RequestScope | undefined)[] = []
-    expect(runningRequestScopes()).toBe(0)
-    const done = runInRequestScope(mine, async () => {
-      seen.push(scopeOfOutgoingRequest())
-      await tick()
-      seen.push(scopeOfOutgoingRequest())
-      return 'answer'
-    })
-    expect(runningRequestScopes()).toBe(1)
-    expect(scopeOfOutgoingRequest()).toBeUndefined()
-    await expect(done).resolves.toBe('answer')
-    await tick()
-    expect(seen).toEqual([mine, mine])
-    expect(runningRequestScopes()).toBe(0)
-    expect(scopeOfOutgoingRequest()).toBeUndefined()
-  })
-
-  it('keeps concurrent scopes apart, and runs until the last one settles', async () => {
-    const one = scope()
-    const two = scope()
-    let release!: () => void
-    const gate = new Promise<void>((resolve) => {
-      release = resolve
-    })
-    const first = runInRequestScope(one, async () => {
-      await gate
-      return scopeOfOutgoingRequest()
-    })
-    const second = runInRequestScope(two, async () => {
-      await tick()
-      return scopeOfOutgoingRequest()
-    })
-    expect(await second).toBe(two)
-    await tick()
-    expect(runningRequestScopes()).toBe(1)
-    release()
-    expect(await first).toBe(one)
-    await tick()
-    expect(runningRequestScopes()).toBe(0)
-  })
-
-  it('stops running when the callback throws or rejects', async () => {
-    expect(() =>
-      runInRequestScope(scope(), () => {
-        throw new Error('sync')
-      }),
-    ).toThrow('sync')
-    expect(runningRequestScopes()).toBe(0)
-    await expect(
-      runInRequestScope(scope(), async () => {
-        await tick()
-        throw new Error('async')
-      }),
-    ).rejects.toThrow('async')
-    await tick()
-    expect(runningRequestScopes()).toBe(0)
-    // A new scope after the storage was disabled is seen again.
-    const again = scope()
-    expect(await runInRequestScope(again, async () => scopeOfOutgoingRequest())).toBe(again)
+    const other = scope()
+    const options = requestScopeOptions(mine)
+    expect(scopeOfOutgoingRequest(options)).toBe(mine)
+    // The SDK spreads a call's options into the ones it hands the transport.
+    expect(scopeOfOutgoingRequest({ ...options, relatedRequestId: 4 })).toBe(mine)
+    expect(scopeOfOutgoingRequest(requestScopeOptions(other))).toBe(other)
+    // Requests of no scope: none given, or a resumption token listener of someone else's.
+    expect(scopeOfOutgoingRequest(undefined)).toBeUndefined()
+    expect(scopeOfOutgoingRequest({ onresumptiontoken: () => {} })).toBeUndefined()
+    // The transport calls it with each SSE event id; it does nothing with them.
+    expect(options.onresumptiontoken('event-7')).toBeUndefined()
   })
 })
 

@@ -1,4 +1,3 @@
-import { LazyAsyncStorage } from './lazy-storage.js'
 import type { TransportKind } from './protocol-verdict.js'
 
 /** The default of a server definition's `maxResponseBytes`: 16 MiB. */
@@ -21,7 +20,18 @@ export interface RequestScope {
   pageRequested?(cursor: string): boolean
 }
 
-const storage = new LazyAsyncStorage<RequestScope>()
+/**
+ * The SDK request options that carry a scope: `onresumptiontoken`, which the SDK hands to the
+ * transport's `send()` with the request, unchanged, for every request of one call (each page of
+ * a list included). The function itself does nothing; which scope it stands for is kept here.
+ */
+const scopes = new WeakMap<(token: string) => void, RequestScope>()
+
+/** What `requestScopeOptions` returns: spread into the options of the SDK call. */
+export interface RequestScopeOptions {
+  /** The SDK's resumption-token listener, here a no-op whose identity names the scope. */
+  readonly onresumptiontoken: (token: string) => void
+}
 
 /** What `needsRequestScope` asks of an operation. */
 export interface ScopedOperation {
@@ -30,7 +40,7 @@ export interface ScopedOperation {
 }
 
 /**
- * Whether an operation sent over a `kind` connection needs a scope (`runInRequestScope`), or
+ * Whether an operation sent over a `kind` connection needs a scope (`requestScopeOptions`), or
  * would gain nothing from one:
  *
  * - HTTP: always. An answer may come as a stream of messages, whose bytes add up, and a stream
@@ -38,29 +48,29 @@ export interface ScopedOperation {
  * - stdio: only a paginated list (its pages' bytes add up, its cursors are watched, and it has
  *   its own deadline). Any other operation is one request answered by one message, which the
  *   transport already bounds by the same `maxResponseBytes`; and a pipe has no stream to lose.
- *
- * An operation without a scope runs outside `AsyncLocalStorage` altogether.
  */
 export function needsRequestScope(kind: TransportKind, operation: ScopedOperation): boolean {
   return kind !== 'stdio' || operation.list === true
 }
 
 /**
- * Runs `fn` so that the requests it sends (on the connections of `connectClient`) report to
- * `scope`. Requests the SDK sends by itself (an `input_required` round, the listen stream) are
- * outside any scope; they are still bounded per message. The storage behind it is enabled only
- * while a scope runs (see `LazyAsyncStorage`).
+ * The options that make the requests of one SDK call (`client.callTool(params, { ...options })`,
+ * a whole paginated list) report to `scope` on the connections of `connectClient`. Requests the
+ * SDK sends by itself (the rounds of an `input_required` exchange, which keep only the call's
+ * `signal`; the listen stream; a re-list after a header mismatch) are in no scope; they are
+ * still bounded per message. A plain request option rather than `AsyncLocalStorage`:
+ * an enabled storage costs every promise of the process a hook, ~0.1 ms of CPU per HTTP call.
  */
-export function runInRequestScope<Result>(scope: RequestScope, fn: () => Result): Result {
-  return storage.run(scope, fn)
+export function requestScopeOptions(scope: RequestScope): RequestScopeOptions {
+  const onresumptiontoken = (_token: string) => {}
+  scopes.set(onresumptiontoken, scope)
+  return { onresumptiontoken }
 }
 
-/** How many scopes are running (their operations have not settled). */
-export function runningRequestScopes(): number {
-  return storage.active
-}
-
-/** The scope of the request being sent, if any. */
-export function currentRequestScope(): RequestScope | undefined {
-  return storage.getStore()
+/** The scope the options of a request sent to a transport carry, if any. */
+export function scopeOfOptions(
+  options: { onresumptiontoken?: ((token: string) => void) | undefined } | undefined,
+): RequestScope | undefined {
+  const carrier = options?.onresumptiontoken
+  return carrier === undefined ? undefined : scopes.get(carrier)
 }

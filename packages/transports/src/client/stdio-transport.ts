@@ -6,6 +6,7 @@ import {
   type JSONRPCMessage,
   serializeMessage,
   type Transport,
+  type TransportSendOptions,
 } from '@modelcontextprotocol/client'
 import { getDefaultEnvironment } from '@modelcontextprotocol/client/stdio'
 import spawn from 'cross-spawn'
@@ -224,7 +225,7 @@ export class ProcessStdioTransport implements Transport {
     void this.close()
   }
 
-  send(message: JSONRPCMessage): Promise<void> {
+  send(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
     const stdin = this.#child?.stdin
     if (!stdin || this.#closed || stdin.destroyed) {
       return Promise.reject(
@@ -236,7 +237,8 @@ export class ProcessStdioTransport implements Transport {
       )
     }
     // The caller's scope hears how large the answer is (see `request-scope.ts`).
-    const scope = 'id' in message && 'method' in message ? scopeOfOutgoingRequest() : undefined
+    const scope =
+      'id' in message && 'method' in message ? scopeOfOutgoingRequest(options) : undefined
     if (scope) {
       this.#scopes.set((message as { id: string | number }).id, scope)
       if (this.#scopes.size > 10_000) this.#scopes.delete(this.#scopes.keys().next().value!)
