@@ -183,7 +183,7 @@ export class ServerListen {
     return this.#stream?.honored
   }
 
-  /** A modern connection opened: its stream, if wanted, waits for `openPending()`. */
+  /** A modern connection opened: its stream, if wanted, waits for its first request (`due()`). */
   connected(connection: ClientConnection): void {
     if (this.#wanted) this.#make(connection)
   }
