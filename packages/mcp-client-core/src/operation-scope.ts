@@ -23,9 +23,9 @@ export interface ScopeRequestOptions extends RequestScopeOptions {
 /**
  * One attempt of one operation (a tool call, a whole paginated list): the transports report
  * the bytes of its answers, the loss of its response streams and the cursor of each page it
- * asks for (`RequestScope`); the first failure aborts `signal`, which the SDK request was
- * given, so the call fails at once instead of waiting for its timeout or reading on. Pass
- * `requestOptions` to the SDK call: they carry both.
+ * asks for (`RequestScope`). Pass `requestOptions` to the SDK call: they put its requests in
+ * this scope, and their `signal` aborts on the first failure, so the call fails at once
+ * instead of waiting for its timeout or reading on.
  */
 export class OperationScope implements RequestScope {
   readonly #controller = new AbortController()
@@ -45,11 +45,6 @@ export class OperationScope implements RequestScope {
   }
 
   #requestOptions: ScopeRequestOptions | undefined
-
-  /** Aborted on the first failure. */
-  get signal(): AbortSignal {
-    return this.#controller.signal
-  }
 
   /** The options of the SDK call made in this scope (spread them into its options). */
   get requestOptions(): ScopeRequestOptions {
