@@ -120,17 +120,166 @@ export class CountingSource implements UnderlyingDefaultSource<Uint8Array> {
       this.#lineLength = lineLength
       if (chunk.length > 0) this.#lastByte = chunk[chunk.length - 1]!
     }
-    if (this.#size <= this.#max) return undefined
-    const error = new MCPClientError(
-      'RESPONSE_TOO_LARGE',
-      `A message from the server exceeded ${this.#max} bytes (maxResponseBytes). Raise \`maxResponseBytes\` if the server's answers are legitimately this large.`,
-    )
-    oversizedErrors.add(error)
-    return error
+    return this.#size <= this.#max ? undefined : tooLarge(this.#max)
   }
 }
 
 const oversizedErrors = new WeakSet<object>()
+
+function tooLarge(max: number): MCPClientError {
+  const error = new MCPClientError(
+    'RESPONSE_TOO_LARGE',
+    `A message from the server exceeded ${max} bytes (maxResponseBytes). Raise \`maxResponseBytes\` if the server's answers are legitimately this large.`,
+  )
+  oversizedErrors.add(error)
+  return error
+}
+
+/** What a counted response reads from (see `countJsonBody` and `countSseBody`). */
+interface CountedBody {
+  /** The body as fetch gave it. */
+  readonly source: ReadableStream<Uint8Array>
+  readonly max: number
+  readonly scope: RequestScope | undefined
+  /** The counted stream `body` hands out: made at once for SSE, when asked for otherwise. */
+  stream?: ReadableStream<Uint8Array>
+}
+
+const countedBodies = new WeakMap<Response, CountedBody>()
+const decoder = new TextDecoder()
+
+/**
+ * A body that is not an SSE stream (a JSON answer, an error page, an empty `202`), counted
+ * without a second stream around it: `response` itself is returned, its `json()`, `text()`,
+ * `arrayBuffer()`, `bytes()` and `blob()` replaced by reads that count each chunk, report it
+ * to `scope`, and stop past `max` bytes with `RESPONSE_TOO_LARGE`. Its `body` is a counted
+ * stream, made when first asked for. The SDK reads such an answer with `json()` or `text()`.
+ */
+export function countJsonBody(
+  response: Response,
+  max: number,
+  scope: RequestScope | undefined,
+): Response {
+  countedBodies.set(response, { source: response.body!, max, scope })
+  return Object.defineProperties(response, countedMethods)
+}
+
+/**
+ * An SSE body counted per event by `counting`, which already reads `response`'s body:
+ * `response` itself is returned, its `body` the counted stream, and its other ways to read the
+ * body read that stream.
+ *
+ * Both keep fetch's own `Response`: a new one around a counting stream copies the headers and
+ * adds a web stream, and cost a sequential tool call 5–20% of its client CPU (`bench/README.md`,
+ * "Where an HTTP call's client time goes"). The SDK never clones an answer.
+ */
+export function countSseBody(response: Response, counting: CountingSource): Response {
+  const stream = new ReadableStream(counting, { highWaterMark: 0 })
+  countedBodies.set(response, {
+    source: response.body!,
+    max: Number.POSITIVE_INFINITY,
+    scope: undefined,
+    stream,
+  })
+  return Object.defineProperties(response, countedMethods)
+}
+
+async function readCounted(response: Response): Promise<Uint8Array> {
+  const body = countedBodies.get(response)
+  if (!body) throw new TypeError('Illegal invocation')
+  // `body` was asked for: its stream counts already. A body already read, or being read,
+  // throws here, as a used body's methods do.
+  const counted = body.stream !== undefined
+  const reader = (body.stream ?? body.source).getReader()
+  const max = counted ? Number.POSITIVE_INFINITY : body.max
+  const scope = counted ? undefined : body.scope
+  const chunks: Uint8Array[] = []
+  let size = 0
+  for (;;) {
+    let result: ReadableStreamReadResult<Uint8Array>
+    try {
+      result = await reader.read()
+    } catch (error) {
+      // The network failed under the body (the Fetch standard's TypeError): this answer will
+      // not come.
+      if (error instanceof TypeError && !counted) {
+        markNetworkFailure(error)
+        scope?.streamLost()
+      }
+      throw error
+    }
+    if (result.done) break
+    const chunk = result.value
+    scope?.received(chunk.length)
+    size += chunk.length
+    if (size > max) {
+      const error = tooLarge(max)
+      reader.cancel(error).catch(() => {})
+      throw error
+    }
+    chunks.push(chunk)
+  }
+  if (chunks.length <= 1) return chunks[0] ?? new Uint8Array(0)
+  const bytes = new Uint8Array(size)
+  let offset = 0
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset)
+    offset += chunk.length
+  }
+  return bytes
+}
+
+const countedMethods: PropertyDescriptorMap = {
+  body: {
+    configurable: true,
+    get(this: Response): ReadableStream<Uint8Array> | null {
+      const body = countedBodies.get(this)
+      if (!body) return null
+      if (body.stream) return body.stream
+      // Once a method read it, the (used) stream itself, as a used body's `body` is.
+      if (body.source.locked) return body.source
+      body.stream = new ReadableStream(
+        new CountingSource(body.source, body.max, false, body.scope, undefined),
+        { highWaterMark: 0 },
+      )
+      return body.stream
+    },
+  },
+  json: {
+    configurable: true,
+    async value(this: Response): Promise<unknown> {
+      return JSON.parse(decoder.decode(await readCounted(this)))
+    },
+  },
+  text: {
+    configurable: true,
+    async value(this: Response): Promise<string> {
+      return decoder.decode(await readCounted(this))
+    },
+  },
+  bytes: {
+    configurable: true,
+    value(this: Response): Promise<Uint8Array> {
+      return readCounted(this)
+    },
+  },
+  arrayBuffer: {
+    configurable: true,
+    async value(this: Response): Promise<ArrayBuffer> {
+      const bytes = await readCounted(this)
+      return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
+        ? (bytes.buffer as ArrayBuffer)
+        : (bytes.slice().buffer as ArrayBuffer)
+    },
+  },
+  blob: {
+    configurable: true,
+    async value(this: Response): Promise<Blob> {
+      const type = this.headers.get('content-type') ?? ''
+      return new Blob([(await readCounted(this)) as Uint8Array<ArrayBuffer>], { type })
+    },
+  },
+}
 
 /** Whether `error` is (or was caused by) a body `TransportFetch` cut off at `maxResponseBytes`. */
 export function isOversizedBody(error: unknown): boolean {

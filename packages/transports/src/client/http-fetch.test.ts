@@ -2,8 +2,11 @@ import { getEventListeners } from 'node:events'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { Client, SdkHttpError, StreamableHTTPClientTransport } from '@modelcontextprotocol/client'
 import { afterEach, describe, expect, it } from 'vitest'
+import { isNetworkFailure } from '../sdk-contract.js'
 import { listen } from '../test-support.js'
+import { countJsonBody } from './counting-body.js'
 import { TransportFetch } from './http-fetch.js'
+import type { RequestScope } from './request-scope.js'
 
 const cleanups: (() => Promise<unknown> | unknown)[] = []
 afterEach(async () => {
@@ -248,6 +251,74 @@ describe('TransportFetch bounds what it reads (maxResponseBytes)', () => {
       body(['{"a":"', 'x'.repeat(60), '\n\n', 'x'.repeat(60), '"}'], 'application/json'),
     ).fetch('http://x', {})
     await expect(json.json()).rejects.toMatchObject({ code: 'RESPONSE_TOO_LARGE' })
+  })
+
+  /** A scope that tallies what it hears. */
+  const tally = () => {
+    const heard = { bytes: 0, lost: 0 }
+    const scope: RequestScope = {
+      received: (bytes) => {
+        heard.bytes += bytes
+      },
+      streamLost: () => {
+        heard.lost++
+      },
+    }
+    return { heard, scope }
+  }
+
+  it('counts a JSON answer once, read whole or through its body, and reports it to the scope', async () => {
+    const text = JSON.stringify({ jsonrpc: '2.0', id: 1, result: { pad: 'x'.repeat(40) } })
+    const chunks = text.match(/.{1,9}/gs) ?? []
+    const whole = tally()
+    const read = countJsonBody(body(chunks, 'application/json'), 100, whole.scope)
+    expect(await read.json()).toEqual(JSON.parse(text))
+    expect(whole.heard).toEqual({ bytes: text.length, lost: 0 })
+    await expect(read.json()).rejects.toThrow(TypeError)
+    const buffer = await countJsonBody(
+      body(chunks, 'application/json'),
+      100,
+      undefined,
+    ).arrayBuffer()
+    expect(new TextDecoder().decode(buffer)).toBe(text)
+
+    // `body` asked for first (as `if (response.body)` does), then `json()`: counted once.
+    const viaBody = tally()
+    const response = countJsonBody(body(chunks, 'application/json'), 100, viaBody.scope)
+    expect(response.body).not.toBeNull()
+    expect(await response.json()).toEqual(JSON.parse(text))
+    expect(viaBody.heard).toEqual({ bytes: text.length, lost: 0 })
+
+    // Read through `body`, the limit holds as well.
+    const big = countJsonBody(
+      body(['{"a":"', 'x'.repeat(120), '"}'], 'application/json'),
+      100,
+      undefined,
+    )
+    await expect(new Response(big.body).text()).rejects.toMatchObject({
+      code: 'RESPONSE_TOO_LARGE',
+    })
+  })
+
+  it('reports a JSON answer the network cut off as a lost stream and a network failure', async () => {
+    let pulls = 0
+    const broken = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (pulls++ === 0) controller.enqueue(new TextEncoder().encode('{"jsonrpc":'))
+        else controller.error(new TypeError('terminated'))
+      },
+    })
+    const { heard, scope } = tally()
+    const error = await countJsonBody(
+      new Response(broken, { headers: { 'content-type': 'application/json' } }),
+      100,
+      scope,
+    )
+      .json()
+      .catch((failure: unknown) => failure)
+    expect(error).toBeInstanceOf(TypeError)
+    expect(isNetworkFailure(error)).toBe(true)
+    expect(heard).toEqual({ bytes: 11, lost: 1 })
   })
 
   it('stops reading at the limit and cancels the body, and passes a broken body on', async () => {

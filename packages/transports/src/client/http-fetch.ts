@@ -1,7 +1,7 @@
 import type { HttpServerDefinition } from '@mcpkit/types'
 import type { FetchLike, Transport } from '@modelcontextprotocol/client'
 import { markNetworkFailure, requestIdOf, watchRequestStreams } from '../sdk-contract.js'
-import { CountingSource } from './counting-body.js'
+import { CountingSource, countJsonBody, countSseBody } from './counting-body.js'
 import { currentRequestContext } from './request-context-storage.js'
 import { DEFAULT_MAX_RESPONSE_BYTES, type RequestScope } from './request-scope.js'
 
@@ -231,7 +231,7 @@ export class TransportFetch {
    * a whole operation). Past the limit the body errors with `RESPONSE_TOO_LARGE`, so the
    * transport stops reading, and nothing more is buffered. A JSON body the network cuts off
    * is a lost response stream to the scope (an SSE stream is reported by the transport).
-   * `ended` is called once the body ended, failed or was cancelled. Aborting `tracked` ends
+   * `ended` is called once an SSE body ended, failed or was cancelled. Aborting `tracked` ends
    * the body too.
    */
   #bounded(
@@ -241,6 +241,7 @@ export class TransportFetch {
     ended?: () => void,
     tracked?: Tracked,
   ): Response {
+    if (!sse) return countJsonBody(response, this.#maxMessageBytes, scope)
     // An ended body is let go of: a tracked stream may stay in the ring after it ended.
     const onEnd = tracked
       ? () => {
@@ -248,13 +249,9 @@ export class TransportFetch {
           ended?.()
         }
       : ended
-    const source = new CountingSource(response.body!, this.#maxMessageBytes, sse, scope, onEnd)
+    const source = new CountingSource(response.body!, this.#maxMessageBytes, true, scope, onEnd)
     if (tracked) tracked.body = source
-    return new Response(new ReadableStream(source, { highWaterMark: 0 }), {
-      status: response.status,
-      statusText: response.statusText,
-      headers: response.headers,
-    })
+    return countSseBody(response, source)
   }
 
   /** The group of `signal`'s requests; the first time, one listener that aborts them. */
