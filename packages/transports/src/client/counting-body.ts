@@ -139,6 +139,7 @@ function tooLarge(max: number): MCPClientError {
 interface CountedBody {
   /** The body as fetch gave it. */
   readonly source: ReadableStream<Uint8Array>
+  /** The limit and the scope of a body read from `source` here (without `stream`). */
   readonly max: number
   readonly scope: RequestScope | undefined
   /** The counted stream `body` hands out: made at once for SSE, when asked for otherwise. */
@@ -169,9 +170,10 @@ export function countJsonBody(
  * `response` itself is returned, its `body` the counted stream, and its other ways to read the
  * body read that stream.
  *
- * Both keep fetch's own `Response`: a new one around a counting stream copies the headers and
- * adds a web stream, and cost a sequential tool call 5–20% of its client CPU (`bench/README.md`,
- * "Where an HTTP call's client time goes"). The SDK never clones an answer.
+ * Both keep fetch's own `Response`. A new one around a counting stream, for every answer, cost
+ * a sequential tool call 5–16% of its client CPU: the copied headers, and for a JSON answer a
+ * second web stream (`bench/README.md`, "Answers counted on fetch's own `Response`"). The SDK
+ * never clones an answer.
  */
 export function countSseBody(response: Response, counting: CountingSource): Response {
   const stream = new ReadableStream(counting, { highWaterMark: 0 })
