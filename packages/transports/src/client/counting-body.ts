@@ -1,4 +1,5 @@
 import { MCPClientError } from '@mcpkit/types'
+import { joinChunks } from '../join-chunks.js'
 import { markNetworkFailure } from '../sdk-contract.js'
 import type { RequestScope } from './request-scope.js'
 
@@ -221,14 +222,7 @@ async function readCounted(response: Response): Promise<Uint8Array> {
     }
     chunks.push(chunk)
   }
-  if (chunks.length <= 1) return chunks[0] ?? new Uint8Array(0)
-  const bytes = new Uint8Array(size)
-  let offset = 0
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset)
-    offset += chunk.length
-  }
-  return bytes
+  return joinChunks(chunks, size)
 }
 
 const countedMethods: PropertyDescriptorMap = {

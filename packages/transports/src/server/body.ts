@@ -1,3 +1,4 @@
+import { joinChunks } from '../join-chunks.js'
 import { type HttpRejection, JsonRpcErrorCode } from './json-rpc.js'
 import {
   type BodyLimits,
@@ -112,18 +113,7 @@ export async function readJsonBody(request: Request, limits: BodyLimits): Promis
     limits.inFlight.give(size)
     reader.releaseLock()
   }
-  const bytes = chunks.length === 1 ? chunks[0]! : joined(chunks, size)
-  return parseJson(decoder.decode(bytes), limits.maxDepth)
-}
-
-function joined(chunks: Uint8Array[], size: number): Uint8Array {
-  const bytes = new Uint8Array(size)
-  let offset = 0
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset)
-    offset += chunk.byteLength
-  }
-  return bytes
+  return parseJson(decoder.decode(joinChunks(chunks, size)), limits.maxDepth)
 }
 
 const decoder = new TextDecoder()
