@@ -4,101 +4,44 @@ import { markNetworkFailure } from '../sdk-contract.js'
 import type { RequestScope } from './request-scope.js'
 
 /**
- * The source of a counted body (see `TransportFetch`'s `#bounded`): a pull source rather than
- * `pipeThrough(new TransformStream(...))`, one read and one enqueue per chunk instead of a
- * pipe's writer, reader and their promises, and nothing read before the transport asks
- * (`highWaterMark: 0`). One object with its state in fields and two handlers made once: an
- * idle SSE stream (the standing `GET` or `subscriptions/listen` stream, one per client) holds
- * this, the web stream around it and one pending read, and no buffer.
+ * The count of one body's bytes, against `max`: the whole body when it is JSON, each event when
+ * it is SSE. Every byte is reported to `scope`; `ended` is called once, when the body ended,
+ * failed or was cancelled.
  */
-export class CountingSource implements UnderlyingDefaultSource<Uint8Array> {
-  readonly #reader: ReadableStreamDefaultReader<Uint8Array>
+export class BodyCounter {
   readonly #max: number
   readonly #sse: boolean
   readonly #scope: RequestScope | undefined
-  /** Called once the body ended, failed or was cancelled. */
   #ended: (() => void) | undefined
-  #controller!: ReadableStreamDefaultController<Uint8Array>
   /** The bytes of the JSON body, or of the SSE event being read. */
   #size = 0
   /** SSE: the length of the line being read, to find the blank line that ends an event. */
   #lineLength = 0
   #lastByte = 0
-  /** Set by `abort()`: a read that was pending then is of no interest. */
-  #aborted = false
 
   constructor(
-    body: ReadableStream<Uint8Array>,
     max: number,
     sse: boolean,
     scope: RequestScope | undefined,
     ended: (() => void) | undefined,
   ) {
-    this.#reader = body.getReader()
     this.#max = max
     this.#sse = sse
     this.#scope = scope
     this.#ended = ended
   }
 
-  start(controller: ReadableStreamDefaultController<Uint8Array>): void {
-    this.#controller = controller
+  /** Whether a body the network cut off is a lost answer (a JSON one; the transport reports SSE). */
+  get sse(): boolean {
+    return this.#sse
   }
 
-  pull(): Promise<void> {
-    return this.#reader.read().then(this.#onRead, this.#onError)
-  }
-
-  cancel(reason: unknown): Promise<void> {
-    this.#end()
-    return this.#reader.cancel(reason)
-  }
-
-  /** The request was aborted: the body errors with `reason`, as fetch's own does. */
-  abort(reason: unknown): void {
-    this.#aborted = true
-    this.#controller.error(reason)
-    this.#reader.cancel(reason).catch(() => {})
-    this.#end()
-  }
-
-  readonly #onRead = ({ done, value }: ReadableStreamReadResult<Uint8Array>): void => {
-    if (this.#aborted) return
-    if (done) {
-      this.#controller.close()
-      this.#end()
-      return
-    }
-    const tooLarge = this.#count(value)
-    if (!tooLarge) {
-      this.#controller.enqueue(value)
-      return
-    }
-    this.#controller.error(tooLarge)
-    this.#reader.cancel(tooLarge).catch(() => {})
-    this.#end()
-  }
-
-  readonly #onError = (error: unknown): void => {
-    if (this.#aborted) return
-    // The network failed under the body (a reset connection: the Fetch standard's
-    // TypeError). A JSON body is the request's answer: it will not come.
-    if (error instanceof TypeError) {
-      markNetworkFailure(error)
-      if (!this.#sse) this.#scope?.streamLost()
-    }
-    this.#controller.error(error)
-    this.#end()
-  }
-
-  #end(): void {
-    const ended = this.#ended
-    this.#ended = undefined
-    ended?.()
+  get scope(): RequestScope | undefined {
+    return this.#scope
   }
 
   /** Counts `chunk`; the error to end the body with once a message is too large. */
-  #count(chunk: Uint8Array): MCPClientError | undefined {
+  count(chunk: Uint8Array): MCPClientError | undefined {
     this.#scope?.received(chunk.length)
     if (!this.#sse) {
       this.#size += chunk.length
@@ -123,6 +66,285 @@ export class CountingSource implements UnderlyingDefaultSource<Uint8Array> {
     }
     return this.#size <= this.#max ? undefined : tooLarge(this.#max)
   }
+
+  /** The body ended, failed or was cancelled (once; later calls do nothing). */
+  end(): void {
+    const ended = this.#ended
+    this.#ended = undefined
+    ended?.()
+  }
+}
+
+const { getReader, pipeThrough, pipeTo, cancel } = ReadableStream.prototype
+
+/**
+ * The source of a counted stream: a pull source rather than `pipeThrough(new
+ * TransformStream(...))`, one read and one enqueue per chunk instead of a pipe's writer, reader
+ * and their promises, and nothing read before the reader asks (`highWaterMark: 0`). One object
+ * with its state in fields and two handlers made once.
+ */
+export class CountingSource implements UnderlyingDefaultSource<Uint8Array> {
+  readonly #body: ReadableStream<Uint8Array>
+  readonly #counter: BodyCounter
+  #reader!: ReadableStreamDefaultReader<Uint8Array>
+  #controller!: ReadableStreamDefaultController<Uint8Array>
+  /** Set by `abort()`: a read that was pending then is of no interest. */
+  #aborted = false
+
+  constructor(body: ReadableStream<Uint8Array>, counter: BodyCounter) {
+    this.#body = body
+    this.#counter = counter
+  }
+
+  start(controller: ReadableStreamDefaultController<Uint8Array>): void {
+    this.#controller = controller
+    // The stream's own method: an SSE body's `getReader` leads here (`countSseBody`).
+    this.#reader = getReader.call(this.#body) as ReadableStreamDefaultReader<Uint8Array>
+  }
+
+  pull(): Promise<void> {
+    return this.#reader.read().then(this.#onRead, this.#onError)
+  }
+
+  cancel(reason: unknown): Promise<void> {
+    this.#counter.end()
+    return this.#reader.cancel(reason)
+  }
+
+  /** The request was aborted: the body errors with `reason`, as fetch's own does. */
+  abort(reason: unknown): void {
+    this.#aborted = true
+    this.#controller.error(reason)
+    this.#reader.cancel(reason).catch(() => {})
+    this.#counter.end()
+  }
+
+  readonly #onRead = ({ done, value }: ReadableStreamReadResult<Uint8Array>): void => {
+    if (this.#aborted) return
+    if (done) {
+      this.#controller.close()
+      this.#counter.end()
+      return
+    }
+    const tooLarge = this.#counter.count(value)
+    if (!tooLarge) {
+      this.#controller.enqueue(value)
+      return
+    }
+    this.#controller.error(tooLarge)
+    this.#reader.cancel(tooLarge).catch(() => {})
+    this.#counter.end()
+  }
+
+  readonly #onError = (error: unknown): void => {
+    if (this.#aborted) return
+    // The network failed under the body (a reset connection: the Fetch standard's
+    // TypeError). A JSON body is the request's answer: it will not come.
+    if (error instanceof TypeError) {
+      markNetworkFailure(error)
+      if (!this.#counter.sse) this.#counter.scope?.streamLost()
+    }
+    this.#controller.error(error)
+    this.#counter.end()
+  }
+}
+
+/**
+ * An SSE body, counted per event as it is read, without a stream of its own in the usual case.
+ *
+ * The SDK reads an SSE answer as `body.pipeThrough(new TextDecoderStream())`, then parses the
+ * text. A counting stream in front of that cost every SSE answer a web stream more, and Node's
+ * `TextDecoderStream` creates an error with its stack each time it ends (`flush` terminates its
+ * own stream): together ~25 µs of client CPU per answer (`bench/README.md`, "SSE answers counted
+ * as they are decoded"). So fetch's own body stays the body, and `pipeThrough` of a plain UTF-8
+ * `TextDecoderStream` pipes it into one transform that counts each chunk and decodes it, with
+ * the same decoder settings. Every other way to read the body (`getReader`, `pipeTo`, `tee`,
+ * iteration, another transform, `text()` and the rest) reads a counting stream, made then. The
+ * limit, the scope's reports, the errors and `ended` are the same on both ways.
+ */
+export class CountedSseBody extends BodyCounter implements Transformer<Uint8Array, string> {
+  readonly source: ReadableStream<Uint8Array>
+  /** The counting stream, once something other than the SDK's decoding read the body. */
+  #counted: { stream: ReadableStream<Uint8Array>; source: CountingSource } | undefined
+  /** The decoding transform's controller, once the body is read that way. */
+  #output: TransformStreamDefaultController<string> | undefined
+  #decoder: TextDecoder | undefined
+  /** Set by `abort()` before anything read the body: reading it then fails with this. */
+  #abortedWith: { reason: unknown } | undefined
+
+  constructor(
+    source: ReadableStream<Uint8Array>,
+    max: number,
+    scope: RequestScope | undefined,
+    ended: (() => void) | undefined,
+  ) {
+    super(max, true, scope, ended)
+    this.source = source
+    sseBodies.set(source, this)
+    Object.defineProperties(source, sseStreamMethods)
+  }
+
+  /** The request was aborted: the body errors with `reason`, as fetch's own does. */
+  abort(reason: unknown): void {
+    if (this.#output)
+      this.#output.error(reason) // the pipe then cancels the source
+    else if (this.#counted) this.#counted.source.abort(reason)
+    else {
+      this.#abortedWith = { reason }
+      cancel.call(this.source, reason).catch(() => {})
+    }
+    this.end()
+  }
+
+  /** The body as a counting stream (made once). */
+  counted(): ReadableStream<Uint8Array> {
+    if (this.#counted) return this.#counted.stream
+    if (this.#abortedWith) return erroredStream(this.#abortedWith.reason)
+    const source = new CountingSource(this.source, this)
+    this.#counted = { stream: new ReadableStream(source, { highWaterMark: 0 }), source }
+    return this.#counted.stream
+  }
+
+  /** The body decoded as UTF-8 text, counted on the way (what `pipeThrough` of a decoder gives). */
+  decoded(): ReadableStream<string> {
+    if (this.#abortedWith) return erroredStream(this.#abortedWith.reason)
+    if (this.#counted || this.source.locked) throw new TypeError('ReadableStream is locked')
+    this.#decoder = new TextDecoder()
+    const transform = new TransformStream<Uint8Array, string>(this)
+    // As `pipeThrough` would; the pipe's failure is the source's, or what ended the transform.
+    pipeTo.call(this.source, transform.writable).catch((error: unknown) => this.#failed(error))
+    return transform.readable
+  }
+
+  start(controller: TransformStreamDefaultController<string>): void {
+    this.#output = controller
+  }
+
+  transform(chunk: Uint8Array, controller: TransformStreamDefaultController<string>): void {
+    const tooLarge = this.count(chunk)
+    if (tooLarge) {
+      this.end()
+      throw tooLarge // errors the text stream, and the pipe cancels the source with it
+    }
+    const text = this.#decoder!.decode(chunk, { stream: true })
+    if (text) controller.enqueue(text)
+  }
+
+  flush(controller: TransformStreamDefaultController<string>): void {
+    const text = this.#decoder!.decode()
+    if (text) controller.enqueue(text)
+    this.end()
+  }
+
+  /** The source failed under the pipe, or the reader cancelled the text stream. */
+  cancel(reason: unknown): void {
+    this.#failed(reason)
+  }
+
+  #failed(error: unknown): void {
+    // The network failed under the body (the Fetch standard's TypeError).
+    if (error instanceof TypeError) markNetworkFailure(error)
+    this.end()
+  }
+}
+
+const sseBodies = new WeakMap<ReadableStream<Uint8Array>, CountedSseBody>()
+
+function sseBodyOf(stream: ReadableStream<Uint8Array>): CountedSseBody {
+  const body = sseBodies.get(stream)
+  if (!body) throw new TypeError('Illegal invocation')
+  return body
+}
+
+/** Whether `transform` is a `TextDecoderStream` as the SDK makes it: UTF-8, lenient, BOM dropped. */
+function isPlainDecoder(transform: unknown): boolean {
+  return (
+    transform instanceof TextDecoderStream &&
+    transform.encoding === 'utf-8' &&
+    !transform.fatal &&
+    !transform.ignoreBOM
+  )
+}
+
+function erroredStream<Chunk>(reason: unknown): ReadableStream<Chunk> {
+  return new ReadableStream<Chunk>({
+    start(controller) {
+      controller.error(reason)
+    },
+  })
+}
+
+/** `stream.values(options)` (Node's streams have it; the DOM types this package builds with do not). */
+function iterate(
+  stream: ReadableStream<Uint8Array>,
+  options: { preventCancel?: boolean } | undefined,
+): AsyncIterableIterator<Uint8Array> {
+  const iterable = stream as unknown as {
+    values(options?: { preventCancel?: boolean }): AsyncIterableIterator<Uint8Array>
+  }
+  return iterable.values(options)
+}
+
+/** The read methods of an SSE body's stream (see `CountedSseBody`): shared, not per body. */
+const sseStreamMethods: PropertyDescriptorMap = {
+  pipeThrough: {
+    configurable: true,
+    value(
+      this: ReadableStream<Uint8Array>,
+      transform: ReadableWritablePair<unknown, Uint8Array>,
+      options?: StreamPipeOptions,
+    ) {
+      const body = sseBodyOf(this)
+      return options === undefined && isPlainDecoder(transform)
+        ? body.decoded()
+        : pipeThrough.call(body.counted(), transform, options)
+    },
+  },
+  getReader: {
+    configurable: true,
+    value(this: ReadableStream<Uint8Array>, options?: ReadableStreamGetReaderOptions) {
+      return sseBodyOf(this)
+        .counted()
+        .getReader(options as undefined)
+    },
+  },
+  pipeTo: {
+    configurable: true,
+    value(
+      this: ReadableStream<Uint8Array>,
+      destination: WritableStream<Uint8Array>,
+      options?: StreamPipeOptions,
+    ) {
+      return sseBodyOf(this).counted().pipeTo(destination, options)
+    },
+  },
+  tee: {
+    configurable: true,
+    value(this: ReadableStream<Uint8Array>) {
+      return sseBodyOf(this).counted().tee()
+    },
+  },
+  values: {
+    configurable: true,
+    value(this: ReadableStream<Uint8Array>, options?: { preventCancel?: boolean }) {
+      return iterate(sseBodyOf(this).counted(), options)
+    },
+  },
+  [Symbol.asyncIterator]: {
+    configurable: true,
+    value(this: ReadableStream<Uint8Array>, options?: { preventCancel?: boolean }) {
+      return iterate(sseBodyOf(this).counted(), options)
+    },
+  },
+  cancel: {
+    configurable: true,
+    value(this: ReadableStream<Uint8Array>, reason?: unknown) {
+      const body = sseBodyOf(this)
+      if (this.locked) return body.counted().cancel(reason)
+      body.end()
+      return cancel.call(this, reason)
+    },
+  },
 }
 
 const oversizedErrors = new WeakSet<object>()
@@ -143,7 +365,7 @@ interface CountedBody {
   /** The limit and the scope of a body read from `source` here (without `stream`). */
   readonly max: number
   readonly scope: RequestScope | undefined
-  /** The counted stream `body` hands out: made at once for SSE, when asked for otherwise. */
+  /** The stream `body` hands out: an SSE body's own, or a counting stream made when asked for. */
   stream?: ReadableStream<Uint8Array>
 }
 
@@ -167,22 +389,20 @@ export function countJsonBody(
 }
 
 /**
- * An SSE body counted per event by `counting`, which already reads `response`'s body:
- * `response` itself is returned, its `body` the counted stream, and its other ways to read the
- * body read that stream.
+ * An SSE body, counted as `counted` says: `response` itself is returned, its `body` fetch's own
+ * stream with counted read methods, and its other ways to read the body read that stream.
  *
  * Both keep fetch's own `Response`. A new one around a counting stream, for every answer, cost
  * a sequential tool call 5–16% of its client CPU: the copied headers, and for a JSON answer a
  * second web stream (`bench/README.md`, "Answers counted on fetch's own `Response`"). The SDK
  * never clones an answer.
  */
-export function countSseBody(response: Response, counting: CountingSource): Response {
-  const stream = new ReadableStream(counting, { highWaterMark: 0 })
+export function countSseBody(response: Response, counted: CountedSseBody): Response {
   countedBodies.set(response, {
-    source: response.body!,
+    source: counted.source,
     max: Number.POSITIVE_INFINITY,
     scope: undefined,
-    stream,
+    stream: counted.source,
   })
   return Object.defineProperties(response, countedMethods)
 }
@@ -235,7 +455,7 @@ const countedMethods: PropertyDescriptorMap = {
       // Once a method read it, the (used) stream itself, as a used body's `body` is.
       if (body.source.locked) return body.source
       body.stream = new ReadableStream(
-        new CountingSource(body.source, body.max, false, body.scope, undefined),
+        new CountingSource(body.source, new BodyCounter(body.max, false, body.scope, undefined)),
         { highWaterMark: 0 },
       )
       return body.stream

@@ -253,6 +253,80 @@ describe('TransportFetch bounds what it reads (maxResponseBytes)', () => {
     await expect(json.json()).rejects.toMatchObject({ code: 'RESPONSE_TOO_LARGE' })
   })
 
+  /** Reads an SSE body as the SDK does: through a `TextDecoderStream`. */
+  async function decodeAsTheSdkDoes(response: Response): Promise<string> {
+    let text = ''
+    for await (const piece of response.body!.pipeThrough(
+      new TextDecoderStream(),
+    ) as unknown as AsyncIterable<string>) {
+      text += piece
+    }
+    return text
+  }
+
+  it('counts an SSE body the SDK decodes the same way: events split anywhere, the limit, a broken body', async () => {
+    // Split inside a line, inside CRLF, and inside a multi-byte character.
+    const events = Array.from(
+      { length: 20 },
+      (_, index) => `data: ${'é'.repeat(30)}${index}\r\n\r\n`,
+    )
+    const bytes = new TextEncoder().encode(events.join(''))
+    const chunks = Array.from({ length: Math.ceil(bytes.length / 7) }, (_, index) =>
+      bytes.subarray(index * 7, index * 7 + 7),
+    )
+    const split = new Response(
+      new ReadableStream<Uint8Array>({
+        start(controller) {
+          for (const chunk of chunks) controller.enqueue(chunk)
+          controller.close()
+        },
+      }),
+      { headers: { 'content-type': 'text/event-stream' } },
+    )
+    expect(await decodeAsTheSdkDoes(await transportFetch(split).fetch('http://x', {}))).toBe(
+      events.join(''),
+    )
+
+    let pulls = 0
+    let cancelled: unknown
+    const endless = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        pulls++
+        if (pulls > 1000) throw new Error('read on past the limit')
+        controller.enqueue(new TextEncoder().encode(pulls === 1 ? 'data: ' : 'x'.repeat(30)))
+      },
+      cancel(reason) {
+        cancelled = reason
+      },
+    })
+    const cut = await transportFetch(
+      new Response(endless, { headers: { 'content-type': 'text/event-stream' } }),
+    ).fetch('http://x', {})
+    await expect(decodeAsTheSdkDoes(cut)).rejects.toMatchObject({ code: 'RESPONSE_TOO_LARGE' })
+    expect(cancelled).toMatchObject({ code: 'RESPONSE_TOO_LARGE' })
+    expect(pulls).toBeLessThan(10)
+
+    // Any other way to read it counts too: here a transform of the caller's own.
+    const other = await transportFetch(
+      body([`data: ${'x'.repeat(60)}`, 'x'.repeat(60), '\n\n'], 'text/event-stream'),
+    ).fetch('http://x', {})
+    const read = new Response(other.body!.pipeThrough(new TransformStream())).text()
+    await expect(read).rejects.toMatchObject({ code: 'RESPONSE_TOO_LARGE' })
+
+    const reset = new TypeError('terminated')
+    const broken = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode('data: {}\n'))
+        controller.error(reset)
+      },
+    })
+    const lost = await transportFetch(
+      new Response(broken, { headers: { 'content-type': 'text/event-stream' } }),
+    ).fetch('http://x', {})
+    await expect(decodeAsTheSdkDoes(lost)).rejects.toBe(reset)
+    expect(isNetworkFailure(reset)).toBe(true)
+  })
+
   /** A scope that tallies what it hears. */
   const tally = () => {
     const heard = { bytes: 0, lost: 0 }
@@ -384,10 +458,18 @@ describe('TransportFetch lets go of a stream known only to its ring once it ende
     end = true
     const ended = await transportFetch.fetch('http://x', { method: 'GET', signal: outer.signal })
     await ended.text()
+    // Read as the SDK reads it, an ended stream is let go of as well.
+    const decoded = await transportFetch.fetch('http://x', { method: 'GET', signal: outer.signal })
+    for await (const _ of decoded.body!.pipeThrough(
+      new TextDecoderStream(),
+    ) as unknown as AsyncIterable<string>) {
+      // read to the end
+    }
     expect(getEventListeners(outer.signal, 'abort')).toHaveLength(1)
     outer.abort()
     expect(signals[0]?.aborted).toBe(true)
     expect(signals[1]?.aborted).toBe(false)
+    expect(signals[2]?.aborted).toBe(false)
     await reader.cancel().catch(() => {})
 
     const other = new AbortController()
@@ -432,6 +514,30 @@ describe('TransportFetch ends an aborted request itself, whatever the fetch unde
     await expect(next).rejects.toBe(reason)
     expect(deaf.cancelled).toEqual([reason])
     expect(getEventListeners(outer.signal, 'abort')).toHaveLength(0)
+  })
+
+  it('errors and cancels an open stream the SDK is decoding when its signal aborts', async () => {
+    const deaf = deafFetch()
+    const transportFetch = new TransportFetch({ url: 'http://127.0.0.1:1/mcp', fetch: deaf.fetch })
+    const outer = new AbortController()
+    const response = await transportFetch.fetch('http://x', { method: 'GET', signal: outer.signal })
+    const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader()
+    expect(await reader.read()).toEqual({ done: false, value: 'data: {}\n\n' })
+    const next = reader.read()
+    const reason = new Error('closed by the client')
+    outer.abort(reason)
+    await expect(next).rejects.toBe(reason)
+    await expect.poll(() => deaf.cancelled).toEqual([reason])
+    expect(getEventListeners(outer.signal, 'abort')).toHaveLength(0)
+
+    // Aborted before anything read it: reading it then fails the same way.
+    const early = new AbortController()
+    const unread = await transportFetch.fetch('http://x', { method: 'GET', signal: early.signal })
+    early.abort(reason)
+    await expect(unread.body!.pipeThrough(new TextDecoderStream()).getReader().read()).rejects.toBe(
+      reason,
+    )
+    expect(deaf.cancelled).toEqual([reason, reason])
   })
 
   it('rejects, and cancels the body, when the signal aborted before the headers came', async () => {

@@ -1,7 +1,7 @@
 import type { HttpServerDefinition } from '@mcpkit/types'
 import type { FetchLike, Transport } from '@modelcontextprotocol/client'
 import { markNetworkFailure, requestIdOf, watchRequestStreams } from '../sdk-contract.js'
-import { CountingSource, countJsonBody, countSseBody } from './counting-body.js'
+import { CountedSseBody, countJsonBody, countSseBody } from './counting-body.js'
 import { currentRequestContext } from './request-context-storage.js'
 import { DEFAULT_MAX_RESPONSE_BYTES, type RequestScope } from './request-scope.js'
 
@@ -34,7 +34,7 @@ interface Tracked {
   /** The caller's scope the request was sent in (see `request-scope.ts`). */
   readonly scope?: RequestScope | undefined
   /** Its counted SSE body, once the response came: aborting the request ends it too. */
-  body?: CountingSource | undefined
+  body?: CountedSseBody | undefined
 }
 
 /**
@@ -249,9 +249,9 @@ export class TransportFetch {
           ended?.()
         }
       : ended
-    const source = new CountingSource(response.body!, this.#maxMessageBytes, true, scope, onEnd)
-    if (tracked) tracked.body = source
-    return countSseBody(response, source)
+    const body = new CountedSseBody(response.body!, this.#maxMessageBytes, scope, onEnd)
+    if (tracked) tracked.body = body
+    return countSseBody(response, body)
   }
 
   /** The group of `signal`'s requests; the first time, one listener that aborts them. */
