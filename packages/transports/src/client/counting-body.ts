@@ -81,24 +81,27 @@ const { getReader, pipeThrough, pipeTo, cancel } = ReadableStream.prototype
  * The source of a counted stream: a pull source rather than `pipeThrough(new
  * TransformStream(...))`, one read and one enqueue per chunk instead of a pipe's writer, reader
  * and their promises, and nothing read before the reader asks (`highWaterMark: 0`). One object
- * with its state in fields and two handlers made once.
+ * with its state in fields and two handlers made once. With a `decoder`, what it enqueues is
+ * the text of the bytes, as a `TextDecoderStream` would give it.
  */
-export class CountingSource implements UnderlyingDefaultSource<Uint8Array> {
+export class CountingSource implements UnderlyingDefaultSource<Uint8Array | string> {
   readonly #body: ReadableStream<Uint8Array>
   readonly #counter: BodyCounter
+  readonly #decoder: TextDecoder | undefined
   #reader!: ReadableStreamDefaultReader<Uint8Array>
-  #controller!: ReadableStreamDefaultController<Uint8Array>
+  #controller!: ReadableStreamDefaultController<Uint8Array | string>
   /** Set by `abort()`: a read that was pending then is of no interest. */
   #aborted = false
 
-  constructor(body: ReadableStream<Uint8Array>, counter: BodyCounter) {
+  constructor(body: ReadableStream<Uint8Array>, counter: BodyCounter, decoder?: TextDecoder) {
     this.#body = body
     this.#counter = counter
+    this.#decoder = decoder
   }
 
-  start(controller: ReadableStreamDefaultController<Uint8Array>): void {
+  start(controller: ReadableStreamDefaultController<Uint8Array | string>): void {
     this.#controller = controller
-    // The stream's own method: an SSE body's `getReader` leads here (`countSseBody`).
+    // The stream's own method: an SSE body's `getReader` leads here (`CountedSseBody`).
     this.#reader = getReader.call(this.#body) as ReadableStreamDefaultReader<Uint8Array>
   }
 
@@ -119,16 +122,29 @@ export class CountingSource implements UnderlyingDefaultSource<Uint8Array> {
     this.#counter.end()
   }
 
-  readonly #onRead = ({ done, value }: ReadableStreamReadResult<Uint8Array>): void => {
+  readonly #onRead = ({
+    done,
+    value,
+  }: ReadableStreamReadResult<Uint8Array>): void | Promise<void> => {
     if (this.#aborted) return
+    const decoder = this.#decoder
     if (done) {
+      const rest = decoder?.decode()
+      if (rest) this.#controller.enqueue(rest)
       this.#controller.close()
       this.#counter.end()
       return
     }
     const tooLarge = this.#counter.count(value)
     if (!tooLarge) {
-      this.#controller.enqueue(value)
+      if (!decoder) {
+        this.#controller.enqueue(value)
+        return
+      }
+      const text = decoder.decode(value, { stream: true })
+      // Nothing to hand on yet (a character split between chunks): this pull reads on.
+      if (!text) return this.pull()
+      this.#controller.enqueue(text)
       return
     }
     this.#controller.error(tooLarge)
@@ -150,25 +166,26 @@ export class CountingSource implements UnderlyingDefaultSource<Uint8Array> {
 }
 
 /**
- * An SSE body, counted per event as it is read, without a stream of its own in the usual case.
+ * An SSE body, counted per event as it is read, with no stream of its own beyond the one it is
+ * read through.
  *
  * The SDK reads an SSE answer as `body.pipeThrough(new TextDecoderStream())`, then parses the
- * text. A counting stream in front of that cost every SSE answer a web stream more, and Node's
- * `TextDecoderStream` creates an error with its stack each time it ends (`flush` terminates its
- * own stream): together ~25 µs of client CPU per answer (`bench/README.md`, "SSE answers counted
- * as they are decoded"). So fetch's own body stays the body, and `pipeThrough` of a plain UTF-8
- * `TextDecoderStream` pipes it into one transform that counts each chunk and decodes it, with
- * the same decoder settings. Every other way to read the body (`getReader`, `pipeTo`, `tee`,
- * iteration, another transform, `text()` and the rest) reads a counting stream, made then. The
- * limit, the scope's reports, the errors and `ended` are the same on both ways.
+ * text. A counting stream in front of that decoder made every SSE answer pay for two web
+ * streams and the pipe between them, and Node's `TextDecoderStream` creates an error with its
+ * stack each time it ends (its `flush` terminates its own stream; `bench/README.md`, "SSE
+ * answers counted as they are decoded"). So fetch's own body stays the body, and its
+ * `pipeThrough` of a plain UTF-8 `TextDecoderStream` gives one stream that reads the body,
+ * counts each chunk and decodes it with the same settings (the decoder the SDK made is not
+ * used). Every other way to read the body (`getReader`, `pipeTo`, `tee`, iteration, another
+ * transform, `text()` and the rest) reads a counting stream of bytes. The limit, the scope's
+ * reports, the errors and `ended` are the same either way.
  */
-export class CountedSseBody extends BodyCounter implements Transformer<Uint8Array, string> {
+export class CountedSseBody extends BodyCounter {
   readonly source: ReadableStream<Uint8Array>
-  /** The counting stream, once something other than the SDK's decoding read the body. */
-  #counted: { stream: ReadableStream<Uint8Array>; source: CountingSource } | undefined
-  /** The decoding transform's controller, once the body is read that way. */
-  #output: TransformStreamDefaultController<string> | undefined
-  #decoder: TextDecoder | undefined
+  /** What reads the body, once something does: a stream of its bytes, or of its text. */
+  #reader:
+    | { stream: ReadableStream<Uint8Array | string>; source: CountingSource; text: boolean }
+    | undefined
   /** Set by `abort()` before anything read the body: reading it then fails with this. */
   #abortedWith: { reason: unknown } | undefined
 
@@ -186,65 +203,35 @@ export class CountedSseBody extends BodyCounter implements Transformer<Uint8Arra
 
   /** The request was aborted: the body errors with `reason`, as fetch's own does. */
   abort(reason: unknown): void {
-    if (this.#output)
-      this.#output.error(reason) // the pipe then cancels the source
-    else if (this.#counted) this.#counted.source.abort(reason)
+    if (this.#reader) this.#reader.source.abort(reason)
     else {
       this.#abortedWith = { reason }
       cancel.call(this.source, reason).catch(() => {})
-    }
-    this.end()
-  }
-
-  /** The body as a counting stream (made once). */
-  counted(): ReadableStream<Uint8Array> {
-    if (this.#counted) return this.#counted.stream
-    if (this.#abortedWith) return erroredStream(this.#abortedWith.reason)
-    const source = new CountingSource(this.source, this)
-    this.#counted = { stream: new ReadableStream(source, { highWaterMark: 0 }), source }
-    return this.#counted.stream
-  }
-
-  /** The body decoded as UTF-8 text, counted on the way (what `pipeThrough` of a decoder gives). */
-  decoded(): ReadableStream<string> {
-    if (this.#abortedWith) return erroredStream(this.#abortedWith.reason)
-    if (this.#counted || this.source.locked) throw new TypeError('ReadableStream is locked')
-    this.#decoder = new TextDecoder()
-    const transform = new TransformStream<Uint8Array, string>(this)
-    // As `pipeThrough` would; the pipe's failure is the source's, or what ended the transform.
-    pipeTo.call(this.source, transform.writable).catch((error: unknown) => this.#failed(error))
-    return transform.readable
-  }
-
-  start(controller: TransformStreamDefaultController<string>): void {
-    this.#output = controller
-  }
-
-  transform(chunk: Uint8Array, controller: TransformStreamDefaultController<string>): void {
-    const tooLarge = this.count(chunk)
-    if (tooLarge) {
       this.end()
-      throw tooLarge // errors the text stream, and the pipe cancels the source with it
     }
-    const text = this.#decoder!.decode(chunk, { stream: true })
-    if (text) controller.enqueue(text)
   }
 
-  flush(controller: TransformStreamDefaultController<string>): void {
-    const text = this.#decoder!.decode()
-    if (text) controller.enqueue(text)
-    this.end()
+  /** The body as a counting stream of bytes (made once). */
+  counted(): ReadableStream<Uint8Array> {
+    return this.#read(undefined) as ReadableStream<Uint8Array>
   }
 
-  /** The source failed under the pipe, or the reader cancelled the text stream. */
-  cancel(reason: unknown): void {
-    this.#failed(reason)
+  /** The body as a counting stream of its UTF-8 text (what `pipeThrough` of a decoder gives). */
+  decoded(): ReadableStream<string> {
+    return this.#read(new TextDecoder()) as ReadableStream<string>
   }
 
-  #failed(error: unknown): void {
-    // The network failed under the body (the Fetch standard's TypeError).
-    if (error instanceof TypeError) markNetworkFailure(error)
-    this.end()
+  #read(decoder: TextDecoder | undefined): ReadableStream<Uint8Array | string> {
+    if (this.#abortedWith) return erroredStream(this.#abortedWith.reason)
+    if (this.#reader) {
+      // Read as bytes already: that stream, locked or disturbed, as fetch's own body would be.
+      if (!decoder && !this.#reader.text) return this.#reader.stream
+      throw new TypeError('ReadableStream is locked')
+    }
+    const source = new CountingSource(this.source, this, decoder)
+    const stream = new ReadableStream(source, { highWaterMark: 0 })
+    this.#reader = { stream, source, text: decoder !== undefined }
+    return stream
   }
 }
 
@@ -339,9 +326,8 @@ const sseStreamMethods: PropertyDescriptorMap = {
   cancel: {
     configurable: true,
     value(this: ReadableStream<Uint8Array>, reason?: unknown) {
-      const body = sseBodyOf(this)
-      if (this.locked) return body.counted().cancel(reason)
-      body.end()
+      // A locked body refuses (as any stream does); what reads it can be cancelled.
+      if (!this.locked) sseBodyOf(this).end()
       return cancel.call(this, reason)
     },
   },
@@ -454,10 +440,9 @@ const countedMethods: PropertyDescriptorMap = {
       if (body.stream) return body.stream
       // Once a method read it, the (used) stream itself, as a used body's `body` is.
       if (body.source.locked) return body.source
-      body.stream = new ReadableStream(
-        new CountingSource(body.source, new BodyCounter(body.max, false, body.scope, undefined)),
-        { highWaterMark: 0 },
-      )
+      const counter = new BodyCounter(body.max, false, body.scope, undefined)
+      const source = new CountingSource(body.source, counter) as UnderlyingDefaultSource<Uint8Array>
+      body.stream = new ReadableStream(source, { highWaterMark: 0 })
       return body.stream
     },
   },

@@ -286,6 +286,23 @@ describe('TransportFetch bounds what it reads (maxResponseBytes)', () => {
     expect(await decodeAsTheSdkDoes(await transportFetch(split).fetch('http://x', {}))).toBe(
       events.join(''),
     )
+    // A chunk that is only the first byte of a character gives no text yet: reading goes on.
+    const e = new TextEncoder().encode('é')
+    const lone = new Response(
+      new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(new TextEncoder().encode('data: '))
+          controller.enqueue(e.subarray(0, 1))
+          controller.enqueue(e.subarray(1))
+          controller.enqueue(new TextEncoder().encode('\n\n'))
+          controller.close()
+        },
+      }),
+      { headers: { 'content-type': 'text/event-stream' } },
+    )
+    expect(await decodeAsTheSdkDoes(await transportFetch(lone).fetch('http://x', {}))).toBe(
+      'data: é\n\n',
+    )
 
     let pulls = 0
     let cancelled: unknown
