@@ -75,7 +75,7 @@ export class BodyCounter {
   }
 }
 
-const { getReader, pipeThrough, pipeTo, cancel } = ReadableStream.prototype
+const { getReader, pipeThrough, cancel } = ReadableStream.prototype
 
 /**
  * The source of a counted stream: a pull source rather than `pipeThrough(new
