@@ -253,6 +253,23 @@ describe('TransportFetch bounds what it reads (maxResponseBytes)', () => {
     await expect(json.json()).rejects.toMatchObject({ code: 'RESPONSE_TOO_LARGE' })
   })
 
+  /** A body that never ends (`first`, then 30 bytes a pull), recording its pulls and cancellation. */
+  function endlessBody(first?: string) {
+    const seen = { pulls: 0, cancelled: undefined as unknown }
+    const stream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        seen.pulls++
+        if (seen.pulls > 1000) throw new Error('read on past the limit')
+        const text = seen.pulls === 1 && first !== undefined ? first : 'x'.repeat(30)
+        controller.enqueue(new TextEncoder().encode(text))
+      },
+      cancel(reason) {
+        seen.cancelled = reason
+      },
+    })
+    return Object.assign(seen, { stream })
+  }
+
   /** Reads an SSE body as the SDK does: through a `TextDecoderStream`. */
   async function decodeAsTheSdkDoes(response: Response): Promise<string> {
     let text = ''
@@ -304,24 +321,13 @@ describe('TransportFetch bounds what it reads (maxResponseBytes)', () => {
       'data: é\n\n',
     )
 
-    let pulls = 0
-    let cancelled: unknown
-    const endless = new ReadableStream<Uint8Array>({
-      pull(controller) {
-        pulls++
-        if (pulls > 1000) throw new Error('read on past the limit')
-        controller.enqueue(new TextEncoder().encode(pulls === 1 ? 'data: ' : 'x'.repeat(30)))
-      },
-      cancel(reason) {
-        cancelled = reason
-      },
-    })
+    const endless = endlessBody('data: ')
     const cut = await transportFetch(
-      new Response(endless, { headers: { 'content-type': 'text/event-stream' } }),
+      new Response(endless.stream, { headers: { 'content-type': 'text/event-stream' } }),
     ).fetch('http://x', {})
     await expect(decodeAsTheSdkDoes(cut)).rejects.toMatchObject({ code: 'RESPONSE_TOO_LARGE' })
-    expect(cancelled).toMatchObject({ code: 'RESPONSE_TOO_LARGE' })
-    expect(pulls).toBeLessThan(10)
+    expect(endless.cancelled).toMatchObject({ code: 'RESPONSE_TOO_LARGE' })
+    expect(endless.pulls).toBeLessThan(10)
 
     // Any other way to read it counts too: here a transform of the caller's own.
     const other = await transportFetch(
@@ -414,24 +420,13 @@ describe('TransportFetch bounds what it reads (maxResponseBytes)', () => {
 
   it('stops reading at the limit and cancels the body, and passes a broken body on', async () => {
     // An endless body: the counter must stop pulling once a message is over the limit.
-    let pulls = 0
-    let cancelled: unknown
-    const endless = new ReadableStream<Uint8Array>({
-      pull(controller) {
-        pulls++
-        if (pulls > 1000) throw new Error('read on past the limit')
-        controller.enqueue(new TextEncoder().encode('x'.repeat(30)))
-      },
-      cancel(reason) {
-        cancelled = reason
-      },
-    })
+    const endless = endlessBody()
     const cut = await transportFetch(
-      new Response(endless, { headers: { 'content-type': 'application/json' } }),
+      new Response(endless.stream, { headers: { 'content-type': 'application/json' } }),
     ).fetch('http://x', {})
     await expect(cut.text()).rejects.toMatchObject({ code: 'RESPONSE_TOO_LARGE' })
-    expect(cancelled).toMatchObject({ code: 'RESPONSE_TOO_LARGE' })
-    expect(pulls).toBeLessThan(10)
+    expect(endless.cancelled).toMatchObject({ code: 'RESPONSE_TOO_LARGE' })
+    expect(endless.pulls).toBeLessThan(10)
 
     const broken = new ReadableStream<Uint8Array>({
       start(controller) {
