@@ -77,6 +77,14 @@ export class BodyCounter {
 
 const { getReader, pipeThrough, cancel } = ReadableStream.prototype
 
+/** Where a counting source hands what it read: its stream's controller, or a pipe's writer. */
+type Sink = Pick<
+  ReadableStreamDefaultController<Uint8Array | string>,
+  'enqueue' | 'close' | 'error'
+>
+
+const ignore = () => {}
+
 /**
  * The source of a counted stream: a pull source rather than `pipeThrough(new
  * TransformStream(...))`, one read and one enqueue per chunk instead of a pipe's writer, reader
@@ -89,7 +97,9 @@ export class CountingSource implements UnderlyingDefaultSource<Uint8Array | stri
   readonly #counter: BodyCounter
   readonly #decoder: TextDecoder | undefined
   #reader!: ReadableStreamDefaultReader<Uint8Array>
-  #controller!: ReadableStreamDefaultController<Uint8Array | string>
+  #sink!: Sink
+  /** Set by the first read: from then on only its stream may hand on what it reads. */
+  #pulled = false
   /** Set by `abort()`: a read that was pending then is of no interest. */
   #aborted = false
 
@@ -99,13 +109,19 @@ export class CountingSource implements UnderlyingDefaultSource<Uint8Array | stri
     this.#decoder = decoder
   }
 
+  /** Whether nothing was read yet nor aborted, so `pipeTo` may still take over from the stream. */
+  get fresh(): boolean {
+    return !this.#pulled && !this.#aborted
+  }
+
   start(controller: ReadableStreamDefaultController<Uint8Array | string>): void {
-    this.#controller = controller
+    this.#sink = controller
     // The stream's own method: an SSE body's `getReader` leads here (`CountedSseBody`).
     this.#reader = getReader.call(this.#body) as ReadableStreamDefaultReader<Uint8Array>
   }
 
   pull(): Promise<void> {
+    this.#pulled = true
     return this.#reader.read().then(this.#onRead, this.#onError)
   }
 
@@ -117,9 +133,32 @@ export class CountingSource implements UnderlyingDefaultSource<Uint8Array | stri
   /** The request was aborted: the body errors with `reason`, as fetch's own does. */
   abort(reason: unknown): void {
     this.#aborted = true
-    this.#controller.error(reason)
-    this.#reader.cancel(reason).catch(() => {})
+    this.#sink.error(reason)
+    this.#reader.cancel(reason).catch(ignore)
     this.#counter.end()
+  }
+
+  /**
+   * Writes what it reads into `writable` itself, with the semantics of `pipeTo` without
+   * options: the next read waits for `writable` to want more, the end closes it, an error
+   * (the body's, the limit's, an abort) aborts it, and `writable` erroring cancels the body.
+   * The stream this source was made for is then not read (its owner locks it).
+   */
+  pipeTo(writable: WritableStream<Uint8Array | string>): void {
+    const sink = new WriterSink(writable.getWriter())
+    this.#sink = sink
+    const { writer } = sink
+    writer.closed.then(ignore, (reason: unknown) => {
+      // Errored from the other side (its reader cancelled): the body is of no more use.
+      if (sink.settle()) this.cancel(reason).catch(ignore)
+    })
+    const next = (): void => {
+      if (!sink.settled) writer.ready.then(read, ignore)
+    }
+    const read = (): void => {
+      if (!sink.settled) this.pull().then(next, ignore)
+    }
+    read()
   }
 
   readonly #onRead = ({
@@ -130,25 +169,25 @@ export class CountingSource implements UnderlyingDefaultSource<Uint8Array | stri
     const decoder = this.#decoder
     if (done) {
       const rest = decoder?.decode()
-      if (rest) this.#controller.enqueue(rest)
-      this.#controller.close()
+      if (rest) this.#sink.enqueue(rest)
+      this.#sink.close()
       this.#counter.end()
       return
     }
     const tooLarge = this.#counter.count(value)
     if (!tooLarge) {
       if (!decoder) {
-        this.#controller.enqueue(value)
+        this.#sink.enqueue(value)
         return
       }
       const text = decoder.decode(value, { stream: true })
       // Nothing to hand on yet (a character split between chunks): this pull reads on.
       if (!text) return this.pull()
-      this.#controller.enqueue(text)
+      this.#sink.enqueue(text)
       return
     }
-    this.#controller.error(tooLarge)
-    this.#reader.cancel(tooLarge).catch(() => {})
+    this.#sink.error(tooLarge)
+    this.#reader.cancel(tooLarge).catch(ignore)
     this.#counter.end()
   }
 
@@ -160,8 +199,73 @@ export class CountingSource implements UnderlyingDefaultSource<Uint8Array | stri
       markNetworkFailure(error)
       if (!this.#counter.sse) this.#counter.scope?.streamLost()
     }
-    this.#controller.error(error)
+    this.#sink.error(error)
     this.#counter.end()
+  }
+}
+
+/** A pipe's end as a `Sink`: what it is handed is written, its close closes, its error aborts. */
+class WriterSink implements Sink {
+  readonly writer: WritableStreamDefaultWriter<Uint8Array | string>
+  #settled = false
+
+  constructor(writer: WritableStreamDefaultWriter<Uint8Array | string>) {
+    this.writer = writer
+  }
+
+  /** Closed or errored, from either side: nothing more is read or written. */
+  get settled(): boolean {
+    return this.#settled
+  }
+
+  /** Marks the pipe settled; `false` if it already was. */
+  settle(): boolean {
+    if (this.#settled) return false
+    this.#settled = true
+    return true
+  }
+
+  enqueue(chunk: Uint8Array | string): void {
+    // A failed write errors the writable side: `closed` reports it.
+    this.writer.write(chunk).catch(ignore)
+  }
+
+  close(): void {
+    if (this.settle()) this.writer.close().catch(ignore)
+  }
+
+  error(reason: unknown): void {
+    if (this.settle()) this.writer.abort(reason).catch(ignore)
+  }
+}
+
+/**
+ * The text of an SSE body, as `pipeThrough(new TextDecoderStream())` gives it. Piped on into a
+ * transform with no options (the SDK's event parser), its source writes into the transform's
+ * writable side itself rather than through Node's pipe, whose reader, writer and promises per
+ * chunk cost an SSE answer more than the rest of its reading (`bench/README.md`, "SSE answers
+ * written into the event parser"). Any other use reads it as a stream.
+ */
+class DecodedSseStream extends ReadableStream<string> {
+  readonly #source: CountingSource
+
+  constructor(source: CountingSource) {
+    super(source as UnderlyingDefaultSource<string>, { highWaterMark: 0 })
+    this.#source = source
+  }
+
+  override pipeThrough<T>(
+    transform: ReadableWritablePair<T, string>,
+    options?: StreamPipeOptions,
+  ): ReadableStream<T> {
+    if (options !== undefined || this.locked || !this.#source.fresh) {
+      return super.pipeThrough(transform, options)
+    }
+    if (transform.writable.locked) throw new TypeError('The transform is already being written')
+    // Locked, as a piped stream is; its source is the pipe now.
+    getReader.call(this)
+    this.#source.pipeTo(transform.writable)
+    return transform.readable
   }
 }
 
@@ -176,7 +280,8 @@ export class CountingSource implements UnderlyingDefaultSource<Uint8Array | stri
  * answers counted as they are decoded"). So fetch's own body stays the body, and its
  * `pipeThrough` of a plain UTF-8 `TextDecoderStream` gives one stream that reads the body,
  * counts each chunk and decodes it with the same settings (the decoder the SDK made is not
- * used). Every other way to read the body (`getReader`, `pipeTo`, `tee`, iteration, another
+ * used); piped on into the SDK's event parser, that stream's source writes into the parser
+ * itself (`DecodedSseStream`). Every other way to read the body (`getReader`, `pipeTo`, `tee`, iteration, another
  * transform, `text()` and the rest) reads a counting stream of bytes. The limit, the scope's
  * reports, the errors and `ended` are the same either way.
  */
@@ -229,7 +334,9 @@ export class CountedSseBody extends BodyCounter {
       throw new TypeError('ReadableStream is locked')
     }
     const source = new CountingSource(this.source, this, decoder)
-    const stream = new ReadableStream(source, { highWaterMark: 0 })
+    const stream = decoder
+      ? new DecodedSseStream(source)
+      : new ReadableStream(source, { highWaterMark: 0 })
     this.#reader = { stream, source, text: decoder !== undefined }
     return stream
   }

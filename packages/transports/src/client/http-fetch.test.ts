@@ -124,6 +124,43 @@ async function connectThrough(url: string) {
   return { client, transportFetch, logs }
 }
 
+/**
+ * Reads an SSE answer as the SDK does: decoded by a `TextDecoderStream`, piped on into its event
+ * parser (here a pass-through transform), read by a reader of what comes out.
+ */
+async function decodeAsTheSdkDoes(response: Response): Promise<string> {
+  const reader = response
+    .body!.pipeThrough(new TextDecoderStream())
+    .pipeThrough(new TransformStream<string, string>())
+    .getReader()
+  let text = ''
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) return text
+    text += value
+  }
+}
+
+/** An SSE body that sends `data: {}` events for as long as it is read, recording its pulls. */
+function eventSource() {
+  const seen = { pulls: 0, cancelled: undefined as unknown }
+  const stream = new ReadableStream<Uint8Array>(
+    {
+      pull(controller) {
+        seen.pulls++
+        if (seen.pulls > 1000) throw new Error('read on past what was asked for')
+        controller.enqueue(new TextEncoder().encode('data: {}\n\n'))
+      },
+      cancel(reason) {
+        seen.cancelled = reason
+      },
+    },
+    { highWaterMark: 0 },
+  )
+  const response = new Response(stream, { headers: { 'content-type': 'text/event-stream' } })
+  return Object.assign(seen, { response })
+}
+
 const call = (client: Client, name: string) =>
   client.callTool({ name, arguments: {} }, { timeout: 10_000 })
 
@@ -270,17 +307,6 @@ describe('TransportFetch bounds what it reads (maxResponseBytes)', () => {
     return Object.assign(seen, { stream })
   }
 
-  /** Reads an SSE body as the SDK does: through a `TextDecoderStream`. */
-  async function decodeAsTheSdkDoes(response: Response): Promise<string> {
-    let text = ''
-    for await (const piece of response.body!.pipeThrough(
-      new TextDecoderStream(),
-    ) as unknown as AsyncIterable<string>) {
-      text += piece
-    }
-    return text
-  }
-
   it('counts an SSE body the SDK decodes the same way: events split anywhere, the limit, a broken body', async () => {
     // Split inside a line, inside CRLF, and inside a multi-byte character.
     const events = Array.from(
@@ -348,6 +374,39 @@ describe('TransportFetch bounds what it reads (maxResponseBytes)', () => {
     ).fetch('http://x', {})
     await expect(decodeAsTheSdkDoes(lost)).rejects.toBe(reset)
     expect(isNetworkFailure(reset)).toBe(true)
+  })
+
+  it('pipes a decoded SSE body into the next transform as pipeTo would: on demand, cancellable', async () => {
+    const source = eventSource()
+    const response = await transportFetch(source.response).fetch('http://x', {})
+    const decoded = response.body!.pipeThrough(new TextDecoderStream())
+    const parsed = decoded.pipeThrough(new TransformStream<string, string>())
+    // Piped: the decoded stream is locked, as any piped stream is.
+    expect(decoded.locked).toBe(true)
+    expect(() => decoded.getReader()).toThrow(TypeError)
+    const reader = parsed.getReader()
+    expect(await reader.read()).toEqual({ done: false, value: 'data: {}\n\n' })
+    expect(await reader.read()).toEqual({ done: false, value: 'data: {}\n\n' })
+    // Nothing is read ahead of the reader but what the transform's one-chunk queue holds.
+    for (let turn = 0; turn < 5; turn++) await new Promise(setImmediate)
+    expect(source.pulls).toBeLessThanOrEqual(4)
+    // The reader cancelling what the transform gives cancels the body under it.
+    const reason = new Error('no longer listening')
+    await reader.cancel(reason)
+    await expect.poll(() => source.cancelled).toBe(reason)
+
+    // With pipe options, the pipe is Node's own, options and all.
+    const second = eventSource()
+    const held = await transportFetch(second.response).fetch('http://x', {})
+    const stop = new AbortController()
+    const through = held
+      .body!.pipeThrough(new TextDecoderStream())
+      .pipeThrough(new TransformStream<string, string>(), { signal: stop.signal })
+    const heldReader = through.getReader()
+    expect(await heldReader.read()).toEqual({ done: false, value: 'data: {}\n\n' })
+    stop.abort(reason)
+    await expect(heldReader.read()).rejects.toBe(reason)
+    await expect.poll(() => second.cancelled).toBe(reason)
   })
 
   /** A scope that tallies what it hears. */
@@ -472,7 +531,10 @@ describe('TransportFetch lets go of a stream known only to its ring once it ende
     await ended.text()
     // Read as the SDK reads it, an ended stream is let go of as well.
     const decoded = await transportFetch.fetch('http://x', { method: 'GET', signal: outer.signal })
-    for await (const _ of decoded.body!.pipeThrough(
+    await decodeAsTheSdkDoes(decoded)
+    // So is one whose decoded text is read as a stream.
+    const text = await transportFetch.fetch('http://x', { method: 'GET', signal: outer.signal })
+    for await (const _ of text.body!.pipeThrough(
       new TextDecoderStream(),
     ) as unknown as AsyncIterable<string>) {
       // read to the end
@@ -482,6 +544,7 @@ describe('TransportFetch lets go of a stream known only to its ring once it ende
     expect(signals[0]?.aborted).toBe(true)
     expect(signals[1]?.aborted).toBe(false)
     expect(signals[2]?.aborted).toBe(false)
+    expect(signals[3]?.aborted).toBe(false)
     await reader.cancel().catch(() => {})
 
     const other = new AbortController()
@@ -549,6 +612,33 @@ describe('TransportFetch ends an aborted request itself, whatever the fetch unde
     await expect(unread.body!.pipeThrough(new TextDecoderStream()).getReader().read()).rejects.toBe(
       reason,
     )
+    expect(deaf.cancelled).toEqual([reason, reason])
+  })
+
+  it('errors and cancels an open stream piped into the SDK’s event parser when its signal aborts', async () => {
+    const deaf = deafFetch()
+    const transportFetch = new TransportFetch({ url: 'http://127.0.0.1:1/mcp', fetch: deaf.fetch })
+    const reason = new Error('closed by the client')
+    const outer = new AbortController()
+    const response = await transportFetch.fetch('http://x', { method: 'GET', signal: outer.signal })
+    const reader = response
+      .body!.pipeThrough(new TextDecoderStream())
+      .pipeThrough(new TransformStream<string, string>())
+      .getReader()
+    expect(await reader.read()).toEqual({ done: false, value: 'data: {}\n\n' })
+    const next = reader.read()
+    outer.abort(reason)
+    await expect(next).rejects.toBe(reason)
+    await expect.poll(() => deaf.cancelled).toEqual([reason])
+    expect(getEventListeners(outer.signal, 'abort')).toHaveLength(0)
+
+    // Aborted after it was decoded, before it was piped: the pipe carries the error on.
+    const early = new AbortController()
+    const unread = await transportFetch.fetch('http://x', { method: 'GET', signal: early.signal })
+    const decoded = unread.body!.pipeThrough(new TextDecoderStream())
+    early.abort(reason)
+    const piped = decoded.pipeThrough(new TransformStream<string, string>()).getReader()
+    await expect(piped.read()).rejects.toBe(reason)
     expect(deaf.cancelled).toEqual([reason, reason])
   })
 
