@@ -27,7 +27,7 @@ import {
   withDeadline,
 } from './connect-errors.js'
 import { connectStdio } from './connect-stdio.js'
-import { isOversizedBody } from './counting-body.js'
+import { isOversizedBody } from './counting-source.js'
 import { TransportFetch } from './http-fetch.js'
 import { watchListCursors } from './list-pages.js'
 import {

@@ -575,6 +575,27 @@ describe('TransportFetch ends an aborted request itself, whatever the fetch unde
     return { fetch, cancelled }
   }
 
+  /**
+   * Opens a `GET` stream, reads its first event through `read`, then aborts the request while a
+   * read waits: the read fails with the reason, the body is cancelled, no listener is left.
+   */
+  async function abortMidRead(
+    transportFetch: TransportFetch,
+    deaf: ReturnType<typeof deafFetch>,
+    reason: Error,
+    read: (body: NonNullable<Response['body']>) => ReadableStreamDefaultReader<string>,
+  ) {
+    const outer = new AbortController()
+    const response = await transportFetch.fetch('http://x', { method: 'GET', signal: outer.signal })
+    const reader = read(response.body!)
+    expect(await reader.read()).toEqual({ done: false, value: 'data: {}\n\n' })
+    const next = reader.read()
+    outer.abort(reason)
+    await expect(next).rejects.toBe(reason)
+    await expect.poll(() => deaf.cancelled).toEqual([reason])
+    expect(getEventListeners(outer.signal, 'abort')).toHaveLength(0)
+  }
+
   // Node's fetch can lose its signal in a garbage collection (nodejs/undici#3644).
   it('errors and cancels an open stream when its signal aborts', async () => {
     const deaf = deafFetch()
@@ -594,16 +615,10 @@ describe('TransportFetch ends an aborted request itself, whatever the fetch unde
   it('errors and cancels an open stream the SDK is decoding when its signal aborts', async () => {
     const deaf = deafFetch()
     const transportFetch = new TransportFetch({ url: 'http://127.0.0.1:1/mcp', fetch: deaf.fetch })
-    const outer = new AbortController()
-    const response = await transportFetch.fetch('http://x', { method: 'GET', signal: outer.signal })
-    const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader()
-    expect(await reader.read()).toEqual({ done: false, value: 'data: {}\n\n' })
-    const next = reader.read()
     const reason = new Error('closed by the client')
-    outer.abort(reason)
-    await expect(next).rejects.toBe(reason)
-    await expect.poll(() => deaf.cancelled).toEqual([reason])
-    expect(getEventListeners(outer.signal, 'abort')).toHaveLength(0)
+    await abortMidRead(transportFetch, deaf, reason, (body) =>
+      body.pipeThrough(new TextDecoderStream()).getReader(),
+    )
 
     // Aborted before anything read it: reading it then fails the same way.
     const early = new AbortController()
@@ -619,18 +634,12 @@ describe('TransportFetch ends an aborted request itself, whatever the fetch unde
     const deaf = deafFetch()
     const transportFetch = new TransportFetch({ url: 'http://127.0.0.1:1/mcp', fetch: deaf.fetch })
     const reason = new Error('closed by the client')
-    const outer = new AbortController()
-    const response = await transportFetch.fetch('http://x', { method: 'GET', signal: outer.signal })
-    const reader = response
-      .body!.pipeThrough(new TextDecoderStream())
-      .pipeThrough(new TransformStream<string, string>())
-      .getReader()
-    expect(await reader.read()).toEqual({ done: false, value: 'data: {}\n\n' })
-    const next = reader.read()
-    outer.abort(reason)
-    await expect(next).rejects.toBe(reason)
-    await expect.poll(() => deaf.cancelled).toEqual([reason])
-    expect(getEventListeners(outer.signal, 'abort')).toHaveLength(0)
+    await abortMidRead(transportFetch, deaf, reason, (body) =>
+      body
+        .pipeThrough(new TextDecoderStream())
+        .pipeThrough(new TransformStream<string, string>())
+        .getReader(),
+    )
 
     // Aborted after it was decoded, before it was piped: the pipe carries the error on.
     const early = new AbortController()
