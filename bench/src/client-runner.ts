@@ -115,6 +115,20 @@ type McpkitClientConstructor = new (options: {
 }) => McpkitClient
 
 let MCPClient: McpkitClientConstructor | undefined
+/** mcpkit's `MCPClientPool`, for the pooled idle-memory row. */
+let MCPClientPool:
+  | (new (options: {
+      max: number
+      streamIdleTtl: number
+    }) => {
+      withClient(
+        user: string,
+        create: (context: { id: string; cache: unknown }) => McpkitClient,
+        fn: (client: McpkitClient) => Promise<unknown>,
+      ): Promise<unknown>
+      close(): Promise<void>
+    })
+  | undefined
 
 /** Each toolkit runner imports only its own package. */
 async function loadToolkit(): Promise<void> {
@@ -124,9 +138,10 @@ async function loadToolkit(): Promise<void> {
       : kind === 'mastra-v1'
         ? '@mastra/mcp-1'
         : '@mcpkit/mcp-client-core'
-  const module = (await import(name)) as { MCPClient?: unknown }
+  const module = (await import(name)) as { MCPClient?: unknown; MCPClientPool?: unknown }
   if (typeof module.MCPClient !== 'function') throw new Error(`${name} does not export MCPClient`)
   MCPClient = module.MCPClient as McpkitClientConstructor
+  if (kind === 'mcpkit') MCPClientPool = module.MCPClientPool as typeof MCPClientPool
 }
 
 function requireMcpkit(): McpkitClientConstructor {
@@ -324,12 +339,17 @@ async function runCalls(
   return { calls: issued, elapsedMs, cpuMicros: cpu.user + cpu.system }
 }
 
-async function idleMemory(count: number) {
+/**
+ * Heap per idle client, `count` clients connected and listed. `pooled` (mcpkit): through one
+ * `MCPClientPool` with `streamIdleTtl: 0`, measured idle in it, standing streams parked.
+ */
+async function idleMemory(count: number, pooled: boolean) {
   const settle = async () => {
     gc(2)
     await new Promise((resolve) => setTimeout(resolve, 100))
     gc(2)
   }
+  if (pooled) return pooledIdleMemory(count, settle)
   await settle()
   const before = process.memoryUsage()
   const closers: (() => Promise<void>)[] = []
@@ -363,6 +383,35 @@ async function idleMemory(count: number) {
     }
   } finally {
     for (const close of closers) await close().catch(() => {})
+  }
+}
+
+async function pooledIdleMemory(count: number, settle: () => Promise<void>) {
+  if (!MCPClientPool) throw new Error('the pooled idle-memory row is mcpkit only')
+  const pool = new MCPClientPool({ max: count + 1, streamIdleTtl: 0 })
+  const create = ({ id, cache }: { id: string; cache: unknown }) =>
+    new (requireMcpkit())({ id, cache, servers: { bench: { url: url() } } } as never)
+  const idle = (user: string) => pool.withClient(user, create, (client) => client.listToolsets())
+  // A parked legacy stream's reconnecting GET is held once the SDK sends it, after 1 s.
+  const parked = () => new Promise((resolve) => setTimeout(resolve, 1500))
+  try {
+    // One client parked first: what parking loads once is not charged to the clients measured.
+    await idle('warm-up')
+    await parked()
+    await settle()
+    const before = process.memoryUsage()
+    for (let index = 0; index < count; index++) await idle(`idle-${index}`)
+    await parked()
+    await settle()
+    const after = process.memoryUsage()
+    return {
+      heapPerClient: (after.heapUsed - before.heapUsed) / count,
+      externalPerClient:
+        (after.external + after.arrayBuffers - before.external - before.arrayBuffers) / count,
+      rssPerClient: (after.rss - before.rss) / count,
+    }
+  } finally {
+    await pool.close()
   }
 }
 
@@ -426,7 +475,7 @@ async function handle(request: RunnerRequest): Promise<unknown> {
       return {}
     }
     case 'idle-memory':
-      return idleMemory(request.count)
+      return idleMemory(request.count, request.pooled === true)
     case 'handles':
       return { resources: process.getActiveResourcesInfo() }
     case 'profile-start': {

@@ -13,6 +13,8 @@
  * client a `subscriptions/listen` stream (modern era), to compare with mcpkit's standing one.
  * `--keep-list` has each raw SDK client keep the `listTools()` result it got, as a service that
  * lists once per user must (mcpkit and Mastra keep theirs anyway).
+ * `--pooled` makes mcpkit's clients through one `MCPClientPool` (`streamIdleTtl: 0`) and measures
+ * them idle in it, their standing streams parked.
  * `--era modern` lists against the server's `/modern` endpoint (2026-07-28). One kind per
  * process, so each pays only for its own modules. Server and clients on 127.0.0.1.
  */
@@ -33,6 +35,7 @@ const { values } = parseArgs({
     listen: { type: 'boolean', default: false },
     'keep-list': { type: 'boolean', default: false },
     calls: { type: 'string', default: '0' },
+    pooled: { type: 'boolean', default: false },
   },
 })
 const kind = values.kind as 'mcpkit' | 'raw-v2' | 'raw-v1' | 'mastra-v2' | 'mastra-v1'
@@ -108,8 +111,25 @@ async function opener(): Promise<Open> {
       return () => client.disconnect()
     }
   }
-  const { MCPClient } = await import('@mcpkit/mcp-client-core')
+  const { MCPClient, MCPClientPool } = await import('@mcpkit/mcp-client-core')
   let next = 0
+  if (values.pooled) {
+    const pool = new MCPClientPool({ max: count + 1, streamIdleTtl: 0 })
+    return async (url) => {
+      const user = `heap-${next++}`
+      await pool.withClient(
+        user,
+        ({ id, cache }) => new MCPClient({ id, cache, servers: { bench: { url } } }),
+        async (client) => {
+          const toolsets = await client.listToolsets()
+          for (let call = 0; call < calls; call++) {
+            await toolsets.bench?.echo?.execute({ message: 'hi' })
+          }
+        },
+      )
+      return () => pool.delete(user)
+    }
+  }
   return async (url) => {
     const client = new MCPClient({
       id: `heap-${next++}`,
@@ -132,8 +152,11 @@ const url = modern ? new URL('/modern', server.url) : server.url
 const closers: (() => Promise<void>)[] = []
 try {
   const open = await opener()
-  // One client first, closed: modules loaded and JIT warm before the baseline.
-  await (await open(url))()
+  // One client first, closed: modules loaded and JIT warm before the baseline (and, pooled,
+  // once parked: what parking loads the first time is not charged to the clients measured).
+  const first = await open(url)
+  if (values.pooled) await new Promise((resolve) => setTimeout(resolve, 1500))
+  await first()
   await settle()
   if (values.snapshot) mkdirSync(values.snapshot, { recursive: true })
   const snapshotTo = (name: string) =>
@@ -142,7 +165,8 @@ try {
   await settle()
   const before = process.memoryUsage()
   for (let index = 0; index < count; index++) closers.push(await open(url))
-  await new Promise((resolve) => setTimeout(resolve, 200))
+  // A parked legacy stream's next GET is held once the SDK tries to reconnect (after 1 s).
+  await new Promise((resolve) => setTimeout(resolve, values.pooled ? 1500 : 200))
   await settle()
   const after = process.memoryUsage()
   const written = snapshotTo('after')

@@ -1074,9 +1074,17 @@ async function main() {
           config.operationTimeoutMs * 3,
         )
       }
+      // mcpkit's clients idle in an `MCPClientPool`, their standing streams parked.
+      if (mcpkit) {
+        memory['mcpkit-pooled'] = await ask<MemoryResult>(
+          mcpkit,
+          { op: 'idle-memory', count: config.idleClients, pooled: true },
+          config.operationTimeoutMs * 3,
+        )
+      }
       results.memory = memory
-      const line = (metric: string, key: keyof MemoryResult) => {
-        const value = (name: string) => memory[name]?.[key] ?? Number.NaN
+      const line = (metric: string, key: keyof MemoryResult, own = 'mcpkit') => {
+        const value = (name: string) => memory[name === 'mcpkit' ? own : name]?.[key] ?? Number.NaN
         rows.push({
           metric: `${metric} (${config.idleClients} clients)`,
           rawV2: formatBytes(value('raw-v2')),
@@ -1090,6 +1098,20 @@ async function main() {
         })
       }
       line('JS heap per idle client', 'heapPerClient')
+      line(
+        'JS heap per idle pooled mcpkit client, streams parked',
+        'heapPerClient',
+        'mcpkit-pooled',
+      )
+      const pooledHeap = memory['mcpkit-pooled']?.heapPerClient ?? Number.NaN
+      const pooledRow = rows[rows.length - 1]!
+      pooledRow.target = '≤ 40 KiB, < every peer'
+      pooledRow.result = verdict(
+        pooledHeap <= 40 * 1024 &&
+          ['raw-v2', 'raw-v1', 'mastra-v2', 'mastra-v1'].every(
+            (peer) => !(pooledHeap >= (memory[peer]?.heapPerClient ?? Number.POSITIVE_INFINITY)),
+          ),
+      )
       line('RSS per idle client', 'rssPerClient')
       notes.push(
         `idle memory, external + ArrayBuffers per client: raw v2 ${formatBytes(memory['raw-v2']?.externalPerClient ?? Number.NaN)}, raw v1 ${formatBytes(memory['raw-v1']?.externalPerClient ?? Number.NaN)}, Mastra 2 ${formatBytes(memory['mastra-v2']?.externalPerClient ?? Number.NaN)}, Mastra 1 ${formatBytes(memory['mastra-v1']?.externalPerClient ?? Number.NaN)}, mcpkit ${formatBytes(memory.mcpkit?.externalPerClient ?? Number.NaN)}`,

@@ -238,6 +238,8 @@ describe('MCPClientPool', () => {
   it('rejects bad keys and options with clear errors', async () => {
     expect(() => new MCPClientPool({ max: 0 })).toThrow(/max/)
     expect(() => new MCPClientPool({ idleTtl: -1 })).toThrow(/idleTtl/)
+    expect(() => new MCPClientPool({ streamIdleTtl: -1 })).toThrow(/streamIdleTtl/)
+    expect(() => new MCPClientPool({ streamIdleTtl: true as never })).toThrow(/streamIdleTtl/)
     const pool = new MCPClientPool()
     await expect(pool.acquire('', clientFor('x:1'))).rejects.toThrow(/non-empty/)
     await expect(

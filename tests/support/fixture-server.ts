@@ -83,6 +83,7 @@ export class FixtureServer {
   readonly #extraPrompts: string[] = []
   #blockedWaiters: Array<() => void> = []
   #incrementCount = 0
+  #getStreams = 0
 
   readonly #toolsListChanged: boolean
 
@@ -144,6 +145,11 @@ export class FixtureServer {
   /** TCP connections currently open to the fixture. */
   get openConnections(): number {
     return this.#sockets.size
+  }
+
+  /** `GET` requests to `/mcp` whose response has not closed: the clients' standing streams. */
+  get openGetStreams(): number {
+    return this.#getStreams
   }
 
   /** Live MCP sessions. */
@@ -294,6 +300,12 @@ export class FixtureServer {
     res.once('finish', () => {
       record.status = res.statusCode
     })
+    if (method === 'GET' && url.pathname === '/mcp') {
+      this.#getStreams += 1
+      res.once('close', () => {
+        this.#getStreams -= 1
+      })
+    }
 
     if (this.mode === 'hang') return // never answer
     if (this.mode === 'unauthorized') {

@@ -142,7 +142,7 @@ export class ListenStream {
 }
 
 export interface ServerListenOptions {
-  /** Whether a modern connection opens its stream at once (`notificationStream` not `false`). */
+  /** Whether a connection holds its standing stream at once (`notificationStream` not `false`). */
   wanted: boolean
   /** The resource URIs subscribed to, read at each (re)open. */
   subscriptions: ReadonlySet<string>
@@ -153,20 +153,29 @@ export interface ServerListenOptions {
 }
 
 /**
- * The listen stream of one server's live modern connection. A connection gets one when it is
- * wanted: always, unless the definition says `notificationStream: false`, and then once a
- * handler asks for notifications. `open()` opens it at once. It closes with its connection.
+ * The standing stream of one server's live connection: what the server sends unasked (list
+ * changes, resource updates). On the 2026-07-28 era that is a `subscriptions/listen` stream,
+ * kept here; on a legacy Streamable HTTP connection the standalone `GET` stream the SDK keeps,
+ * which the connection's `standingStream` holds back or lets go. A connection has one when it
+ * is wanted: always, unless the definition says `notificationStream: false`, and then once a
+ * handler or a subscription asks for notifications (`want()`, `open()`).
  *
- * The stream of a new connection is held back until the request that caused the connection
- * settled, so a cold call does not share the wire with it. Then it is due (`due()`): it opens in
- * the next turn of the event loop, after the caller's code has run on its answer, or before
- * the connection's next request goes out (`openDue()`), whichever comes first. Its request
- * therefore still precedes every later request of the connection, as if it had opened at once:
- * a token the server revokes meanwhile is refreshed once, by the first request refused.
+ * A stream nobody asked for is parked while its client idles in a pool (`park()`): it closes,
+ * and opens again on `resume()`. One a handler or subscription asked for is never parked.
+ *
+ * The modern stream of a new connection is held back until the request that caused the
+ * connection settled, so a cold call does not share the wire with it. Then it is due (`due()`):
+ * it opens in the next turn of the event loop, after the caller's code has run on its answer,
+ * or before the connection's next request goes out (`openDue()`), whichever comes first. Its
+ * request therefore still precedes every later request of the connection, as if it had opened
+ * at once: a token the server revokes meanwhile is refreshed once, by the first request refused.
  */
 export class ServerListen {
   readonly #options: ServerListenOptions
   #wanted: boolean
+  /** A handler or subscription asked for the stream: it is never parked. */
+  #asked = false
+  #parked = false
   #stream: ListenStream | undefined
   /** The stream of a new connection, not opened yet. */
   #pending: ListenStream | undefined
@@ -178,14 +187,28 @@ export class ServerListen {
     this.#wanted = options.wanted
   }
 
-  /** What the open stream delivers; `undefined` while none is open. */
+  /** What the open modern stream delivers; `undefined` while none is open. */
   get honored(): SubscriptionFilter | undefined {
     return this.#stream?.honored
   }
 
-  /** A modern connection opened: its stream, if wanted, waits for its first request (`due()`). */
+  /** Whether the connection should hold its stream now. */
+  get #active(): boolean {
+    return this.#wanted && !this.#parked
+  }
+
+  /**
+   * A connection opened: its modern stream, if wanted, waits for its first request (`due()`);
+   * its legacy `GET` stream is let go or held back.
+   */
   connected(connection: ClientConnection): void {
-    if (this.#wanted) this.#make(connection)
+    if (connection.era === 'modern') {
+      if (this.#active) this.#make(connection)
+    } else if (this.#active) {
+      connection.standingStream?.resume()
+    } else {
+      connection.standingStream?.park()
+    }
   }
 
   /**
@@ -221,6 +244,8 @@ export class ServerListen {
    */
   open(connection: ClientConnection): Promise<SubscriptionFilter> {
     this.#wanted = true
+    this.#asked = true
+    this.#parked = false
     const stream = this.#stream ?? this.#make(connection)
     if (this.#pending === stream) {
       this.#pending = undefined
@@ -229,11 +254,40 @@ export class ServerListen {
     return stream.open()
   }
 
-  /** Something asked for notifications: from now on every modern connection has a stream. */
+  /** Something asked for notifications: from now on every connection has a stream. */
   want(connection: ClientConnection | undefined): void {
-    if (this.#wanted) return
+    if (this.#asked) return
+    this.#asked = true
+    const was = this.#active
     this.#wanted = true
-    if (connection?.era === 'modern' && !this.#stream) {
+    this.#parked = false
+    if (!was && connection) this.#hold(connection)
+  }
+
+  /**
+   * The client idles: a stream nobody asked for closes, until `resume()`. Returns whether
+   * the connection had one, or would have: its notifications go unheard from now on.
+   */
+  park(connection: ClientConnection | undefined): boolean {
+    if (this.#asked || !this.#active) return false
+    this.#parked = true
+    if (connection?.era === 'modern') void this.#closeStream()
+    else connection?.standingStream?.park()
+    return true
+  }
+
+  /** The client is in use again: a parked stream opens now. */
+  resume(connection: ClientConnection | undefined): void {
+    if (!this.#parked) return
+    this.#parked = false
+    if (this.#wanted && connection) this.#hold(connection)
+  }
+
+  /** The stream of `connection` opens now, if it has none. */
+  #hold(connection: ClientConnection): void {
+    if (connection.era !== 'modern') {
+      connection.standingStream?.resume()
+    } else if (!this.#stream) {
       this.#make(connection)
       this.#openPending()
     }
@@ -241,6 +295,10 @@ export class ServerListen {
 
   /** The connection ended, or the client closes: its stream closes. */
   close(): Promise<void> {
+    return this.#closeStream()
+  }
+
+  #closeStream(): Promise<void> {
     const stream = this.#stream
     this.#stream = undefined
     this.#pending = undefined

@@ -6,12 +6,13 @@ import {
   type MCPClientCacheOptions,
   ProtocolEraCache,
 } from './client-cache.js'
-import type { MCPClient } from './mcp-client.js'
+import { type MCPClient, setStandingStreamsParked } from './mcp-client.js'
 import { nodeCrypto } from './node-crypto.js'
 
 const DEFAULT_MAX = 100
 const DEFAULT_IDLE_TTL_MS = 5 * 60_000
 const DEFAULT_DRAIN_TIMEOUT_MS = 10_000
+const DEFAULT_STREAM_IDLE_TTL_MS = 30_000
 
 /**
  * Whose client: a user, and the credentials the client is built with. Two keys share a client
@@ -48,6 +49,16 @@ export interface MCPClientPoolOptions {
   max?: number
   /** Milliseconds an unused client is kept before it is disconnected. Default 300000 (5 min). */
   idleTtl?: number
+  /**
+   * Milliseconds an unused client keeps its standing notification stream (the Streamable HTTP
+   * `GET` stream, or `subscriptions/listen` on 2026-07-28). Then the stream closes until the
+   * client is acquired again, when it reopens: an idle client holds no socket and ~35–43 KiB
+   * less heap. Meanwhile nothing tells the client the tool list changed, so from then on the
+   * list is fresh for the definition's `toolListTtl` at most, as with `notificationStream: false`.
+   * A stream that a notification handler or a resource subscription asked for stays open.
+   * `false` keeps every stream open. Default 30000 (30 s).
+   */
+  streamIdleTtl?: number | false
   /**
    * Connect and list tools when a client is created, so the first request finds it warm and a
    * client that cannot connect to any server is not pooled. Default `true`.
@@ -102,6 +113,10 @@ interface Entry {
   retired: boolean
   /** Set when the disconnect starts. */
   closing: Promise<void> | undefined
+  /** Parks the idle client's standing streams once `streamIdleTtl` passed. */
+  parkTimer: NodeJS.Timeout | undefined
+  /** Its standing streams are parked, until the next lease. */
+  parked: boolean
   /** Resolves once the client is disconnected, or its creation failed. */
   readonly gone: Promise<void>
   markGone(): void
@@ -118,6 +133,7 @@ export class MCPClientPool {
   readonly #cache: LRUCache<string, Entry>
   readonly #max: number
   readonly #idleTtl: number
+  readonly #streamIdleTtl: number | false
   readonly #warm: boolean
   readonly #logger: LogHandler | undefined
   /** Keys the credentials' fingerprints, so pool keys reveal nothing about the credentials. */
@@ -134,7 +150,13 @@ export class MCPClientPool {
   #stats = { hits: 0, misses: 0, evictions: 0, expirations: 0, failures: 0, inUse: 0 }
 
   constructor(options: MCPClientPoolOptions = {}) {
-    const { max = DEFAULT_MAX, idleTtl = DEFAULT_IDLE_TTL_MS, warm = true, logger } = options
+    const {
+      max = DEFAULT_MAX,
+      idleTtl = DEFAULT_IDLE_TTL_MS,
+      streamIdleTtl = DEFAULT_STREAM_IDLE_TTL_MS,
+      warm = true,
+      logger,
+    } = options
     this.#responses = options.responseCacheStore ?? defaultResponseStore()
     this.#ownsResponses = options.responseCacheStore === undefined
     if (!Number.isInteger(max) || max < 1) {
@@ -146,8 +168,15 @@ export class MCPClientPool {
         '`idleTtl` must be a positive number of milliseconds.',
       )
     }
+    if (streamIdleTtl !== false && (typeof streamIdleTtl !== 'number' || !(streamIdleTtl >= 0))) {
+      throw new MCPClientError(
+        'INVALID_CONFIGURATION',
+        '`streamIdleTtl` must be a number of milliseconds (0 or more), or false.',
+      )
+    }
     this.#max = max
     this.#idleTtl = Math.ceil(idleTtl)
+    this.#streamIdleTtl = streamIdleTtl
     this.#warm = warm
     this.#logger = logger
     this.#cache = new LRUCache<string, Entry>({
@@ -291,6 +320,8 @@ export class MCPClientPool {
       leases: 0,
       retired: false,
       closing: undefined,
+      parkTimer: undefined,
+      parked: false,
       gone,
       markGone,
       ready: (async () => {
@@ -339,7 +370,14 @@ export class MCPClientPool {
   #lease(entry: Entry): void {
     entry.leases += 1
     this.#stats.inUse += 1
-    if (entry.leases === 1 && !entry.retired) this.#cache.set(entry.key, entry, { ttl: 0 })
+    if (entry.leases > 1) return
+    if (!entry.retired) this.#cache.set(entry.key, entry, { ttl: 0 })
+    clearTimeout(entry.parkTimer)
+    entry.parkTimer = undefined
+    if (entry.parked && entry.client) {
+      entry.parked = false
+      setStandingStreamsParked(entry.client, false)
+    }
   }
 
   #unlease(entry: Entry): void {
@@ -350,7 +388,20 @@ export class MCPClientPool {
       void this.#disconnect(entry)
     } else if (this.#cache.peek(entry.key) === entry) {
       this.#cache.set(entry.key, entry, { ttl: this.#idleTtl })
+      this.#parkLater(entry)
     }
+  }
+
+  /** Parks the idle client's standing streams once it stayed unused for `streamIdleTtl`. */
+  #parkLater(entry: Entry): void {
+    if (this.#streamIdleTtl === false || !entry.client || entry.parked) return
+    entry.parkTimer = setTimeout(() => {
+      entry.parkTimer = undefined
+      if (entry.leases > 0 || entry.retired || !entry.client) return
+      entry.parked = true
+      setStandingStreamsParked(entry.client, true)
+    }, this.#streamIdleTtl)
+    entry.parkTimer.unref()
   }
 
   /** `lru-cache`'s dispose hook: the entry left the cache (evicted, expired or deleted). */
@@ -358,6 +409,8 @@ export class MCPClientPool {
     // `set` with the same entry (a TTL change) is not a departure.
     if (reason === 'set' && this.#cache.peek(entry.key) === entry) return
     entry.retired = true
+    clearTimeout(entry.parkTimer)
+    entry.parkTimer = undefined
     if (reason === 'evict') this.#stats.evictions += 1
     if (reason === 'expire') this.#stats.expirations += 1
     const keys = this.#usersKeys.get(entry.user)

@@ -116,6 +116,12 @@ export interface PromptWithMessages {
 type Unsubscribe = () => void
 
 /**
+ * Parks the standing streams of `client`'s servers while it idles in a pool, or opens them
+ * again (see `MCPClientPool`'s `streamIdleTtl`). Not exported from the package.
+ */
+export let setStandingStreamsParked: (client: MCPClient, parked: boolean) => void
+
+/**
  * Connects to many MCP servers and hands their tools to agents. Connections open lazily, on
  * the first call that needs a server, in parallel across servers.
  */
@@ -125,6 +131,16 @@ export class MCPClient {
   readonly #servers = new Map<string, ServerConnection>()
   readonly #registryKey: string
   #disconnecting: Promise<void> | undefined
+
+  static {
+    setStandingStreamsParked = (client, parked) => {
+      if (client.#disconnecting) return
+      for (const server of client.#servers.values()) {
+        if (parked) server.parkStandingStream()
+        else server.resumeStandingStream()
+      }
+    }
+  }
 
   constructor(options: MCPClientOptions) {
     if (options === null || typeof options !== 'object') {
@@ -371,9 +387,14 @@ export class MCPClient {
       /**
        * Adds a handler called when the server's tool list changes (the cached list is dropped
        * first, so `listTools()` in the handler lists again); returns a function that removes it.
+       * The server's standing stream opens if it had none, and stays open in a pool.
        */
-      onListChanged: (serverName: string, handler: () => void): Unsubscribe =>
-        addHandler(handlerSet(this.#server(serverName).handlers, 'toolListChanged'), handler),
+      onListChanged: (serverName: string, handler: () => void): Unsubscribe => {
+        const server = this.#server(serverName)
+        const unsubscribe = addHandler(handlerSet(server.handlers, 'toolListChanged'), handler)
+        server.wantStandingStream()
+        return unsubscribe
+      },
     })
   }
 

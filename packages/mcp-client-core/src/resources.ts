@@ -114,6 +114,8 @@ export async function subscribe(server: ServerConnection, uri: string): Promise<
     },
   )
   server.subscriptions.add(uri)
+  // The updates come on the standing `GET` stream.
+  server.wantStandingStream()
   return result
 }
 

@@ -264,8 +264,8 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
       'debug',
       `connected over ${connection.kind}, protocol ${connection.protocolVersion} (${connection.era} era)`,
     )
-    if (connection.era === 'modern') this.#listen.connected(connection)
-    else this.#legacySetup(connection)
+    this.#listen.connected(connection)
+    if (connection.era === 'legacy') this.#legacySetup(connection)
     return connection
   }
 
@@ -306,7 +306,30 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
   listenForNotifications(kind: OnDemandKind): void {
     const live = this.#connection?.client ?? this.#opening
     if (live) routeNotifications(live, kind, this.handlers, this.log)
+    this.wantStandingStream()
+  }
+
+  /**
+   * Something asked for what the server sends unasked (a handler, a subscription): the
+   * standing stream opens if there was none, on every connection from now on, and is never
+   * parked.
+   */
+  wantStandingStream(): void {
     this.#listen.want(this.#connection)
+  }
+
+  /**
+   * The client idles in a pool: its standing stream closes, unless something asked for it
+   * (`wantStandingStream`). What the server announces meanwhile goes unheard, so from now on
+   * the tool list is fresh for `toolListTtl` at most, as without a stream.
+   */
+  parkStandingStream(): void {
+    if (this.#listen.park(this.#connection)) this.#tools.expireWithin(this.#toolListTtl)
+  }
+
+  /** The client is in use again: a parked standing stream opens now. */
+  resumeStandingStream(): void {
+    this.#listen.resume(this.#connection)
   }
 
   /** Drops a connection that died, so the next call opens a new one. */
@@ -563,14 +586,16 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
         { method: 'tools/list' },
         { what: 'tools/list', idempotent: true, list: true, requestContext },
         async (client, era, options, meta) => {
-          const notified =
-            era === 'modern'
-              ? this.#listen.honored?.toolsListChanged === true
-              : client.getServerCapabilities()?.tools?.listChanged === true
           const result = await client.listTools(meta ? { _meta: meta } : undefined, {
             timeout: this.timeout,
             ...options,
           })
+          // Read once the answer came: a stream that opened meanwhile counts.
+          const notified =
+            era === 'modern'
+              ? this.#listen.honored?.toolsListChanged === true
+              : client.getServerCapabilities()?.tools?.listChanged === true &&
+                this.#connection?.standingStream?.open !== false
           const hint = era === 'modern' ? cacheHintOf(result).ttlMs : undefined
           return {
             tools: result.tools,

@@ -17,7 +17,7 @@ interface Entry {
   readonly tools: readonly MCPTool[]
   /** The tools' names, made on first use (the first call checks its tool against them). */
   names: ReadonlySet<string> | undefined
-  readonly expiresAt: number
+  expiresAt: number
 }
 
 /**
@@ -49,6 +49,13 @@ export class ToolListCache {
   invalidate(): void {
     this.#entry = undefined
     this.#generation++
+  }
+
+  /** Keeps the list fresh for `ms` more at most: nothing will say when it changes any more. */
+  expireWithin(ms: number): void {
+    const entry = this.#entry
+    const latest = Date.now() + ms
+    if (entry && entry.expiresAt > latest) entry.expiresAt = latest
   }
 
   /**

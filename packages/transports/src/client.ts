@@ -3,6 +3,7 @@ export {
   type ConnectClientOptions,
   type ConnectionFailure,
   connectClient,
+  type StandingStream,
 } from './client/connect.js'
 export {
   MODERN_PROTOCOL_VERSION,

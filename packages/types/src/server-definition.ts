@@ -102,8 +102,9 @@ export interface ServerDefinitionOptions {
   requireToolApproval?: RequireToolApproval
   /**
    * How long a fetched tool list stays fresh, in milliseconds, for servers that do not
-   * announce `tools.listChanged`. Servers that do are re-listed only when they say the list
-   * changed, or after a reconnect. Default `10000`.
+   * announce `tools.listChanged`, and while no standing stream is open to hear them. Servers
+   * that do, over an open stream, are re-listed only when they say the list changed, or after
+   * a reconnect. Default `10000`.
    */
   toolListTtl?: number
   /**
@@ -169,10 +170,11 @@ export interface HttpServerDefinition extends ServerDefinitionOptions {
    * Whether the connection holds a standing stream for what the server sends unasked (list
    * changes, resource updates, log lines between calls): the Streamable HTTP `GET` stream on
    * the legacy era, `subscriptions/listen` on the 2026-07-28 one. Default `true`. `false`
-   * holds none while idle (no socket, ~45 KB less heap per idle client: for pools of many
-   * users): the tool list is then fresh for the server's `ttlMs` hint or `toolListTtl`, and a
-   * modern connection opens `subscriptions/listen` only when `resources.subscribe` or an
-   * `onUpdated` / `onListChanged` handler asks for it. Answers to calls are unaffected.
+   * holds none while idle (no socket, ~31–43 KB less heap per idle client): the tool list is
+   * then fresh for the server's `ttlMs` hint or `toolListTtl`, and the stream opens only when
+   * `resources.subscribe` or an `onUpdated` / `onListChanged` handler asks for it. Answers to
+   * calls are unaffected. `MCPClientPool` closes the stream of idle clients by itself
+   * (`streamIdleTtl`).
    */
   notificationStream?: boolean
   command?: never

@@ -129,6 +129,7 @@ async function connectStdioOnce(
       return failure === 'connection-lost' && transport.oversized ? 'response-too-large' : failure
     },
     onstreamlost: undefined,
+    standingStream: undefined,
     close: () => client.close(),
   }
 }

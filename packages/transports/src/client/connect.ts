@@ -66,10 +66,27 @@ export interface ClientConnection {
    */
   onstreamlost: (() => void) | undefined
   /**
+   * The standalone `GET` stream of a legacy Streamable HTTP connection, which carries what the
+   * server sends unasked; `undefined` on other connections (a legacy SSE session is its stream,
+   * stdio has no other, the 2026-07-28 era asks with `subscriptions/listen`). Held back from the
+   * start when the definition says `notificationStream: false`.
+   */
+  readonly standingStream: StandingStream | undefined
+  /**
    * Ends the connection: terminates the Streamable HTTP session (`DELETE`), closes the
    * transport, and for stdio waits until the server's process group has exited.
    */
   close(): Promise<void>
+}
+
+/** A standing stream that can be closed while idle and opened again. */
+export interface StandingStream {
+  /** Whether the stream is open: what the server sends unasked arrives. */
+  readonly open: boolean
+  /** Closes the stream, and holds the next one back until `resume()`. Idempotent. */
+  park(): void
+  /** Lets the stream open again, at once. Idempotent. */
+  resume(): void
 }
 
 export interface ConnectClientOptions {
@@ -186,7 +203,7 @@ async function connectStreamable(
   const target = `URL ${url.href}`
   const open = async (prior: PriorDiscovery | undefined) => {
     const transportFetch = new TransportFetch(definition, {
-      standaloneGet: definition.notificationStream !== false,
+      parked: definition.notificationStream === false,
     })
     const transport = new StreamableHTTPClientTransport(
       url,
@@ -320,12 +337,13 @@ function httpConnection(parts: {
   close: () => Promise<void>
 }): ClientConnection {
   const { client, transportFetch } = parts
+  const era = eraOf(client)
   watchListCursors(parts.transport, parts.serverName)
   const connection: ClientConnection = {
     client,
     transport: parts.transport,
     kind: parts.kind,
-    era: eraOf(client),
+    era,
     protocolVersion: client.getNegotiatedProtocolVersion() ?? '',
     verdict: parts.verdict,
     failureOf(error) {
@@ -343,6 +361,8 @@ function httpConnection(parts: {
       return closedFailure(client, error)
     },
     onstreamlost: undefined,
+    standingStream:
+      parts.kind === 'streamable-http' && era === 'legacy' ? transportFetch : undefined,
     close: parts.close,
   }
   transportFetch.onStreamLost = () => connection.onstreamlost?.()

@@ -554,6 +554,132 @@ describe('TransportFetch lets go of a stream known only to its ring once it ende
   })
 })
 
+describe('TransportFetch parks the standalone GET stream', () => {
+  /** A fetch that records each request and answers with an open SSE stream it can cancel. */
+  function streamingFetch() {
+    const sent: { method: string | undefined; lastEventId: string | null }[] = []
+    const cancelled: unknown[] = []
+    let headers: Promise<void> = Promise.resolve()
+    const transportFetch = (parked: boolean) =>
+      new TransportFetch(
+        {
+          url: 'http://127.0.0.1:1/mcp',
+          fetch: async (_url, init) => {
+            sent.push({
+              method: init?.method,
+              lastEventId: new Headers(init?.headers).get('last-event-id'),
+            })
+            await headers
+            return new Response(
+              new ReadableStream<Uint8Array>({
+                start(controller) {
+                  controller.enqueue(new TextEncoder().encode(': open\n\n'))
+                },
+                cancel(reason) {
+                  cancelled.push(reason)
+                },
+              }),
+              { headers: { 'content-type': 'text/event-stream' } },
+            )
+          },
+        },
+        { parked },
+      )
+    return {
+      sent,
+      cancelled,
+      transportFetch,
+      holdHeaders(): () => void {
+        let release = () => {}
+        headers = new Promise<void>((resolve) => {
+          release = resolve
+        })
+        return release
+      },
+    }
+  }
+
+  /** Whether `promise` settled within a few turns of the event loop. */
+  async function settled(promise: Promise<unknown>): Promise<boolean> {
+    let done = false
+    promise.then(
+      () => {
+        done = true
+      },
+      () => {
+        done = true
+      },
+    )
+    for (let turn = 0; turn < 5; turn++) await new Promise((resolve) => setImmediate(resolve))
+    return done
+  }
+
+  it('holds the GET back while parked and sends it on resume; resumptions of POST streams go out', async () => {
+    const { sent, transportFetch } = streamingFetch()
+    const stream = transportFetch(true)
+    const signal = new AbortController().signal
+    const get = stream.fetch('http://x', { method: 'GET', headers: {}, signal })
+    const resumption = await stream.fetch('http://x', {
+      method: 'GET',
+      headers: { 'last-event-id': '7' },
+      signal,
+    })
+    await resumption.body?.cancel()
+    expect(sent).toEqual([{ method: 'GET', lastEventId: '7' }])
+    expect(await settled(get)).toBe(false)
+    expect(stream.open).toBe(false)
+
+    stream.resume()
+    const response = await get
+    expect(response.status).toBe(200)
+    expect(sent).toHaveLength(2)
+    expect(stream.open).toBe(true)
+
+    // Parking ends the open stream: its reader fails, as when the network drops it.
+    const reader = response.body!.getReader()
+    await reader.read()
+    stream.park()
+    await expect(reader.read()).rejects.toThrow(/parked/)
+    expect(stream.open).toBe(false)
+  })
+
+  it('answers an older held GET 405 when a newer one comes, and rejects one whose signal aborts', async () => {
+    const { sent, transportFetch } = streamingFetch()
+    const stream = transportFetch(true)
+    const transport = new AbortController()
+    const older = stream.fetch('http://x', { method: 'GET', signal: transport.signal })
+    const newer = stream.fetch('http://x', { method: 'GET', signal: transport.signal })
+    expect((await older).status).toBe(405)
+    expect(getEventListeners(transport.signal, 'abort')).toHaveLength(1)
+    transport.abort(new Error('transport closed'))
+    await expect(newer).rejects.toThrow('transport closed')
+    expect(getEventListeners(transport.signal, 'abort')).toHaveLength(0)
+    stream.resume()
+    expect(sent).toEqual([])
+  })
+
+  it('cancels a GET parked while its headers were on the way, and holds it until resume', async () => {
+    const { sent, cancelled, transportFetch, holdHeaders } = streamingFetch()
+    const stream = transportFetch(false)
+    const release = holdHeaders()
+    const get = stream.fetch('http://x', {
+      method: 'GET',
+      signal: new AbortController().signal,
+    })
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(sent).toHaveLength(1)
+    stream.park()
+    release()
+    expect(await settled(get)).toBe(false)
+    expect(cancelled).toHaveLength(1)
+    expect(stream.open).toBe(false)
+    stream.resume()
+    expect((await get).status).toBe(200)
+    expect(sent).toHaveLength(2)
+    expect(stream.open).toBe(true)
+  })
+})
+
 describe('TransportFetch ends an aborted request itself, whatever the fetch under it did', () => {
   /** An open SSE body that records its cancellation, from a fetch that ignores the signal. */
   function deafFetch(headers?: Promise<void>) {

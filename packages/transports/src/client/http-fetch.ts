@@ -97,6 +97,12 @@ export class TransportFetch {
   credentialsRefused = false
   /** The HTTP status the `server/discover` era probe was answered with, once it was. */
   probeStatus: number | undefined
+  /** Set while the standalone `GET` stream is held back (`park()`). */
+  #parked: boolean
+  /** The standalone `GET` the SDK sent while parked: it goes out on `resume()`. */
+  #waiting: { send(): void; drop(): void } | undefined
+  /** The live standalone `GET` stream, once its answer came. */
+  #standing: Tracked | undefined
   /**
    * Called when the SSE stream of a request ended (or broke) before its answer came: the
    * answer may never come. Set by whoever owns the connection.
@@ -110,26 +116,19 @@ export class TransportFetch {
   #redirects = false
 
   /**
-   * `standaloneGet: false` answers the Streamable HTTP standalone `GET` stream here, 405 (the
-   * spec's "this server offers none"), without a request: no idle socket per connection.
-   * Resumptions of POST streams (a `GET` with `last-event-id`) still go out.
+   * `parked: true` holds the Streamable HTTP standalone `GET` stream back from the start, as
+   * `park()` does: no request, no idle socket, until `resume()`.
    */
-  constructor(definition: HttpServerDefinition, options: { standaloneGet?: boolean } = {}) {
+  constructor(definition: HttpServerDefinition, options: { parked?: boolean } = {}) {
     this.#maxMessageBytes = definition.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES
     const userFetch = definition.fetch
     this.#base = userFetch
       ? (url, init) => userFetch(url, init, currentRequestContext())
       : (url, init) => fetch(url, init)
-    const noStandaloneGet = options.standaloneGet === false
+    this.#parked = options.parked === true
     this.fetch = async (url, init) => {
-      // A GET with `last-event-id` resumes a broken POST stream: that one is still sent.
-      if (
-        noStandaloneGet &&
-        init?.method === 'GET' &&
-        !new Headers(init.headers).has('last-event-id')
-      ) {
-        return new Response(null, { status: 405, statusText: 'Method Not Allowed' })
-      }
+      const standalone = isStandaloneGet(init)
+      if (standalone && this.#parked) return this.#wait(url, init)
       const outer = init?.signal
       if (!outer || outer.aborted) {
         const response = await this.#send(url, init)
@@ -184,7 +183,20 @@ export class TransportFetch {
       let ended: (() => void) | undefined
       // Before `attach`, answers go by unseen: the handshake's stream is not tracked.
       if (!idRead) id = post && this.#attached ? requestIdOf(init.body) : undefined
-      if (id === undefined) {
+      if (standalone) {
+        if (this.#parked) {
+          // Parked while the headers were on their way: the SDK never sees this stream.
+          this.#leave(tracked)
+          await response.body.cancel().catch(() => {})
+          return this.#wait(url, init)
+        }
+        this.#standing = tracked
+        this.#remember(tracked)
+        ended = () => {
+          if (this.#standing === tracked) this.#standing = undefined
+          this.#forget(tracked)
+        }
+      } else if (id === undefined) {
         this.#remember(tracked)
         ended = () => this.#forget(tracked)
       } else {
@@ -193,6 +205,60 @@ export class TransportFetch {
       }
       return this.#bounded(response, sse, scope, ended, tracked)
     }
+  }
+
+  /** Whether the standalone `GET` stream is open: what the server sends unasked arrives. */
+  get open(): boolean {
+    return this.#standing !== undefined
+  }
+
+  /**
+   * Closes the standalone `GET` stream and holds the next one back until `resume()`. The SDK
+   * sees its stream break and sends a new `GET` after its reconnection delay; that request
+   * waits here, unsent, so a parked connection holds no socket and no stream.
+   */
+  park(): void {
+    this.#parked = true
+    const standing = this.#standing
+    this.#standing = undefined
+    if (standing) abortTracked(standing, new Error('the standing stream was parked'))
+  }
+
+  /** Lets the standalone `GET` stream open again: the one held back, if any, goes out now. */
+  resume(): void {
+    this.#parked = false
+    const waiting = this.#waiting
+    this.#waiting = undefined
+    waiting?.send()
+  }
+
+  /**
+   * A standalone `GET` held back while parked: sent on `resume()`, rejected when its signal
+   * (the transport's, aborted when it closes) aborts first. The SDK sends one at a time; an
+   * older one still waiting is answered 405, "no stream", which the SDK takes quietly.
+   */
+  #wait(url: string | URL, init: RequestInit | undefined): Promise<Response> {
+    const signal = init?.signal
+    if (signal?.aborted) return Promise.reject(signal.reason)
+    this.#waiting?.drop()
+    return new Promise<Response>((resolve, reject) => {
+      const onAbort = () => {
+        if (this.#waiting === waiting) this.#waiting = undefined
+        reject(signal?.reason)
+      }
+      const waiting = {
+        send: () => {
+          signal?.removeEventListener('abort', onAbort)
+          this.fetch(url, init).then(resolve, reject)
+        },
+        drop: () => {
+          signal?.removeEventListener('abort', onAbort)
+          resolve(new Response(null, { status: 405, statusText: 'Method Not Allowed' }))
+        },
+      }
+      signal?.addEventListener('abort', onAbort, { once: true })
+      this.#waiting = waiting
+    })
   }
 
   /**
@@ -356,6 +422,16 @@ export class TransportFetch {
 /** Whether a POST body is the `server/discover` era probe (which is small: no arguments). */
 function isProbe(body: unknown): boolean {
   return typeof body === 'string' && body.length < 4096 && body.includes('"server/discover"')
+}
+
+/**
+ * The Streamable HTTP standalone `GET` stream: a `GET` that is not resuming a POST stream (those
+ * carry `last-event-id`).
+ */
+function isStandaloneGet(init: RequestInit | undefined): boolean {
+  if (init?.method !== 'GET') return false
+  const headers = init.headers
+  return !(headers instanceof Headers ? headers : new Headers(headers)).has('last-event-id')
 }
 
 /** A request whose response is a stream kept open while the client idles. */
