@@ -99,6 +99,7 @@ describe('MCPClientPool parks the standing streams of idle clients', () => {
     // Open while in use, closed once idle for 50 ms.
     expect(await waitFor(() => fixture.openGetStreams === streams + 1)).toBe(true)
     expect(await waitFor(() => fixture.openGetStreams === streams)).toBe(true)
+    expect(pool.stats()).toMatchObject({ idle: 1, parked: 1 })
 
     // A change while parked is announced on no stream; the parked list expires instead.
     const tool = 'added_while_parked'
@@ -120,6 +121,10 @@ describe('MCPClientPool parks the standing streams of idle clients', () => {
       expect(fixture.rpcCount('tools/list')).toBe(listed)
       fixture.addTool(next)
       expect(await waitFor(async () => (await toolNames(lease.client)).includes(next))).toBe(true)
+      expect(pool.stats()).toMatchObject({ inUse: 1, parked: 0 })
+      // A leased client keeps its stream however long it is held.
+      await new Promise((resolve) => setTimeout(resolve, 150))
+      expect(fixture.openGetStreams).toBe(streams + 1)
     } finally {
       lease.release()
     }

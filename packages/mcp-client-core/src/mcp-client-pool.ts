@@ -89,6 +89,8 @@ export interface MCPClientPoolStats {
   inUse: number
   /** Pooled clients nobody holds. */
   idle: number
+  /** Idle clients whose standing streams are parked (`streamIdleTtl`). */
+  parked: number
   /** Clients being created and warmed. */
   connecting: number
   /** Acquires that found a client (or joined one being created). */
@@ -258,9 +260,13 @@ export class MCPClientPool {
   stats(): MCPClientPoolStats {
     let connecting = 0
     let idle = 0
+    let parked = 0
     for (const entry of this.#cache.values()) {
       if (!entry.client) connecting += 1
-      else if (entry.leases === 0) idle += 1
+      else if (entry.leases === 0) {
+        idle += 1
+        if (entry.parked) parked += 1
+      }
     }
     const { hits, misses, evictions, expirations, failures, inUse } = this.#stats
     return {
@@ -268,6 +274,7 @@ export class MCPClientPool {
       max: this.#max,
       inUse,
       idle,
+      parked,
       connecting,
       hits,
       misses,
