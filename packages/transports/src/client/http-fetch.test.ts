@@ -1,12 +1,19 @@
 import { getEventListeners } from 'node:events'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { Client, SdkHttpError, StreamableHTTPClientTransport } from '@modelcontextprotocol/client'
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
+import {
+  Client,
+  SdkHttpError,
+  StreamableHTTPClientTransport,
+  type Transport,
+} from '@modelcontextprotocol/client'
 import { afterEach, describe, expect, it } from 'vitest'
 import { isNetworkFailure } from '../sdk-contract.js'
 import { listen } from '../test-support.js'
 import { countJsonBody } from './counting-body.js'
 import { TransportFetch } from './http-fetch.js'
-import type { RequestScope } from './request-scope.js'
+import { type RequestScope, requestScopeOptions } from './request-scope.js'
 
 const cleanups: (() => Promise<unknown> | unknown)[] = []
 afterEach(async () => {
@@ -788,6 +795,97 @@ describe('TransportFetch ends an aborted request itself, whatever the fetch unde
     sendHeaders()
     await expect(response).rejects.toBe(reason)
     expect(deaf.cancelled).toEqual([reason])
+  })
+})
+
+describe('TransportFetch forgets a request once its own signal aborted', () => {
+  /** A full garbage collection, with `gc` exposed on first use (no `--expose-gc` needed). */
+  const collect = (() => {
+    let gc: (() => void) | undefined
+    return () => {
+      if (!gc) {
+        setFlagsFromString('--expose-gc')
+        gc = runInNewContext('gc') as () => void
+      }
+      gc()
+    }
+  })()
+
+  /**
+   * Sends a modern-era request (its own signal, as the SDK gives each one) answered by an SSE
+   * stream that stays open, cancels it, and returns a weak reference to what was sent: the
+   * signal TransportFetch gave the request. The SDK reports no stream end for a stream it
+   * cancelled, so only the abort can let it go.
+   */
+  async function cancelledRequest(transportFetch: TransportFetch, id: number) {
+    const outer = new AbortController()
+    const response = await transportFetch.fetch('http://x', {
+      method: 'POST',
+      body: JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'slow' } }),
+      signal: outer.signal,
+    })
+    const reader = response.body!.getReader()
+    await reader.read()
+    outer.abort(new Error('cancelled by the caller'))
+    await expect(reader.read()).rejects.toThrow('cancelled by the caller')
+  }
+
+  it('keeps neither the request, its controller nor the abort reason', async () => {
+    const sent: WeakRef<AbortSignal>[] = []
+    const transportFetch = new TransportFetch({
+      url: 'http://127.0.0.1:1/mcp',
+      fetch: async (_url, init) => {
+        sent.push(new WeakRef(init?.signal as AbortSignal))
+        return new Response(
+          new ReadableStream<Uint8Array>({
+            start(controller) {
+              controller.enqueue(new TextEncoder().encode(': open\n\n'))
+            },
+          }),
+          { headers: { 'content-type': 'text/event-stream' } },
+        )
+      },
+    })
+    // Watching a transport is what makes requests tracked by their JSON-RPC id.
+    transportFetch.attach({ send: async () => {} } as unknown as Transport)
+    for (let id = 1; id <= 3; id++) await cancelledRequest(transportFetch, id)
+    // A WeakRef holds its target until the current job ends.
+    await new Promise((resolve) => setImmediate(resolve))
+    collect()
+    expect(sent).toHaveLength(3)
+    expect(sent.filter((signal) => signal.deref() !== undefined)).toHaveLength(0)
+  })
+
+  it('keeps no scope of a request cancelled before its headers came', async () => {
+    const transportFetch = new TransportFetch({
+      url: 'http://127.0.0.1:1/mcp',
+      // A server that never answers: the request waits for its headers until it is cancelled.
+      fetch: (_url, init) =>
+        new Promise<Response>((_resolve, reject) => {
+          init?.signal?.addEventListener('abort', () => reject(init.signal?.reason))
+        }),
+    })
+    const transport = { send: async () => {} } as unknown as Transport
+    transportFetch.attach(transport)
+    const sendInScope = async (id: number) => {
+      const scope: RequestScope = { received() {}, streamLost() {} }
+      const body = { jsonrpc: '2.0' as const, id, method: 'tools/call', params: { name: 'x' } }
+      await transport.send(body, requestScopeOptions(scope))
+      const outer = new AbortController()
+      const response = transportFetch.fetch('http://x', {
+        method: 'POST',
+        body: JSON.stringify(body),
+        signal: outer.signal,
+      })
+      outer.abort(new Error('cancelled by the caller'))
+      await expect(response).rejects.toThrow('cancelled by the caller')
+      return new WeakRef(scope)
+    }
+    // The first request in a scope is read only once a scope is known; the rest by their id.
+    const scopes = [await sendInScope(1), await sendInScope(2), await sendInScope(3)]
+    await new Promise((resolve) => setImmediate(resolve))
+    collect()
+    expect(scopes.filter((scope) => scope.deref() !== undefined)).toHaveLength(0)
   })
 })
 

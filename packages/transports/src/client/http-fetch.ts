@@ -33,6 +33,8 @@ interface Tracked {
   readonly group: Group
   /** The caller's scope the request was sent in (see `request-scope.ts`). */
   readonly scope?: RequestScope | undefined
+  /** Its JSON-RPC id, once read: for its scope, or its SSE stream (`#unanswered`, `#answered`). */
+  id?: RequestId | undefined
   /** Its counted SSE body, once the response came: aborting the request ends it too. */
   body?: CountedSseBody | undefined
 }
@@ -150,6 +152,7 @@ export class TransportFetch {
         controller: new AbortController(),
         group: this.#groupOf(outer),
         scope,
+        id,
       }
       const { controller } = tracked
       tracked.group.members.add(tracked)
@@ -200,6 +203,7 @@ export class TransportFetch {
         this.#remember(tracked)
         ended = () => this.#forget(tracked)
       } else {
+        tracked.id = id
         this.#unanswered ??= new Map()
         this.#unanswered.set(id, tracked)
       }
@@ -320,14 +324,23 @@ export class TransportFetch {
     return countSseBody(response, body)
   }
 
-  /** The group of `signal`'s requests; the first time, one listener that aborts them. */
+  /**
+   * The group of `signal`'s requests; the first time, one listener that aborts them. An aborted
+   * request is forgotten at once: the SDK reports no stream end for a stream it cancelled (a
+   * modern request's, or a closed `subscriptions/listen`), and the request, its controller and
+   * the abort reason's stack would stay tracked (with its scope) for the connection's life.
+   */
   #groupOf(signal: AbortSignal): Group {
     let group = this.#groups.get(signal)
     if (!group) {
       const members = new Set<Tracked>()
       const listener = () => {
-        for (const tracked of members) abortTracked(tracked, signal.reason)
+        for (const tracked of members) {
+          abortTracked(tracked, signal.reason)
+          this.#untrack(tracked)
+        }
         members.clear()
+        this.#groups.delete(signal)
       }
       group = { members, signal, listener }
       this.#groups.set(signal, group)
@@ -401,6 +414,19 @@ export class TransportFetch {
     this.#leave(tracked)
     tracked.scope?.streamLost()
     this.onStreamLost?.(id)
+  }
+
+  /** Removes an aborted request from wherever its stream was tracked. */
+  #untrack(tracked: Tracked): void {
+    const { id } = tracked
+    if (id !== undefined) {
+      if (this.#unanswered?.get(id) === tracked) this.#unanswered.delete(id)
+      if (this.#answered?.get(id) === tracked) this.#answered.delete(id)
+      this.#scopes?.delete(id)
+    }
+    const index = this.#recent.indexOf(tracked)
+    if (index !== -1) this.#recent[index] = undefined
+    if (this.#standing === tracked) this.#standing = undefined
   }
 
   /** A stream of the ring ended: nothing of it is left to abort. */
