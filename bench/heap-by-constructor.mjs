@@ -9,6 +9,8 @@
  *   node bench/heap-by-constructor.mjs <before> <after> --per 200 [--top 40] [--sort self|retained]
  *   node bench/heap-by-constructor.mjs <before> <after> --per 200 --owners <key>   (who holds them)
  *   node bench/heap-by-constructor.mjs <before> <after> --per 200 --fields <key>   (what they hold)
+ *   node bench/heap-by-constructor.mjs <before> <after> --per 200 --tree <key> [--depth 3] [--min 16]
+ *                                                    (what they hold, as a tree of fields, in bytes ≥ min)
  *
  * With two snapshots it prints what grew from `before` to `after`, divided by `--per` (e.g. the
  * number of clients created in between): bytes per client by constructor. Keys: an object's
@@ -19,7 +21,16 @@ import { readFileSync } from 'node:fs'
 
 function parseArguments(argv) {
   const files = []
-  const options = { top: 40, per: 1, sort: 'self', owners: undefined, fields: undefined }
+  const options = {
+    top: 40,
+    per: 1,
+    sort: 'self',
+    owners: undefined,
+    fields: undefined,
+    tree: undefined,
+    depth: 3,
+    min: 16,
+  }
   for (let index = 0; index < argv.length; index++) {
     const argument = argv[index]
     if (argument === '--top') options.top = Number(argv[++index])
@@ -27,6 +38,9 @@ function parseArguments(argv) {
     else if (argument === '--sort') options.sort = argv[++index]
     else if (argument === '--owners') options.owners = argv[++index]
     else if (argument === '--fields') options.fields = argv[++index]
+    else if (argument === '--tree') options.tree = argv[++index]
+    else if (argument === '--depth') options.depth = Number(argv[++index])
+    else if (argument === '--min') options.min = Number(argv[++index])
     else files.push(argument)
   }
   if (files.length < 1 || files.length > 2) {
@@ -288,7 +302,41 @@ function aggregate(file) {
     }
     return byField
   }
-  return { result, total: retained[root], ids, owners, fields }
+  /**
+   * The dominator tree under the objects of class `key` (new since `known`, if given), to
+   * `depth` levels: retained size per path of field names (`.#tools.[element].execute`), each
+   * path summed over every such object. A target held some other way too is not under it.
+   */
+  const tree = (key, known, depth) => {
+    const byPath = new Map()
+    const edgeNameOffset = edgeFields.indexOf('name_or_index')
+    const visit = (b, path, level) => {
+      const node = byOrder[b]
+      for (let edge = firstEdge[node]; edge < firstEdge[node + 1]; edge++) {
+        if (!strong[edge]) continue
+        const to = order[target[edge]]
+        if (to < 0 || dominator[to] !== b) continue
+        const type = edgeTypes[edges[edge * E + edgeTypeOffset]]
+        const nameOrIndex = edges[edge * E + edgeNameOffset]
+        const name = type === 'element' || type === 'hidden' ? '' : String(strings[nameOrIndex])
+        // Slots of a hash table are numbered: one path for all of them.
+        const label = name === '' || /^\d+$/.test(name) ? `[${type}]` : name
+        const childPath = `${path}.${label} ${keys[to]}`
+        const found = byPath.get(childPath) ?? { count: 0, bytes: 0 }
+        found.count++
+        found.bytes += retained[to]
+        byPath.set(childPath, found)
+        if (level + 1 < depth) visit(to, `${childPath}\u0000`, level + 1)
+      }
+    }
+    const roots = []
+    for (let b = 0; b < next; b++) if (keys[b] === key) roots.push(b)
+    const fresh = roots.filter((b) => !known?.has(nodes[byOrder[b] * N + idOffset]))
+    // Objects there before too (a pool the clients went into): their whole tree, not growth.
+    for (const b of fresh.length > 0 ? fresh : roots) visit(b, '', 0)
+    return byPath
+  }
+  return { result, total: retained[root], ids, owners, fields, tree }
 }
 
 function format(bytes) {
@@ -332,6 +380,22 @@ if (options.fields) {
     .slice(0, options.top)) {
     console.log(
       `${`.${field}`.padEnd(60)} ${(count / options.per).toFixed(1).padStart(8)} ${format(bytes / options.per).padStart(11)}`,
+    )
+  }
+  process.exit(0)
+}
+if (options.tree) {
+  const last = files.length === 2 ? aggregate(files[1]) : first
+  const byPath = last.tree(options.tree, files.length === 2 ? first.ids : undefined, options.depth)
+  console.log(
+    `what ${options.tree}${files.length === 2 ? ' (new objects only)' : ''} retains, per ${options.per}:`,
+  )
+  for (const [path, { count, bytes }] of [...byPath].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+    if (bytes / options.per < options.min) continue
+    const parts = path.split('\u0000')
+    const line = `${'  '.repeat(parts.length - 1)}${parts.at(-1)}`
+    console.log(
+      `${line.slice(0, 80).padEnd(80)} ${(count / options.per).toFixed(1).padStart(6)} ${format(bytes / options.per).padStart(10)}`,
     )
   }
   process.exit(0)

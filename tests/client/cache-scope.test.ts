@@ -2,15 +2,17 @@
 // the response cache, so a result the server marks `public` is fetched once for everyone, and
 // one it marks `private` is never served to another user (another authorization context).
 import { MCPClient, MCPClientPool, type PoolEntryContext } from '@mcpkit/mcp-client-core'
+import { InMemoryResponseCacheStore } from '@modelcontextprotocol/client'
 import { describe, expect, it } from 'vitest'
 import { createModernState } from '../fixtures/modern-server.js'
 import { cleanupsAfterEach } from '../support/helpers.js'
 import { type ModernHost, startModernHost } from '../support/modern-host.js'
+import { waitFor } from '../support/processes.js'
 
 const cleanups = cleanupsAfterEach()
 
-async function host(): Promise<ModernHost> {
-  const started = await startModernHost(createModernState({ publicToolList: true }))
+async function host(publicToolList = true): Promise<ModernHost> {
+  const started = await startModernHost(createModernState({ publicToolList }))
   cleanups.push(() => started.stop())
   return started
 }
@@ -103,5 +105,50 @@ describe('the response cache of a pool', () => {
       'dave',
     )
     expect(server.count('resources/read')).toBe(2)
+  })
+
+  it('holds only what its live clients cached: a client that leaves the pool takes its entries', async () => {
+    const server = await host(false)
+    const pool = new MCPClientPool({ max: 2, warm: false })
+    cleanups.push(() => pool.close())
+    const users = ['ann', 'ben', 'cat', 'dan', 'eve', 'fay']
+    const visit = (user: string) =>
+      pool.withClient(user, userClient(server.url, user), async (client) => {
+        await client.listToolsets()
+        await client.resources.read('modern', 'modern://whoami')
+      })
+    const cached = () => pool.stats().cachedResponses ?? Number.NaN
+    await visit('ann')
+    // Its private tool list and read (and what else the SDK keeps per user).
+    const perUser = cached()
+    expect(perUser).toBeGreaterThanOrEqual(2)
+    for (const user of users.slice(1)) {
+      await visit(user)
+      // `max: 2`: the user evicted takes its entries along (its disconnect runs on its own).
+      await waitFor(() => cached() === 2 * perUser)
+      expect(cached()).toBe(2 * perUser)
+    }
+    expect(pool.stats().evictions).toBe(users.length - 2)
+    expect(server.count('tools/list')).toBe(users.length)
+
+    await pool.delete('fay')
+    expect(pool.stats().cachedResponses).toBe(perUser)
+    await pool.delete('eve')
+    expect(pool.stats().cachedResponses).toBe(0)
+  })
+
+  it("leaves an application's own store as it is", async () => {
+    const server = await host(false)
+    const store = new InMemoryResponseCacheStore()
+    const pool = new MCPClientPool({ max: 1, warm: false, responseCacheStore: store })
+    cleanups.push(() => pool.close())
+    const visit = (user: string) =>
+      pool.withClient(user, userClient(server.url, user), (client) => client.listToolsets())
+    await visit('gil')
+    const perUser = store.size
+    expect(perUser).toBeGreaterThan(0)
+    await visit('hal')
+    expect(pool.stats()).toMatchObject({ evictions: 1, cachedResponses: undefined })
+    expect(store.size).toBe(2 * perUser)
   })
 })

@@ -282,7 +282,7 @@ async function main(): Promise<number> {
     console.log('| figure | value |')
     console.log('| --- | --- |')
     console.log(
-      `| pooled clients | ${stats.size} (hits ${stats.hits}, misses ${stats.misses}, evictions ${stats.evictions}) |`,
+      `| pooled clients | ${stats.size} (hits ${stats.hits}, misses ${stats.misses}, evictions ${stats.evictions}; ${stats.cachedResponses} cached responses) |`,
     )
     console.log(
       `| JS heap per pooled idle tenant | ${kib(grown / TENANTS)} (${mib(grown)} for ${TENANTS}) |`,

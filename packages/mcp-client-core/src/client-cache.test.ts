@@ -1,6 +1,8 @@
-import { InMemoryResponseCacheStore } from '@modelcontextprotocol/client'
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
+import { type CacheKey, InMemoryResponseCacheStore } from '@modelcontextprotocol/client'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { namespacedStore, ProtocolEraCache } from './client-cache.js'
+import { namespacedStore, PoolResponseStore, ProtocolEraCache } from './client-cache.js'
 
 afterEach(() => {
   vi.useRealTimers()
@@ -63,5 +65,68 @@ describe('namespacedStore', () => {
         JSON.stringify(['a"b', partition]),
       ),
     )
+  })
+})
+
+describe('PoolResponseStore', () => {
+  /** Heap in use after a full GC (`gc` exposed on first use; no `--expose-gc` needed). */
+  let gc: (() => void) | undefined
+  const heapUsed = () => {
+    if (!gc) {
+      setFlagsFromString('--expose-gc')
+      gc = runInNewContext('gc') as () => void
+    }
+    gc()
+    return process.memoryUsage().heapUsed
+  }
+  const MiB = 1 << 20
+  /** An answer of about 1 MiB, a new string on each call. */
+  const bigAnswer = (variant = 0) => JSON.stringify({ tools: [variant, 'x'.repeat(MiB)] })
+  const listKey = (user: number) => ({ method: 'tools/list', params: '', partition: `u${user}` })
+  const readKey = (user: number) => ({
+    ...listKey(user),
+    method: 'resources/read',
+    params: 'a://b',
+  })
+  /**
+   * `users` entries, each with its own copy of the same answer. A function of its own: the
+   * interpreter's registers of a loop in the test would keep the last copy alive.
+   */
+  const fill = (store: PoolResponseStore, key: (user: number) => CacheKey, users: number) => {
+    for (let user = 0; user < users; user++) store.set(key(user), { value: bigAnswer() })
+  }
+  const empty = (store: PoolResponseStore, users: number) => {
+    for (let user = 0; user < users; user++) store.delete(listKey(user))
+  }
+
+  it('holds equal list answers once, each under its own partition, and lets go of them', () => {
+    const store = new PoolResponseStore()
+    const baseline = heapUsed()
+    fill(store, listKey, 20)
+    // Twenty entries, one string: not twenty MiB.
+    expect(heapUsed() - baseline).toBeLessThan(4 * MiB)
+    expect(store.size).toBe(20)
+    expect(store.get(listKey(7))?.value).toBe(bigAnswer())
+    expect(store.get({ ...listKey(7), partition: 'someone else' })).toBeUndefined()
+
+    // A user whose list changed holds its own; the others keep the shared one.
+    store.set(listKey(3), { value: bigAnswer(1) })
+    expect(store.get(listKey(3))?.value).toBe(bigAnswer(1))
+    expect(store.get(listKey(4))?.value).toBe(bigAnswer())
+
+    empty(store, 20)
+    expect(store.size).toBe(0)
+    expect(heapUsed() - baseline).toBeLessThan(MiB / 2)
+  })
+
+  it('shares nothing that is not a list answer, and forgets everything on clear()', () => {
+    const store = new PoolResponseStore()
+    const baseline = heapUsed()
+    fill(store, readKey, 6)
+    expect(heapUsed() - baseline).toBeGreaterThan(5 * MiB)
+    fill(store, listKey, 6)
+    store.clear()
+    expect(store.size).toBe(0)
+    expect(heapUsed() - baseline).toBeLessThan(MiB / 2)
   })
 })

@@ -110,6 +110,71 @@ export function defaultResponseStore(): ResponseCacheStore {
   return new InMemoryResponseCacheStore()
 }
 
+/** The methods whose answer the SDK keeps once per partition, never dropped by the store's cap. */
+const LIST_METHODS = new Set([
+  'tools/list',
+  'prompts/list',
+  'resources/list',
+  'resources/templates/list',
+  'server/discover',
+])
+
+/**
+ * `MCPClientPool`'s own response store: the SDK's in-memory store, with two differences that
+ * keep its size to what the pool's live clients use.
+ *
+ * - A pooled client's connections delete what they wrote here when the client disconnects
+ *   (evicted, expired, deleted; see `ServerConnection`), so the entries of users the pool no
+ *   longer holds do not stay (the SDK never drops a list answer by itself).
+ * - Equal list answers are one string: every user of a server usually gets the same
+ *   `tools/list`, kept once per user (its partition) but held in memory once. Strings cannot
+ *   be changed, so this shares memory, not data: each entry still belongs to its partition.
+ */
+export class PoolResponseStore extends InMemoryResponseCacheStore {
+  /** Each list answer held, by its text, with the number of entries holding it. */
+  readonly #values = new Map<string, { readonly value: string; entries: number }>()
+
+  override set(key: CacheKey, entry: { value: string; expiresAt?: number; scope?: CacheScope }) {
+    if (!isListKey(key)) return super.set(key, entry)
+    const previous = super.get(key)
+    let held = this.#values.get(entry.value)
+    if (held) held.entries += 1
+    else {
+      held = { value: entry.value, entries: 1 }
+      this.#values.set(entry.value, held)
+    }
+    const stamp = super.set(key, { ...entry, value: held.value })
+    if (previous) this.#release(previous.value)
+    return stamp
+  }
+
+  override delete(key: CacheKey): void {
+    const previous = isListKey(key) ? super.get(key) : undefined
+    super.delete(key)
+    if (previous) this.#release(previous.value)
+  }
+
+  override evict(method: string): void {
+    super.evict(method)
+    // Which values went is not known: count afresh from here (shares less, never leaks).
+    if (LIST_METHODS.has(method)) this.#values.clear()
+  }
+
+  override clear(): void {
+    super.clear()
+    this.#values.clear()
+  }
+
+  #release(value: string): void {
+    const held = this.#values.get(value)
+    if (held && --held.entries === 0) this.#values.delete(value)
+  }
+}
+
+function isListKey(key: CacheKey): boolean {
+  return LIST_METHODS.has(key.method) && !key.params
+}
+
 /**
  * `store` as seen by one server's connections: every key's partition is moved under
  * `namespace`, so two servers that report the same `serverInfo` (two deployments of one
@@ -154,8 +219,13 @@ class NamespacedStore implements ResponseCacheStore {
     written.delete(id)
     written.set(id, moved)
     if (written.size > WRITTEN_KEYS_MAX) {
-      const oldest = written.keys().next().value
-      if (oldest !== undefined) written.delete(oldest)
+      // The oldest `resources/read` goes (the store caps those itself); a list key stays, so
+      // that `clear()` can still find it.
+      for (const [oldest, oldestKey] of written) {
+        if (isListKey(oldestKey)) continue
+        written.delete(oldest)
+        break
+      }
     }
     return this.#store.set(moved, entry)
   }

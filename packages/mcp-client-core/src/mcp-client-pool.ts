@@ -1,11 +1,7 @@
 import { canonicalJson, type LogHandler, MCPClientError } from '@mcpkit/types'
 import type { ResponseCacheStore } from '@modelcontextprotocol/client'
 import { LRUCache } from 'lru-cache'
-import {
-  defaultResponseStore,
-  type MCPClientCacheOptions,
-  ProtocolEraCache,
-} from './client-cache.js'
+import { type MCPClientCacheOptions, PoolResponseStore, ProtocolEraCache } from './client-cache.js'
 import { type MCPClient, setStandingStreamsParked } from './mcp-client.js'
 import { nodeCrypto } from './node-crypto.js'
 
@@ -68,7 +64,9 @@ export interface MCPClientPoolOptions {
   logger?: LogHandler
   /**
    * The response cache shared by the pool's clients (public entries for all, private ones per
-   * key). Default: an in-memory store of the SDK's.
+   * key). Default: the pool's own in-memory store, which holds only what its live clients wrote
+   * (a client's entries go when it is disconnected) and keeps equal list answers once. A store
+   * you pass is left as it is: entries stay until it drops them.
    */
   responseCacheStore?: ResponseCacheStore
 }
@@ -103,6 +101,11 @@ export interface MCPClientPoolStats {
   expirations: number
   /** Creations that failed; nothing of them was kept. */
   failures: number
+  /**
+   * Entries in the pool's own response store (`undefined` with a `responseCacheStore` of yours):
+   * what its live clients cached, at most a few per user and server.
+   */
+  cachedResponses: number | undefined
 }
 
 interface Entry {
@@ -159,7 +162,7 @@ export class MCPClientPool {
       warm = true,
       logger,
     } = options
-    this.#responses = options.responseCacheStore ?? defaultResponseStore()
+    this.#responses = options.responseCacheStore ?? new PoolResponseStore()
     this.#ownsResponses = options.responseCacheStore === undefined
     if (!Number.isInteger(max) || max < 1) {
       throw new MCPClientError('INVALID_CONFIGURATION', '`max` must be a positive integer.')
@@ -281,6 +284,8 @@ export class MCPClientPool {
       evictions,
       expirations,
       failures,
+      cachedResponses:
+        this.#responses instanceof PoolResponseStore ? this.#responses.size : undefined,
     }
   }
 

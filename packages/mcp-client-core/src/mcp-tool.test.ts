@@ -1,4 +1,4 @@
-import type { ToolExecutionContext } from '@mcpkit/types'
+import type { RequireToolApproval, ToolExecutionContext } from '@mcpkit/types'
 import { describe, expect, it } from 'vitest'
 import { buildTool, type MCPTool, type ToolCaller } from './mcp-tool.js'
 
@@ -16,12 +16,17 @@ function fakeCaller() {
   return { caller, calls }
 }
 
-function tool(caller: ToolCaller): MCPTool {
+function tool(
+  caller: ToolCaller,
+  { requireApproval }: { requireApproval: RequireToolApproval | undefined } = {
+    requireApproval: true,
+  },
+): MCPTool {
   return buildTool({
     id: 's_delete',
     serverName: 's',
     definition: { name: 'delete', inputSchema: { type: 'object' } },
-    requireApproval: true,
+    requireApproval,
     caller,
     log: () => {},
   })
@@ -61,6 +66,31 @@ describe('buildTool: the calls Mastra asked about (needsApprovalFn, then execute
     await deleteTool.execute({ id: 'held' })
     expect(calls.map((call) => call.context.approvedBy)).toEqual(['ops', 'mastra'])
   })
+})
+
+describe('buildTool: a server that holds no call', () => {
+  it.each([undefined, false])(
+    'never holds a call of a tool (requireToolApproval %s)',
+    async (policy) => {
+      const { caller, calls } = fakeCaller()
+      caller.needsApproval = () => Promise.reject(new Error('asked'))
+      const [first, second] = [0, 1].map(() => tool(caller, { requireApproval: policy })) as [
+        MCPTool,
+        MCPTool,
+      ]
+      expect(first.requireApproval).toBe(policy)
+      expect(first.approval.policy).toBe(policy)
+      expect(await first.approval.required({ id: 'held' })).toBe(false)
+      expect(await first.needsApprovalFn({ id: 'held' }, { requestContext: { user: 'ada' } })).toBe(
+        false,
+      )
+      await first.execute({ id: 'held' }, { requestContext: { user: 'ada' } })
+      expect(calls[0]?.context.approvedBy).toBeUndefined()
+      // Nothing per tool to decide: every such tool has the same two functions.
+      expect(second.needsApprovalFn).toBe(first.needsApprovalFn)
+      expect(second.approval).toBe(first.approval)
+    },
+  )
 })
 
 describe('buildTool: the tool object', () => {

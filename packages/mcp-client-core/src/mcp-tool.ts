@@ -99,6 +99,8 @@ export interface BuildToolOptions {
 export function buildTool(options: BuildToolOptions): MCPTool {
   const { definition, caller, serverName } = options
   const inputSchema = definition.inputSchema as JsonSchema
+  const policy = options.requireApproval
+  const unheld = policy === undefined || policy === false
   /**
    * The calls Mastra's approval flow asked about: built on the first one it holds (most tools
    * of most clients never have one), dropped again once every one was spent.
@@ -124,23 +126,32 @@ export function buildTool(options: BuildToolOptions): MCPTool {
     inputSchema,
     outputSchema: definition.outputSchema as JsonSchema | undefined,
     annotations: definition.annotations as ToolAnnotations | undefined,
-    requireApproval: options.requireApproval,
-    approval: {
-      policy: options.requireApproval,
-      required: (input, requiredOptions) =>
-        caller.needsApproval(tool, input ?? {}, toRequestContext(requiredOptions?.requestContext)),
-    },
-    needsApprovalFn: async (input, approvalOptions) => {
-      const requestContext = toRequestContext(approvalOptions?.requestContext)
-      const held = await caller.needsApproval(tool, input ?? {}, requestContext)
-      // Mastra suspends this call and runs it only once approved: remember that it asked.
-      const key = held ? ticketKey(caller, input, requestContext) : undefined
-      if (key !== undefined) {
-        tickets ??= new FrameworkTickets()
-        tickets.add(key)
-      }
-      return held
-    },
+    requireApproval: policy,
+    // Without a policy no call is held: every such tool shares one pair of functions.
+    approval: unheld
+      ? unheldApproval(policy)
+      : {
+          policy,
+          required: (input, requiredOptions) =>
+            caller.needsApproval(
+              tool,
+              input ?? {},
+              toRequestContext(requiredOptions?.requestContext),
+            ),
+        },
+    needsApprovalFn: unheld
+      ? neverHeld
+      : async (input, approvalOptions) => {
+          const requestContext = toRequestContext(approvalOptions?.requestContext)
+          const held = await caller.needsApproval(tool, input ?? {}, requestContext)
+          // Mastra suspends this call and runs it only once approved: remember that it asked.
+          const key = held ? ticketKey(caller, input, requestContext) : undefined
+          if (key !== undefined) {
+            tickets ??= new FrameworkTickets()
+            tickets.add(key)
+          }
+          return held
+        },
     toModelOutput,
     definition,
   } satisfies Omit<MCPTool, 'inputZodSchema' | 'execute'> as MCPTool
@@ -151,6 +162,18 @@ export function buildTool(options: BuildToolOptions): MCPTool {
   Object.defineProperty(tool, 'inputZodSchema', inputZodSchemaProperty)
   tool.execute = execute
   return tool
+}
+
+/** `needsApprovalFn` of every tool whose server holds no call (`requireToolApproval` unset). */
+const neverHeld = (): Promise<boolean> => Promise.resolve(false)
+
+const UNHELD_APPROVAL = {
+  unset: Object.freeze({ policy: undefined, required: neverHeld }),
+  off: Object.freeze({ policy: false, required: neverHeld }),
+} satisfies Record<string, ToolApprovalInfo>
+
+function unheldApproval(policy: undefined | false): ToolApprovalInfo {
+  return policy === false ? UNHELD_APPROVAL.off : UNHELD_APPROVAL.unset
 }
 
 /** Where a tool's log goes and its zod schema once built, by the tool's `definition`. */

@@ -26,7 +26,7 @@ import {
   type SubscriptionFilter,
 } from '@modelcontextprotocol/client'
 import { scopeStepUp } from './authenticate.js'
-import { namespacedStore, type ProtocolEraCache } from './client-cache.js'
+import { namespacedStore, PoolResponseStore, type ProtocolEraCache } from './client-cache.js'
 import {
   clearServerHandlers,
   createServerHandlers,
@@ -689,6 +689,8 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
         })
       }
       clearServerHandlers(this.handlers)
+      // A pool's own store keeps only what its live clients use (see `PoolResponseStore`).
+      if (this.#cache.responses instanceof PoolResponseStore) await this.#responses.clear()
     })()
     return this.#closing
   }
