@@ -246,7 +246,7 @@ describe('toolsets', () => {
     }
   })
 
-  it('sends a progressToken (the runId when given) unless enableProgressTracking is false', async () => {
+  it('sends a progressToken (the runId when given) while a progress handler listens, unless enableProgressTracking is false', async () => {
     const tracked = new MCPClient({ id: 'progress-on', servers: { fixture: { url: fixture.url } } })
     const untracked = new MCPClient({
       id: 'progress-off',
@@ -265,10 +265,20 @@ describe('toolsets', () => {
     }
     try {
       const on = await tracked.listTools()
+      // Nobody listens yet: the server is not asked for progress, a runId or not.
+      await on.fixture_echo?.execute({ text: 'unheard' })
+      await on.fixture_echo?.execute({ text: 'unheard-run' }, { runId: 'run-6' })
+      expect(tokenOf('unheard')).toBeUndefined()
+      expect(tokenOf('unheard-run')).toBeUndefined()
+      const stop = tracked.progress.onUpdate('fixture', () => {})
       await on.fixture_echo?.execute({ text: 'tracked-default' })
       await on.fixture_echo?.execute({ text: 'tracked-run' }, { runId: 'run-7' })
       expect(tokenOf('tracked-default')).toBeDefined()
       expect(tokenOf('tracked-run')).toBe('run-7')
+      stop()
+      await on.fixture_echo?.execute({ text: 'stopped' })
+      expect(tokenOf('stopped')).toBeUndefined()
+      untracked.progress.onUpdate('fixture', () => {})
       const off = await untracked.listTools()
       await off.fixture_echo?.execute({ text: 'untracked' })
       expect(tokenOf('untracked')).toBeUndefined()

@@ -644,8 +644,12 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
     return this.#validators.get(tool.inputSchema)
   }
 
-  nextProgressToken(): string {
-    return `mcpkit-${++this.#progressTokens}`
+  progressToken(runId: string | undefined): string | undefined {
+    // The server is asked for progress only when a handler would hear it.
+    if (this.definition.enableProgressTracking === false || !this.handlers.progress?.size) {
+      return undefined
+    }
+    return runId ?? `mcpkit-${++this.#progressTokens}`
   }
 
   callTool(

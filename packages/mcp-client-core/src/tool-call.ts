@@ -57,8 +57,11 @@ export interface ToolCallTarget {
   ): Promise<Result>
   /** The `_meta` keys a request on `era` carries (the modern era's log level). */
   requestMeta(era: ProtocolEra): Record<string, unknown> | undefined
-  /** A progress token for a call without a `runId`. */
-  nextProgressToken(): string
+  /**
+   * A call's `progressToken`: its `runId`, or a new token without one; `undefined` when
+   * `enableProgressTracking` is off or no `progress.onUpdate` handler of the server would hear it.
+   */
+  progressToken(runId: string | undefined): string | undefined
   /** The server's tools, listed again when the cached list was invalidated. */
   tools(requestContext: RequestContext | null): Promise<readonly MCPTool[]>
   /** Forgets the cached tool list. */
@@ -280,10 +283,7 @@ async function send(
   const controller = signal ? new AbortController() : undefined
   const onAbort = () => controller?.abort(signal?.reason)
   signal?.addEventListener('abort', onAbort, { once: true })
-  const progressToken =
-    target.definition.enableProgressTracking !== false
-      ? (runId ?? target.nextProgressToken())
-      : undefined
+  const progressToken = target.progressToken(runId)
   const { annotations } = tool
   const idempotent = annotations?.readOnlyHint === true || annotations?.idempotentHint === true
   try {

@@ -93,7 +93,10 @@ export interface ServerDefinitionOptions {
    * `roots` capability; `MCPClient.roots.set()` changes the list later and tells the server.
    */
   roots?: readonly Root[]
-  /** Attach a `progressToken` to tool calls so `progress.onUpdate` hears them. Default `true`. */
+  /**
+   * Attach a `progressToken` to tool calls made while a `progress.onUpdate` handler of this
+   * server is registered, so it hears their progress. Default `true`.
+   */
   enableProgressTracking?: boolean
   /**
    * Whether a call needs human approval before it is sent. Stored on each tool

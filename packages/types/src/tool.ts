@@ -41,7 +41,10 @@ export interface ToolExecutionContext {
    * output or request data.
    */
   approvedBy?: string | undefined
-  /** Correlates progress notifications: used as the call's `progressToken`. */
+  /**
+   * Correlates progress notifications: the call's `progressToken`, when a `progress.onUpdate`
+   * handler of its server is registered.
+   */
   runId?: string | undefined
 }
 
