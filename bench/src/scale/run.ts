@@ -4,8 +4,9 @@
  *
  *   pnpm --filter @mcpkit/bench bench:scale
  *   SCALE_TENANTS=2000 SCALE_CONCURRENCY=32 SCALE_SOCKETS=16 pnpm --filter @mcpkit/bench bench:scale
+ *   SCALE_MAX=1000 pnpm --filter @mcpkit/bench bench:scale   (10,000 tenants through 1,000 clients)
  *
- * One `MCPClientPool` (max = tenants) holds a client per tenant; each client's server
+ * One `MCPClientPool` (max = tenants, or `SCALE_MAX`) holds a client per tenant; each client's server
  * definition carries the tenant's `Authorization` header in `requestInit` (so every request
  * goes out with that tenant's credential) and `notificationStream: false` (an idle tenant
  * holds no stream). All clients send through one undici `Agent` per origin, capped at
@@ -20,7 +21,8 @@
  *
  * Sockets and file descriptors are read from `/proc/self/fd` every 250 ms during the rounds;
  * the run fails (exit 1) when the sockets exceed the cap (+ the few the process had before),
- * when a call answers for another tenant, or when memory does not come back. Everything on
+ * when a call answers for another tenant, when the pool's response store holds more than its
+ * clients cached (tenants it evicted must take theirs along), or when memory does not come back. Everything on
  * 127.0.0.1; every loop bounded; the server is stopped by its pid; a watchdog ends the run.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
@@ -33,6 +35,8 @@ import { gc, quantile } from '../stats.js'
 const TENANTS = Number(process.env.SCALE_TENANTS ?? 10_000)
 const CONCURRENCY = Number(process.env.SCALE_CONCURRENCY ?? 64)
 const SOCKETS = Number(process.env.SCALE_SOCKETS ?? 32)
+/** Clients the pool keeps; below `TENANTS`, tenants are evicted and come back (churn). */
+const MAX = Number(process.env.SCALE_MAX ?? TENANTS)
 const SECRET = 'scale-run'
 const WATCHDOG_MS = Number(process.env.SCALE_WATCHDOG_MS ?? 10 * 60_000)
 
@@ -183,7 +187,7 @@ async function main(): Promise<number> {
     const baseline = await settle()
     const baselineFds = descriptors()
 
-    const pool: PoolType = new MCPClientPool({ max: TENANTS, idleTtl: 30 * 60_000 })
+    const pool: PoolType = new MCPClientPool({ max: MAX, idleTtl: 30 * 60_000 })
     let peakSockets = 0
     let peakFds = 0
     const sampler = setInterval(() => {
@@ -254,6 +258,13 @@ async function main(): Promise<number> {
         `sockets: peak ${peakSockets} above the cap ${SOCKETS} (+${baselineFds.sockets} before)`,
       )
     }
+    // One list answer per pooled client (and what else a client caches): never more than the
+    // pool holds clients, however many tenants went through it.
+    if ((stats.cachedResponses ?? 0) > 4 * stats.size) {
+      failures.push(
+        `response cache: ${stats.cachedResponses} entries for ${stats.size} pooled clients (${stats.evictions} evicted)`,
+      )
+    }
     const grown = idle.heapUsed - baseline.heapUsed
     const leftover = after.heapUsed - baseline.heapUsed
     if (leftover > Math.max(8 * 1024 * 1024, grown * 0.05)) {
@@ -282,13 +293,13 @@ async function main(): Promise<number> {
     console.log('| figure | value |')
     console.log('| --- | --- |')
     console.log(
-      `| pooled clients | ${stats.size} (hits ${stats.hits}, misses ${stats.misses}, evictions ${stats.evictions}; ${stats.cachedResponses} cached responses) |`,
+      `| pooled clients | ${stats.size} of max ${MAX} (hits ${stats.hits}, misses ${stats.misses}, evictions ${stats.evictions}; ${stats.cachedResponses} cached responses) |`,
     )
     console.log(
-      `| JS heap per pooled idle tenant | ${kib(grown / TENANTS)} (${mib(grown)} for ${TENANTS}) |`,
+      `| JS heap per pooled idle tenant | ${kib(grown / stats.size)} (${mib(grown)} for ${stats.size}) |`,
     )
     console.log(
-      `| RSS per pooled idle tenant | ${kib((idle.rss - baseline.rss) / TENANTS)} (${mib(idle.rss - baseline.rss)}) |`,
+      `| RSS per pooled idle tenant | ${kib((idle.rss - baseline.rss) / stats.size)} (${mib(idle.rss - baseline.rss)}) |`,
     )
     console.log(
       `| sockets, peak during the rounds | ${peakSockets} (cap ${SOCKETS} + ${baselineFds.sockets} held before) |`,
@@ -312,7 +323,7 @@ async function main(): Promise<number> {
     console.log(
       failures.length
         ? `\nFAIL\n- ${failures.join('\n- ')}`
-        : '\nPASS: within the socket cap, every call answered for its own tenant, memory back after close()',
+        : '\nPASS: within the socket cap, every call answered for its own tenant, the response cache bounded by the pool, memory back after close()',
     )
     return failures.length ? 1 : 0
   } finally {
