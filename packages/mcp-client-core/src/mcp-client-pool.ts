@@ -145,7 +145,11 @@ export class MCPClientPool {
   readonly #secret = nodeCrypto().randomBytes(32)
   /** Entries that left the cache and are not disconnected yet, by key. */
   readonly #leaving = new Map<string, Set<Entry>>()
-  readonly #usersKeys = new Map<string, Set<string>>()
+  /**
+   * Each user's key in the cache. One at most: a new key of a user (rotated credentials) drops
+   * the old one from the cache first.
+   */
+  readonly #userKeys = new Map<string, string>()
   readonly #responses: ResponseCacheStore
   readonly #eras = new ProtocolEraCache()
   /** Whether `#responses` is the pool's own store (cleared on `close()`), not the app's. */
@@ -250,9 +254,10 @@ export class MCPClientPool {
   async delete(key: PoolKey): Promise<void> {
     const everyCredential = typeof key === 'string' || !('credentials' in key)
     const { user, cacheKey } = this.#resolveKey(key)
-    const keys = everyCredential ? [...(this.#usersKeys.get(user) ?? [])] : [cacheKey]
+    const keys = everyCredential ? [this.#userKeys.get(user)] : [cacheKey]
     const closing: Promise<void>[] = []
     for (const each of keys) {
+      if (each === undefined) continue
       const entry = this.#cache.peek(each)
       this.#cache.delete(each)
       if (entry && entry.leases === 0) closing.push(entry.gone)
@@ -370,10 +375,9 @@ export class MCPClientPool {
       },
     )
     // A client of the same user with other credentials is stale from now on.
-    for (const other of this.#usersKeys.get(user) ?? []) {
-      if (other !== cacheKey) this.#cache.delete(other)
-    }
-    addTo(this.#usersKeys, user, cacheKey)
+    const other = this.#userKeys.get(user)
+    if (other !== undefined && other !== cacheKey) this.#cache.delete(other)
+    this.#userKeys.set(user, cacheKey)
     // No TTL while connecting or leased: only idle clients expire.
     this.#cache.set(cacheKey, entry, { ttl: 0 })
     return entry
@@ -425,9 +429,7 @@ export class MCPClientPool {
     entry.parkTimer = undefined
     if (reason === 'evict') this.#stats.evictions += 1
     if (reason === 'expire') this.#stats.expirations += 1
-    const keys = this.#usersKeys.get(entry.user)
-    keys?.delete(entry.key)
-    if (keys?.size === 0) this.#usersKeys.delete(entry.user)
+    if (this.#userKeys.get(entry.user) === entry.key) this.#userKeys.delete(entry.user)
     addTo(this.#leaving, entry.key, entry)
     if (reason === 'evict' || reason === 'expire') {
       this.#log('debug', `client of "${entry.user}" ${reason === 'evict' ? 'evicted' : 'expired'}`)
