@@ -274,6 +274,22 @@ function aggregate(file) {
     }
     return holders
   }
+  /** Calls `visit(child, edgeType, edgeName)` for each object that `b` dominates directly. */
+  const eachDominated = (b, visit) => {
+    const edgeNameOffset = edgeFields.indexOf('name_or_index')
+    const node = byOrder[b]
+    for (let edge = firstEdge[node]; edge < firstEdge[node + 1]; edge++) {
+      if (!strong[edge]) continue
+      const to = order[target[edge]]
+      if (to < 0 || dominator[to] !== b) continue
+      const type = edgeTypes[edges[edge * E + edgeTypeOffset]]
+      const name =
+        type === 'element' || type === 'hidden'
+          ? ''
+          : String(strings[edges[edge * E + edgeNameOffset]])
+      visit(to, type, name)
+    }
+  }
   /**
    * What the objects of class `key` (new since `known`, if given) retain through each of their
    * fields: the retained size of each field's target that the object dominates (a target
@@ -281,24 +297,15 @@ function aggregate(file) {
    */
   const fields = (key, known) => {
     const byField = new Map()
-    const edgeNameOffset = edgeFields.indexOf('name_or_index')
     for (let b = 0; b < next; b++) {
-      if (keys[b] !== key) continue
-      const node = byOrder[b]
-      if (known?.has(nodes[node * N + idOffset])) continue
-      for (let edge = firstEdge[node]; edge < firstEdge[node + 1]; edge++) {
-        if (!strong[edge]) continue
-        const to = order[target[edge]]
-        if (to < 0 || dominator[to] !== b) continue
-        const type = edgeTypes[edges[edge * E + edgeTypeOffset]]
-        const nameOrIndex = edges[edge * E + edgeNameOffset]
-        const label =
-          type === 'element' || type === 'hidden' ? `[${type}]` : String(strings[nameOrIndex])
+      if (keys[b] !== key || known?.has(nodes[byOrder[b] * N + idOffset])) continue
+      eachDominated(b, (to, type, name) => {
+        const label = type === 'element' || type === 'hidden' ? `[${type}]` : name
         const found = byField.get(label) ?? { count: 0, bytes: 0 }
         found.count++
         found.bytes += retained[to]
         byField.set(label, found)
-      }
+      })
     }
     return byField
   }
@@ -309,16 +316,8 @@ function aggregate(file) {
    */
   const tree = (key, known, depth) => {
     const byPath = new Map()
-    const edgeNameOffset = edgeFields.indexOf('name_or_index')
-    const visit = (b, path, level) => {
-      const node = byOrder[b]
-      for (let edge = firstEdge[node]; edge < firstEdge[node + 1]; edge++) {
-        if (!strong[edge]) continue
-        const to = order[target[edge]]
-        if (to < 0 || dominator[to] !== b) continue
-        const type = edgeTypes[edges[edge * E + edgeTypeOffset]]
-        const nameOrIndex = edges[edge * E + edgeNameOffset]
-        const name = type === 'element' || type === 'hidden' ? '' : String(strings[nameOrIndex])
+    const visit = (b, path, level) =>
+      eachDominated(b, (to, type, name) => {
         // Slots of a hash table are numbered: one path for all of them.
         const label = name === '' || /^\d+$/.test(name) ? `[${type}]` : name
         const childPath = `${path}.${label} ${keys[to]}`
@@ -327,8 +326,7 @@ function aggregate(file) {
         found.bytes += retained[to]
         byPath.set(childPath, found)
         if (level + 1 < depth) visit(to, `${childPath}\u0000`, level + 1)
-      }
-    }
+      })
     const roots = []
     for (let b = 0; b < next; b++) if (keys[b] === key) roots.push(b)
     const fresh = roots.filter((b) => !known?.has(nodes[byOrder[b] * N + idOffset]))
