@@ -107,19 +107,19 @@ export class InputValidatorCache {
   #compiler: SchemaCompiler | undefined
   readonly #checks = new WeakMap<JsonSchema, InputCheck>()
 
-  /** The SDK `Client`'s `jsonSchemaValidator`: output schemas, compiled once each. */
+  /**
+   * The SDK `Client`'s `jsonSchemaValidator`: output schemas, compiled once each. The SDK asks
+   * on every 2026-07-28 call (the call passes the tool's definition), so the validator of a
+   * schema object is kept: no `JSON.stringify` of the schema per call.
+   */
   readonly outputValidator: jsonSchemaValidator = {
     getValidator: <T>(schema: JsonSchemaType): JsonSchemaValidator<T> => {
-      const compiler = this.#loaded()
-      // As for inputs: a schema Ajv cannot compile must not hide the server's tools.
-      const compiled = compiler.compile(schema)
-      if (!compiled) return (input) => ({ valid: true, data: input as T, errorMessage: undefined })
-      return (input) => {
-        if (compiled(input)) return { valid: true, data: input as T, errorMessage: undefined }
-        const errorMessage = compiler.errorsText(compiled.errors)
-        compiled.errors = null
-        return { valid: false, data: undefined, errorMessage }
+      let validator = outputValidators.get(schema)
+      if (!validator) {
+        validator = outputValidatorOf(this.#loaded(), schema)
+        outputValidators.set(schema, validator)
       }
+      return validator as JsonSchemaValidator<T>
     },
   }
 
@@ -143,6 +143,28 @@ export class InputValidatorCache {
       this.#checks.set(schema, check)
     }
     return check
+  }
+}
+
+/**
+ * The output validator of each schema object the SDK asked about, in any client: it closes
+ * over the process's compiler and the schema's compiled check only, so sharing it shares no
+ * user's data.
+ */
+const outputValidators = new WeakMap<object, JsonSchemaValidator<unknown>>()
+
+function outputValidatorOf(
+  compiler: SchemaCompiler,
+  schema: JsonSchemaType,
+): JsonSchemaValidator<unknown> {
+  // As for inputs: a schema Ajv cannot compile must not hide the server's tools.
+  const compiled = compiler.compile(schema)
+  if (!compiled) return (input) => ({ valid: true, data: input, errorMessage: undefined })
+  return (input) => {
+    if (compiled(input)) return { valid: true, data: input, errorMessage: undefined }
+    const errorMessage = compiler.errorsText(compiled.errors)
+    compiled.errors = null
+    return { valid: false, data: undefined, errorMessage }
   }
 }
 

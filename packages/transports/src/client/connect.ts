@@ -251,8 +251,8 @@ async function connectStreamable(
     }
   }
   const { client, transport, transportFetch } = opened
-  transportFetch.attach(transport)
   const era = eraOf(client)
+  transportFetch.attach(transport, era)
   const discover = client.getDiscoverResult()
   return httpConnection({
     serverName,

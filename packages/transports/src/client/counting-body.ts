@@ -40,8 +40,8 @@ export class CountedSseBody extends BodyCounter {
   ) {
     super(max, true, scope, ended)
     this.source = source
-    sseBodies.set(source, this)
-    Object.defineProperties(source, sseStreamMethods)
+    ;(source as SseStream)[sseBodyKey] = this
+    Object.setPrototypeOf(source, derivedPrototype(source, sseStreamPrototypes, sseStreamMethods))
   }
 
   /** The request was aborted: the body errors with `reason`, as fetch's own does. */
@@ -84,10 +84,12 @@ export class CountedSseBody extends BodyCounter {
   }
 }
 
-const sseBodies = new WeakMap<ReadableStream<Uint8Array>, CountedSseBody>()
+/** Where an SSE body's stream keeps its `CountedSseBody`. */
+const sseBodyKey = Symbol('mcpkit.sseBody')
+type SseStream = ReadableStream<Uint8Array> & { [sseBodyKey]?: CountedSseBody }
 
 function sseBodyOf(stream: ReadableStream<Uint8Array>): CountedSseBody {
-  const body = sseBodies.get(stream)
+  const body = (stream as SseStream)[sseBodyKey]
   if (!body) throw new TypeError('Illegal invocation')
   return body
 }
@@ -193,7 +195,9 @@ interface CountedBody {
   stream?: ReadableStream<Uint8Array>
 }
 
-const countedBodies = new WeakMap<Response, CountedBody>()
+/** Where a counted response keeps what it reads from. */
+const counted = Symbol('mcpkit.countedBody')
+type CountedResponse = Response & { [counted]?: CountedBody }
 const decoder = new TextDecoder()
 
 /**
@@ -208,8 +212,7 @@ export function countJsonBody(
   max: number,
   scope: RequestScope | undefined,
 ): Response {
-  countedBodies.set(response, { source: response.body!, max, scope })
-  return Object.defineProperties(response, countedMethods)
+  return withCountedMethods(response, { source: response.body!, max, scope })
 }
 
 /**
@@ -221,18 +224,59 @@ export function countJsonBody(
  * second web stream (`bench/README.md`, "Answers counted on fetch's own `Response`"). The SDK
  * never clones an answer.
  */
-export function countSseBody(response: Response, counted: CountedSseBody): Response {
-  countedBodies.set(response, {
-    source: counted.source,
+export function countSseBody(response: Response, body: CountedSseBody): Response {
+  return withCountedMethods(response, {
+    source: body.source,
     max: Number.POSITIVE_INFINITY,
     scope: undefined,
-    stream: counted.source,
+    stream: body.source,
   })
-  return Object.defineProperties(response, countedMethods)
+}
+
+/**
+ * `response`, reading through `body`: its prototype becomes one that inherits from its own and
+ * overrides the read methods (made once per `Response` class, so a custom `fetch`'s own class
+ * keeps its getters). The state lives on the response rather than in a weak map, whose
+ * entries every garbage collection has to walk.
+ */
+function withCountedMethods(response: Response, body: CountedBody): Response {
+  ;(response as CountedResponse)[counted] = body
+  return Object.setPrototypeOf(
+    response,
+    derivedPrototype(response, countedPrototypes, countedMethods),
+  ) as Response
+}
+
+/** Per prototype of the responses a `fetch` returns, the counted one that inherits from it. */
+const countedPrototypes = new WeakMap<object, object>()
+/** Per prototype of the SSE bodies a `fetch` returns, the counted one that inherits from it. */
+const sseStreamPrototypes = new WeakMap<object, object>()
+
+/**
+ * The prototype that inherits from `object`'s own and has `methods`, made once per own
+ * prototype. Swapping a fresh object's prototype costs a tenth of defining the methods on the
+ * object itself, and keeps it out of dictionary mode.
+ */
+function derivedPrototype(
+  object: object,
+  derived: WeakMap<object, object>,
+  methods: PropertyDescriptorMap,
+): object {
+  const own = Object.getPrototypeOf(object) as object
+  let prototype = derived.get(own)
+  if (!prototype) {
+    prototype = Object.create(own, methods) as object
+    derived.set(own, prototype)
+  }
+  return prototype
+}
+
+function countedBodyOf(response: Response): CountedBody | undefined {
+  return (response as CountedResponse)[counted]
 }
 
 async function readCounted(response: Response): Promise<Uint8Array> {
-  const body = countedBodies.get(response)
+  const body = countedBodyOf(response)
   if (!body) throw new TypeError('Illegal invocation')
   // `body` was asked for: its stream counts already. A body already read, or being read,
   // throws here, as a used body's methods do.
@@ -273,7 +317,7 @@ const countedMethods: PropertyDescriptorMap = {
   body: {
     configurable: true,
     get(this: Response): ReadableStream<Uint8Array> | null {
-      const body = countedBodies.get(this)
+      const body = countedBodyOf(this)
       if (!body) return null
       if (body.stream) return body.stream
       // Once a method read it, the (used) stream itself, as a used body's `body` is.

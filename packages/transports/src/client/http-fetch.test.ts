@@ -830,62 +830,155 @@ describe('TransportFetch forgets a request once its own signal aborted', () => {
     await expect(reader.read()).rejects.toThrow('cancelled by the caller')
   }
 
-  it('keeps neither the request, its controller nor the abort reason', async () => {
-    const sent: WeakRef<AbortSignal>[] = []
+  it.each(['legacy', 'modern'] as const)(
+    'keeps neither the request, its controller nor the abort reason (%s)',
+    async (era) => {
+      const sent: WeakRef<AbortSignal>[] = []
+      const transportFetch = new TransportFetch({
+        url: 'http://127.0.0.1:1/mcp',
+        fetch: async (_url, init) => {
+          sent.push(new WeakRef(init?.signal as AbortSignal))
+          return new Response(
+            new ReadableStream<Uint8Array>({
+              start(controller) {
+                controller.enqueue(new TextEncoder().encode(': open\n\n'))
+              },
+            }),
+            { headers: { 'content-type': 'text/event-stream' } },
+          )
+        },
+      })
+      // Watching a transport is what makes requests tracked by their JSON-RPC id.
+      transportFetch.attach({ send: async () => {} } as unknown as Transport, era)
+      for (let id = 1; id <= 3; id++) await cancelledRequest(transportFetch, id)
+      // A WeakRef holds its target until the current job ends.
+      await new Promise((resolve) => setImmediate(resolve))
+      collect()
+      expect(sent).toHaveLength(3)
+      expect(sent.filter((signal) => signal.deref() !== undefined)).toHaveLength(0)
+    },
+  )
+
+  it.each(['legacy', 'modern'] as const)(
+    'keeps no scope of a request cancelled before its headers came (%s)',
+    async (era) => {
+      const transportFetch = new TransportFetch({
+        url: 'http://127.0.0.1:1/mcp',
+        // A server that never answers: the request waits for its headers until it is cancelled.
+        fetch: (_url, init) =>
+          new Promise<Response>((_resolve, reject) => {
+            init?.signal?.addEventListener('abort', () => reject(init.signal?.reason))
+          }),
+      })
+      const transport = { send: async () => {} } as unknown as Transport
+      transportFetch.attach(transport, era)
+      const sendInScope = async (id: number) => {
+        const scope: RequestScope = { received() {}, streamLost() {} }
+        const body = { jsonrpc: '2.0' as const, id, method: 'tools/call', params: { name: 'x' } }
+        await transport.send(body, requestScopeOptions(scope))
+        const outer = new AbortController()
+        const response = transportFetch.fetch('http://x', {
+          method: 'POST',
+          body: JSON.stringify(body),
+          signal: outer.signal,
+        })
+        outer.abort(new Error('cancelled by the caller'))
+        await expect(response).rejects.toThrow('cancelled by the caller')
+        return new WeakRef(scope)
+      }
+      // The first request in a scope is read only once a scope is known; the rest by their id.
+      const scopes = [await sendInScope(1), await sendInScope(2), await sendInScope(3)]
+      await new Promise((resolve) => setImmediate(resolve))
+      collect()
+      expect(scopes.filter((scope) => scope.deref() !== undefined)).toHaveLength(0)
+    },
+  )
+})
+
+describe('TransportFetch on the 2026-07-28 era gives fetch each request’s own signal', () => {
+  /** A POST of tool call `id`, as the SDK sends it on that era: with a signal of its own. */
+  const call = (id: number, signal: AbortSignal) => ({
+    method: 'POST',
+    body: JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'x' } }),
+    signal,
+  })
+
+  it('passes the signal as it is, and leaves no listener on it once a JSON answer came', async () => {
+    const given: (AbortSignal | null | undefined)[] = []
     const transportFetch = new TransportFetch({
       url: 'http://127.0.0.1:1/mcp',
       fetch: async (_url, init) => {
-        sent.push(new WeakRef(init?.signal as AbortSignal))
-        return new Response(
+        given.push(init?.signal)
+        return Response.json({ jsonrpc: '2.0', id: 1, result: {} })
+      },
+    })
+    transportFetch.attach({ send: async () => {} } as unknown as Transport, 'modern')
+    const outer = new AbortController()
+    const response = await transportFetch.fetch('http://x', call(1, outer.signal))
+    expect(await response.json()).toEqual({ jsonrpc: '2.0', id: 1, result: {} })
+    expect(given).toEqual([outer.signal])
+    expect(getEventListeners(outer.signal, 'abort')).toHaveLength(0)
+  })
+
+  // A fetch that ignores the signal (or lost it in a garbage collection, nodejs/undici#3644):
+  // the SSE answer is tracked from its headers on, so aborting still ends it.
+  it('errors and cancels an SSE answer when the signal aborts, whatever the fetch did', async () => {
+    const cancelled: unknown[] = []
+    const transportFetch = new TransportFetch({
+      url: 'http://127.0.0.1:1/mcp',
+      fetch: async () =>
+        new Response(
           new ReadableStream<Uint8Array>({
             start(controller) {
-              controller.enqueue(new TextEncoder().encode(': open\n\n'))
+              controller.enqueue(new TextEncoder().encode(': progress\n\n'))
+            },
+            cancel(reason) {
+              cancelled.push(reason)
             },
           }),
           { headers: { 'content-type': 'text/event-stream' } },
-        )
-      },
+        ),
     })
-    // Watching a transport is what makes requests tracked by their JSON-RPC id.
-    transportFetch.attach({ send: async () => {} } as unknown as Transport)
-    for (let id = 1; id <= 3; id++) await cancelledRequest(transportFetch, id)
-    // A WeakRef holds its target until the current job ends.
-    await new Promise((resolve) => setImmediate(resolve))
-    collect()
-    expect(sent).toHaveLength(3)
-    expect(sent.filter((signal) => signal.deref() !== undefined)).toHaveLength(0)
+    transportFetch.attach({ send: async () => {} } as unknown as Transport, 'modern')
+    const outer = new AbortController()
+    const response = await transportFetch.fetch('http://x', call(2, outer.signal))
+    const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader()
+    expect(await reader.read()).toEqual({ done: false, value: ': progress\n\n' })
+    expect(getEventListeners(outer.signal, 'abort')).toHaveLength(1)
+    const next = reader.read()
+    const reason = new Error('cancelled by the caller')
+    outer.abort(reason)
+    await expect(next).rejects.toBe(reason)
+    expect(cancelled).toEqual([reason])
+    expect(getEventListeners(outer.signal, 'abort')).toHaveLength(0)
   })
+})
 
-  it('keeps no scope of a request cancelled before its headers came', async () => {
-    const transportFetch = new TransportFetch({
-      url: 'http://127.0.0.1:1/mcp',
-      // A server that never answers: the request waits for its headers until it is cancelled.
-      fetch: (_url, init) =>
-        new Promise<Response>((_resolve, reject) => {
-          init?.signal?.addEventListener('abort', () => reject(init.signal?.reason))
-        }),
-    })
-    const transport = { send: async () => {} } as unknown as Transport
-    transportFetch.attach(transport)
-    const sendInScope = async (id: number) => {
-      const scope: RequestScope = { received() {}, streamLost() {} }
-      const body = { jsonrpc: '2.0' as const, id, method: 'tools/call', params: { name: 'x' } }
-      await transport.send(body, requestScopeOptions(scope))
-      const outer = new AbortController()
-      const response = transportFetch.fetch('http://x', {
-        method: 'POST',
-        body: JSON.stringify(body),
-        signal: outer.signal,
-      })
-      outer.abort(new Error('cancelled by the caller'))
-      await expect(response).rejects.toThrow('cancelled by the caller')
-      return new WeakRef(scope)
+describe('TransportFetch counts the answers of any Response class a custom fetch returns', () => {
+  class OwnResponse extends Response {
+    get origin(): string {
+      return 'own'
     }
-    // The first request in a scope is read only once a scope is known; the rest by their id.
-    const scopes = [await sendInScope(1), await sendInScope(2), await sendInScope(3)]
-    await new Promise((resolve) => setImmediate(resolve))
-    collect()
-    expect(scopes.filter((scope) => scope.deref() !== undefined)).toHaveLength(0)
+  }
+
+  it('keeps the class, its own getters and the native ones, and counts the body', async () => {
+    const received: number[] = []
+    const scope: RequestScope = { received: (bytes) => received.push(bytes), streamLost() {} }
+    const text = JSON.stringify({ jsonrpc: '2.0', id: 1, result: { ok: true } })
+    const counted = countJsonBody(
+      new OwnResponse(text, { headers: { 'content-type': 'application/json' } }),
+      1024,
+      scope,
+    ) as OwnResponse
+    expect(counted).toBeInstanceOf(OwnResponse)
+    expect(counted.origin).toBe('own')
+    expect(counted.headers.get('content-type')).toBe('application/json')
+    expect(await counted.json()).toEqual({ jsonrpc: '2.0', id: 1, result: { ok: true } })
+    expect(received.reduce((sum, bytes) => sum + bytes, 0)).toBe(text.length)
+    // A plain Response afterwards gets the plain counted methods, not the other class's.
+    const plain = countJsonBody(new Response('{}'), 1024, undefined)
+    expect(plain).not.toBeInstanceOf(OwnResponse)
+    expect(await plain.json()).toEqual({})
   })
 })
 

@@ -1,5 +1,5 @@
 import type { HttpServerDefinition } from '@mcpkit/types'
-import type { FetchLike, Transport } from '@modelcontextprotocol/client'
+import type { FetchLike, ProtocolEra, Transport } from '@modelcontextprotocol/client'
 import { markNetworkFailure, requestIdOf, watchRequestStreams } from '../sdk-contract.js'
 import { CountedSseBody, countJsonBody, countSseBody } from './counting-body.js'
 import { currentRequestContext } from './request-context-storage.js'
@@ -25,11 +25,24 @@ interface Group {
   readonly members: Set<Tracked>
   readonly signal: AbortSignal
   readonly listener: () => void
+  /** The `TransportFetch` whose requests these are. */
+  readonly owner: TransportFetch
 }
 
-/** One request's own abort controller, and the group of its signal's requests it is in. */
+/**
+ * Where a signal keeps its group while it has one: a property of the signal rather than an
+ * entry in a weak map, which every garbage collection has to walk (a request on the legacy era
+ * makes and ends a group).
+ */
+const groupKey = Symbol('mcpkit.abortGroup')
+type GroupedSignal = AbortSignal & { [groupKey]?: Group | undefined }
+
+/**
+ * A request still worth aborting: its own abort controller when its signal is shared (none when
+ * fetch was given the request's own signal), and the group of its signal's requests it is in.
+ */
 interface Tracked {
-  readonly controller: AbortController
+  readonly controller: AbortController | undefined
   readonly group: Group
   /** The caller's scope the request was sent in (see `request-scope.ts`). */
   readonly scope?: RequestScope | undefined
@@ -48,7 +61,7 @@ interface Tracked {
  * body closes the request whatever the signal did.
  */
 function abortTracked(tracked: Tracked, reason: unknown): void {
-  tracked.controller.abort(reason)
+  tracked.controller?.abort(reason)
   tracked.body?.abort(reason)
 }
 
@@ -57,14 +70,15 @@ function abortTracked(tracked: Tracked, reason: unknown): void {
  *
  * - It calls the definition's `fetch(url, init, requestContext)` with the context of the call
  *   that caused the request (`null` in the handshake), or the global `fetch`.
- * - It gives each request its own abort controller. On the legacy era the SDK passes one
- *   long-lived signal to every request, and fetch adds an abort listener to that signal each
- *   time: long-lived clients collected thousands of listeners. Here each signal the SDK passes
+ * - On the legacy era the SDK passes one long-lived signal to every request, and fetch adds an
+ *   abort listener to that signal each time: long-lived clients collected thousands of
+ *   listeners. So each request gets its own abort controller, and each signal the SDK passes
  *   carries one listener, which aborts what of that signal may still be open: requests waiting
  *   for headers, SSE streams of unanswered requests, and the most recent answered or standalone
  *   streams (a server should end a POST stream once it has answered; a GET stream lives until
- *   replaced). On the modern era each request has a signal of its own (closing a request's
- *   stream is how it is cancelled), so cancelling one request aborts that request alone. JSON
+ *   replaced). On the modern era the SDK gives each request a signal of its own (aborting a
+ *   request's stream is how it is cancelled), which goes to fetch as it is; only an SSE answer
+ *   is tracked, from its headers on, so that cancelling the request ends its stream. JSON
  *   responses are released at once.
  * - It sees what the SDK's errors do not say: a request whose response stream ended before
  *   the answer (`onStreamLost`, from the transport's `onRequestStreamEnd`), a session the server
@@ -74,8 +88,6 @@ function abortTracked(tracked: Tracked, reason: unknown): void {
  */
 export class TransportFetch {
   readonly fetch: FetchLike
-  /** Per abort signal the SDK passed: the controllers of its requests still worth aborting. */
-  readonly #groups = new WeakMap<AbortSignal, Group>()
   // The SSE stream tracking is made on first use: a connection answered in JSON has none.
   /** SSE streams of requests not answered yet, by JSON-RPC id. */
   #unanswered: Map<RequestId, Tracked> | undefined
@@ -90,6 +102,8 @@ export class TransportFetch {
   readonly #recent: (Tracked | undefined)[] = []
   #recentCursor = 0
   #attached = false
+  /** Set by `attach` on a 2026-07-28 connection: the SDK gives each request a signal of its own. */
+  #ownSignals = false
   /** Set once a POST was answered 404: the session is gone, whatever the SDK's error says. */
   sessionExpired = false
   /**
@@ -148,29 +162,28 @@ export class TransportFetch {
         idRead = true
         scope = id === undefined ? undefined : this.#scopes.get(id)
       }
-      const tracked: Tracked = {
-        controller: new AbortController(),
-        group: this.#groupOf(outer),
-        scope,
-        id,
+      // A request with a signal of its own needs no controller: fetch gets that signal.
+      let tracked: Tracked | undefined
+      if (!(post && this.#ownSignals)) {
+        tracked = { controller: new AbortController(), group: this.#groupOf(outer), scope, id }
+        tracked.group.members.add(tracked)
       }
-      const { controller } = tracked
-      tracked.group.members.add(tracked)
+      const signal = tracked?.controller?.signal ?? outer
       let response: Response
       try {
-        response = await this.#send(url, { ...init, signal: controller.signal })
+        response = await this.#send(url, tracked ? { ...init, signal } : init)
       } catch (error) {
-        this.#leave(tracked)
+        this.#settled(tracked, id)
         // The Fetch standard rejects with a TypeError when the network fails; anything else a
         // custom `fetch` throws is its own refusal, which the call reports as it is.
-        if (error instanceof TypeError && !controller.signal.aborted) markNetworkFailure(error)
+        if (error instanceof TypeError && !signal.aborted) markNetworkFailure(error)
         throw error
       }
-      if (controller.signal.aborted) {
+      if (signal.aborted) {
         // Aborted while the headers were on their way, and fetch missed it (see `abortTracked`).
-        this.#leave(tracked)
-        await response.body?.cancel(controller.signal.reason).catch(() => {})
-        throw controller.signal.reason
+        this.#settled(tracked, id)
+        await response.body?.cancel(signal.reason).catch(() => {})
+        throw signal.reason
       }
       if (post) {
         if (response.status === 404) this.sessionExpired = true
@@ -180,34 +193,39 @@ export class TransportFetch {
       }
       const sse = isEventStream(response)
       if (!response.body || !sse) {
-        this.#leave(tracked)
+        if (tracked) this.#leave(tracked)
         return response.body ? this.#bounded(response, sse, scope) : response
       }
+      if (!tracked) {
+        tracked = { controller: undefined, group: this.#groupOf(outer), scope, id }
+        tracked.group.members.add(tracked)
+      }
+      const streamed = tracked
       let ended: (() => void) | undefined
       // Before `attach`, answers go by unseen: the handshake's stream is not tracked.
       if (!idRead) id = post && this.#attached ? requestIdOf(init.body) : undefined
       if (standalone) {
         if (this.#parked) {
           // Parked while the headers were on their way: the SDK never sees this stream.
-          this.#leave(tracked)
+          this.#leave(streamed)
           await response.body.cancel().catch(() => {})
           return this.#wait(url, init)
         }
-        this.#standing = tracked
-        this.#remember(tracked)
+        this.#standing = streamed
+        this.#remember(streamed)
         ended = () => {
-          if (this.#standing === tracked) this.#standing = undefined
-          this.#forget(tracked)
+          if (this.#standing === streamed) this.#standing = undefined
+          this.#forget(streamed)
         }
       } else if (id === undefined) {
-        this.#remember(tracked)
-        ended = () => this.#forget(tracked)
+        this.#remember(streamed)
+        ended = () => this.#forget(streamed)
       } else {
-        tracked.id = id
+        streamed.id = id
         this.#unanswered ??= new Map()
-        this.#unanswered.set(id, tracked)
+        this.#unanswered.set(id, streamed)
       }
-      return this.#bounded(response, sse, scope, ended, tracked)
+      return this.#bounded(response, sse, scope, ended, streamed)
     }
   }
 
@@ -330,9 +348,9 @@ export class TransportFetch {
    * modern request's, or a closed `subscriptions/listen`), and the request, its controller and
    * the abort reason's stack would stay tracked (with its scope) for the connection's life.
    */
-  #groupOf(signal: AbortSignal): Group {
-    let group = this.#groups.get(signal)
-    if (!group) {
+  #groupOf(signal: GroupedSignal): Group {
+    let group = signal[groupKey]
+    if (group?.owner !== this) {
       const members = new Set<Tracked>()
       const listener = () => {
         for (const tracked of members) {
@@ -340,22 +358,32 @@ export class TransportFetch {
           this.#untrack(tracked)
         }
         members.clear()
-        this.#groups.delete(signal)
+        if (signal[groupKey]?.listener === listener) signal[groupKey] = undefined
       }
-      group = { members, signal, listener }
-      this.#groups.set(signal, group)
+      group = { members, signal, listener, owner: this }
+      signal[groupKey] = group
       signal.addEventListener('abort', listener, { once: true })
     }
     return group
+  }
+
+  /**
+   * A request that failed before its answer could come: it needs no aborting any more, and an
+   * untracked one (its own signal, whose abort nothing here hears) leaves its scope behind.
+   */
+  #settled(tracked: Tracked | undefined, id: RequestId | undefined): void {
+    if (tracked) this.#leave(tracked)
+    else if (id !== undefined) this.#scopes?.delete(id)
   }
 
   /** `tracked` needs no aborting any more; its signal's listener goes with the last one. */
   #leave(tracked: Tracked): void {
     const { group } = tracked
     group.members.delete(tracked)
-    if (group.members.size === 0 && this.#groups.get(group.signal) === group) {
-      this.#groups.delete(group.signal)
-      group.signal.removeEventListener('abort', group.listener)
+    const signal = group.signal as GroupedSignal
+    if (group.members.size === 0 && signal[groupKey] === group) {
+      signal[groupKey] = undefined
+      signal.removeEventListener('abort', group.listener)
     }
   }
 
@@ -363,10 +391,12 @@ export class TransportFetch {
    * Watches `transport`, which must already be connected (the SDK sets its `onmessage` in
    * `connect()`): responses move the streams that carried them among the recent ones, and a
    * request whose stream ends before its response (the transport's `onRequestStreamEnd`) is
-   * reported to `onStreamLost`.
+   * reported to `onStreamLost`. `era` is the connection's: on `modern` each POST goes to fetch
+   * with the signal the SDK gave it.
    */
-  attach(transport: Transport): void {
+  attach(transport: Transport, era: ProtocolEra = 'legacy'): void {
     this.#attached = true
+    this.#ownSignals = era === 'modern'
     watchRequestStreams(transport, {
       sending: (id, scope) => {
         if (!scope) return
