@@ -174,6 +174,35 @@ describe.each(['http', 'stdio'] as const)('MCPClient on the 2026-07-28 era (%s)'
     )
   })
 
+  it.runIf(peer === 'http')(
+    'asks for server logs only when a logger hears them (no logLevel without one)',
+    async () => {
+      const host = await startModernHost()
+      cleanups.push(() => host.stop())
+      const logLevels: unknown[] = []
+      const recording: typeof fetch = (input, init) => {
+        const body = typeof init?.body === 'string' ? JSON.parse(init.body) : undefined
+        if (body?.method === 'tools/call') {
+          logLevels.push(body.params._meta?.['io.modelcontextprotocol/logLevel'] ?? 'none')
+        }
+        return fetch(input, init)
+      }
+      const definition = { url: host.url, fetch: recording } as ServerDefinition
+      const quiet = new MCPClient({ id: 'modern-quiet', servers: { modern: definition } })
+      cleanups.push(() => quiet.disconnect())
+      await (await quiet.listTools()).modern_echo!.execute({ text: 'a' })
+      const log = logWaiter()
+      const heard = new MCPClient({
+        id: 'modern-heard',
+        servers: { modern: { ...definition, serverLogLevel: 'notice' } },
+        logger: log.logger,
+      })
+      cleanups.push(() => heard.disconnect())
+      await (await heard.listTools()).modern_echo!.execute({ text: 'b' })
+      expect(logLevels).toEqual(['none', 'notice'])
+    },
+  )
+
   it('lists and reads resources and prompts', async () => {
     const { client } = await modernClient(peer)
     const resources = await client.resources.list()

@@ -9,6 +9,7 @@ import {
 import {
   type ApprovalOptions,
   type Log,
+  type LoggingLevel,
   type LogHandler,
   logTo,
   MCPClientError,
@@ -122,6 +123,8 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
   #progressTokens = 0
   /** Only a custom `fetch` reads the request context: without one, calls skip AsyncLocalStorage. */
   readonly #usesRequestContext: boolean
+  /** The log level a modern request asks for (`requestMeta`); none when nobody hears the lines. */
+  readonly #modernLogLevel: LoggingLevel | undefined
 
   constructor(options: ServerConnectionOptions) {
     const { definition } = options
@@ -129,7 +132,12 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
     this.definition = definition
     this.timeout = definition.timeout ?? options.timeout
     this.maxResponseBytes = definition.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES
-    this.log = logTo(definition.logger ?? options.logger, options.name)
+    const logger = definition.logger ?? options.logger
+    this.log = logTo(logger, options.name)
+    this.#modernLogLevel =
+      logger && definition.enableServerLogs !== false
+        ? (definition.serverLogLevel ?? 'info')
+        : undefined
     this.handlers = createServerHandlers(definition.roots)
     this.#validators = options.validators
     this.#toolListTtl = definition.toolListTtl ?? DEFAULT_TOOL_LIST_TTL_MS
@@ -487,11 +495,13 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
 
   /**
    * The `_meta` every modern request carries: the log level asked of the server (a 2026-07-28
-   * server sends no log lines for a request without one). Nothing on the legacy era.
+   * server sends no log lines for a request without one), when a `logger` hears them and
+   * `enableServerLogs` is not off; lines nobody reads would cost the server their work and the
+   * wire their bytes. Nothing on the legacy era.
    */
   requestMeta(era: ProtocolEra): Record<string, unknown> | undefined {
-    if (era !== 'modern' || this.definition.enableServerLogs === false) return undefined
-    return { [LOG_LEVEL_META_KEY]: this.definition.serverLogLevel ?? 'info' }
+    const level = this.#modernLogLevel
+    return era === 'modern' && level ? { [LOG_LEVEL_META_KEY]: level } : undefined
   }
 
   /**
