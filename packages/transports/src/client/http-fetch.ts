@@ -162,7 +162,9 @@ export class TransportFetch {
         idRead = true
         scope = id === undefined ? undefined : this.#scopes.get(id)
       }
-      // A request with a signal of its own needs no controller: fetch gets that signal.
+      // A request with a signal of its own needs no controller: fetch gets that signal. (A
+      // notification POSTed on that era carries the transport's signal instead; they are rare,
+      // and the listener fetch adds to it goes when the request is collected.)
       let tracked: Tracked | undefined
       if (!(post && this.#ownSignals)) {
         tracked = { controller: new AbortController(), group: this.#groupOf(outer), scope, id }
