@@ -22,7 +22,7 @@ import {
   toNodeHandler,
 } from '@modelcontextprotocol/node'
 import { createMcpHandler, McpServer } from '@modelcontextprotocol/server'
-import { z } from 'zod'
+import { registerBenchTools } from './bench-tools.js'
 
 const MAX_BODY_BYTES = 1_000_000
 const MAX_SESSIONS = 2_000
@@ -39,34 +39,7 @@ const counters = {
 }
 
 function buildServer(): McpServer {
-  const server = new McpServer({ name: 'bench-http', version: '1.0.0' })
-  server.registerTool(
-    'echo',
-    {
-      description: 'Echoes the message back',
-      inputSchema: z.object({ message: z.string().describe('text to echo') }),
-    },
-    async ({ message }) => ({ content: [{ type: 'text', text: message }] }),
-  )
-  // A tool with an outputSchema: the SDK client compiles a validator for it on every listTools().
-  server.registerTool(
-    'add',
-    {
-      description: 'Adds two numbers',
-      inputSchema: z.object({ a: z.number(), b: z.number() }),
-      outputSchema: z.object({ sum: z.number() }),
-    },
-    async ({ a, b }) => ({
-      content: [{ type: 'text', text: String(a + b) }],
-      structuredContent: { sum: a + b },
-    }),
-  )
-  server.registerTool(
-    'get_time',
-    { description: 'Returns the server time as an ISO string' },
-    async () => ({ content: [{ type: 'text', text: new Date().toISOString() }] }),
-  )
-  return server
+  return registerBenchTools(new McpServer({ name: 'bench-http', version: '1.0.0' }))
 }
 
 function sendJsonRpcError(res: ServerResponse, status: number, message: string): void {

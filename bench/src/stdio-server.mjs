@@ -1,7 +1,7 @@
 /**
  * The bench's stdio server for the 2026-07-28 rows: the SDK v2 `McpServer` served by
  * `serveStdio` (`@modelcontextprotocol/server/stdio`, which picks the era from the connection's
- * first message), with the tools of the HTTP server (`echo`, `add` with an `outputSchema`,
+ * first message), with the tools of `bench-tools.ts` (`echo`, `add` with an `outputSchema`,
  * `get_time`). A client that negotiates (`auto`) speaks 2026-07-28 with it; a 2025
  * `initialize` still works. (A bare `StdioServerTransport` would speak 2025 only.)
  * Plain JavaScript, started with `node` (no tsx): its start-up is part of what a cold stdio

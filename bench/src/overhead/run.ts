@@ -27,7 +27,7 @@ import { Client as ClientV2, StreamableHTTPClientTransport } from '@modelcontext
 import { Client as ClientV1 } from '@modelcontextprotocol/sdk/client/index.js'
 import { StreamableHTTPClientTransport as StreamableHTTPClientTransportV1 } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
 import { createMcpHandler, McpServer } from '@modelcontextprotocol/server'
-import { z } from 'zod'
+import { registerBenchTools } from '../bench-tools.js'
 import { gitDescription, packageVersion } from '../run-info.js'
 import { formatMicros, gc, median, quantile, renderTable } from '../stats.js'
 
@@ -45,27 +45,8 @@ const config = {
 
 // ---- the stand-in server -------------------------------------------------------------------------
 
-function buildServer(): McpServer {
-  const server = new McpServer({ name: 'bench-overhead', version: '1.0.0' })
-  server.registerTool(
-    'echo',
-    { description: 'Echoes the message back', inputSchema: z.object({ message: z.string() }) },
-    async ({ message }) => ({ content: [{ type: 'text', text: message }] }),
-  )
-  server.registerTool(
-    'add',
-    {
-      description: 'Adds two numbers',
-      inputSchema: z.object({ a: z.number(), b: z.number() }),
-      outputSchema: z.object({ sum: z.number() }),
-    },
-    async ({ a, b }) => ({
-      content: [{ type: 'text', text: String(a + b) }],
-      structuredContent: { sum: a + b },
-    }),
-  )
-  return server
-}
+const buildServer = () =>
+  registerBenchTools(new McpServer({ name: 'bench-overhead', version: '1.0.0' }))
 
 const handler = createMcpHandler(buildServer)
 const encoder = new TextEncoder()
