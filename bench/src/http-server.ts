@@ -22,7 +22,7 @@ import {
   toNodeHandler,
 } from '@modelcontextprotocol/node'
 import { createMcpHandler, McpServer } from '@modelcontextprotocol/server'
-import { registerBenchTools } from './bench-tools.js'
+import { registerBenchTools } from './bench-tools.mjs'
 
 const MAX_BODY_BYTES = 1_000_000
 const MAX_SESSIONS = 2_000

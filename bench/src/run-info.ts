@@ -7,6 +7,12 @@ import { fileURLToPath } from 'node:url'
 /** The bench package's folder, whichever script asks. */
 export const benchDirectory = join(dirname(fileURLToPath(import.meta.url)), '..')
 
+/** The positive integer in environment variable `name` (a bench knob), else `fallback`. */
+export function intEnv(name: string, fallback: number): number {
+  const value = Number(process.env[name])
+  return Number.isInteger(value) && value > 0 ? value : fallback
+}
+
 /** `items` rotated left by `by`, so contenders take turns going first. */
 export function rotate<Item>(items: readonly Item[], by: number): Item[] {
   const shift = by % items.length

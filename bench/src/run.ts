@@ -40,6 +40,7 @@ import {
   benchDirectory,
   finishRun,
   gitDescription,
+  intEnv,
   isoMtime,
   packageVersion,
   rotate,
@@ -61,10 +62,6 @@ import {
 // Configuration
 
 const quick = process.env.BENCH_QUICK === '1'
-const intEnv = (name: string, fallback: number) => {
-  const value = Number.parseInt(process.env[name] ?? '', 10)
-  return Number.isFinite(value) && value > 0 ? value : fallback
-}
 const allPhases = [
   'cold-http',
   'cold-stdio',

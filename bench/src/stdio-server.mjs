@@ -1,7 +1,7 @@
 /**
  * The bench's stdio server for the 2026-07-28 rows: the SDK v2 `McpServer` served by
  * `serveStdio` (`@modelcontextprotocol/server/stdio`, which picks the era from the connection's
- * first message), with the tools of `bench-tools.ts` (`echo`, `add` with an `outputSchema`,
+ * first message), with the tools of `bench-tools.mjs` (`echo`, `add` with an `outputSchema`,
  * `get_time`). A client that negotiates (`auto`) speaks 2026-07-28 with it; a 2025
  * `initialize` still works. (A bare `StdioServerTransport` would speak 2025 only.)
  * Plain JavaScript, started with `node` (no tsx): its start-up is part of what a cold stdio
@@ -10,37 +10,10 @@
  */
 import { McpServer } from '@modelcontextprotocol/server'
 import { serveStdio } from '@modelcontextprotocol/server/stdio'
-import { z } from 'zod'
+import { registerBenchTools } from './bench-tools.mjs'
 
-function buildServer() {
-  const server = new McpServer({ name: 'bench-stdio', version: '1.0.0' })
-  server.registerTool(
-    'echo',
-    {
-      description: 'Echoes the message back',
-      inputSchema: z.object({ message: z.string().describe('text to echo') }),
-    },
-    async ({ message }) => ({ content: [{ type: 'text', text: message }] }),
-  )
-  server.registerTool(
-    'add',
-    {
-      description: 'Adds two numbers',
-      inputSchema: z.object({ a: z.number(), b: z.number() }),
-      outputSchema: z.object({ sum: z.number() }),
-    },
-    async ({ a, b }) => ({
-      content: [{ type: 'text', text: String(a + b) }],
-      structuredContent: { sum: a + b },
-    }),
-  )
-  server.registerTool(
-    'get_time',
-    { description: 'Returns the server time as an ISO string' },
-    async () => ({ content: [{ type: 'text', text: new Date().toISOString() }] }),
-  )
-  return server
-}
+const buildServer = () =>
+  registerBenchTools(new McpServer({ name: 'bench-stdio', version: '1.0.0' }))
 
 serveStdio(buildServer)
 process.stdin.on('end', () => process.exit(0))

@@ -27,15 +27,11 @@ import { Client as ClientV2, StreamableHTTPClientTransport } from '@modelcontext
 import { Client as ClientV1 } from '@modelcontextprotocol/sdk/client/index.js'
 import { StreamableHTTPClientTransport as StreamableHTTPClientTransportV1 } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
 import { createMcpHandler, McpServer } from '@modelcontextprotocol/server'
-import { registerBenchTools } from '../bench-tools.js'
-import { gitDescription, packageVersion } from '../run-info.js'
+import { registerBenchTools } from '../bench-tools.mjs'
+import { gitDescription, intEnv, packageVersion } from '../run-info.js'
 import { formatMicros, gc, median, quantile, renderTable } from '../stats.js'
 
 const quick = process.env.BENCH_QUICK === '1'
-const intEnv = (name: string, fallback: number) => {
-  const value = Number(process.env[name])
-  return Number.isInteger(value) && value > 0 ? value : fallback
-}
 const config = {
   rounds: intEnv('BENCH_OVERHEAD_ROUNDS', quick ? 8 : 20),
   /** Long enough that each block carries its share of garbage collections. */

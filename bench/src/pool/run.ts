@@ -26,15 +26,11 @@ import {
 } from '@modelcontextprotocol/client'
 import { Client as ClientV1 } from '@modelcontextprotocol/sdk/client/index.js'
 import { StreamableHTTPClientTransport as StreamableHTTPClientTransportV1 } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
-import { finishRun, gitDescription, packageVersion, rotate } from '../run-info.js'
+import { finishRun, gitDescription, intEnv, packageVersion, rotate } from '../run-info.js'
 import { type HttpServerProcess, startHttpServer } from '../server-process.js'
 import { formatBytes, formatMs, formatRate, gc, quantile, renderTable } from '../stats.js'
 
 const quick = process.env.BENCH_QUICK === '1'
-const intEnv = (name: string, fallback: number) => {
-  const value = Number(process.env[name])
-  return Number.isInteger(value) && value > 0 ? value : fallback
-}
 const config = {
   users: intEnv('BENCH_POOL_USERS', quick ? 40 : 200),
   requests: intEnv('BENCH_POOL_REQUESTS', quick ? 5 : 20),

@@ -22,14 +22,11 @@ import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { type RoundRobinProxy, startRoundRobinProxy } from '@mcpkit/demo'
 import { MCPClient, MCPClientPool } from '@mcpkit/mcp-client-core'
+import { intEnv } from '../run-info.js'
 import { formatBytes, formatMs, formatRate, gc, quantile, renderTable } from '../stats.js'
 import { tenantToken } from './tenant-token.js'
 
 const quick = process.env.BENCH_QUICK === '1'
-const intEnv = (name: string, fallback: number) => {
-  const value = Number(process.env[name])
-  return Number.isInteger(value) && value > 0 ? value : fallback
-}
 const config = {
   tenants: intEnv('BENCH_SCALE_TENANTS', quick ? 200 : 1000),
   requests: intEnv('BENCH_SCALE_REQUESTS', quick ? 3 : 5),

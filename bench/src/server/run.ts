@@ -6,6 +6,7 @@ import {
   benchDirectory,
   finishRun,
   gitDescription,
+  intEnv,
   isoMtime,
   packageVersion,
   rotate,
@@ -33,10 +34,6 @@ import type {
 const PROTOCOL_VERSION = '2025-11-25'
 
 const quick = process.env.BENCH_QUICK === '1'
-const intEnv = (name: string, fallback: number) => {
-  const value = Number.parseInt(process.env[name] ?? '', 10)
-  return Number.isFinite(value) && value > 0 ? value : fallback
-}
 const modes = (process.env.BENCH_SERVER_MODES ?? 'stateful,stateless,modern')
   .split(',')
   .map((mode) => mode.trim())

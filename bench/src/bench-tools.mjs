@@ -1,11 +1,13 @@
-import type { McpServer } from '@modelcontextprotocol/server'
-import { z } from 'zod'
-
 /**
  * The bench servers' tools: `echo`, `add` (with an `outputSchema`, so clients validate its
- * results) and `get_time`. `stdio-server.mjs` registers the same in plain JavaScript.
+ * results) and `get_time`. Plain JavaScript (types in `bench-tools.d.mts`), so that
+ * `stdio-server.mjs`, started with `node` alone, registers the same tools as the TypeScript
+ * servers.
  */
-export function registerBenchTools(server: McpServer): McpServer {
+import { z } from 'zod'
+
+/** Registers the tools on `server` and returns it. */
+export function registerBenchTools(server) {
   server.registerTool(
     'echo',
     {
