@@ -196,4 +196,57 @@ describe('MCPClientPool parks the standing streams of idle clients', () => {
       lease.release()
     }
   })
+
+  it('lets an idle 2026-07-28 connection go once its calls are done; the next call reopens it with no extra request', async () => {
+    const host = await startModernHost()
+    cleanups.push(() => host.stop())
+    const pool = new MCPClientPool({ streamIdleTtl: 50 })
+    cleanups.push(() => pool.close())
+    const lines: string[] = []
+    const create = ({ id }: { id: string }) => {
+      const client = new MCPClient({
+        id,
+        servers: { modern: { url: host.url, notificationStream: false } },
+        logger: (entry) => lines.push(entry.message),
+      })
+      // Answered only once the pool parked the client: the call is under way meanwhile.
+      client.elicitation.onRequest('modern', async (request) => {
+        expect(await waitFor(() => pool.stats().parked === 1)).toBe(true)
+        return {
+          action: 'accept',
+          content: request.message.includes('name') ? { name: 'Ada' } : { color: 'green' },
+        }
+      })
+      return client
+    }
+    const { modern } = await pool.withClient('resting-user', create, (client) =>
+      client.listToolsets(),
+    )
+    const let_go = (line: string) => line.includes('connection is let go')
+    // Parked mid-call: the call keeps its connection, and every round of it is answered.
+    expect(textOf(await modern!.interview!.execute({}))).toBe('Ada likes green')
+    expect(await waitFor(() => lines.some(let_go))).toBe(true)
+
+    // At rest: the next requests open a connection without asking `server/discover` again.
+    const before = host.requests.length
+    const lease = await pool.acquire('resting-user', create)
+    try {
+      expect(Object.keys((await lease.client.listToolsets()).modern ?? {})).toContain('echo')
+      expect(textOf(await modern!.echo!.execute({ text: 'awake' }))).toBe('awake')
+      const sent = host.requests.slice(before).map((request) => request.rpcMethod)
+      expect(sent).toContain('tools/call')
+      expect(sent).not.toContain('server/discover')
+    } finally {
+      lease.release()
+    }
+    expect(await waitFor(() => lines.filter(let_go).length === 2)).toBe(true)
+
+    // A handler added at rest opens the listen stream now, not on the next call.
+    const listens = () =>
+      host.requests.filter((request) => request.rpcMethod === 'subscriptions/listen')
+    await pool.withClient('resting-user', create, async (client) => {
+      client.tools.onListChanged('modern', () => {})
+      expect(await waitFor(() => listens().length === 1)).toBe(true)
+    })
+  })
 })

@@ -190,10 +190,12 @@ export function namespacedStore(store: ResponseCacheStore, namespace: string): R
 class NamespacedStore implements ResponseCacheStore {
   readonly #store: ResponseCacheStore
   /**
-   * The keys written through this view, for `evict`/`clear` (bounded: the store itself caps
-   * what it holds, and deleting a key it already dropped is a no-op).
+   * The list keys written through this view, for `evict`/`clear`: a few (a list method, in the
+   * connection's own partition or its server's shared one), so an array.
    */
-  readonly #written = new Map<string, CacheKey>()
+  readonly #lists: CacheKey[] = []
+  /** The other keys written (`resources/read`, by URI), by id; bounded, made on the first. */
+  #others: Map<string, CacheKey> | undefined
   // `JSON.stringify([namespace, partition])`, the namespace encoded once and the last two
   // partitions' encodings kept: a connection asks with its own partition and its server's
   // shared one, on every call (the SDK looks its tool list up for each `tools/call`).
@@ -214,18 +216,19 @@ class NamespacedStore implements ResponseCacheStore {
 
   set(key: CacheKey, entry: { value: string; expiresAt?: number; scope?: CacheScope }) {
     const moved = this.#move(key)
-    const written = this.#written
-    const id = JSON.stringify([moved.method, moved.params ?? '', moved.partition])
-    written.delete(id)
-    written.set(id, moved)
-    if (written.size > WRITTEN_KEYS_MAX) {
-      // The oldest `resources/read` goes (the store caps those itself); a list key stays, so
-      // that `clear()` can still find it.
-      for (const [oldest, oldestKey] of written) {
-        if (isListKey(oldestKey)) continue
-        written.delete(oldest)
-        break
-      }
+    if (isListKey(moved)) {
+      const lists = this.#lists
+      if (!lists.some((kept) => kept.method === moved.method && kept.partition === moved.partition))
+        lists.push(moved)
+    } else {
+      // The store caps these itself, and deleting a key it already dropped is a no-op: the
+      // oldest goes from here too.
+      this.#others ??= new Map()
+      const others = this.#others
+      const id = JSON.stringify([moved.method, moved.params, moved.partition])
+      others.delete(id)
+      others.set(id, moved)
+      if (others.size > OTHER_KEYS_MAX) others.delete(others.keys().next().value as string)
     }
     return this.#store.set(moved, entry)
   }
@@ -236,16 +239,24 @@ class NamespacedStore implements ResponseCacheStore {
 
   /** Method-wide eviction would reach other servers' entries: drops only ours. */
   async evict(method: string): Promise<void> {
-    for (const [id, key] of this.#written) {
+    const lists = this.#lists
+    for (let index = lists.length - 1; index >= 0; index--) {
+      const key = lists[index]!
       if (key.method !== method) continue
-      this.#written.delete(id)
+      lists.splice(index, 1)
+      await this.#store.delete(key)
+    }
+    for (const [id, key] of this.#others ?? []) {
+      if (key.method !== method) continue
+      this.#others?.delete(id)
       await this.#store.delete(key)
     }
   }
 
   async clear(): Promise<void> {
-    const keys = [...this.#written.values()]
-    this.#written.clear()
+    const keys = [...this.#lists, ...(this.#others?.values() ?? [])]
+    this.#lists.length = 0
+    this.#others = undefined
     for (const key of keys) await this.#store.delete(key)
   }
 
@@ -269,4 +280,4 @@ class NamespacedStore implements ResponseCacheStore {
   }
 }
 
-const WRITTEN_KEYS_MAX = 4096
+const OTHER_KEYS_MAX = 4096

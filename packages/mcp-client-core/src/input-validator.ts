@@ -94,9 +94,11 @@ export type InputCheck = (input: unknown) => readonly ToolInputIssue[]
 const accept: InputCheck = () => []
 
 /**
- * A client's view of the compiled schemas: the check of each schema object it was given,
- * compiled on first use (tools that are never called are never compiled), by the process's
- * `SchemaCompiler`, so a schema that many clients list is compiled once.
+ * The compiled schema checks of the process's clients: the check of each schema object a
+ * client was given, compiled on first use (tools that are never called are never compiled), by
+ * the process's `SchemaCompiler`, so a schema that many clients list is compiled once. Every
+ * instance shares one table, keyed by schema object (each client's list is its own objects),
+ * so an instance costs a client nothing.
  *
  * It also validates the SDK `Client`'s tool outputs (`outputValidator`): the SDK's default
  * builds an Ajv per `Client` at construction (tens of KB and about a millisecond, for every
@@ -104,46 +106,53 @@ const accept: InputCheck = () => []
  * cache, so a long-lived client grows with each re-list.
  */
 export class InputValidatorCache {
-  #compiler: SchemaCompiler | undefined
-  readonly #checks = new WeakMap<JsonSchema, InputCheck>()
-
   /**
    * The SDK `Client`'s `jsonSchemaValidator`: output schemas, compiled once each. The SDK asks
    * on every 2026-07-28 call (the call passes the tool's definition), so the validator of a
    * schema object is kept: no `JSON.stringify` of the schema per call.
    */
-  readonly outputValidator: jsonSchemaValidator = {
-    getValidator: <T>(schema: JsonSchemaType): JsonSchemaValidator<T> => {
-      let validator = outputValidators.get(schema)
-      if (!validator) {
-        validator = outputValidatorOf(this.#loaded(), schema)
-        outputValidators.set(schema, validator)
-      }
-      return validator as JsonSchemaValidator<T>
-    },
+  get outputValidator(): jsonSchemaValidator {
+    return outputValidator
   }
 
   /** Loads Ajv (once per process); a connection awaits it before its first request. */
   async ready(): Promise<void> {
-    this.#compiler ??= await loadCompiler()
-  }
-
-  #loaded(): SchemaCompiler {
-    // Never a silent "accept everything": a check asked for before `ready()` is a bug.
-    if (!this.#compiler) throw new Error('mcpkit: a schema compiled before Ajv was loaded')
-    return this.#compiler
+    compiler ??= await loadCompiler()
   }
 
   /** The check for `schema`; a schema ajv cannot compile is left to the server to enforce. */
   get(schema: JsonSchema): InputCheck {
-    let check = this.#checks.get(schema)
+    let check = inputChecks.get(schema)
     if (!check) {
-      const validate = this.#loaded().compile(schema)
+      const validate = loaded().compile(schema)
       check = validate ? checkOf(validate) : accept
-      this.#checks.set(schema, check)
+      inputChecks.set(schema, check)
     }
     return check
   }
+}
+
+/** The process's compiler, once `ready()` loaded it. */
+let compiler: SchemaCompiler | undefined
+
+function loaded(): SchemaCompiler {
+  // Never a silent "accept everything": a check asked for before `ready()` is a bug.
+  if (!compiler) throw new Error('mcpkit: a schema compiled before Ajv was loaded')
+  return compiler
+}
+
+/** The input check of each schema object, in any client (it closes over the compiled check). */
+const inputChecks = new WeakMap<JsonSchema, InputCheck>()
+
+const outputValidator: jsonSchemaValidator = {
+  getValidator: <T>(schema: JsonSchemaType): JsonSchemaValidator<T> => {
+    let validator = outputValidators.get(schema)
+    if (!validator) {
+      validator = outputValidatorOf(loaded(), schema)
+      outputValidators.set(schema, validator)
+    }
+    return validator as JsonSchemaValidator<T>
+  },
 }
 
 /**

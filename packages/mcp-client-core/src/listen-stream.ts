@@ -193,8 +193,13 @@ export class ServerListen {
   }
 
   /** Whether the connection should hold its stream now. */
-  get #active(): boolean {
+  get active(): boolean {
     return this.#wanted && !this.#parked
+  }
+
+  /** Whether a modern stream is open, or about to open, on the live connection. */
+  get holdsStream(): boolean {
+    return this.#stream !== undefined
   }
 
   /**
@@ -203,8 +208,8 @@ export class ServerListen {
    */
   connected(connection: ClientConnection): void {
     if (connection.era === 'modern') {
-      if (this.#active) this.#make(connection)
-    } else if (this.#active) {
+      if (this.active) this.#make(connection)
+    } else if (this.active) {
       connection.standingStream?.resume()
     } else {
       connection.standingStream?.park()
@@ -258,7 +263,7 @@ export class ServerListen {
   want(connection: ClientConnection | undefined): void {
     if (this.#asked) return
     this.#asked = true
-    const was = this.#active
+    const was = this.active
     this.#wanted = true
     this.#parked = false
     if (!was && connection) this.#hold(connection)
@@ -269,7 +274,7 @@ export class ServerListen {
    * the connection had one, or would have: its notifications go unheard from now on.
    */
   park(connection: ClientConnection | undefined): boolean {
-    if (this.#asked || !this.#active) return false
+    if (this.#asked || !this.active) return false
     this.#parked = true
     if (connection?.era === 'modern') void this.#closeStream()
     else connection?.standingStream?.park()

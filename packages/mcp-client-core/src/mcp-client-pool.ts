@@ -2,7 +2,7 @@ import { canonicalJson, type LogHandler, MCPClientError } from '@mcpkit/types'
 import type { ResponseCacheStore } from '@modelcontextprotocol/client'
 import { LRUCache } from 'lru-cache'
 import { type MCPClientCacheOptions, PoolResponseStore, ProtocolEraCache } from './client-cache.js'
-import { type MCPClient, setStandingStreamsParked } from './mcp-client.js'
+import { type MCPClient, setParked } from './mcp-client.js'
 import { nodeCrypto } from './node-crypto.js'
 
 const DEFAULT_MAX = 100
@@ -52,7 +52,10 @@ export interface MCPClientPoolOptions {
    * less heap. Meanwhile nothing tells the client the tool list changed, so from then on the
    * list is fresh for the definition's `toolListTtl` at most, as with `notificationStream: false`.
    * A stream that a notification handler or a resource subscription asked for stays open.
-   * `false` keeps every stream open. Default 30000 (30 s).
+   * A 2026-07-28 connection over HTTP that holds no stream is stateless: it is let go too, once
+   * its requests are done, and the next request opens a new one with no extra round trip
+   * (the server's `server/discover` answer is kept). `false` keeps every stream and connection
+   * open. Default 30000 (30 s).
    */
   streamIdleTtl?: number | false
   /**
@@ -392,7 +395,7 @@ export class MCPClientPool {
     entry.parkTimer = undefined
     if (entry.parked && entry.client) {
       entry.parked = false
-      setStandingStreamsParked(entry.client, false)
+      setParked(entry.client, false)
     }
   }
 
@@ -415,7 +418,7 @@ export class MCPClientPool {
       entry.parkTimer = undefined
       if (entry.leases > 0 || entry.retired || !entry.client) return
       entry.parked = true
-      setStandingStreamsParked(entry.client, true)
+      setParked(entry.client, true)
     }, this.#streamIdleTtl)
     entry.parkTimer.unref()
   }

@@ -115,11 +115,15 @@ export interface PromptWithMessages {
 
 type Unsubscribe = () => void
 
+/** Every client's schema checks: one table for the process (see `InputValidatorCache`). */
+const validators = new InputValidatorCache()
+
 /**
- * Parks the standing streams of `client`'s servers while it idles in a pool, or opens them
- * again (see `MCPClientPool`'s `streamIdleTtl`). Not exported from the package.
+ * Parks `client`'s servers while it idles in a pool (their standing streams close, stateless
+ * connections rest), or makes them ready again (see `MCPClientPool`'s `streamIdleTtl`). Not
+ * exported from the package.
  */
-export let setStandingStreamsParked: (client: MCPClient, parked: boolean) => void
+export let setParked: (client: MCPClient, parked: boolean) => void
 
 /**
  * Connects to many MCP servers and hands their tools to agents. Connections open lazily, on
@@ -133,11 +137,11 @@ export class MCPClient {
   #disconnecting: Promise<void> | undefined
 
   static {
-    setStandingStreamsParked = (client, parked) => {
+    setParked = (client, parked) => {
       if (client.#disconnecting) return
       for (const server of client.#servers.values()) {
-        if (parked) server.parkStandingStream()
-        else server.resumeStandingStream()
+        if (parked) server.park()
+        else server.resume()
       }
     }
   }
@@ -182,7 +186,6 @@ export class MCPClient {
         '`cache` must be an object; its `partition`, when given, a string.',
       )
     }
-    const validators = new InputValidatorCache()
     const shared = {
       partition: cache.partition ?? '',
       responses: cache.responses ?? defaultResponseStore(),

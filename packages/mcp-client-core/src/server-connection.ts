@@ -21,6 +21,7 @@ import {
 } from '@mcpkit/types'
 import {
   type Client,
+  type DiscoverResult,
   LOG_LEVEL_META_KEY,
   type ResponseCacheStore,
   type ServerCapabilities,
@@ -121,6 +122,15 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
   #closing: Promise<void> | undefined
   #probing: Promise<void> | undefined
   #progressTokens = 0
+  /** Requests under way (`request()`). */
+  #inFlight = 0
+  /** `park()` found requests under way: the connection rests once they are done. */
+  #restWhenQuiet = false
+  /**
+   * The server's `server/discover` answer, while the connection is at rest (`#rest()`): what
+   * the let-go connection knew of the server, and leave to use the cached tool list.
+   */
+  #rested: DiscoverResult | undefined
   /** Only a custom `fetch` reads the request context: without one, calls skip AsyncLocalStorage. */
   readonly #usesRequestContext: boolean
   /** The log level a modern request asks for (`requestMeta`); none when nobody hears the lines. */
@@ -181,12 +191,14 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
 
   /** The server's capabilities, once connected. */
   get capabilities(): ServerCapabilities | undefined {
-    return this.#connection?.client.getServerCapabilities()
+    const connection = this.#connection
+    return connection ? connection.client.getServerCapabilities() : this.#rested?.capabilities
   }
 
-  /** The server's instructions, from the live connection; `undefined` when it gave none. */
+  /** The server's instructions, once connected; `undefined` when it gave none. */
   get instructions(): string | undefined {
-    return this.#connection?.client.getInstructions()
+    const connection = this.#connection
+    return connection ? connection.client.getInstructions() : this.#rested?.instructions
   }
 
   /** Drops the live connection (its in-flight calls reject) and opens a new one. */
@@ -264,6 +276,7 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
       throw disconnectedError(this.name)
     }
     eras.set(partition, this.#serverKey, connection.verdict)
+    this.#rested = undefined
     connection.client.onclose = () => this.#forget(connection)
     connection.onstreamlost = () => this.#probe(connection)
     this.#connection = connection
@@ -312,6 +325,7 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
    * or on connect.
    */
   listenForNotifications(kind: OnDemandKind): void {
+    // A connection made later routes every kind that has handlers (`createSdkClient`).
     const live = this.#connection?.client ?? this.#opening
     if (live) routeNotifications(live, kind, this.handlers, this.log)
     this.wantStandingStream()
@@ -324,20 +338,61 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
    */
   wantStandingStream(): void {
     this.#listen.want(this.#connection)
+    this.#wakeForStream()
   }
 
   /**
-   * The client idles in a pool: its standing stream closes, unless something asked for it
+   * The client idles in a pool. Its standing stream closes, unless something asked for it
    * (`wantStandingStream`). What the server announces meanwhile goes unheard, so from now on
-   * the tool list is fresh for `toolListTtl` at most, as without a stream.
+   * the tool list is fresh for `toolListTtl` at most, as without a stream. A connection that
+   * holds nothing then rests (see `#rest()`).
    */
-  parkStandingStream(): void {
+  park(): void {
     if (this.#listen.park(this.#connection)) this.#tools.expireWithin(this.#toolListTtl)
+    if (this.#inFlight === 0) this.#rest()
+    else this.#restWhenQuiet = true
   }
 
   /** The client is in use again: a parked standing stream opens now. */
-  resumeStandingStream(): void {
+  resume(): void {
+    this.#restWhenQuiet = false
     this.#listen.resume(this.#connection)
+    this.#wakeForStream()
+  }
+
+  /**
+   * Lets go of an idle stateless connection: one on the 2026-07-28 era over HTTP, with no
+   * stream open and no request under way, has nothing the server or the next request needs.
+   * Its SDK client and transport are most of what an idle client weighs. The next request
+   * opens a new one from the era verdict, which holds the server's `server/discover` answer,
+   * so no request goes out for it. The tool list, the server's capabilities and instructions
+   * stay. A legacy connection has a session, and a stdio one its server process: those stay.
+   */
+  #rest(): void {
+    this.#restWhenQuiet = false
+    const connection = this.#connection
+    if (
+      connection?.verdict.era !== 'modern' ||
+      connection.kind === 'stdio' ||
+      this.#listen.holdsStream ||
+      this.#probing ||
+      this.#closing
+    ) {
+      return
+    }
+    this.#connection = undefined
+    this.#rested = connection.verdict.discover
+    this.log('debug', 'idle: the stateless connection is let go until the next request')
+    connection.close().catch(() => {})
+  }
+
+  /** At rest, with a stream wanted again: the connection opens now, and its stream with it. */
+  #wakeForStream(): void {
+    if (this.#connection || !this.#rested || this.#closing || !this.#listen.active) return
+    this.connect().then(
+      () => this.#listen.due(),
+      () => {}, // the next request reports it
+    )
   }
 
   /** Drops a connection that died, so the next call opens a new one. */
@@ -376,77 +431,83 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
       log: this.log,
       what: operation.what,
     })
-    for (let attempt = 0; ; attempt++) {
-      // A stream just broke and the server is being asked whether it is still there: a request
-      // sent now could be cut by the answer, and then nobody could say whether it ran. It waits.
-      if (this.#probing) await this.#probing
-      let connection: ClientConnection
-      try {
-        connection = this.#connection ?? (await this.connect())
-      } catch (error) {
-        if (await stepUp(error)) continue
-        throw error
-      }
-      // A new connection's listen stream goes out before any request that follows the first.
-      this.#listen.openDue()
-      // What the transports see of this attempt (answer bytes, lost streams) and its deadline;
-      // none where it would add nothing (one stdio request: see `needsRequestScope`).
-      const scope = needsRequestScope(connection.kind, operation)
-        ? new OperationScope({
-            maxBytes: this.maxResponseBytes,
-            deadline: operation.list ? (this.definition.listTimeout ?? this.timeout) : undefined,
-          })
-        : undefined
-      if (operation.span?.recording) operation.span.setAttributes(this.#spanAttributes(connection))
-      const sendInScope = () => send(connection.client, connection.era, scope?.requestOptions)
-      try {
-        return await (this.#usesRequestContext
-          ? runWithRequestContext(operation.requestContext, sendInScope)
-          : sendInScope())
-      } catch (error) {
-        if (this.#closing) throw disconnectedError(this.name, error)
-        const cut = scope?.failure
-        if (cut?.kind === 'too-large') {
-          throw responseTooLargeError(this.name, operation, cut.max, error)
+    this.#inFlight++
+    try {
+      for (let attempt = 0; ; attempt++) {
+        // A stream just broke and the server is being asked whether it is still there: a request
+        // sent now could be cut by the answer, and then nobody could say whether it ran. It waits.
+        if (this.#probing) await this.#probing
+        let connection: ClientConnection
+        try {
+          connection = this.#connection ?? (await this.connect())
+        } catch (error) {
+          if (await stepUp(error)) continue
+          throw error
         }
-        if (cut?.kind === 'deadline') throw listTimeoutError(this.name, operation, cut.ms, error)
-        if (cut?.kind === 'repeated-cursor') {
-          throw repeatedCursorError(this.name, operation, cut.cursor, error)
-        }
-        if (cut?.kind === 'stream-lost') {
-          // The server ended this request's stream unanswered; the connection itself may be fine.
-          if (attempt === 0 && operation.idempotent) {
-            this.log(
-              'info',
-              `${operation.what}: the response stream ended unanswered; sending it again`,
-            )
+        // A new connection's listen stream goes out before any request that follows the first.
+        this.#listen.openDue()
+        // What the transports see of this attempt (answer bytes, lost streams) and its deadline;
+        // none where it would add nothing (one stdio request: see `needsRequestScope`).
+        const scope = needsRequestScope(connection.kind, operation)
+          ? new OperationScope({
+              maxBytes: this.maxResponseBytes,
+              deadline: operation.list ? (this.definition.listTimeout ?? this.timeout) : undefined,
+            })
+          : undefined
+        if (operation.span?.recording)
+          operation.span.setAttributes(this.#spanAttributes(connection))
+        const sendInScope = () => send(connection.client, connection.era, scope?.requestOptions)
+        try {
+          return await (this.#usesRequestContext
+            ? runWithRequestContext(operation.requestContext, sendInScope)
+            : sendInScope())
+        } catch (error) {
+          if (this.#closing) throw disconnectedError(this.name, error)
+          const cut = scope?.failure
+          if (cut?.kind === 'too-large') {
+            throw responseTooLargeError(this.name, operation, cut.max, error)
+          }
+          if (cut?.kind === 'deadline') throw listTimeoutError(this.name, operation, cut.ms, error)
+          if (cut?.kind === 'repeated-cursor') {
+            throw repeatedCursorError(this.name, operation, cut.cursor, error)
+          }
+          if (cut?.kind === 'stream-lost') {
+            // The server ended this request's stream unanswered; the connection itself may be fine.
+            if (attempt === 0 && operation.idempotent) {
+              this.log(
+                'info',
+                `${operation.what}: the response stream ended unanswered; sending it again`,
+              )
+              continue
+            }
+            throw streamLostError(this.name, operation, attempt > 0, error)
+          }
+          if (await stepUp(error)) continue
+          const failure = connection.failureOf(error)
+          if (failure === 'response-too-large') {
+            this.#drop(connection)
+            throw responseTooLargeError(this.name, operation, this.maxResponseBytes, error)
+          }
+          if (failure !== 'session-expired' && failure !== 'connection-lost') {
+            throw requestError(this.name, operation, error, {
+              timeout: this.timeout,
+              failure,
+              era: connection.era,
+            })
+          }
+          this.#drop(connection)
+          if (attempt === 0 && (failure === 'session-expired' || operation.idempotent)) {
+            this.log('info', `${operation.what}: ${failure}; reconnecting and sending it again`)
             continue
           }
-          throw streamLostError(this.name, operation, attempt > 0, error)
+          throw connectionClosedError(this.name, operation, attempt > 0, error)
+        } finally {
+          scope?.dispose()
+          if (this.#connection === connection) this.#listen.due()
         }
-        if (await stepUp(error)) continue
-        const failure = connection.failureOf(error)
-        if (failure === 'response-too-large') {
-          this.#drop(connection)
-          throw responseTooLargeError(this.name, operation, this.maxResponseBytes, error)
-        }
-        if (failure !== 'session-expired' && failure !== 'connection-lost') {
-          throw requestError(this.name, operation, error, {
-            timeout: this.timeout,
-            failure,
-            era: connection.era,
-          })
-        }
-        this.#drop(connection)
-        if (attempt === 0 && (failure === 'session-expired' || operation.idempotent)) {
-          this.log('info', `${operation.what}: ${failure}; reconnecting and sending it again`)
-          continue
-        }
-        throw connectionClosedError(this.name, operation, attempt > 0, error)
-      } finally {
-        scope?.dispose()
-        if (this.#connection === connection) this.#listen.due()
       }
+    } finally {
+      if (--this.#inFlight === 0 && this.#restWhenQuiet) this.#rest()
     }
   }
 
@@ -579,9 +640,12 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
 
   // ── tools ───────────────────────────────────────────────────────────────────
 
-  /** The cached tool list, if it is fresh and the connection it came from is live; no I/O. */
+  /**
+   * The cached tool list, if it is fresh and the connection it came from is live or at rest;
+   * no I/O.
+   */
   cachedTools(): readonly MCPTool[] | undefined {
-    return this.#connection ? this.#tools.fresh() : undefined
+    return this.#connection || this.#rested ? this.#tools.fresh() : undefined
   }
 
   /**
@@ -695,6 +759,7 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
       this.#connection = undefined
       const listenClosed = this.#listen.close()
       this.#tools.invalidate()
+      this.#rested = undefined
       this.subscriptions.clear()
       await listenClosed
       if (connection) {
