@@ -340,16 +340,17 @@ async function runCalls(
 }
 
 /**
- * Heap per idle client, `count` clients connected and listed. `pooled` (mcpkit): through one
- * `MCPClientPool` with `streamIdleTtl: 0`, measured idle in it, standing streams parked.
+ * Heap per idle client, `count` clients connected and listed, each keeping its tool list (a raw
+ * client its `listTools()` result, as a service that lists once per user must). `pooled`
+ * (mcpkit): through one `MCPClientPool` with `streamIdleTtl: 0`, measured idle in it, parked.
  */
-async function idleMemory(count: number, pooled: boolean) {
+async function idleMemory(count: number, era: Era, pooled: boolean) {
   const settle = async () => {
     gc(2)
     await new Promise((resolve) => setTimeout(resolve, 100))
     gc(2)
   }
-  if (pooled) return pooledIdleMemory(count, settle)
+  if (pooled) return pooledIdleMemory(count, era, settle)
   await settle()
   const before = process.memoryUsage()
   const closers: (() => Promise<void>)[] = []
@@ -357,16 +358,19 @@ async function idleMemory(count: number, pooled: boolean) {
     for (let index = 0; index < count; index++) {
       if (!toolkit) {
         const { client } = await requireRaw().connectHttp(
-          url(),
-          'legacy',
+          url(era),
+          era,
           kind === 'raw-v1' ? 'pinned' : 'auto',
         )
-        await client.listTools()
-        closers.push(() => client.close())
+        const listed = await client.listTools()
+        closers.push(() => {
+          void listed
+          return client.close()
+        })
       } else {
         const client = new (requireMcpkit())({
           id: uniqueId('idle'),
-          servers: { bench: { url: url() } },
+          servers: { bench: httpServer(era, 'auto') },
         })
         await client.listToolsets()
         closers.push(() => client.disconnect())
@@ -386,11 +390,11 @@ async function idleMemory(count: number, pooled: boolean) {
   }
 }
 
-async function pooledIdleMemory(count: number, settle: () => Promise<void>) {
+async function pooledIdleMemory(count: number, era: Era, settle: () => Promise<void>) {
   if (!MCPClientPool) throw new Error('the pooled idle-memory row is mcpkit only')
   const pool = new MCPClientPool({ max: count + 1, streamIdleTtl: 0 })
   const create = ({ id, cache }: { id: string; cache: unknown }) =>
-    new (requireMcpkit())({ id, cache, servers: { bench: { url: url() } } } as never)
+    new (requireMcpkit())({ id, cache, servers: { bench: httpServer(era, 'auto') } } as never)
   const idle = (user: string) => pool.withClient(user, create, (client) => client.listToolsets())
   // A parked legacy stream's reconnecting GET is held once the SDK sends it, after 1 s.
   const parked = () => new Promise((resolve) => setTimeout(resolve, 1500))
@@ -475,7 +479,7 @@ async function handle(request: RunnerRequest): Promise<unknown> {
       return {}
     }
     case 'idle-memory':
-      return idleMemory(request.count, request.pooled === true)
+      return idleMemory(request.count, request.era ?? 'legacy', request.pooled === true)
     case 'handles':
       return { resources: process.getActiveResourcesInfo() }
     case 'profile-start': {

@@ -53,7 +53,7 @@ export type RunnerRequest = { id: number } & (
       transport?: Transport
     }
   | { op: 'warm-close'; era?: Era; transport?: Transport }
-  | { op: 'idle-memory'; count: number; pooled?: boolean }
+  | { op: 'idle-memory'; count: number; era?: Era; pooled?: boolean }
   | { op: 'handles' }
   /** V8's CPU profiler (`node:inspector`) around a phase; `stop` writes `file` (.cpuprofile). */
   | { op: 'profile-start' }

@@ -1062,57 +1062,64 @@ async function main() {
     if (phases.has('memory')) {
       currentPhase = 'idle memory'
       progress(`memory per idle connected HTTP client: ${config.idleClients} clients per contender`)
-      const memory: Record<string, MemoryResult | undefined> = {}
-      for (const contender of [rawV2, rawV1, mastraV2, mastraV1, mcpkit]) {
-        if (!contender) continue
-        memory[contender.name] = await ask<MemoryResult>(
-          contender,
-          { op: 'idle-memory', count: config.idleClients },
-          config.operationTimeoutMs * 3,
+      const memoryByEra: Record<string, Record<string, MemoryResult | undefined>> = {}
+      for (const era of ['legacy', 'modern'] as const) {
+        const label = era === 'modern' ? '2026-07-28' : '2025 era'
+        const memory: Record<string, MemoryResult | undefined> = {}
+        memoryByEra[era] = memory
+        // Raw v1 has no 2026-07-28 era.
+        const measured =
+          era === 'modern'
+            ? [rawV2, mastraV2, mastraV1, mcpkit]
+            : [rawV2, rawV1, mastraV2, mastraV1, mcpkit]
+        for (const contender of measured) {
+          if (!contender) continue
+          memory[contender.name] = await ask<MemoryResult>(
+            contender,
+            { op: 'idle-memory', count: config.idleClients, era },
+            config.operationTimeoutMs * 3,
+          )
+        }
+        // mcpkit's clients idle in an `MCPClientPool`, parked.
+        if (mcpkit) {
+          memory['mcpkit-pooled'] = await ask<MemoryResult>(
+            mcpkit,
+            { op: 'idle-memory', count: config.idleClients, era, pooled: true },
+            config.operationTimeoutMs * 3,
+          )
+        }
+        const line = (metric: string, key: keyof MemoryResult, own = 'mcpkit') => {
+          const value = (name: string) =>
+            memory[name === 'mcpkit' ? own : name]?.[key] ?? Number.NaN
+          rows.push({
+            metric: `${metric}, ${label} (${config.idleClients} clients)`,
+            rawV2: formatBytes(value('raw-v2')),
+            rawV1: formatBytes(value('raw-v1')),
+            mcpkit: shown(mcpkit, formatBytes(value('mcpkit'))),
+            vsV2: ratio(value('mcpkit'), value('raw-v2')),
+            vsV1: ratio(value('mcpkit'), value('raw-v1')),
+            ...peerCells(value, formatBytes),
+            target: '',
+            result: '',
+          })
+        }
+        line('JS heap per idle client, tool list kept', 'heapPerClient')
+        line('JS heap per idle pooled mcpkit client, parked', 'heapPerClient', 'mcpkit-pooled')
+        const pooledHeap = memory['mcpkit-pooled']?.heapPerClient ?? Number.NaN
+        const pooledRow = rows[rows.length - 1]!
+        pooledRow.target = '≤ 40 KiB, < every peer'
+        pooledRow.result = verdict(
+          pooledHeap <= 40 * 1024 &&
+            ['raw-v2', 'raw-v1', 'mastra-v2', 'mastra-v1'].every(
+              (peer) => !(pooledHeap >= (memory[peer]?.heapPerClient ?? Number.POSITIVE_INFINITY)),
+            ),
+        )
+        line('RSS per idle client', 'rssPerClient')
+        notes.push(
+          `idle memory, ${label}, external + ArrayBuffers per client: raw v2 ${formatBytes(memory['raw-v2']?.externalPerClient ?? Number.NaN)}, raw v1 ${formatBytes(memory['raw-v1']?.externalPerClient ?? Number.NaN)}, Mastra 2 ${formatBytes(memory['mastra-v2']?.externalPerClient ?? Number.NaN)}, Mastra 1 ${formatBytes(memory['mastra-v1']?.externalPerClient ?? Number.NaN)}, mcpkit ${formatBytes(memory.mcpkit?.externalPerClient ?? Number.NaN)}`,
         )
       }
-      // mcpkit's clients idle in an `MCPClientPool`, their standing streams parked.
-      if (mcpkit) {
-        memory['mcpkit-pooled'] = await ask<MemoryResult>(
-          mcpkit,
-          { op: 'idle-memory', count: config.idleClients, pooled: true },
-          config.operationTimeoutMs * 3,
-        )
-      }
-      results.memory = memory
-      const line = (metric: string, key: keyof MemoryResult, own = 'mcpkit') => {
-        const value = (name: string) => memory[name === 'mcpkit' ? own : name]?.[key] ?? Number.NaN
-        rows.push({
-          metric: `${metric} (${config.idleClients} clients)`,
-          rawV2: formatBytes(value('raw-v2')),
-          rawV1: formatBytes(value('raw-v1')),
-          mcpkit: shown(mcpkit, formatBytes(value('mcpkit'))),
-          vsV2: ratio(value('mcpkit'), value('raw-v2')),
-          vsV1: ratio(value('mcpkit'), value('raw-v1')),
-          ...peerCells(value, formatBytes),
-          target: '',
-          result: '',
-        })
-      }
-      line('JS heap per idle client', 'heapPerClient')
-      line(
-        'JS heap per idle pooled mcpkit client, streams parked',
-        'heapPerClient',
-        'mcpkit-pooled',
-      )
-      const pooledHeap = memory['mcpkit-pooled']?.heapPerClient ?? Number.NaN
-      const pooledRow = rows[rows.length - 1]!
-      pooledRow.target = '≤ 40 KiB, < every peer'
-      pooledRow.result = verdict(
-        pooledHeap <= 40 * 1024 &&
-          ['raw-v2', 'raw-v1', 'mastra-v2', 'mastra-v1'].every(
-            (peer) => !(pooledHeap >= (memory[peer]?.heapPerClient ?? Number.POSITIVE_INFINITY)),
-          ),
-      )
-      line('RSS per idle client', 'rssPerClient')
-      notes.push(
-        `idle memory, external + ArrayBuffers per client: raw v2 ${formatBytes(memory['raw-v2']?.externalPerClient ?? Number.NaN)}, raw v1 ${formatBytes(memory['raw-v1']?.externalPerClient ?? Number.NaN)}, Mastra 2 ${formatBytes(memory['mastra-v2']?.externalPerClient ?? Number.NaN)}, Mastra 1 ${formatBytes(memory['mastra-v1']?.externalPerClient ?? Number.NaN)}, mcpkit ${formatBytes(memory.mcpkit?.externalPerClient ?? Number.NaN)}`,
-      )
+      results.memory = memoryByEra
     }
 
     currentPhase = 'end'

@@ -16,7 +16,9 @@
  * 1. cold: every tenant `acquire` + `listToolsets()` + one `whoami` call (which answers with
  *    the tenant the server authenticated: it must be this one);
  * 2. warm: the same again on the pooled clients (the list is cached: one request each);
- * 3. idle: heap and RSS per tenant with all of them pooled (after full GCs);
+ * 3. idle: heap and RSS per tenant with all of them pooled (after full GCs), then again once
+ *    every client was idle for `streamIdleTtl` (`SCALE_STREAM_IDLE`, default the pool's 30 s)
+ *    and parked: its stateless connection let go, its tool list kept;
  * 4. `close()`: memory and file descriptors back to the baseline.
  *
  * Sockets and file descriptors are read from `/proc/self/fd` every 250 ms during the rounds;
@@ -37,6 +39,8 @@ const CONCURRENCY = Number(process.env.SCALE_CONCURRENCY ?? 64)
 const SOCKETS = Number(process.env.SCALE_SOCKETS ?? 32)
 /** Clients the pool keeps; below `TENANTS`, tenants are evicted and come back (churn). */
 const MAX = Number(process.env.SCALE_MAX ?? TENANTS)
+/** The pool's `streamIdleTtl`: how long a tenant idles before its client is parked. */
+const STREAM_IDLE = Number(process.env.SCALE_STREAM_IDLE ?? 30_000)
 const SECRET = 'scale-run'
 const WATCHDOG_MS = Number(process.env.SCALE_WATCHDOG_MS ?? 10 * 60_000)
 
@@ -187,7 +191,11 @@ async function main(): Promise<number> {
     const baseline = await settle()
     const baselineFds = descriptors()
 
-    const pool: PoolType = new MCPClientPool({ max: MAX, idleTtl: 30 * 60_000 })
+    const pool: PoolType = new MCPClientPool({
+      max: MAX,
+      idleTtl: 30 * 60_000,
+      streamIdleTtl: STREAM_IDLE,
+    })
     let peakSockets = 0
     let peakFds = 0
     const sampler = setInterval(() => {
@@ -247,6 +255,13 @@ async function main(): Promise<number> {
     const idle = await settle()
     const idleFds = descriptors()
     const stats = pool.stats()
+    // Parked: every client idle for `streamIdleTtl` (bounded wait).
+    const parkBy = Date.now() + STREAM_IDLE + 30_000
+    while (pool.stats().parked < stats.size && Date.now() < parkBy) {
+      await new Promise((resolve) => setTimeout(resolve, 250))
+    }
+    const parkedCount = pool.stats().parked
+    const parked = await settle()
     await pool.close()
     for (const agent of agents.values()) await agent.close()
     const after = await settle()
@@ -300,6 +315,9 @@ async function main(): Promise<number> {
     )
     console.log(
       `| RSS per pooled idle tenant | ${kib((idle.rss - baseline.rss) / stats.size)} (${mib(idle.rss - baseline.rss)}) |`,
+    )
+    console.log(
+      `| JS heap / RSS per pooled tenant, parked after streamIdleTtl (${STREAM_IDLE} ms) | ${kib((parked.heapUsed - baseline.heapUsed) / stats.size)} / ${kib((parked.rss - baseline.rss) / stats.size)} (${parkedCount} of ${stats.size} parked) |`,
     )
     console.log(
       `| sockets, peak during the rounds | ${peakSockets} (cap ${SOCKETS} + ${baselineFds.sockets} held before) |`,
