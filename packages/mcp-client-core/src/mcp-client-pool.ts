@@ -43,7 +43,11 @@ export type CreateClient = (context: PoolEntryContext) => MCPClient | Promise<MC
 export interface MCPClientPoolOptions {
   /** Most clients kept, in use or idle. The least recently used idle one goes first. Default 100. */
   max?: number
-  /** Milliseconds an unused client is kept before it is disconnected. Default 300000 (5 min). */
+  /**
+   * Milliseconds an unused client is kept before it is disconnected. One sweep for the pool
+   * disconnects them, every `idleTtl / 8`; a client past `idleTtl` is never handed out again.
+   * Default 300000 (5 min).
+   */
   idleTtl?: number
   /**
    * Milliseconds an unused client keeps its standing notification stream (the Streamable HTTP
@@ -159,6 +163,8 @@ export class MCPClientPool {
   readonly #ownsResponses: boolean
   #entryIds = 0
   #closed: Promise<void> | undefined
+  /** The next sweep for idle clients past `idleTtl`; one for the pool, not one per client. */
+  #sweep: NodeJS.Timeout | undefined
   #stats = { hits: 0, misses: 0, evictions: 0, expirations: 0, failures: 0, inUse: 0 }
 
   constructor(options: MCPClientPoolOptions = {}) {
@@ -191,9 +197,9 @@ export class MCPClientPool {
     this.#streamIdleTtl = streamIdleTtl
     this.#warm = warm
     this.#logger = logger
+    // No `ttlAutopurge`: that is a timer per entry. `#sweepLater()` purges for all of them.
     this.#cache = new LRUCache<string, Entry>({
       max,
-      ttlAutopurge: true,
       dispose: (entry, _key, reason) => this.#onLeave(entry, reason),
     })
   }
@@ -307,6 +313,8 @@ export class MCPClientPool {
   }
 
   async #close(drainTimeout: number): Promise<void> {
+    clearTimeout(this.#sweep)
+    this.#sweep = undefined
     this.#cache.clear()
     const leaving = [...this.#leaving.values()].flatMap((entries) => [...entries])
     const drained = Promise.all(leaving.map((entry) => entry.gone))
@@ -408,7 +416,26 @@ export class MCPClientPool {
     } else if (this.#cache.peek(entry.key) === entry) {
       this.#cache.set(entry.key, entry, { ttl: this.#idleTtl })
       this.#parkLater(entry)
+      this.#sweepLater()
     }
+  }
+
+  /**
+   * Disconnects the idle clients past `idleTtl`, checking every eighth of it while the pool
+   * holds clients: a client goes at most `idleTtl / 8` late. (`acquire` never hands out one
+   * past its TTL: the cache reads it as gone.)
+   */
+  #sweepLater(): void {
+    if (this.#sweep || this.#closed) return
+    this.#sweep = setTimeout(
+      () => {
+        this.#sweep = undefined
+        this.#cache.purgeStale()
+        if (this.#cache.size > 0) this.#sweepLater()
+      },
+      Math.max(1, Math.ceil(this.#idleTtl / 8)),
+    )
+    this.#sweep.unref()
   }
 
   /** Parks the idle client's standing streams once it stayed unused for `streamIdleTtl`. */
