@@ -17,14 +17,23 @@
  * `bench:client` carry the network, the server and the machine's noise, ±10% per run here;
  * this run resolves a few microseconds.
  *
- * Knobs: BENCH_QUICK=1, BENCH_OVERHEAD_ROUNDS, BENCH_OVERHEAD_BLOCK, BENCH_JSON_OUT=path.
+ * Over stdio the stand-in is a child process (`stdio-replay.mjs`, one per client): the SDK
+ * server answers the handshake and the lists, and the child replays each tool's answer line
+ * after that. Its CPU is not this process's, so a stdio figure is the client's own work and the
+ * pipe's, with nothing to subtract.
+ *
+ * Knobs: BENCH_QUICK=1, BENCH_OVERHEAD_ROUNDS, BENCH_OVERHEAD_BLOCK,
+ * BENCH_OVERHEAD_TRANSPORTS (`http,stdio`), BENCH_JSON_OUT=path.
  */
 
 import { writeFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
+import { fileURLToPath } from 'node:url'
 import { MCPClient } from '@mcpkit/mcp-client-core'
 import { Client as ClientV2, StreamableHTTPClientTransport } from '@modelcontextprotocol/client'
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio'
 import { Client as ClientV1 } from '@modelcontextprotocol/sdk/client/index.js'
+import { StdioClientTransport as StdioClientTransportV1 } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { StreamableHTTPClientTransport as StreamableHTTPClientTransportV1 } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
 import { createMcpHandler, McpServer } from '@modelcontextprotocol/server'
 import { registerBenchTools } from '../bench-tools.mjs'
@@ -37,6 +46,9 @@ const config = {
   /** Long enough that each block carries its share of garbage collections. */
   block: intEnv('BENCH_OVERHEAD_BLOCK', quick ? 500 : 2_000),
   warmupRounds: 2,
+  transports: (process.env.BENCH_OVERHEAD_TRANSPORTS ?? 'http,stdio')
+    .split(',')
+    .filter((each): each is Transport => each === 'http' || each === 'stdio'),
 }
 
 // ---- the stand-in server -------------------------------------------------------------------------
@@ -96,18 +108,32 @@ globalThis.fetch = standIn as typeof fetch
 
 type Era = 'legacy' | 'modern'
 type Tool = 'echo' | 'add'
+type Transport = 'http' | 'stdio'
 type Call = () => Promise<unknown>
 const url = new URL('http://127.0.0.1:9/mcp')
+/** The stand-in stdio server: the same `node` as this process, no TypeScript loader. */
+const replayServer = {
+  command: process.execPath,
+  args: [fileURLToPath(new URL('./stdio-replay.mjs', import.meta.url))],
+}
 const argumentsOf = (tool: Tool) =>
   tool === 'add' ? { a: 1, b: 2 } : ({ message: 'hello' } as Record<string, unknown>)
 
-async function rawV2(era: Era, tool: Tool): Promise<{ call: Call; close(): Promise<void> }> {
+async function rawV2(
+  era: Era,
+  tool: Tool,
+  transport: Transport,
+): Promise<{ call: Call; close(): Promise<void> }> {
   const mode = era === 'modern' ? { pin: '2026-07-28' as const } : ('legacy' as const)
   const client = new ClientV2(
     { name: 'raw-v2', version: '1.0.0' },
     { versionNegotiation: { mode } },
   )
-  await client.connect(new StreamableHTTPClientTransport(url))
+  await client.connect(
+    transport === 'stdio'
+      ? new StdioClientTransport({ ...replayServer, stderr: 'ignore' })
+      : new StreamableHTTPClientTransport(url),
+  )
   await client.listTools()
   const args = argumentsOf(tool)
   return {
@@ -116,9 +142,16 @@ async function rawV2(era: Era, tool: Tool): Promise<{ call: Call; close(): Promi
   }
 }
 
-async function rawV1(tool: Tool): Promise<{ call: Call; close(): Promise<void> }> {
+async function rawV1(
+  tool: Tool,
+  transport: Transport,
+): Promise<{ call: Call; close(): Promise<void> }> {
   const client = new ClientV1({ name: 'raw-v1', version: '1.0.0' })
-  await client.connect(new StreamableHTTPClientTransportV1(url))
+  await client.connect(
+    transport === 'stdio'
+      ? new StdioClientTransportV1({ ...replayServer, stderr: 'ignore' })
+      : new StreamableHTTPClientTransportV1(url),
+  )
   await client.listTools()
   const args = argumentsOf(tool)
   return {
@@ -128,11 +161,19 @@ async function rawV1(tool: Tool): Promise<{ call: Call; close(): Promise<void> }
 }
 
 let clients = 0
-async function mcpkit(era: Era, tool: Tool): Promise<{ call: Call; close(): Promise<void> }> {
+async function mcpkit(
+  era: Era,
+  tool: Tool,
+  transport: Transport,
+): Promise<{ call: Call; close(): Promise<void> }> {
+  const protocolVersion = era === 'modern' ? '2026-07-28' : 'legacy'
   const client = new MCPClient({
     id: `overhead-${++clients}`,
     servers: {
-      bench: { url, protocolVersion: era === 'modern' ? '2026-07-28' : 'legacy' },
+      bench:
+        transport === 'stdio'
+          ? { ...replayServer, stderr: 'ignore' as const, protocolVersion }
+          : { url, protocolVersion },
     },
   })
   const found = (await client.listToolsets()).bench?.[tool]
@@ -191,6 +232,7 @@ function bootstrap(ratios: readonly number[]): [number, number] {
 
 interface Row {
   era: Era
+  transport: Transport
   tool: Tool
   contender: string
   microsPerCall: number
@@ -199,16 +241,17 @@ interface Row {
   interval: [number, number] | undefined
 }
 
-async function measure(era: Era, tool: Tool): Promise<Row[]> {
+async function measure(era: Era, transport: Transport, tool: Tool): Promise<Row[]> {
   const contenders: [string, { call: Call; close(): Promise<void> }][] = [
-    ['raw v2', await rawV2(era, tool)],
-    ['raw v2 (control)', await rawV2(era, tool)],
-    ['mcpkit', await mcpkit(era, tool)],
+    ['raw v2', await rawV2(era, tool, transport)],
+    ['raw v2 (control)', await rawV2(era, tool, transport)],
+    ['mcpkit', await mcpkit(era, tool, transport)],
   ]
-  if (era === 'legacy') contenders.push(['raw v1', await rawV1(tool)])
+  if (era === 'legacy') contenders.push(['raw v1', await rawV1(tool, transport)])
   // Every contender's first call records or replays: the replay row needs a recorded answer.
   for (const [, contender] of contenders) await contender.call()
-  contenders.push(['replay', await replayOnly(era, tool)])
+  // Over stdio the replay runs in each client's child process: nothing to subtract here.
+  if (transport === 'http') contenders.push(['replay', await replayOnly(era, tool)])
   const samples = new Map<string, number[]>(contenders.map(([name]) => [name, []]))
   gc()
   for (let round = -config.warmupRounds; round < config.rounds; round++) {
@@ -236,6 +279,7 @@ async function measure(era: Era, tool: Tool): Promise<Row[]> {
     const ratio = paired ? median(paired) : undefined
     return {
       era,
+      transport,
       tool,
       contender: name,
       microsPerCall: median(values),
@@ -264,12 +308,16 @@ async function main(): Promise<void> {
   )
   const rows: Row[] = []
   for (const era of ['modern', 'legacy'] as const) {
-    for (const tool of ['echo', 'add'] as const) rows.push(...(await measure(era, tool)))
+    for (const transport of config.transports) {
+      for (const tool of ['echo', 'add'] as const)
+        rows.push(...(await measure(era, transport, tool)))
+    }
   }
   const times = (value: number) => `${value.toFixed(3)}×`
   const table: string[][] = [
     [
       'era',
+      'transport',
       'tool',
       'contender',
       'CPU/call',
@@ -281,6 +329,7 @@ async function main(): Promise<void> {
   for (const row of rows) {
     table.push([
       row.era === 'modern' ? '2026-07-28' : '2025',
+      row.transport === 'stdio' ? 'stdio' : 'HTTP',
       row.tool === 'add' ? 'add (outputSchema)' : 'echo',
       row.contender,
       formatMicros(row.microsPerCall),
