@@ -127,8 +127,8 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
   /** `park()` found requests under way: the connection rests once they are done. */
   #restWhenQuiet = false
   /**
-   * The server's `server/discover` answer, while the connection is at rest (`#rest()`): what
-   * the let-go connection knew of the server, and leave to use the cached tool list.
+   * The server's `server/discover` answer while the connection is at rest (`#rest()`): what
+   * the closed connection knew of the server. While it is set, the cached tool list stays in use.
    */
   #rested: DiscoverResult | undefined
   /** Only a custom `fetch` reads the request context: without one, calls skip AsyncLocalStorage. */
