@@ -54,6 +54,8 @@ export function scopeStepUp(request: {
   what: string
 }): (error: unknown) => Promise<boolean> {
   const { serverName, definition, log, what } = request
+  // Only an `authProvider` passes a 403 `insufficient_scope` up: without one, nothing to step up.
+  if (!('authProvider' in definition) || !definition.authProvider) return noStepUp
   let steppedUp = false
   return async (error) => {
     const challenge = scopeChallengeOf(error)
@@ -68,6 +70,8 @@ export function scopeStepUp(request: {
     return stepUpScope({ serverName, definition, challenge, log })
   }
 }
+
+const noStepUp = (): Promise<boolean> => Promise.resolve(false)
 
 /** The challenge of a 403 `insufficient_scope` the transport passed up (also inside a connect error). */
 function scopeChallengeOf(error: unknown): ScopeChallenge | undefined {

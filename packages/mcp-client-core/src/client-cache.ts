@@ -261,11 +261,10 @@ class NamespacedStore implements ResponseCacheStore {
   }
 
   #move(key: CacheKey): CacheKey {
-    return {
-      method: key.method,
-      ...(key.params === undefined ? {} : { params: key.params }),
-      partition: this.#movePartition(key.partition ?? ''),
-    }
+    const partition = this.#movePartition(key.partition ?? '')
+    return key.params === undefined
+      ? { method: key.method, partition }
+      : { method: key.method, params: key.params, partition }
   }
 
   #movePartition(partition: string): string {

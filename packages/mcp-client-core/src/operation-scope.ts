@@ -32,7 +32,8 @@ export class OperationScope implements RequestScope {
   readonly #maxBytes: number
   #bytes = 0
   /** The page cursors asked for so far (as many as pages: at most `maxListPages`). */
-  readonly #cursors = new Set<string>()
+  /** The page cursors sent, made on the first (only a list has pages). */
+  #cursors: Set<string> | undefined
   #timer: NodeJS.Timeout | undefined
   #failure: ScopeFailure | undefined
 
@@ -66,6 +67,7 @@ export class OperationScope implements RequestScope {
   }
 
   pageRequested(cursor: string): boolean {
+    this.#cursors ??= new Set()
     if (!this.#cursors.has(cursor)) {
       this.#cursors.add(cursor)
       return true
