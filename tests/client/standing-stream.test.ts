@@ -4,7 +4,7 @@
 // nobody asked for and opens it again when acquired. Without a stream the tool list must be
 // fresh for `toolListTtl` only, since nothing says when it changes. Read off real servers: the
 // fixture counts its open `GET` streams, the 2026-07-28 host its listen requests.
-import { MCPClient, MCPClientPool } from '@mcpkit/mcp-client-core'
+import { MCPClient, MCPClientPool, ProtocolEraCache } from '@mcpkit/mcp-client-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type FixtureServer, startFixture } from '../support/fixture-server.js'
 import { cleanupsAfterEach, outcomeWithin, textOf } from '../support/helpers.js'
@@ -248,5 +248,30 @@ describe('MCPClientPool parks the standing streams of idle clients', () => {
       client.tools.onListChanged('modern', () => {})
       expect(await waitFor(() => listens().length === 1)).toBe(true)
     })
+  })
+
+  it('wakes a rested connection without a round trip even after the era cache let its verdict go', async () => {
+    const host = await startModernHost()
+    cleanups.push(() => host.stop())
+    const pool = new MCPClientPool({ streamIdleTtl: 0 })
+    cleanups.push(() => pool.close())
+    const eras = new ProtocolEraCache()
+    const create = ({ id, cache }: { id: string; cache: object }) =>
+      new MCPClient({
+        id,
+        cache: { ...cache, eras },
+        servers: { modern: { url: host.url, notificationStream: false } },
+      })
+    const { modern } = await pool.withClient('forgetful-user', create, (client) =>
+      client.listToolsets(),
+    )
+    expect(await waitFor(() => pool.stats().parked === 1)).toBe(true)
+    // The verdict goes, as it would past the cache's TTL or its cap with many users.
+    eras.clear()
+    const discovers = () =>
+      host.requests.filter((request) => request.rpcMethod === 'server/discover').length
+    const before = discovers()
+    expect(textOf(await modern!.echo!.execute({ text: 'still here' }))).toBe('still here')
+    expect(discovers()).toBe(before)
   })
 })

@@ -232,7 +232,12 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
 
   async #open(): Promise<ClientConnection> {
     const { partition, eras } = this.#cache
-    const verdict = eras.get(partition, this.#serverKey)
+    // At rest, the closed connection's discover answer serves even after the era cache let
+    // its verdict go (its TTL, or its cap with many users): waking never needs a round trip.
+    const rested = this.#rested
+    const verdict =
+      eras.get(partition, this.#serverKey) ??
+      (rested ? ({ era: 'modern', discover: rested } as const) : undefined)
     let connection: ClientConnection
     // Ajv loads (the first time) while the connection opens: every tool comes after it.
     const validatorsReady = this.#validators.ready()
