@@ -3,7 +3,7 @@ import type { FetchLike, ProtocolEra, Transport } from '@modelcontextprotocol/cl
 import { markNetworkFailure, requestIdOf, watchRequestStreams } from '../sdk-contract.js'
 import { CountedSseBody, countJsonBody, countSseBody } from './counting-body.js'
 import { currentRequestContext } from './request-context-storage.js'
-import { DEFAULT_MAX_RESPONSE_BYTES, type RequestScope } from './request-scope.js'
+import { DEFAULT_MAX_RESPONSE_BYTES, type RequestScope, ScopesInFlight } from './request-scope.js'
 
 type RequestId = string | number
 
@@ -94,7 +94,7 @@ export class TransportFetch {
   /** SSE streams of answered requests that have not ended yet, by JSON-RPC id (bounded). */
   #answered: Map<RequestId, Tracked> | undefined
   /** The scope of each request sent in one and not answered yet, by JSON-RPC id (bounded). */
-  #scopes: Map<RequestId, RequestScope> | undefined
+  #scopes: ScopesInFlight | undefined
   /**
    * A ring of the most recent answered POST streams and GET streams (grows to RECENT_STREAMS);
    * a stream known only here leaves it when its body ends.
@@ -402,11 +402,8 @@ export class TransportFetch {
     watchRequestStreams(transport, {
       sending: (id, scope) => {
         if (!scope) return
-        this.#scopes ??= new Map()
+        this.#scopes ??= new ScopesInFlight(SCOPED_REQUESTS)
         this.#scopes.set(id, scope)
-        if (this.#scopes.size > SCOPED_REQUESTS) {
-          this.#scopes.delete(this.#scopes.keys().next().value as RequestId)
-        }
       },
       answered: (id) => {
         this.#scopes?.delete(id)

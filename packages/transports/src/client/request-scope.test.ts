@@ -2,7 +2,12 @@ import { RequestContext } from '@mcpkit/types'
 import { describe, expect, it } from 'vitest'
 import { scopeOfOutgoingRequest } from '../sdk-contract.js'
 import { currentRequestContext, runWithRequestContext } from './request-context-storage.js'
-import { needsRequestScope, type RequestScope, requestScopeOptions } from './request-scope.js'
+import {
+  needsRequestScope,
+  type RequestScope,
+  requestScopeOptions,
+  ScopesInFlight,
+} from './request-scope.js'
 
 const scope = (): RequestScope => ({ received() {}, streamLost() {} })
 const tick = () => new Promise((resolve) => setImmediate(resolve))
@@ -49,5 +54,78 @@ describe('runWithRequestContext', () => {
     expect(seen).toBe(context)
     await tick()
     expect(currentRequestContext()).toBeNull()
+  })
+})
+
+describe('ScopesInFlight', () => {
+  it('finds each request’s scope by id until it is deleted, numbers and strings alike', () => {
+    const table = new ScopesInFlight(1024)
+    const scopes = Array.from({ length: 20 }, scope)
+    for (const [index, each] of scopes.entries()) table.set(index % 2 ? index : `r-${index}`, each)
+    expect(table.size).toBe(20)
+    for (const [index, each] of scopes.entries()) {
+      expect(table.get(index % 2 ? index : `r-${index}`)).toBe(each)
+    }
+    expect(table.get('1')).toBeUndefined()
+    table.delete(7)
+    table.delete('r-0')
+    table.delete(19)
+    table.delete(99)
+    expect(table.size).toBe(17)
+    expect([table.get(7), table.get('r-0'), table.get(19)]).toEqual([
+      undefined,
+      undefined,
+      undefined,
+    ])
+    expect(table.get(9)).toBe(scopes[9])
+    expect(table.get('r-18')).toBe(scopes[18])
+  })
+
+  it('replaces the scope of an id set again, and keeps one entry for it', () => {
+    const table = new ScopesInFlight(8)
+    const [first, second] = [scope(), scope()]
+    table.set(1, first)
+    table.set(1, second)
+    expect(table.size).toBe(1)
+    expect(table.get(1)).toBe(second)
+  })
+
+  it('forgets the oldest requests past its bound', () => {
+    const table = new ScopesInFlight(16)
+    const scopes = Array.from({ length: 20 }, scope)
+    for (const [id, each] of scopes.entries()) table.set(id, each)
+    expect(table.size).toBe(16)
+    for (const id of [0, 1, 2, 3]) expect(table.get(id)).toBeUndefined()
+    for (let id = 4; id < 20; id++) expect(table.get(id)).toBe(scopes[id])
+  })
+
+  it('keeps the order of the rest when one goes, so the bound drops the oldest', () => {
+    const table = new ScopesInFlight(3)
+    const scopes = Array.from({ length: 5 }, scope)
+    table.set(0, scopes[0] as RequestScope)
+    table.set(1, scopes[1] as RequestScope)
+    table.set(2, scopes[2] as RequestScope)
+    table.delete(0)
+    table.set(3, scopes[3] as RequestScope)
+    table.set(4, scopes[4] as RequestScope)
+    // Request 1 is now the oldest: it goes, not request 2.
+    expect([0, 1, 2, 3, 4].map((id) => table.get(id))).toEqual([
+      undefined,
+      undefined,
+      scopes[2],
+      scopes[3],
+      scopes[4],
+    ])
+  })
+
+  it('empties on clear()', () => {
+    const table = new ScopesInFlight(8)
+    table.set(1, scope())
+    table.set('two', scope())
+    table.clear()
+    expect(table.size).toBe(0)
+    expect(table.get(1)).toBeUndefined()
+    table.set(3, scope())
+    expect(table.size).toBe(1)
   })
 })

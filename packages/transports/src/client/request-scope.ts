@@ -76,3 +76,79 @@ export function scopeOfOptions(
 ): RequestScope | undefined {
   return (options?.onresumptiontoken as ScopeCarrier | undefined)?.[scopeKey]
 }
+
+type RequestId = string | number
+
+/**
+ * The scopes of the requests in flight, by JSON-RPC id, oldest first; past `max` the oldest is
+ * forgotten (as a request that never got an answer would be). Slots in two arrays that keep
+ * their length, searched from the newest: a request is looked up just after it was sent, and
+ * few are in flight at once. A `Map`, or arrays that grow and shrink, reallocate storage as
+ * requests come and go, which cost a sequential HTTP tool call ~2 µs of CPU
+ * (`bench/README.md`, "Request scopes in fixed slots").
+ */
+export class ScopesInFlight {
+  /** Made on the first request: a connection that never sends one in a scope holds none. */
+  #ids: (RequestId | undefined)[] = []
+  #scopes: (RequestScope | undefined)[] = []
+  #size = 0
+  readonly #max: number
+
+  constructor(max: number) {
+    this.#max = max
+  }
+
+  get size(): number {
+    return this.#size
+  }
+
+  set(id: RequestId, scope: RequestScope): void {
+    this.delete(id)
+    if (this.#size === this.#ids.length) {
+      if (this.#size < this.#max) this.#grow()
+      else this.#remove(0)
+    }
+    this.#ids[this.#size] = id
+    this.#scopes[this.#size] = scope
+    this.#size++
+  }
+
+  get(id: RequestId): RequestScope | undefined {
+    const index = this.#indexOf(id)
+    return index === -1 ? undefined : this.#scopes[index]
+  }
+
+  delete(id: RequestId): void {
+    const index = this.#indexOf(id)
+    if (index !== -1) this.#remove(index)
+  }
+
+  #indexOf(id: RequestId): number {
+    for (let index = this.#size - 1; index >= 0; index--) {
+      if (this.#ids[index] === id) return index
+    }
+    return -1
+  }
+
+  #remove(index: number): void {
+    const last = --this.#size
+    if (index < last) {
+      this.#ids.copyWithin(index, index + 1, last + 1)
+      this.#scopes.copyWithin(index, index + 1, last + 1)
+    }
+    this.#ids[last] = undefined
+    this.#scopes[last] = undefined
+  }
+
+  clear(): void {
+    this.#ids.fill(undefined, 0, this.#size)
+    this.#scopes.fill(undefined, 0, this.#size)
+    this.#size = 0
+  }
+
+  #grow(): void {
+    const length = Math.min(Math.max(this.#ids.length * 2, 8), this.#max)
+    this.#ids = this.#ids.concat(new Array(length - this.#ids.length).fill(undefined))
+    this.#scopes = this.#scopes.concat(new Array(length - this.#scopes.length).fill(undefined))
+  }
+}

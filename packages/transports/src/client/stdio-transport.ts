@@ -11,7 +11,7 @@ import {
 import { getDefaultEnvironment } from '@modelcontextprotocol/client/stdio'
 import spawn from 'cross-spawn'
 import { scopeOfOutgoingRequest } from '../sdk-contract.js'
-import { DEFAULT_MAX_RESPONSE_BYTES, type RequestScope } from './request-scope.js'
+import { DEFAULT_MAX_RESPONSE_BYTES, ScopesInFlight } from './request-scope.js'
 
 const STDERR_TAIL_LINES = 20
 const isWindows = process.platform === 'win32'
@@ -50,7 +50,7 @@ export class ProcessStdioTransport implements Transport {
   #partial: Buffer[] = []
   #partialLength = 0
   /** The scope of each request sent and not answered yet (see `request-scope.ts`). */
-  readonly #scopes = new Map<string | number, RequestScope>()
+  readonly #scopes = new ScopesInFlight(10_000)
   readonly #stderrTail: string[] = []
   #child: ChildProcess | undefined
   #exited: Promise<void> | undefined
@@ -241,7 +241,6 @@ export class ProcessStdioTransport implements Transport {
       'id' in message && 'method' in message ? scopeOfOutgoingRequest(options) : undefined
     if (scope) {
       this.#scopes.set((message as { id: string | number }).id, scope)
-      if (this.#scopes.size > 10_000) this.#scopes.delete(this.#scopes.keys().next().value!)
     }
     return new Promise<void>((resolve) => {
       if (stdin.write(serializeMessage(message))) resolve()
