@@ -31,7 +31,6 @@ export class OperationScope implements RequestScope {
   readonly #controller = new AbortController()
   readonly #maxBytes: number
   #bytes = 0
-  /** The page cursors asked for so far (as many as pages: at most `maxListPages`). */
   /** The page cursors sent, made on the first (only a list has pages). */
   #cursors: Set<string> | undefined
   #timer: NodeJS.Timeout | undefined

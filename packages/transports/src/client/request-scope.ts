@@ -1,3 +1,4 @@
+import type { RequestId } from '@modelcontextprotocol/client'
 import type { TransportKind } from './protocol-verdict.js'
 
 /** The default of a server definition's `maxResponseBytes`: 16 MiB. */
@@ -76,8 +77,6 @@ export function scopeOfOptions(
 ): RequestScope | undefined {
   return (options?.onresumptiontoken as ScopeCarrier | undefined)?.[scopeKey]
 }
-
-type RequestId = string | number
 
 /**
  * The scopes of the requests in flight, by JSON-RPC id, oldest first; past `max` the oldest is
