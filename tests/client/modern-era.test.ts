@@ -307,6 +307,20 @@ describe('MCPClient on the 2026-07-28 era over HTTP', () => {
     ])
   })
 
+  it("sends a call with the server's current definition of the tool, not the one its caller holds", async () => {
+    const { client, log } = await modernClient('http')
+    const tools = await client.listToolsets()
+    const measure = tools.modern!.measure!
+    expect(await measure.execute({})).toEqual({ cm: 1 })
+    await log.waitFor((line) => line.message.includes('listen stream open'))
+    // The tool's output schema changes, and the server says so.
+    await tools.modern!.set_unit!.execute({ unit: 'inches' })
+    await log.waitFor((line) => line.message.includes('tool list changed'))
+    // An agent still holding the tool from before calls it: the answer is checked against the
+    // schema the server now lists, which it matches, not the one listed before.
+    expect(await measure.execute({})).toEqual({ inches: 1 })
+  })
+
   it('opens the listen stream once the cold call answered its caller, and before the next request', async () => {
     // What the client's fetch was asked for, in order: the JSON-RPC method of each POST.
     const sent: string[] = []

@@ -57,7 +57,7 @@ export class ModernHost {
   constructor(state: ModernServerState = createModernState()) {
     this.state = state
     this.handler = createMcpHandler(() => createModernServer(this.state), { legacy: 'reject' })
-    this.state.onToolAdded = () => void this.handler.notify.toolsChanged()
+    this.state.onToolsChanged = () => void this.handler.notify.toolsChanged()
     this.state.onStatusChanged = () => void this.handler.notify.resourceUpdated('modern://status')
   }
 

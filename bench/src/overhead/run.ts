@@ -22,12 +22,14 @@
  * after that. Its CPU is not this process's, so a stdio figure is the client's own work and the
  * pipe's, with nothing to subtract.
  *
- * Knobs: BENCH_QUICK=1, BENCH_OVERHEAD_ROUNDS, BENCH_OVERHEAD_BLOCK,
+ * Knobs: BENCH_PIN=1 (this process on CPU 1, the stdio stand-ins on CPU 0, and short blocks:
+ * 250 calls × 160 rounds), BENCH_QUICK=1, BENCH_OVERHEAD_ROUNDS, BENCH_OVERHEAD_BLOCK,
  * BENCH_OVERHEAD_TRANSPORTS (`http,stdio`), BENCH_JSON_OUT=path.
  */
 
+import { spawnSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
-import { loadavg } from 'node:os'
+import { cpus, loadavg } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { MCPClient } from '@mcpkit/mcp-client-core'
 import { Client as ClientV2, StreamableHTTPClientTransport } from '@modelcontextprotocol/client'
@@ -41,10 +43,23 @@ import { gitDescription, intEnv, packageVersion } from '../run-info.js'
 import { formatMicros, gc, median, quantile, renderTable } from '../stats.js'
 
 const quick = process.env.BENCH_QUICK === '1'
+/**
+ * Pinned, with every thread of this process on CPU 1 and the stdio stand-ins on CPU 0, a
+ * paired ratio spreads over ±0.5–1% between runs with 250-call blocks, against ±2.5% unpinned
+ * with the default 2,000-call blocks.
+ */
+const pin = process.env.BENCH_PIN === '1' && cpus().length >= 2 && pinTo(1)
+
+/** Moves every thread of this process to `cpu`; `false` when `taskset` cannot. */
+function pinTo(cpu: number): boolean {
+  const args = ['-a', '-p', '-c', String(cpu), String(process.pid)]
+  return spawnSync('taskset', args, { stdio: 'ignore' }).status === 0
+}
+
 const config = {
-  rounds: intEnv('BENCH_OVERHEAD_ROUNDS', quick ? 8 : 20),
+  rounds: intEnv('BENCH_OVERHEAD_ROUNDS', quick ? 8 : pin ? 160 : 20),
   /** Long enough that each block carries its share of garbage collections. */
-  block: intEnv('BENCH_OVERHEAD_BLOCK', quick ? 500 : 2_000),
+  block: intEnv('BENCH_OVERHEAD_BLOCK', quick ? 500 : pin ? 250 : 2_000),
   warmupRounds: 2,
   transports: (process.env.BENCH_OVERHEAD_TRANSPORTS ?? 'http,stdio')
     .split(',')
@@ -112,10 +127,10 @@ type Transport = 'http' | 'stdio'
 type Call = () => Promise<unknown>
 const url = new URL('http://127.0.0.1:9/mcp')
 /** The stand-in stdio server: the same `node` as this process, no TypeScript loader. */
-const replayServer = {
-  command: process.execPath,
-  args: [fileURLToPath(new URL('./stdio-replay.mjs', import.meta.url))],
-}
+const replayScript = fileURLToPath(new URL('./stdio-replay.mjs', import.meta.url))
+const replayServer = pin
+  ? { command: 'taskset', args: ['-c', '0', process.execPath, replayScript] }
+  : { command: process.execPath, args: [replayScript] }
 const argumentsOf = (tool: Tool) =>
   tool === 'add' ? { a: 1, b: 2 } : ({ message: 'hello' } as Record<string, unknown>)
 
@@ -302,6 +317,9 @@ async function main(): Promise<void> {
   console.log(`  commit       ${gitDescription()}`)
   console.log(
     `  peers        @modelcontextprotocol/client ${packageVersion('@modelcontextprotocol/client')}, @modelcontextprotocol/sdk ${packageVersion('@modelcontextprotocol/sdk')} (raw v1, 2025 era only)`,
+  )
+  console.log(
+    `  cpu pinning  ${pin ? 'this process on CPU 1, stdio stand-ins on CPU 0 (taskset)' : 'off (BENCH_PIN=1 turns it on)'}`,
   )
   console.log(
     `  rounds       ${config.rounds} (+${config.warmupRounds} warm-up) of ${config.block} sequential calls per contender, order rotated each round`,

@@ -91,7 +91,10 @@ class SchemaCompiler {
 /** Checks tool arguments against the tool's JSON Schema, as a list of issues naming fields. */
 export type InputCheck = (input: unknown) => readonly ToolInputIssue[]
 
-const accept: InputCheck = () => []
+/** What a passing check returns: one frozen list, not a new one per call. */
+const NO_ISSUES: readonly ToolInputIssue[] = Object.freeze([])
+
+const accept: InputCheck = () => NO_ISSUES
 
 /**
  * The compiled schema checks of the process's clients: the check of each schema object a
@@ -179,7 +182,7 @@ function outputValidatorOf(
 
 function checkOf(validate: ValidateFunction): InputCheck {
   return (input) => {
-    if (validate(input)) return []
+    if (validate(input)) return NO_ISSUES
     const issues = (validate.errors ?? []).map(toIssue)
     validate.errors = null
     return issues

@@ -53,7 +53,7 @@ import { createSdkClient, routeNotifications } from './sdk-client.js'
 import { cacheHintOf } from './sdk-contract.js'
 import { serverAddressOf, serverKeyOf } from './server-identity.js'
 import { approvalGateFor, callTool, needsApproval, type ToolCallTarget } from './tool-call.js'
-import { DEFAULT_TOOL_LIST_TTL_MS, ToolListCache } from './tool-list-cache.js'
+import { DEFAULT_TOOL_LIST_TTL_MS, ToolListCache, toolsByName } from './tool-list-cache.js'
 import { toolIdsOf } from './tool-map.js'
 import { type SpanHandle, traced, tracedConnect } from './tracing.js'
 
@@ -430,12 +430,8 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
       options: ScopeRequestOptions | undefined,
     ) => Promise<Result>,
   ): Promise<Result> {
-    const stepUp = scopeStepUp({
-      serverName: this.name,
-      definition: this.definition,
-      log: this.log,
-      what: operation.what,
-    })
+    /** Made on the first failure: a step-up is tried once per operation, across its attempts. */
+    let stepUp: ((error: unknown) => Promise<boolean>) | undefined
     this.#inFlight++
     try {
       for (let attempt = 0; ; attempt++) {
@@ -446,6 +442,7 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
         try {
           connection = this.#connection ?? (await this.connect())
         } catch (error) {
+          stepUp ??= this.#stepUp(operation)
           if (await stepUp(error)) continue
           throw error
         }
@@ -461,51 +458,15 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
           : undefined
         if (operation.span?.recording)
           operation.span.setAttributes(this.#spanAttributes(connection))
-        const sendInScope = () => send(connection.client, connection.era, scope?.requestOptions)
         try {
+          // No closure on this path unless the definition's `fetch` reads the request context.
           return await (this.#usesRequestContext
-            ? runWithRequestContext(operation.requestContext, sendInScope)
-            : sendInScope())
+            ? sendWithRequestContext(operation.requestContext, send, connection, scope)
+            : send(connection.client, connection.era, scope?.requestOptions))
         } catch (error) {
-          if (this.#closing) throw disconnectedError(this.name, error)
-          const cut = scope?.failure
-          if (cut?.kind === 'too-large') {
-            throw responseTooLargeError(this.name, operation, cut.max, error)
-          }
-          if (cut?.kind === 'deadline') throw listTimeoutError(this.name, operation, cut.ms, error)
-          if (cut?.kind === 'repeated-cursor') {
-            throw repeatedCursorError(this.name, operation, cut.cursor, error)
-          }
-          if (cut?.kind === 'stream-lost') {
-            // The server ended this request's stream unanswered; the connection itself may be fine.
-            if (attempt === 0 && operation.idempotent) {
-              this.log(
-                'info',
-                `${operation.what}: the response stream ended unanswered; sending it again`,
-              )
-              continue
-            }
-            throw streamLostError(this.name, operation, attempt > 0, error)
-          }
-          if (await stepUp(error)) continue
-          const failure = connection.failureOf(error)
-          if (failure === 'response-too-large') {
-            this.#drop(connection)
-            throw responseTooLargeError(this.name, operation, this.maxResponseBytes, error)
-          }
-          if (failure !== 'session-expired' && failure !== 'connection-lost') {
-            throw requestError(this.name, operation, error, {
-              timeout: this.timeout,
-              failure,
-              era: connection.era,
-            })
-          }
-          this.#drop(connection)
-          if (attempt === 0 && (failure === 'session-expired' || operation.idempotent)) {
-            this.log('info', `${operation.what}: ${failure}; reconnecting and sending it again`)
-            continue
-          }
-          throw connectionClosedError(this.name, operation, attempt > 0, error)
+          // Out of line: this frame is allocated for every request, its failures are rare.
+          stepUp ??= this.#stepUp(operation)
+          await this.#sendAgainAfter(error, attempt, connection, operation, scope, stepUp)
         } finally {
           scope?.dispose()
           if (this.#connection === connection) this.#listen.due()
@@ -514,6 +475,70 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
     } finally {
       if (--this.#inFlight === 0 && this.#restWhenQuiet) this.#rest()
     }
+  }
+
+  /**
+   * Resolves when `request()` is to send the operation again after `error` failed its attempt
+   * on `connection`: once after a lost stream or connection when it is idempotent, after an
+   * expired session, after a scope step-up. Otherwise it throws the error the caller gets.
+   */
+  async #sendAgainAfter(
+    error: unknown,
+    attempt: number,
+    connection: ClientConnection,
+    operation: Operation,
+    scope: OperationScope | undefined,
+    stepUp: (error: unknown) => Promise<boolean>,
+  ): Promise<void> {
+    if (this.#closing) throw disconnectedError(this.name, error)
+    const cut = scope?.failure
+    if (cut?.kind === 'too-large') {
+      throw responseTooLargeError(this.name, operation, cut.max, error)
+    }
+    if (cut?.kind === 'deadline') throw listTimeoutError(this.name, operation, cut.ms, error)
+    if (cut?.kind === 'repeated-cursor') {
+      throw repeatedCursorError(this.name, operation, cut.cursor, error)
+    }
+    if (cut?.kind === 'stream-lost') {
+      // The server ended this request's stream unanswered; the connection itself may be fine.
+      if (attempt === 0 && operation.idempotent) {
+        this.log(
+          'info',
+          `${operation.what}: the response stream ended unanswered; sending it again`,
+        )
+        return
+      }
+      throw streamLostError(this.name, operation, attempt > 0, error)
+    }
+    if (await stepUp(error)) return
+    const failure = connection.failureOf(error)
+    if (failure === 'response-too-large') {
+      this.#drop(connection)
+      throw responseTooLargeError(this.name, operation, this.maxResponseBytes, error)
+    }
+    if (failure !== 'session-expired' && failure !== 'connection-lost') {
+      throw requestError(this.name, operation, error, {
+        timeout: this.timeout,
+        failure,
+        era: connection.era,
+      })
+    }
+    this.#drop(connection)
+    if (attempt === 0 && (failure === 'session-expired' || operation.idempotent)) {
+      this.log('info', `${operation.what}: ${failure}; reconnecting and sending it again`)
+      return
+    }
+    throw connectionClosedError(this.name, operation, attempt > 0, error)
+  }
+
+  /** The 403 `insufficient_scope` step-up of one operation (see `scopeStepUp`). */
+  #stepUp(operation: Operation): (error: unknown) => Promise<boolean> {
+    return scopeStepUp({
+      serverName: this.name,
+      definition: this.definition,
+      log: this.log,
+      what: operation.what,
+    })
   }
 
   /**
@@ -563,7 +588,8 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
    * The `_meta` every modern request carries: the log level asked of the server (a 2026-07-28
    * server sends no log lines for a request without one), when a `logger` hears them and
    * `enableServerLogs` is not off; lines nobody reads would cost the server their work and the
-   * wire their bytes. Nothing on the legacy era.
+   * wire their bytes. Nothing on the legacy era. A new object each time: the caller adds its
+   * own keys to it.
    */
   requestMeta(era: ProtocolEra): Record<string, unknown> | undefined {
     const level = this.#modernLogLevel
@@ -707,16 +733,16 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
     this.#tools.invalidate()
   }
 
-  get listedNames(): ReadonlySet<string> | undefined {
-    return this.#tools.names
+  get listedTools(): ReadonlyMap<string, MCPTool> | undefined {
+    return this.#tools.byName
   }
 
-  async listedToolNames(requestContext: RequestContext | null): Promise<ReadonlySet<string>> {
-    const names = this.#tools.names
-    if (names) return names
+  async currentTools(requestContext: RequestContext | null): Promise<ReadonlyMap<string, MCPTool>> {
+    const listed = this.#tools.byName
+    if (listed) return listed
     const tools = await this.tools(requestContext)
     // The list just fetched, even if it was not kept (it changed while being fetched).
-    return this.#tools.names ?? new Set(tools.map((tool) => tool.name))
+    return this.#tools.byName ?? toolsByName(tools)
   }
 
   inputCheck(tool: MCPTool): InputCheck {
@@ -778,4 +804,20 @@ export class ServerConnection implements ToolCaller, ToolCallTarget {
     })()
     return this.#closing
   }
+}
+
+/** One attempt of `request()` with its request context readable by the definition's `fetch`. */
+function sendWithRequestContext<Result>(
+  requestContext: RequestContext | null,
+  send: (
+    client: Client,
+    era: ProtocolEra,
+    options: ScopeRequestOptions | undefined,
+  ) => Promise<Result>,
+  connection: ClientConnection,
+  scope: OperationScope | undefined,
+): Promise<Result> {
+  return runWithRequestContext(requestContext, () =>
+    send(connection.client, connection.era, scope?.requestOptions),
+  )
 }

@@ -15,8 +15,8 @@ export interface ToolList {
 
 interface Entry {
   readonly tools: readonly MCPTool[]
-  /** The tools' names, made on first use (the first call checks its tool against them). */
-  names: ReadonlySet<string> | undefined
+  /** The tools by name, made on first use (the first call checks its tool against them). */
+  byName: ReadonlyMap<string, MCPTool> | undefined
   expiresAt: number
 }
 
@@ -37,12 +37,12 @@ export class ToolListCache {
     return entry && entry.expiresAt > Date.now() ? entry.tools : undefined
   }
 
-  /** The names of the last list fetched, fresh or not; `undefined` before the first. */
-  get names(): ReadonlySet<string> | undefined {
+  /** The tools of the last list fetched by name, fresh or not; `undefined` before the first. */
+  get byName(): ReadonlyMap<string, MCPTool> | undefined {
     const entry = this.#entry
     if (!entry) return undefined
-    entry.names ??= new Set(entry.tools.map((tool) => tool.name))
-    return entry.names
+    entry.byName ??= toolsByName(entry.tools)
+    return entry.byName
   }
 
   /** Forgets the list: the server said it changed, or the connection it came from is gone. */
@@ -75,8 +75,15 @@ export class ToolListCache {
     const generation = this.#generation
     const { tools, freshFor } = await fetch()
     if (generation === this.#generation) {
-      this.#entry = { tools, names: undefined, expiresAt: Date.now() + freshFor }
+      this.#entry = { tools, byName: undefined, expiresAt: Date.now() + freshFor }
     }
     return tools
   }
+}
+
+/** `tools` by name; of two with one name (which the spec rules out), the first. */
+export function toolsByName(tools: readonly MCPTool[]): ReadonlyMap<string, MCPTool> {
+  const byName = new Map<string, MCPTool>()
+  for (const tool of tools) if (!byName.has(tool.name)) byName.set(tool.name, tool)
+  return byName
 }

@@ -15,6 +15,11 @@ import { DEFAULT_MAX_RESPONSE_BYTES, ScopesInFlight } from './request-scope.js'
 
 const STDERR_TAIL_LINES = 20
 const isWindows = process.platform === 'win32'
+/**
+ * What `send` returns once the pipe took the message: one settled promise for every send, as
+ * nothing can change it, rather than a new promise and closure per message.
+ */
+const SENT: Promise<void> = Promise.resolve()
 
 export interface ProcessStdioTransportOptions {
   serverName: string
@@ -242,10 +247,8 @@ export class ProcessStdioTransport implements Transport {
     if (scope) {
       this.#scopes.set((message as { id: string | number }).id, scope)
     }
-    return new Promise<void>((resolve) => {
-      if (stdin.write(serializeMessage(message))) resolve()
-      else stdin.once('drain', resolve)
-    })
+    if (stdin.write(serializeMessage(message))) return SENT
+    return new Promise<void>((resolve) => stdin.once('drain', resolve))
   }
 
   /**
