@@ -336,8 +336,9 @@ async function sendAbortable(
   context: CallContext,
   signal: AbortSignal,
 ): Promise<CallToolResult> {
-  // A per-call controller: the SDK never removes the abort listener it adds, so a long-lived
-  // caller signal would collect one listener per call.
+  // A per-call controller between the caller's signal and the SDK: a long-lived caller signal
+  // (an agent's, shared by all its calls) carries one listener of ours per call in flight, and
+  // nothing the SDK or its transport attach to a request's signal (SDK 2.4 removes its own).
   const controller = new AbortController()
   const onAbort = () => controller.abort(signal.reason)
   signal.addEventListener('abort', onAbort, { once: true })
