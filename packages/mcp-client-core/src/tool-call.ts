@@ -23,7 +23,6 @@ import type { InputCheck } from './input-validator.js'
 import type { MCPTool } from './mcp-tool.js'
 import type { ScopeRequestOptions } from './operation-scope.js'
 import { abortedError, type Operation } from './request-errors.js'
-import { toolsByName } from './tool-list-cache.js'
 import { type SpanHandle, traced } from './tracing.js'
 
 /** What a tool call needs from the connection of the tool's server. */
@@ -157,7 +156,7 @@ async function sendAgainIfSchemaChanged(
     `tools/call "${tool.name}": the server's headers for it changed; listing the tools again`,
   )
   target.invalidateTools()
-  const current = listedTool(target, tool, toolsByName(await target.tools(context.requestContext)))
+  const current = listedTool(target, tool, await target.currentTools(context.requestContext))
   validate(target, current, input)
   return send(target, current, input, context)
 }
