@@ -5,7 +5,7 @@
 // one `subscriptions/listen` stream, reopened after a drop.
 import { MCPClient, type ServerDefinition } from '@mcpkit/mcp-client-core'
 import type { LogMessage } from '@mcpkit/types'
-import { beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it, vi } from 'vitest'
 import { buildFixtures } from '../fixtures/build.mjs'
 import {
   activeResources,
@@ -319,6 +319,20 @@ describe('MCPClient on the 2026-07-28 era over HTTP', () => {
     // An agent still holding the tool from before calls it: the answer is checked against the
     // schema the server now lists, which it matches, not the one listed before.
     expect(await measure.execute({})).toEqual({ inches: 1 })
+  })
+
+  // Handed a request's own signal, the SDK's transport joins it to its long-lived one with
+  // AbortSignal.any(), and Node keeps what each join registers on the long-lived signal for as
+  // long as that lives (nodejs/node#55351, #64476): ~190 B per request, for the connection's life.
+  it("joins no request's signal to the connection's, so a long-lived client does not grow per call", async () => {
+    const { client, host } = await modernClient('http')
+    const echo = (await client.listToolsets()).modern!.echo!
+    const joins = vi.spyOn(AbortSignal, 'any')
+    cleanups.push(async () => joins.mockRestore())
+    const calls = host!.count('tools/call')
+    for (let index = 0; index < 20; index++) await echo.execute({ text: `${index}` })
+    expect(host!.count('tools/call')).toBe(calls + 20)
+    expect(joins).not.toHaveBeenCalled()
   })
 
   it('opens the listen stream once the cold call answered its caller, and before the next request', async () => {

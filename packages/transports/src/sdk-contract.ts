@@ -84,21 +84,34 @@ export function isNetworkFailure(error: unknown): boolean {
 }
 
 /**
- * Tells `sending(id, scope)` of every request `transport` is handed, `answered(id)` of every
- * response it delivers, and `streamEnded(id)` when the response stream of request `id` ends or
- * breaks (the transport's documented `onRequestStreamEnd`). `transport` must be connected: the
- * SDK sets `onmessage` in `connect()`.
+ * Tells `sending(id, scope, signal)` of every request `transport` is handed, `answered(id)` of
+ * every response it delivers, and `streamEnded(id)` when the response stream of request `id`
+ * ends or breaks (the transport's documented `onRequestStreamEnd`). `transport` must be
+ * connected: the SDK sets `onmessage` in `connect()`.
+ *
+ * A request's own abort signal (`requestSignal`, which the SDK gives each 2026-07-28 request:
+ * aborting it is how the request is cancelled) goes to `sending`, not to `transport`: the
+ * caller's `fetch` aborts the request with it. Handed both that signal and its own long-lived
+ * one, the SDK's transport would join them with `AbortSignal.any()`, and Node keeps what each
+ * join registers on the long-lived signal for as long as that signal lives (nodejs/node#55351,
+ * #64476): ~190 B per request for the life of the connection (`bench/README.md`, "2026-07-28
+ * requests no longer joined to the connection's signal").
  *
  * Relies on: the Streamable HTTP client transport delivering every message of a request's
  * stream, its response included, to `onmessage` before it calls that request's
  * `onRequestStreamEnd`, so a stream that ends with its request still unanswered really ended
- * without the answer.
+ * without the answer; and on it using `requestSignal` only to abort the request's `fetch` and to
+ * keep quiet about the failure that abort causes. Without the signal, that failure reaches
+ * `onerror` (a cancelled request's, which the SDK has already rejected).
  */
 export function watchRequestStreams(
   transport: Transport,
   hooks: {
-    /** A request is being sent, in the scope of the call that sends it (if any). */
-    sending(id: RequestId, scope: RequestScope | undefined): void
+    /**
+     * A request is being sent, in the scope of the call that sends it (if any), with its own
+     * abort signal (if it has one).
+     */
+    sending(id: RequestId, scope: RequestScope | undefined, signal: AbortSignal | undefined): void
     answered(id: RequestId): void
     streamEnded(id: RequestId): void
   },
@@ -112,9 +125,10 @@ export function watchRequestStreams(
   transport.send = (message, options) => {
     if (!('method' in message) || !('id' in message)) return send(message, options)
     const id = message.id as RequestId
-    hooks.sending(id, scopeOfOutgoingRequest(options))
+    hooks.sending(id, scopeOfOutgoingRequest(options), options?.requestSignal)
     return send(message, {
       ...options,
+      requestSignal: undefined,
       onRequestStreamEnd: () => {
         options?.onRequestStreamEnd?.()
         hooks.streamEnded(id)

@@ -252,7 +252,7 @@ async function connectStreamable(
   }
   const { client, transport, transportFetch } = opened
   const era = eraOf(client)
-  transportFetch.attach(transport, era)
+  transportFetch.attach(transport)
   const discover = client.getDiscoverResult()
   return httpConnection({
     serverName,

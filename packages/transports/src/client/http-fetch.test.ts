@@ -798,6 +798,23 @@ describe('TransportFetch ends an aborted request itself, whatever the fetch unde
   })
 })
 
+/**
+ * A `TransportFetch` watching a transport, in front of a server that never answers: each request
+ * waits for its headers until it is aborted.
+ */
+function silentServer() {
+  const transportFetch = new TransportFetch({
+    url: 'http://127.0.0.1:1/mcp',
+    fetch: (_url, init) =>
+      new Promise<Response>((_resolve, reject) => {
+        init?.signal?.addEventListener('abort', () => reject(init.signal?.reason))
+      }),
+  })
+  const transport = { send: async () => {} } as unknown as Transport
+  transportFetch.attach(transport)
+  return { transportFetch, transport }
+}
+
 describe('TransportFetch forgets a request once its own signal aborted', () => {
   /** A full garbage collection, with `gc` exposed on first use (no `--expose-gc` needed). */
   const collect = (() => {
@@ -830,80 +847,91 @@ describe('TransportFetch forgets a request once its own signal aborted', () => {
     await expect(reader.read()).rejects.toThrow('cancelled by the caller')
   }
 
-  it.each(['legacy', 'modern'] as const)(
-    'keeps neither the request, its controller nor the abort reason (%s)',
-    async (era) => {
-      const sent: WeakRef<AbortSignal>[] = []
-      const transportFetch = new TransportFetch({
-        url: 'http://127.0.0.1:1/mcp',
-        fetch: async (_url, init) => {
-          sent.push(new WeakRef(init?.signal as AbortSignal))
-          return new Response(
-            new ReadableStream<Uint8Array>({
-              start(controller) {
-                controller.enqueue(new TextEncoder().encode(': open\n\n'))
-              },
-            }),
-            { headers: { 'content-type': 'text/event-stream' } },
-          )
-        },
-      })
-      // Watching a transport is what makes requests tracked by their JSON-RPC id.
-      transportFetch.attach({ send: async () => {} } as unknown as Transport, era)
-      for (let id = 1; id <= 3; id++) await cancelledRequest(transportFetch, id)
-      // A WeakRef holds its target until the current job ends.
-      await new Promise((resolve) => setImmediate(resolve))
-      collect()
-      expect(sent).toHaveLength(3)
-      expect(sent.filter((signal) => signal.deref() !== undefined)).toHaveLength(0)
-    },
-  )
-
-  it.each(['legacy', 'modern'] as const)(
-    'keeps no scope of a request cancelled before its headers came (%s)',
-    async (era) => {
-      const transportFetch = new TransportFetch({
-        url: 'http://127.0.0.1:1/mcp',
-        // A server that never answers: the request waits for its headers until it is cancelled.
-        fetch: (_url, init) =>
-          new Promise<Response>((_resolve, reject) => {
-            init?.signal?.addEventListener('abort', () => reject(init.signal?.reason))
+  it('keeps neither the request, its controller nor the abort reason', async () => {
+    const sent: WeakRef<AbortSignal>[] = []
+    const transportFetch = new TransportFetch({
+      url: 'http://127.0.0.1:1/mcp',
+      fetch: async (_url, init) => {
+        sent.push(new WeakRef(init?.signal as AbortSignal))
+        return new Response(
+          new ReadableStream<Uint8Array>({
+            start(controller) {
+              controller.enqueue(new TextEncoder().encode(': open\n\n'))
+            },
           }),
-      })
-      const transport = { send: async () => {} } as unknown as Transport
-      transportFetch.attach(transport, era)
-      const sendInScope = async (id: number) => {
-        const scope: RequestScope = { received() {}, streamLost() {} }
-        const body = { jsonrpc: '2.0' as const, id, method: 'tools/call', params: { name: 'x' } }
-        await transport.send(body, requestScopeOptions(scope))
-        const outer = new AbortController()
-        const response = transportFetch.fetch('http://x', {
-          method: 'POST',
-          body: JSON.stringify(body),
-          signal: outer.signal,
-        })
-        outer.abort(new Error('cancelled by the caller'))
-        await expect(response).rejects.toThrow('cancelled by the caller')
-        return new WeakRef(scope)
-      }
-      // The first request in a scope is read only once a scope is known; the rest by their id.
-      const scopes = [await sendInScope(1), await sendInScope(2), await sendInScope(3)]
-      await new Promise((resolve) => setImmediate(resolve))
-      collect()
-      expect(scopes.filter((scope) => scope.deref() !== undefined)).toHaveLength(0)
-    },
-  )
-})
-
-describe('TransportFetch on the 2026-07-28 era gives fetch each request’s own signal', () => {
-  /** A POST of tool call `id`, as the SDK sends it on that era: with a signal of its own. */
-  const call = (id: number, signal: AbortSignal) => ({
-    method: 'POST',
-    body: JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'x' } }),
-    signal,
+          { headers: { 'content-type': 'text/event-stream' } },
+        )
+      },
+    })
+    // Watching a transport is what makes requests tracked by their JSON-RPC id.
+    transportFetch.attach({ send: async () => {} } as unknown as Transport)
+    for (let id = 1; id <= 3; id++) await cancelledRequest(transportFetch, id)
+    // A WeakRef holds its target until the current job ends.
+    await new Promise((resolve) => setImmediate(resolve))
+    collect()
+    expect(sent).toHaveLength(3)
+    expect(sent.filter((signal) => signal.deref() !== undefined)).toHaveLength(0)
   })
 
-  it('passes the signal as it is, and leaves no listener on it once a JSON answer came', async () => {
+  it('keeps no scope of a request cancelled before its headers came', async () => {
+    const { transportFetch, transport } = silentServer()
+    const sendInScope = async (id: number) => {
+      const scope: RequestScope = { received() {}, streamLost() {} }
+      const body = { jsonrpc: '2.0' as const, id, method: 'tools/call', params: { name: 'x' } }
+      await transport.send(body, requestScopeOptions(scope))
+      const outer = new AbortController()
+      const response = transportFetch.fetch('http://x', {
+        method: 'POST',
+        body: JSON.stringify(body),
+        signal: outer.signal,
+      })
+      outer.abort(new Error('cancelled by the caller'))
+      await expect(response).rejects.toThrow('cancelled by the caller')
+      return new WeakRef(scope)
+    }
+    // The first request in a scope is read only once a scope is known; the rest by their id.
+    const scopes = [await sendInScope(1), await sendInScope(2), await sendInScope(3)]
+    await new Promise((resolve) => setImmediate(resolve))
+    collect()
+    expect(scopes.filter((scope) => scope.deref() !== undefined)).toHaveLength(0)
+  })
+})
+
+describe('TransportFetch on the 2026-07-28 era aborts each request with its own signal', () => {
+  /** A tool call `id`, as the SDK sends it on that era: with a signal of its own. */
+  const message = (id: number) =>
+    ({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'x' } }) as const
+  /** Sends call `id` through the watched transport, then fetches it with the transport's signal. */
+  const sendAndFetch = async (
+    transportFetch: TransportFetch,
+    transport: Transport,
+    id: number,
+    own: AbortSignal,
+    shared: AbortSignal,
+  ) => {
+    await transport.send(message(id), { requestSignal: own })
+    return transportFetch.fetch('http://x', {
+      method: 'POST',
+      body: JSON.stringify(message(id)),
+      signal: shared,
+    })
+  }
+
+  // Handed both, the SDK's transport would join the request's signal to its own long-lived one
+  // with AbortSignal.any(), and Node keeps what each join registers for the life of the latter.
+  it('keeps the request’s signal from the transport', async () => {
+    const handed: unknown[] = []
+    const transport = {
+      send: async (_message: unknown, options?: { requestSignal?: AbortSignal }) => {
+        handed.push(options?.requestSignal)
+      },
+    } as unknown as Transport
+    new TransportFetch({ url: 'http://127.0.0.1:1/mcp' }).attach(transport)
+    await transport.send(message(1), { requestSignal: new AbortController().signal })
+    expect(handed).toEqual([undefined])
+  })
+
+  it('gives fetch a signal of its own, and leaves no listener once a JSON answer came', async () => {
     const given: (AbortSignal | null | undefined)[] = []
     const transportFetch = new TransportFetch({
       url: 'http://127.0.0.1:1/mcp',
@@ -912,17 +940,34 @@ describe('TransportFetch on the 2026-07-28 era gives fetch each request’s own 
         return Response.json({ jsonrpc: '2.0', id: 1, result: {} })
       },
     })
-    transportFetch.attach({ send: async () => {} } as unknown as Transport, 'modern')
-    const outer = new AbortController()
-    const response = await transportFetch.fetch('http://x', call(1, outer.signal))
+    const transport = { send: async () => {} } as unknown as Transport
+    transportFetch.attach(transport)
+    const own = new AbortController()
+    const shared = new AbortController()
+    const response = await sendAndFetch(transportFetch, transport, 1, own.signal, shared.signal)
     expect(await response.json()).toEqual({ jsonrpc: '2.0', id: 1, result: {} })
-    expect(given).toEqual([outer.signal])
-    expect(getEventListeners(outer.signal, 'abort')).toHaveLength(0)
+    expect(given).toHaveLength(1)
+    expect(given[0]).not.toBe(own.signal)
+    expect(given[0]).not.toBe(shared.signal)
+    expect(getEventListeners(own.signal, 'abort')).toHaveLength(0)
+    expect(getEventListeners(shared.signal, 'abort')).toHaveLength(0)
+  })
+
+  it('aborts a request waiting for its headers when its own signal aborts', async () => {
+    const { transportFetch, transport } = silentServer()
+    const own = new AbortController()
+    const shared = new AbortController()
+    const response = sendAndFetch(transportFetch, transport, 2, own.signal, shared.signal)
+    const reason = new Error('cancelled by the SDK')
+    await new Promise((resolve) => setImmediate(resolve))
+    own.abort(reason)
+    await expect(response).rejects.toBe(reason)
+    expect(getEventListeners(shared.signal, 'abort')).toHaveLength(0)
   })
 
   // A fetch that ignores the signal (or lost it in a garbage collection, nodejs/undici#3644):
   // the SSE answer is tracked from its headers on, so aborting still ends it.
-  it('errors and cancels an SSE answer when the signal aborts, whatever the fetch did', async () => {
+  it('errors and cancels an SSE answer when its own signal aborts, whatever the fetch did', async () => {
     const cancelled: unknown[] = []
     const transportFetch = new TransportFetch({
       url: 'http://127.0.0.1:1/mcp',
@@ -939,18 +984,21 @@ describe('TransportFetch on the 2026-07-28 era gives fetch each request’s own 
           { headers: { 'content-type': 'text/event-stream' } },
         ),
     })
-    transportFetch.attach({ send: async () => {} } as unknown as Transport, 'modern')
-    const outer = new AbortController()
-    const response = await transportFetch.fetch('http://x', call(2, outer.signal))
+    const transport = { send: async () => {} } as unknown as Transport
+    transportFetch.attach(transport)
+    const own = new AbortController()
+    const shared = new AbortController()
+    const response = await sendAndFetch(transportFetch, transport, 3, own.signal, shared.signal)
     const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader()
     expect(await reader.read()).toEqual({ done: false, value: ': progress\n\n' })
-    expect(getEventListeners(outer.signal, 'abort')).toHaveLength(1)
+    expect(getEventListeners(own.signal, 'abort')).toHaveLength(1)
     const next = reader.read()
-    const reason = new Error('cancelled by the caller')
-    outer.abort(reason)
+    const reason = new Error('cancelled by the SDK')
+    own.abort(reason)
     await expect(next).rejects.toBe(reason)
     expect(cancelled).toEqual([reason])
-    expect(getEventListeners(outer.signal, 'abort')).toHaveLength(0)
+    expect(getEventListeners(own.signal, 'abort')).toHaveLength(0)
+    expect(getEventListeners(shared.signal, 'abort')).toHaveLength(0)
   })
 })
 

@@ -1,19 +1,26 @@
 import type { HttpServerDefinition } from '@mcpkit/types'
-import type { FetchLike, ProtocolEra, Transport } from '@modelcontextprotocol/client'
+import type { FetchLike, Transport } from '@modelcontextprotocol/client'
 import { markNetworkFailure, requestIdOf, watchRequestStreams } from '../sdk-contract.js'
 import { CountedSseBody, countJsonBody, countSseBody } from './counting-body.js'
 import { currentRequestContext } from './request-context-storage.js'
-import { DEFAULT_MAX_RESPONSE_BYTES, type RequestScope, ScopesInFlight } from './request-scope.js'
+import { DEFAULT_MAX_RESPONSE_BYTES, type RequestScope, RequestsInFlight } from './request-scope.js'
 
 type RequestId = string | number
 
 /** How many answered or standalone SSE streams stay linked to the transport's signal. */
 const RECENT_STREAMS = 64
 /**
- * How many requests sent in a scope stay known until their answer (or stream end): past it
- * the oldest is forgotten, as a request that never got either (it timed out) would be.
+ * How many requests sent in a scope or with their own signal stay known until their answer (or
+ * stream end): past it the oldest is forgotten, as a request that never got either (it timed
+ * out) would be.
  */
-const SCOPED_REQUESTS = 1024
+const KNOWN_REQUESTS = 1024
+
+/** What `sending` learnt of a request: the caller's scope, and the request's own abort signal. */
+interface Sent {
+  readonly scope: RequestScope | undefined
+  readonly signal: AbortSignal | undefined
+}
 
 /**
  * The requests of one signal the SDK passed that are still worth aborting, and the one
@@ -38,12 +45,14 @@ const groupKey = Symbol('mcpkit.abortGroup')
 type GroupedSignal = AbortSignal & { [groupKey]?: Group | undefined }
 
 /**
- * A request still worth aborting: its own abort controller when its signal is shared (none when
- * fetch was given the request's own signal), and the group of its signal's requests it is in.
+ * A request still worth aborting: the abort controller fetch was given for it, and the group of
+ * the shared signal's requests it is in.
  */
 interface Tracked {
-  readonly controller: AbortController | undefined
+  readonly controller: AbortController
   readonly group: Group
+  /** The request's own signal (a 2026-07-28 request's) and the listener that aborts it. */
+  own?: { readonly signal: AbortSignal; readonly listener: () => void } | undefined
   /** The caller's scope the request was sent in (see `request-scope.ts`). */
   readonly scope?: RequestScope | undefined
   /** Its JSON-RPC id, once read: for its scope, or its SSE stream (`#unanswered`, `#answered`). */
@@ -61,7 +70,7 @@ interface Tracked {
  * body closes the request whatever the signal did.
  */
 function abortTracked(tracked: Tracked, reason: unknown): void {
-  tracked.controller?.abort(reason)
+  tracked.controller.abort(reason)
   tracked.body?.abort(reason)
 }
 
@@ -70,16 +79,16 @@ function abortTracked(tracked: Tracked, reason: unknown): void {
  *
  * - It calls the definition's `fetch(url, init, requestContext)` with the context of the call
  *   that caused the request (`null` in the handshake), or the global `fetch`.
- * - On the legacy era the SDK passes one long-lived signal to every request, and fetch adds an
+ * - The SDK passes one long-lived signal (the transport's) to every request, and fetch adds an
  *   abort listener to that signal each time: long-lived clients collected thousands of
  *   listeners. So each request gets its own abort controller, and each signal the SDK passes
  *   carries one listener, which aborts what of that signal may still be open: requests waiting
  *   for headers, SSE streams of unanswered requests, and the most recent answered or standalone
  *   streams (a server should end a POST stream once it has answered; a GET stream lives until
- *   replaced). On the modern era the SDK gives each request a signal of its own (aborting a
- *   request's stream is how it is cancelled), which goes to fetch as it is; only an SSE answer
- *   is tracked, from its headers on, so that cancelling the request ends its stream. JSON
- *   responses are released at once.
+ *   replaced). JSON responses are released at once. On the 2026-07-28 era the SDK also gives
+ *   each request a signal of its own (aborting a request's stream is how it is cancelled),
+ *   which `attach` takes from the transport (see `watchRequestStreams`): it aborts the request
+ *   here, until its response came in JSON or its stream ended.
  * - It sees what the SDK's errors do not say: a request whose response stream ended before
  *   the answer (`onStreamLost`, from the transport's `onRequestStreamEnd`), a session the server
  *   no longer knows (`sessionExpired`, a 404 to a POST), credentials the server refuses (`credentialsRefused`, a 401 or 403 to a POST),
@@ -93,8 +102,8 @@ export class TransportFetch {
   #unanswered: Map<RequestId, Tracked> | undefined
   /** SSE streams of answered requests that have not ended yet, by JSON-RPC id (bounded). */
   #answered: Map<RequestId, Tracked> | undefined
-  /** The scope of each request sent in one and not answered yet, by JSON-RPC id (bounded). */
-  #scopes: ScopesInFlight | undefined
+  /** The scope and own signal of each request sent with either, not answered yet (bounded). */
+  #sent: RequestsInFlight<Sent> | undefined
   /**
    * A ring of the most recent answered POST streams and GET streams (grows to RECENT_STREAMS);
    * a stream known only here leaves it when its body ends.
@@ -102,8 +111,6 @@ export class TransportFetch {
   readonly #recent: (Tracked | undefined)[] = []
   #recentCursor = 0
   #attached = false
-  /** Set by `attach` on a 2026-07-28 connection: the SDK gives each request a signal of its own. */
-  #ownSignals = false
   /** Set once a POST was answered 404: the session is gone, whatever the SDK's error says. */
   sessionExpired = false
   /**
@@ -156,26 +163,27 @@ export class TransportFetch {
       // The request's id, read once it matters: for its scope, or for its SSE stream below.
       let id: RequestId | undefined
       let idRead = false
-      let scope: RequestScope | undefined
-      if (post && this.#scopes !== undefined && this.#scopes.size > 0) {
+      let sent: Sent | undefined
+      if (post && this.#sent !== undefined && this.#sent.size > 0) {
         id = requestIdOf(init.body)
         idRead = true
-        scope = id === undefined ? undefined : this.#scopes.get(id)
+        sent = id === undefined ? undefined : this.#sent.get(id)
       }
-      // A request with a signal of its own needs no controller: fetch gets that signal. (A
-      // notification POSTed on that era carries the transport's signal instead; they are rare,
-      // and the listener fetch adds to it goes when the request is collected.)
-      let tracked: Tracked | undefined
-      if (!(post && this.#ownSignals)) {
-        tracked = { controller: new AbortController(), group: this.#groupOf(outer), scope, id }
-        tracked.group.members.add(tracked)
+      const scope = sent?.scope
+      const tracked: Tracked = {
+        controller: new AbortController(),
+        group: this.#groupOf(outer),
+        scope,
+        id,
       }
-      const signal = tracked?.controller?.signal ?? outer
+      tracked.group.members.add(tracked)
+      if (sent?.signal) this.#follow(tracked, sent.signal)
+      const { signal } = tracked.controller
       let response: Response
       try {
-        response = await this.#send(url, tracked ? { ...init, signal } : init)
+        response = await this.#send(url, { ...init, signal })
       } catch (error) {
-        this.#settled(tracked, id)
+        this.#failed(tracked)
         // The Fetch standard rejects with a TypeError when the network fails; anything else a
         // custom `fetch` throws is its own refusal, which the call reports as it is.
         if (error instanceof TypeError && !signal.aborted) markNetworkFailure(error)
@@ -183,7 +191,7 @@ export class TransportFetch {
       }
       if (signal.aborted) {
         // Aborted while the headers were on their way, and fetch missed it (see `abortTracked`).
-        this.#settled(tracked, id)
+        this.#failed(tracked)
         await response.body?.cancel(signal.reason).catch(() => {})
         throw signal.reason
       }
@@ -195,12 +203,8 @@ export class TransportFetch {
       }
       const sse = isEventStream(response)
       if (!response.body || !sse) {
-        if (tracked) this.#leave(tracked)
+        this.#leave(tracked)
         return response.body ? this.#bounded(response, sse, scope) : response
-      }
-      if (!tracked) {
-        tracked = { controller: undefined, group: this.#groupOf(outer), scope, id }
-        tracked.group.members.add(tracked)
       }
       const streamed = tracked
       let ended: (() => void) | undefined
@@ -370,16 +374,36 @@ export class TransportFetch {
   }
 
   /**
-   * A request that failed before its answer could come: it needs no aborting any more, and an
-   * untracked one (its own signal, whose abort nothing here hears) leaves its scope behind.
+   * `tracked` aborts when its own signal does (`signal`, a 2026-07-28 request's): the request is
+   * then cancelled, and nothing of it is left to track.
    */
-  #settled(tracked: Tracked | undefined, id: RequestId | undefined): void {
-    if (tracked) this.#leave(tracked)
-    else if (id !== undefined) this.#scopes?.delete(id)
+  #follow(tracked: Tracked, signal: AbortSignal): void {
+    const listener = () => {
+      abortTracked(tracked, signal.reason)
+      this.#untrack(tracked)
+      this.#leave(tracked)
+    }
+    if (signal.aborted) {
+      listener()
+      return
+    }
+    tracked.own = { signal, listener }
+    signal.addEventListener('abort', listener, { once: true })
+  }
+
+  /** A request that failed before its answer could come: nothing of it is left to track. */
+  #failed(tracked: Tracked): void {
+    this.#leave(tracked)
+    if (tracked.id !== undefined) this.#sent?.delete(tracked.id)
   }
 
   /** `tracked` needs no aborting any more; its signal's listener goes with the last one. */
   #leave(tracked: Tracked): void {
+    const { own } = tracked
+    if (own) {
+      tracked.own = undefined
+      own.signal.removeEventListener('abort', own.listener)
+    }
     const { group } = tracked
     group.members.delete(tracked)
     const signal = group.signal as GroupedSignal
@@ -393,20 +417,18 @@ export class TransportFetch {
    * Watches `transport`, which must already be connected (the SDK sets its `onmessage` in
    * `connect()`): responses move the streams that carried them among the recent ones, and a
    * request whose stream ends before its response (the transport's `onRequestStreamEnd`) is
-   * reported to `onStreamLost`. `era` is the connection's: on `modern` each POST goes to fetch
-   * with the signal the SDK gave it.
+   * reported to `onStreamLost`. A request's own signal (a 2026-07-28 request's) aborts it here.
    */
-  attach(transport: Transport, era: ProtocolEra = 'legacy'): void {
+  attach(transport: Transport): void {
     this.#attached = true
-    this.#ownSignals = era === 'modern'
     watchRequestStreams(transport, {
-      sending: (id, scope) => {
-        if (!scope) return
-        this.#scopes ??= new ScopesInFlight(SCOPED_REQUESTS)
-        this.#scopes.set(id, scope)
+      sending: (id, scope, signal) => {
+        if (!scope && !signal) return
+        this.#sent ??= new RequestsInFlight<Sent>(KNOWN_REQUESTS)
+        this.#sent.set(id, { scope, signal })
       },
       answered: (id) => {
-        this.#scopes?.delete(id)
+        this.#sent?.delete(id)
         const tracked = this.#unanswered?.get(id)
         if (!tracked) return
         this.#unanswered?.delete(id)
@@ -430,7 +452,7 @@ export class TransportFetch {
    * it, it may never come.
    */
   #streamEnded(id: RequestId): void {
-    this.#scopes?.delete(id)
+    this.#sent?.delete(id)
     const answered = this.#answered?.get(id)
     if (answered) {
       this.#answered?.delete(id)
@@ -451,7 +473,7 @@ export class TransportFetch {
     if (id !== undefined) {
       if (this.#unanswered?.get(id) === tracked) this.#unanswered.delete(id)
       if (this.#answered?.get(id) === tracked) this.#answered.delete(id)
-      this.#scopes?.delete(id)
+      this.#sent?.delete(id)
     }
     const index = this.#recent.indexOf(tracked)
     if (index !== -1) this.#recent[index] = undefined

@@ -5,8 +5,8 @@ import { currentRequestContext, runWithRequestContext } from './request-context-
 import {
   needsRequestScope,
   type RequestScope,
+  RequestsInFlight,
   requestScopeOptions,
-  ScopesInFlight,
 } from './request-scope.js'
 
 const scope = (): RequestScope => ({ received() {}, streamLost() {} })
@@ -57,9 +57,9 @@ describe('runWithRequestContext', () => {
   })
 })
 
-describe('ScopesInFlight', () => {
+describe('RequestsInFlight', () => {
   it('finds each request’s scope by id until it is deleted, numbers and strings alike', () => {
-    const table = new ScopesInFlight(1024)
+    const table = new RequestsInFlight(1024)
     const scopes = Array.from({ length: 20 }, scope)
     for (const [index, each] of scopes.entries()) table.set(index % 2 ? index : `r-${index}`, each)
     expect(table.size).toBe(20)
@@ -82,7 +82,7 @@ describe('ScopesInFlight', () => {
   })
 
   it('replaces the scope of an id set again, and keeps one entry for it', () => {
-    const table = new ScopesInFlight(8)
+    const table = new RequestsInFlight(8)
     const [first, second] = [scope(), scope()]
     table.set(1, first)
     table.set(1, second)
@@ -91,7 +91,7 @@ describe('ScopesInFlight', () => {
   })
 
   it('forgets the oldest requests past its bound', () => {
-    const table = new ScopesInFlight(16)
+    const table = new RequestsInFlight(16)
     const scopes = Array.from({ length: 20 }, scope)
     for (const [id, each] of scopes.entries()) table.set(id, each)
     expect(table.size).toBe(16)
@@ -100,7 +100,7 @@ describe('ScopesInFlight', () => {
   })
 
   it('keeps the order of the rest when one goes, so the bound drops the oldest', () => {
-    const table = new ScopesInFlight(3)
+    const table = new RequestsInFlight(3)
     const scopes = Array.from({ length: 5 }, scope)
     table.set(0, scopes[0] as RequestScope)
     table.set(1, scopes[1] as RequestScope)
@@ -119,7 +119,7 @@ describe('ScopesInFlight', () => {
   })
 
   it('empties on clear()', () => {
-    const table = new ScopesInFlight(8)
+    const table = new RequestsInFlight(8)
     table.set(1, scope())
     table.set('two', scope())
     table.clear()

@@ -79,17 +79,17 @@ export function scopeOfOptions(
 }
 
 /**
- * The scopes of the requests in flight, by JSON-RPC id, oldest first; past `max` the oldest is
- * forgotten (as a request that never got an answer would be). Slots in two arrays that keep
- * their length, searched from the newest: a request is looked up just after it was sent, and
- * few are in flight at once. A `Map`, or arrays that grow and shrink, reallocate storage as
- * requests come and go, which cost a sequential HTTP tool call ~2 µs of CPU
+ * What is kept of each request in flight (its scope, say), by JSON-RPC id, oldest first; past
+ * `max` the oldest is forgotten (as a request that never got an answer would be). Slots in two
+ * arrays that keep their length, searched from the newest: a request is looked up just after it
+ * was sent, and few are in flight at once. A `Map`, or arrays that grow and shrink, reallocate
+ * storage as requests come and go, which cost a sequential HTTP tool call ~2 µs of CPU
  * (`bench/README.md`, "Request scopes in fixed slots").
  */
-export class ScopesInFlight {
-  /** Made on the first request: a connection that never sends one in a scope holds none. */
+export class RequestsInFlight<Value = RequestScope> {
+  /** Made on the first request: a connection that never sends one holds none. */
   #ids: (RequestId | undefined)[] = []
-  #scopes: (RequestScope | undefined)[] = []
+  #values: (Value | undefined)[] = []
   #size = 0
   readonly #max: number
 
@@ -101,20 +101,20 @@ export class ScopesInFlight {
     return this.#size
   }
 
-  set(id: RequestId, scope: RequestScope): void {
+  set(id: RequestId, value: Value): void {
     this.delete(id)
     if (this.#size === this.#ids.length) {
       if (this.#size < this.#max) this.#grow()
       else this.#remove(0)
     }
     this.#ids[this.#size] = id
-    this.#scopes[this.#size] = scope
+    this.#values[this.#size] = value
     this.#size++
   }
 
-  get(id: RequestId): RequestScope | undefined {
+  get(id: RequestId): Value | undefined {
     const index = this.#indexOf(id)
-    return index === -1 ? undefined : this.#scopes[index]
+    return index === -1 ? undefined : this.#values[index]
   }
 
   delete(id: RequestId): void {
@@ -133,21 +133,21 @@ export class ScopesInFlight {
     const last = --this.#size
     if (index < last) {
       this.#ids.copyWithin(index, index + 1, last + 1)
-      this.#scopes.copyWithin(index, index + 1, last + 1)
+      this.#values.copyWithin(index, index + 1, last + 1)
     }
     this.#ids[last] = undefined
-    this.#scopes[last] = undefined
+    this.#values[last] = undefined
   }
 
   clear(): void {
     this.#ids.fill(undefined, 0, this.#size)
-    this.#scopes.fill(undefined, 0, this.#size)
+    this.#values.fill(undefined, 0, this.#size)
     this.#size = 0
   }
 
   #grow(): void {
     const length = Math.min(Math.max(this.#ids.length * 2, 8), this.#max)
     this.#ids = this.#ids.concat(new Array(length - this.#ids.length).fill(undefined))
-    this.#scopes = this.#scopes.concat(new Array(length - this.#scopes.length).fill(undefined))
+    this.#values = this.#values.concat(new Array(length - this.#values.length).fill(undefined))
   }
 }

@@ -11,7 +11,7 @@ import {
 import { getDefaultEnvironment } from '@modelcontextprotocol/client/stdio'
 import spawn from 'cross-spawn'
 import { scopeOfOutgoingRequest } from '../sdk-contract.js'
-import { DEFAULT_MAX_RESPONSE_BYTES, ScopesInFlight } from './request-scope.js'
+import { DEFAULT_MAX_RESPONSE_BYTES, RequestsInFlight } from './request-scope.js'
 
 const STDERR_TAIL_LINES = 20
 const isWindows = process.platform === 'win32'
@@ -55,7 +55,7 @@ export class ProcessStdioTransport implements Transport {
   #partial: Buffer[] = []
   #partialLength = 0
   /** The scope of each request sent and not answered yet (see `request-scope.ts`). */
-  readonly #scopes = new ScopesInFlight(10_000)
+  readonly #scopes = new RequestsInFlight(10_000)
   readonly #stderrTail: string[] = []
   #child: ChildProcess | undefined
   #exited: Promise<void> | undefined
