@@ -3,7 +3,7 @@
 // not collect one abort listener per call.
 import { getEventListeners } from 'node:events'
 import { MCPClient } from '@mcpkit/mcp-client-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { type FixtureServer, startFixture } from '../support/fixture-server.js'
 import { expectMCPError, outcomeWithin, textOf } from '../support/helpers.js'
 import { sleep, waitFor } from '../support/processes.js'
@@ -137,6 +137,42 @@ describe('ending calls early', () => {
       }
       expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0)
     } finally {
+      await client.disconnect()
+    }
+  })
+
+  // Joined with AbortSignal.any(), an agent's long-lived signal would keep what each join
+  // registers on it for as long as it lives (nodejs/node#55351).
+  it('heeds both a signal and an abortSignal, and joins neither to the other', async () => {
+    const client = new MCPClient({ id: 'two-signals', servers: { fixture: { url: fixture.url } } })
+    const joins = vi.spyOn(AbortSignal, 'any')
+    try {
+      const tools = await client.listTools()
+      const agent = new AbortController()
+      for (let index = 0; index < 20; index++) {
+        const call = new AbortController()
+        await tools.fixture_echo?.execute(
+          { text: String(index) },
+          { signal: call.signal, abortSignal: agent.signal },
+        )
+      }
+      const joined = joins.mock.calls.filter(([signals]) => [...signals].includes(agent.signal))
+      expect(joined).toHaveLength(0)
+      expect(getEventListeners(agent.signal, 'abort')).toHaveLength(0)
+
+      const before = fixture.callsTo('block')
+      const blocked =
+        tools.fixture_block?.execute(
+          {},
+          { signal: new AbortController().signal, abortSignal: agent.signal },
+        ) ?? Promise.reject(new Error('no block tool'))
+      blocked.catch(() => {})
+      expect(await waitFor(() => fixture.callsTo('block') === before + 1)).toBe(true)
+      agent.abort(new Error('the agent stopped'))
+      const error = await expectMCPError(blocked, 'ABORTED')
+      expect(error.message).toContain('the agent stopped')
+    } finally {
+      joins.mockRestore()
       await client.disconnect()
     }
   })

@@ -91,7 +91,11 @@ export function callTool(
   input: Record<string, unknown>,
   given: ToolExecutionContext,
 ): Promise<unknown> {
-  const context = normalizeContext(given)
+  const { signal, abortSignal } = given
+  if (signal && abortSignal && signal !== abortSignal) {
+    return callWithEither(target, tool, input, given, signal, abortSignal)
+  }
+  const context = normalizeContext(given, signal ?? abortSignal)
   return traced(
     `tools/call ${tool.name}`,
     {
@@ -174,17 +178,49 @@ interface CallContext {
 }
 
 /**
- * Frameworks pass `abortSignal` and plain-object contexts: read both names, and the context
- * as a `RequestContext`, once, here.
+ * A call given two signals (`signal` and a framework's `abortSignal`) ends when either aborts.
+ * They are not joined with `AbortSignal.any()`: Node keeps what each join registers on a source
+ * for as long as that source lives (nodejs/node#55351), and an agent's signal may outlive
+ * thousands of calls. One controller per call follows both, until the call settles.
  */
-function normalizeContext(context: ToolExecutionContext): CallContext {
-  const { signal, abortSignal } = context
+async function callWithEither(
+  target: ToolCallTarget,
+  tool: MCPTool,
+  input: Record<string, unknown>,
+  given: ToolExecutionContext,
+  signal: AbortSignal,
+  abortSignal: AbortSignal,
+): Promise<unknown> {
+  const either = new AbortController()
+  const onSignal = () => either.abort(signal.reason)
+  const onAbortSignal = () => either.abort(abortSignal.reason)
+  if (signal.aborted) onSignal()
+  else if (abortSignal.aborted) onAbortSignal()
+  signal.addEventListener('abort', onSignal, { once: true })
+  abortSignal.addEventListener('abort', onAbortSignal, { once: true })
+  try {
+    return await callTool(target, tool, input, {
+      ...given,
+      signal: either.signal,
+      abortSignal: undefined,
+    })
+  } finally {
+    signal.removeEventListener('abort', onSignal)
+    abortSignal.removeEventListener('abort', onAbortSignal)
+  }
+}
+
+/**
+ * Frameworks pass `abortSignal` and plain-object contexts: read the context as a
+ * `RequestContext`, once, here. `signal` is whichever signal the caller gave.
+ */
+function normalizeContext(
+  context: ToolExecutionContext,
+  signal: AbortSignal | undefined,
+): CallContext {
   return {
     requestContext: toRequestContext(context.requestContext),
-    signal:
-      signal && abortSignal && signal !== abortSignal
-        ? AbortSignal.any([signal, abortSignal])
-        : (signal ?? abortSignal),
+    signal,
     runId: context.runId,
     approvedBy: context.approvedBy,
     span: undefined,
