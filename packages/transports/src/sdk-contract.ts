@@ -100,9 +100,10 @@ export function isNetworkFailure(error: unknown): boolean {
  * Relies on: the Streamable HTTP client transport delivering every message of a request's
  * stream, its response included, to `onmessage` before it calls that request's
  * `onRequestStreamEnd`, so a stream that ends with its request still unanswered really ended
- * without the answer; and on it using `requestSignal` only to abort the request's `fetch` and to
- * keep quiet about the failure that abort causes. Without the signal, that failure reaches
- * `onerror` (a cancelled request's, which the SDK has already rejected).
+ * without the answer; and on it using `requestSignal` only to abort the request's `fetch`, and to
+ * neither report nor resume a stream that abort ended. Without the signal, the SDK reports that
+ * failure to `onerror` (for a request it has already rejected), and tries to resume the stream
+ * if it carried an event id (a server that keeps events to resume from), then drops the answer.
  */
 export function watchRequestStreams(
   transport: Transport,
